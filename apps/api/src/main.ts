@@ -1,20 +1,20 @@
 import 'reflect-metadata';
-import { Controller, Get, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { X } from '@sx/config';
-import { PrismaClient } from '../../../libs/persistence/src/generated/prisma/client';
-import { PrismaPg } from '@prisma/adapter-pg';
+import { loadConfig } from '@sx/config';
+import { JsonLogger } from '@sx/observability';
+import { createApiApp } from './configure-app';
 
-@Controller()
-class C { @Get('x') x() { return { x: X }; } }
-@Module({ controllers: [C] })
-class M {}
-async function main() {
-  const p = new PrismaClient({ adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL }) });
-  console.log(await p.exportJob.count());
-  const app = await NestFactory.create(M);
-  await app.listen(3999);
-  console.log('up');
-  await app.close(); await p.$disconnect();
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = new JsonLogger('api', config.LOG_LEVEL);
+  if (!config.isProduction && (!config.JWT_SECRET || !config.ADMIN_PASSWORD)) {
+    logger.warn('JWT_SECRET or ADMIN_PASSWORD not set: using insecure development defaults', 'Config');
+  }
+  const app = await createApiApp(config, logger);
+  await app.listen(config.PORT);
+  logger.log({ msg: 'api listening', port: config.PORT, basePath: config.BASE_PATH }, 'Main');
 }
-main();
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

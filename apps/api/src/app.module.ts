@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
+import { AppConfig, ConfigModule } from '@sx/config';
+import { PersistenceModule } from '@sx/persistence';
+import { QueueModule } from '@sx/queue';
+import { AuthModule } from './auth/auth.module';
+import { ProblemFilter } from './common/problem.filter';
+import { validationPipe } from './common/validation';
+import { ExportJobsModule } from './export-jobs/export-jobs.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        PersistenceModule,
+        QueueModule,
+        AuthModule,
+        ExportJobsModule,
+        // AEP paths live under a configurable base path (default /data/core/ups).
+        RouterModule.register([{ path: config.BASE_PATH, module: ExportJobsModule }]),
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useFactory: validationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import type { INestApplication, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppConfig } from '@sx/config';
+import { JsonLogger } from '@sx/observability';
+import { JobQueueService } from '@sx/queue';
+import { BULL_BOARD_PATH, basicAuth, bullBoardRouter } from './admin/bull-board';
+import { AppModule } from './app.module';
+import { formBody, jsonBody } from './common/body-parsers';
+import { requestContext } from './common/request-context.middleware';
+
+/** Builds the API application exactly as production runs it; e2e tests call this too. */
+export async function createApiApp(config: AppConfig, logger: LoggerService = new JsonLogger('api', config.LOG_LEVEL)): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false, // ours answer in the problem shape, see common/body-parsers.ts
+    logger,
+  });
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestContext(logger));
+  app.use('/ims', formBody(16 * 1024));
+  app.use(jsonBody(config.BODY_LIMIT_BYTES));
+  app.use(BULL_BOARD_PATH, basicAuth(config.ADMIN_USER, config.adminPassword), bullBoardRouter(app.get(JobQueueService).allQueues()));
+  setUpOpenApi(app, config);
+  app.enableShutdownHooks();
+  return app;
+}
+
+function setUpOpenApi(app: INestApplication, config: AppConfig): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Segment export service')
+      .setDescription(
+        `AEP-compatible Segmentation Service export jobs. AEP routes are under ${config.BASE_PATH}. ` +
+          'Get a token at POST /ims/token/v3, then send Authorization, x-api-key, x-gw-ims-org-id and x-sandbox-name.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

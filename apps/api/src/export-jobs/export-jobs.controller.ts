@@ -1,0 +1,95 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, PipeTransform, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Caller, formatCursor, parseCursor, ValidationFailed } from '@sx/domain';
+import { CurrentCaller } from '../auth/auth.decorators';
+import { requestIdOf } from '../common/problem';
+import { CreateExportJobDto } from './dto/create-export-job.dto';
+import { DEFAULT_PAGE_SIZE, ListExportJobsQuery, MAX_PAGE_SIZE } from './dto/list-export-jobs.query';
+import { presentExportJob } from './export-job.presenter';
+import { ExportJobsService } from './export-jobs.service';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** Ids are positive 32-bit integers (database serials); anything else is a 400 naming the parameter. */
+const jobIdPipe: PipeTransform<string, number> = {
+  transform(value: string): number {
+    const id = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+    if (!(id >= 1 && id <= 2147483647)) {
+      throw new ValidationFailed([{ path: 'id', message: 'must be a whole number from 1 to 2147483647' }]);
+    }
+    return id;
+  },
+};
+
+@ApiTags('export jobs')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@ApiHeader({ name: 'x-gw-ims-org-id', required: true })
+@ApiHeader({ name: 'x-sandbox-name', required: true })
+@Controller('export/jobs')
+export class ExportJobsController {
+  constructor(private readonly service: ExportJobsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List export jobs, newest first (keyset paging via link.next)' })
+  @ApiOkResponse({ description: '{records, page, link}' })
+  async list(@CurrentCaller() caller: Caller, @Query() query: ListExportJobsQuery) {
+    const after = query.offset ? parseCursor(query.offset) : undefined;
+    if (query.offset && !after) throw new ValidationFailed([{ path: 'offset', message: 'must be {creationTimeMs}_{id}, as given in link.next' }]);
+    const limit = Math.min(query.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const page = await this.service.list(caller, { limit, after, status: query.status });
+    let next = '';
+    if (page.next) {
+      // The filter travels with the link, so that clients looping on link.next keep it.
+      const params = new URLSearchParams({ limit: String(limit), offset: formatCursor(page.next) });
+      if (query.status) params.set('status', query.status);
+      next = `/export/jobs/?${params.toString()}`;
+    }
+    return {
+      records: page.jobs.map(presentExportJob),
+      page: { sortField: 'createdTime', sort: 'desc', pageOffset: query.offset ?? '', pageSize: page.jobs.length },
+      link: { next },
+    };
+  }
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Create an export job (stored, queued, status NEW)' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key from the same client within 24 h returns the first job.' })
+  @ApiOkResponse({ description: 'The job' })
+  async create(
+    @CurrentCaller() caller: Caller,
+    @Body() dto: CreateExportJobDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationFailed([{ path: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }]);
+    }
+    const job = await this.service.create(caller, dto, requestIdOf(res), idempotencyKey);
+    return presentExportJob(job);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One export job' })
+  async get(@CurrentCaller() caller: Caller, @Param('id', jobIdPipe) id: number) {
+    return presentExportJob(await this.service.get(caller, id));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Cancel (NEW, PROCESSING) or delete (finished) an export job' })
+  @ApiNoContentResponse()
+  async remove(@CurrentCaller() caller: Caller, @Param('id', jobIdPipe) id: number): Promise<void> {
+    await this.service.cancelOrDelete(caller, id);
+  }
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  Caller,
+  DEFAULT_SEGMENT_NAMESPACE,
+  ExportJob,
+  ExportJobRequest,
+  FieldProblem,
+  JobCursor,
+  NotFound,
+  ValidationFailed,
+} from '@sx/domain';
+import { ExportJobRepository } from '@sx/persistence';
+import { ExportDispatcher } from '@sx/queue';
+import type { CreateExportJobDto } from './dto/create-export-job.dto';
+
+export interface ExportJobPage {
+  jobs: ExportJob[];
+  /** Cursor of the next page; undefined on the last page. */
+  next?: JobCursor;
+}
+
+@Injectable()
+export class ExportJobsService {
+  private readonly logger = new Logger(ExportJobsService.name);
+
+  constructor(
+    private readonly jobs: ExportJobRepository,
+    private readonly dispatcher: ExportDispatcher,
+  ) {}
+
+  /**
+   * Stores the job with its enqueue marker in one transaction, then tries to enqueue it. If Redis
+   * is down the job is still accepted: the marker stays and a worker's reconciler enqueues it.
+   */
+  async create(caller: Caller, dto: CreateExportJobDto, requestId: string, idempotencyKey?: string): Promise<ExportJob> {
+    const request = normalize(dto);
+    const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: hashRequest(request) } : undefined;
+    const { job, replayed } = await this.jobs.create(caller, request, requestId, idempotency);
+    if (!replayed) await this.dispatcher.dispatchSoon(job);
+    return job;
+  }
+
+  async get(caller: Caller, id: number): Promise<ExportJob> {
+    const job = await this.jobs.findById(caller, id);
+    if (!job) throw new NotFound(`Export job ${id} does not exist.`);
+    return job;
+  }
+
+  async list(caller: Caller, query: { limit: number; after?: JobCursor; status?: ExportJob['status'] }): Promise<ExportJobPage> {
+    const { limit } = query;
+    // One row more than asked tells whether there is a next page without a count query.
+    const rows = await this.jobs.list(caller, { limit: limit + 1, after: query.after, status: query.status });
+    const jobs = rows.slice(0, limit);
+    const last = jobs[jobs.length - 1];
+    return { jobs, next: rows.length > limit && last ? { creationTimeMs: last.creationTime.getTime(), id: last.id } : undefined };
+  }
+
+  /** NEW: cancelled now and taken off the queue. PROCESSING: cancel requested, workers told. Finished: deleted. */
+  async cancelOrDelete(caller: Caller, id: number): Promise<void> {
+    const outcome = await this.jobs.cancelOrDelete(caller, id);
+    if (!outcome) throw new NotFound(`Export job ${id} does not exist.`);
+    if (outcome === 'cancelled') await this.dispatcher.withdraw(id);
+    if (outcome === 'cancel-requested') await this.dispatcher.signalCancel(id);
+    this.logger.log({ msg: 'export job cancel/delete', exportJobId: id, outcome });
+  }
+}
+
+/** Defaults made explicit, so that the stored job says how it will run. */
+function normalize(dto: CreateExportJobDto): ExportJobRequest {
+  const problems: FieldProblem[] = [];
+  const window = dto.filter?.segmentQualificationTime;
+  if (window?.startTime && window.endTime && Date.parse(window.startTime) > Date.parse(window.endTime)) {
+    problems.push({ path: 'filter.segmentQualificationTime.endTime', message: 'must not be before startTime' });
+  }
+  const events = dto.additionalFields?.eventList?.filter;
+  if (events?.fromIngestTimestamp && events.toIngestTimestamp && Date.parse(events.fromIngestTimestamp) >= Date.parse(events.toIngestTimestamp)) {
+    problems.push({ path: 'additionalFields.eventList.filter.toIngestTimestamp', message: 'must be after fromIngestTimestamp' });
+  }
+  if (problems.length) throw new ValidationFailed(problems);
+
+  const request = JSON.parse(JSON.stringify(dto)) as ExportJobRequest;
+  request.destination.segmentPerBatch = dto.destination.segmentPerBatch ?? false;
+  if (request.filter?.segments) {
+    request.filter.segments = request.filter.segments.map((s) => ({
+      segmentId: s.segmentId,
+      segmentNs: s.segmentNs ?? DEFAULT_SEGMENT_NAMESPACE,
+      status: s.status ?? ['realized'],
+    }));
+  }
+  return request;
+}
+
+/** Same request, same hash, whatever the key order of the JSON. */
+function hashRequest(request: ExportJobRequest): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+        : v;
+  return createHash('sha256').update(JSON.stringify(canonical(request))).digest('hex');
+}

@@ -1,0 +1,51 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Job, Worker } from 'bullmq';
+import { AppConfig } from '@sx/config';
+import { JobName, QueueName, redisOptionsFromUrl } from '@sx/queue';
+import { JOB_HANDLERS, JobHandler, JobHandlerTable, NOT_BUILT, assertEveryJobHandled, consumableQueues } from './job-handlers';
+
+/** Opens one BullMQ consumer per queue that has built handlers, and closes them on shutdown. */
+@Injectable()
+export class QueueWorkersService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(QueueWorkersService.name);
+  private readonly workers: Worker[] = [];
+
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(JOB_HANDLERS) private readonly handlers: JobHandlerTable,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    assertEveryJobHandled(this.handlers);
+    for (const name of Object.values(JobName)) {
+      if (this.handlers[name] === NOT_BUILT) {
+        this.logger.warn({ msg: 'processor not built yet: jobs of this kind wait in the queue and stay NEW', job: name });
+      }
+    }
+    for (const [queue, jobs] of consumableQueues(this.handlers)) this.workers.push(this.open(queue, jobs));
+  }
+
+  private open(queue: QueueName, jobs: JobName[]): Worker {
+    const worker = new Worker(
+      queue,
+      async (job: Job) => {
+        const handler = this.handlers[job.name as JobName];
+        if (!jobs.includes(job.name as JobName) || handler === NOT_BUILT) throw new Error(`No processor for job ${job.name}`);
+        return (handler as JobHandler<JobName>)(job as never);
+      },
+      {
+        prefix: this.config.QUEUE_PREFIX,
+        // Workers wait on blocking commands: never give up on a request while Redis reconnects.
+        connection: { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null },
+      },
+    );
+    worker.on('error', (err) => this.logger.warn({ msg: 'worker connection error', queue, error: err.message }));
+    this.logger.log({ msg: 'consuming', queue, jobs });
+    return worker;
+  }
+
+  /** SIGTERM: let running jobs finish (BullMQ's close waits for them), take no new ones. */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}

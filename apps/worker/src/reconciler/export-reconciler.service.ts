@@ -1,0 +1,84 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '@sx/config';
+import { ExportQueueStateRepository } from '@sx/persistence';
+import { ExportDispatcher } from '@sx/queue';
+
+const BATCH = 500;
+
+export interface ReconcileReport {
+  /** Jobs whose enqueue marker was left by the API (Redis down, crash after commit). */
+  fromOutbox: number;
+  /** NEW/PROCESSING jobs that the queue no longer held (Redis restarted or flushed). */
+  requeued: number;
+}
+
+/**
+ * Makes the queue match Postgres, at start and every RECONCILE_INTERVAL_MS: enqueues every job
+ * whose marker is still there and every NEW or PROCESSING job that BullMQ does not hold. Any number
+ * of workers may run it at once: enqueueing uses the export job's id, so duplicates are no-ops.
+ */
+@Injectable()
+export class ExportReconcilerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ExportReconcilerService.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<ReconcileReport>;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly state: ExportQueueStateRepository,
+    private readonly dispatcher: ExportDispatcher,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.tick();
+    this.timer = setInterval(() => void this.tick(), this.config.RECONCILE_INTERVAL_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const report = await this.reconcile();
+      if (report.fromOutbox || report.requeued) this.logger.log({ msg: 'reconciled queue with database', ...report });
+    } catch (e) {
+      this.logger.warn({ msg: 'reconcile failed; will retry', error: (e as Error).message });
+    }
+  }
+
+  /** One pass; concurrent calls share the pass in flight. */
+  reconcile(): Promise<ReconcileReport> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(): Promise<ReconcileReport> {
+    const report: ReconcileReport = { fromOutbox: 0, requeued: 0 };
+    for (;;) {
+      const pending = await this.state.pendingEnqueue(BATCH);
+      for (const job of pending) {
+        if (job.status === 'NEW' || job.status === 'PROCESSING') {
+          await this.dispatcher.dispatch(job);
+          report.fromOutbox++;
+        } else {
+          await this.state.markEnqueued([job.id]); // finished or cancelled meanwhile: nothing to run
+        }
+      }
+      if (pending.length < BATCH) break;
+    }
+    for (let afterId = 0; ; ) {
+      const jobs = await this.state.unfinished(afterId, BATCH);
+      for (const job of jobs) {
+        if (!(await this.dispatcher.isQueued(job.id))) {
+          await this.dispatcher.dispatch(job);
+          report.requeued++;
+        }
+      }
+      if (jobs.length < BATCH) break;
+      afterId = jobs[jobs.length - 1].id;
+    }
+    return report;
+  }
+}

@@ -1,0 +1,108 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
+const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every environment variable the service reads, with its default. Parsed and validated once at
+ * start (`loadConfig`); nothing else reads `process.env`.
+ */
+export class AppConfig {
+  /** `production` turns the insecure development defaults (secrets, admin password) into errors. */
+  @IsIn(['development', 'test', 'production'])
+  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  /** Where the AEP-style routes live; clients keep their paths and change only the host. */
+  @Matches(/^\/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$/, { message: 'BASE_PATH must start with / and not end with /' })
+  BASE_PATH = '/data/core/ups';
+
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgresql:// URL' })
+  DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/segment_export';
+
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every BullMQ key and pub/sub channel; lets several deployments share one Redis. */
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'QUEUE_PREFIX may hold letters, digits, _ and - only' })
+  QUEUE_PREFIX = 'sx';
+
+  /** HMAC key of access tokens. Required (32+ characters) in production. */
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(32)
+  JWT_SECRET?: string;
+
+  @Transform(toInt) @IsInt() @Min(60) @Max(30 * 24 * 3600)
+  TOKEN_TTL_SECONDS = 24 * 3600;
+
+  @IsString() @MinLength(1)
+  ADMIN_USER = 'admin';
+
+  /** Bull Board password. Required in production; `admin` otherwise. */
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(1)
+  ADMIN_PASSWORD?: string;
+
+  /** How often each worker re-queues jobs that Redis lost or that the API could not enqueue. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
+  RECONCILE_INTERVAL_MS = 5000;
+
+  /** How long the API waits for Redis when enqueueing right after commit (the reconciler covers failures). */
+  @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
+  ENQUEUE_TIMEOUT_MS = 2000;
+
+  /** Largest accepted JSON request body. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
+  BODY_LIMIT_BYTES = 1024 * 1024;
+
+  @IsIn(['debug', 'info', 'warn', 'error', 'silent'])
+  LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' | 'silent' = 'info';
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+
+  /** The signing key; development and test fall back to a fixed, loudly insecure one. */
+  get jwtSecret(): string {
+    return this.JWT_SECRET ?? 'insecure-development-only-secret-change-me!';
+  }
+
+  get adminPassword(): string {
+    return this.ADMIN_PASSWORD ?? 'admin';
+  }
+}
+
+export class ConfigError extends Error {}
+
+const KNOWN_KEYS = Object.keys(new AppConfig());
+
+/** Reads and validates the environment. Throws a ConfigError that lists every problem. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const raw: Record<string, string> = {};
+  for (const key of KNOWN_KEYS) {
+    const value = env[key];
+    if (value !== undefined) raw[key] = value;
+  }
+  const config = plainToInstance(AppConfig, raw, { exposeDefaultValues: true });
+  const problems = validateSync(config, { forbidUnknownValues: false }).flatMap((e) =>
+    Object.values(e.constraints ?? {}),
+  );
+  if (config.isProduction) {
+    if (!config.JWT_SECRET) problems.push('JWT_SECRET is required in production (32+ characters)');
+    if (!config.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD is required in production');
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+  return config;
+}

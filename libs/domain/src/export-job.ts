@@ -1,0 +1,107 @@
+export const EXPORT_JOB_STATUSES = ['NEW', 'PROCESSING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type ExportJobStatus = (typeof EXPORT_JOB_STATUSES)[number];
+export const FINISHED_STATUSES: readonly ExportJobStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/** Membership statuses a segment filter may ask for (`existing` counts as realized). */
+export const SEGMENT_STATUSES = ['realized', 'existing', 'exited'] as const;
+export type SegmentStatus = (typeof SEGMENT_STATUSES)[number];
+
+export const DEFAULT_SEGMENT_NAMESPACE = 'ups';
+export const DEFAULT_MERGE_POLICY_ID = 'timestampOrdered-none-mp';
+
+export interface SegmentFilter {
+  segmentId: string;
+  segmentNs: string;
+  status: SegmentStatus[];
+}
+
+export interface ExportFilter {
+  segments?: SegmentFilter[];
+  segmentQualificationTime?: { startTime?: string; endTime?: string };
+  fromIngestTimestamp?: string;
+  emptyProfiles?: boolean;
+}
+
+export interface EventListOptions {
+  fields?: string;
+  filter?: { fromIngestTimestamp?: string; toIngestTimestamp?: string };
+}
+
+export interface ExportDestination {
+  datasetId: string;
+  segmentPerBatch: boolean;
+  batchId?: string;
+  batches?: Array<{ segmentId: string; segmentNs: string; status: string[]; batchId: string }>;
+}
+
+export interface MergePolicyRef {
+  id: string;
+  version: number;
+}
+
+export interface TimeSpan {
+  startTimeInMs: number;
+  endTimeInMs?: number;
+  totalTimeInMs?: number;
+}
+
+export interface ExportMetrics {
+  totalTime?: TimeSpan;
+  profileExportTime?: TimeSpan;
+  totalExportedProfileCounter?: number;
+  exportedProfileByNamespaceCounter?: Record<string, number>;
+}
+
+export interface ExportJobError {
+  code: string;
+  msg: string;
+  callStack: string;
+}
+
+/** What a client asks for in POST /export/jobs, after validation and defaults. */
+export interface ExportJobRequest {
+  fields?: string;
+  mergePolicy?: MergePolicyRef;
+  filter?: ExportFilter;
+  additionalFields?: { eventList?: EventListOptions };
+  destination: ExportDestination;
+  schema: { name: string };
+  evaluationInfo?: { segmentation?: boolean };
+}
+
+export interface ExportJob extends ExportJobRequest {
+  id: number;
+  orgId: string;
+  sandboxName: string;
+  clientId: string;
+  status: ExportJobStatus;
+  profileInstanceId: string;
+  metrics?: ExportMetrics;
+  errors?: ExportJobError[];
+  computeGatewayJobId: string;
+  requestId: string;
+  creationTime: Date;
+  updateTime: Date;
+  cancelRequestedAt?: Date;
+}
+
+/** Keyset position in the newest-first list: `{creationTimeMs}_{id}` on the wire. */
+export interface JobCursor {
+  creationTimeMs: number;
+  id: number;
+}
+
+export function formatCursor(c: JobCursor): string {
+  return `${c.creationTimeMs}_${c.id}`;
+}
+
+/** Parses `{creationTimeMs}_{id}`; undefined when malformed. */
+export function parseCursor(text: string): JobCursor | undefined {
+  const m = /^(\d{1,15})_(\d{1,10})$/.exec(text);
+  if (!m) return undefined;
+  const cursor = { creationTimeMs: Number(m[1]), id: Number(m[2]) };
+  return cursor.id <= 2147483647 ? cursor : undefined;
+}
+
+/** What DELETE did to a job. */
+export type CancelOutcome = 'cancelled' | 'cancel-requested' | 'deleted';

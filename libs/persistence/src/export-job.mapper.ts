@@ -1,0 +1,36 @@
+import type {
+  ExportDestination,
+  ExportJob,
+  ExportJobError,
+  ExportJobRequest,
+  ExportMetrics,
+  MergePolicyRef,
+} from '@sx/domain';
+import type { ExportJob as ExportJobRow } from './generated/prisma/client';
+
+/** Prisma row → domain type; the only place that knows the column layout of export_jobs. */
+export function toExportJob(row: ExportJobRow): ExportJob {
+  const job: ExportJob = {
+    id: row.id,
+    orgId: row.orgId,
+    sandboxName: row.sandboxName,
+    clientId: row.clientId,
+    status: row.status,
+    schema: { name: row.schemaName },
+    destination: row.destination as unknown as ExportDestination,
+    profileInstanceId: row.profileInstanceId,
+    computeGatewayJobId: row.computeGatewayJobId,
+    requestId: row.requestId,
+    creationTime: row.creationTime,
+    updateTime: row.updateTime,
+  };
+  if (row.fields !== null) job.fields = row.fields;
+  if (row.filter !== null) job.filter = row.filter as ExportJobRequest['filter'];
+  if (row.additionalFields !== null) job.additionalFields = row.additionalFields as ExportJobRequest['additionalFields'];
+  if (row.mergePolicy !== null) job.mergePolicy = row.mergePolicy as unknown as MergePolicyRef;
+  if (row.evaluationInfo !== null) job.evaluationInfo = row.evaluationInfo as ExportJobRequest['evaluationInfo'];
+  if (row.metrics !== null) job.metrics = row.metrics as ExportMetrics;
+  if (row.errors !== null) job.errors = row.errors as unknown as ExportJobError[];
+  if (row.cancelRequestedAt) job.cancelRequestedAt = row.cancelRequestedAt;
+  return job;
+}

@@ -1,0 +1,178 @@
+import { Injectable } from '@nestjs/common';
+import {
+  CancelOutcome,
+  Caller,
+  ExportJob,
+  ExportJobRequest,
+  ExportJobStatus,
+  FINISHED_STATUSES,
+  JobCursor,
+  TenantScope,
+  Unprocessable,
+} from '@sx/domain';
+import { Prisma } from './generated/prisma/client';
+import { toExportJob } from './export-job.mapper';
+import { PrismaService } from './prisma.service';
+import { isUniqueViolation, translateStoreError } from './store-errors';
+
+export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+
+export interface IdempotencyClaim {
+  key: string;
+  /** Hash of the request body: the same key with another body is refused, not replayed. */
+  requestHash: string;
+}
+
+export interface JobListQuery {
+  limit: number;
+  after?: JobCursor;
+  status?: ExportJobStatus;
+}
+
+/**
+ * Export jobs of one tenant. Every method takes the org and sandbox and never reaches outside
+ * them, so a job of another tenant simply does not exist for the caller.
+ */
+@Injectable()
+export class ExportJobRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  private scoped(scope: TenantScope) {
+    return { orgId: scope.orgId, sandboxName: scope.sandboxName, deletedAt: null };
+  }
+
+  /**
+   * Stores a job and its "to enqueue" marker in one transaction. With an Idempotency-Key, a
+   * second request with the same key (concurrent or later, within 24 h) gets the first job back.
+   */
+  async create(
+    caller: Caller,
+    request: ExportJobRequest,
+    requestId: string,
+    idempotency?: IdempotencyClaim,
+  ): Promise<{ job: ExportJob; replayed: boolean }> {
+    const keyWhere = idempotency && {
+      clientId_sandboxName_key: { clientId: caller.clientId, sandboxName: caller.sandboxName, key: idempotency.key },
+    };
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        if (idempotency && keyWhere) {
+          await tx.idempotencyKey.deleteMany({
+            where: { ...keyWhere.clientId_sandboxName_key, createdAt: { lt: new Date(Date.now() - IDEMPOTENCY_WINDOW_MS) } },
+          });
+          const earlier = await tx.idempotencyKey.findUnique({ where: keyWhere, include: { job: true } });
+          if (earlier) return this.replay(earlier, idempotency);
+        }
+        const row = await tx.exportJob.create({
+          data: {
+            orgId: caller.orgId,
+            sandboxName: caller.sandboxName,
+            clientId: caller.clientId,
+            fields: request.fields ?? null,
+            schemaName: request.schema.name,
+            destination: request.destination as unknown as Prisma.InputJsonValue,
+            filter: (request.filter as Prisma.InputJsonValue) ?? Prisma.DbNull,
+            additionalFields: (request.additionalFields as Prisma.InputJsonValue) ?? Prisma.DbNull,
+            mergePolicy: (request.mergePolicy as unknown as Prisma.InputJsonValue) ?? Prisma.DbNull,
+            evaluationInfo: (request.evaluationInfo as Prisma.InputJsonValue) ?? Prisma.DbNull,
+            requestId,
+            outbox: { create: {} },
+          },
+        });
+        if (idempotency) {
+          await tx.idempotencyKey.create({
+            data: {
+              clientId: caller.clientId,
+              sandboxName: caller.sandboxName,
+              key: idempotency.key,
+              requestHash: idempotency.requestHash,
+              jobId: row.id,
+            },
+          });
+        }
+        return { job: toExportJob(row), replayed: false };
+      });
+    } catch (e) {
+      // A concurrent request with the same key committed first: ours rolled back, theirs wins.
+      if (idempotency && keyWhere && isUniqueViolation(e)) {
+        const earlier = await this.prisma.idempotencyKey.findUnique({ where: keyWhere, include: { job: true } });
+        if (earlier) return this.replay(earlier, idempotency);
+      }
+      return translateStoreError(e);
+    }
+  }
+
+  private replay(
+    earlier: { requestHash: string; job: Parameters<typeof toExportJob>[0] },
+    claim: IdempotencyClaim,
+  ): { job: ExportJob; replayed: boolean } {
+    if (earlier.requestHash !== claim.requestHash) {
+      throw new Unprocessable(
+        `Idempotency-Key "${claim.key}" was already used with a different request body in the last 24 hours.`,
+      );
+    }
+    return { job: toExportJob(earlier.job), replayed: true };
+  }
+
+  async findById(scope: TenantScope, id: number): Promise<ExportJob | null> {
+    try {
+      const row = await this.prisma.exportJob.findFirst({ where: { id, ...this.scoped(scope) } });
+      return row && toExportJob(row);
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /** Newest first, keyset-paged on (creationTime, id) so that equal milliseconds never skip a job. */
+  async list(scope: TenantScope, query: JobListQuery): Promise<ExportJob[]> {
+    const where: Prisma.ExportJobWhereInput = { ...this.scoped(scope) };
+    if (query.status) where.status = query.status;
+    if (query.after) {
+      const t = new Date(query.after.creationTimeMs);
+      where.OR = [{ creationTime: { lt: t } }, { creationTime: t, id: { lt: query.after.id } }];
+    }
+    try {
+      const rows = await this.prisma.exportJob.findMany({
+        where,
+        orderBy: [{ creationTime: 'desc' }, { id: 'desc' }],
+        take: query.limit,
+      });
+      return rows.map(toExportJob);
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /**
+   * DELETE semantics: a NEW job is cancelled at once (and its enqueue marker dropped), a PROCESSING
+   * job gets a persisted cancel request, a finished job is hidden. Each step is one conditional
+   * UPDATE, so a job that changes status meanwhile falls through to the next rule.
+   */
+  async cancelOrDelete(scope: TenantScope, id: number): Promise<CancelOutcome | null> {
+    const where = { id, ...this.scoped(scope) };
+    const now = new Date();
+    try {
+      const cancelled = await this.prisma.$transaction(async (tx) => {
+        const { count } = await tx.exportJob.updateMany({
+          where: { ...where, status: 'NEW' },
+          data: { status: 'CANCELLED', updateTime: now },
+        });
+        if (count) await tx.exportJobOutbox.deleteMany({ where: { jobId: id } });
+        return count > 0;
+      });
+      if (cancelled) return 'cancelled';
+      const requested = await this.prisma.exportJob.updateMany({
+        where: { ...where, status: 'PROCESSING' },
+        data: { cancelRequestedAt: now, updateTime: now },
+      });
+      if (requested.count) return 'cancel-requested';
+      const deleted = await this.prisma.exportJob.updateMany({
+        where: { ...where, status: { in: [...FINISHED_STATUSES] } },
+        data: { deletedAt: now },
+      });
+      return deleted.count ? 'deleted' : null;
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+// Only repositories and domain types leave this library; Prisma stays inside.
+export * from './api-client.repository';
+export * from './export-job.repository';
+export * from './export-queue-state.repository';
+export * from './persistence.module';

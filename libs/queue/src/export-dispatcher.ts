@@ -1,0 +1,71 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@sx/config';
+import { ExportQueueStateRepository, QueueableJob } from '@sx/persistence';
+import { JobQueueService } from './job-queue.service';
+import { JobName, exportQueueJobId } from './registry';
+
+/**
+ * Moves export jobs from Postgres (the record) into BullMQ (the carrier). Postgres first, always:
+ * a job's enqueue marker is only removed after BullMQ holds the job, so a crash or a Redis outage
+ * in between leaves work for the reconciler, never a lost job.
+ */
+@Injectable()
+export class ExportDispatcher {
+  private readonly logger = new Logger(ExportDispatcher.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly queues: JobQueueService,
+    private readonly state: ExportQueueStateRepository,
+  ) {}
+
+  /** Enqueue (a no-op if BullMQ already holds it) and drop the marker. Throws if Redis fails. */
+  async dispatch(job: QueueableJob): Promise<void> {
+    await this.queues.enqueue(
+      JobName.RunExport,
+      { exportJobId: job.id, orgId: job.orgId, sandboxName: job.sandboxName },
+      exportQueueJobId(job.id),
+    );
+    await this.state.markEnqueued([job.id]);
+  }
+
+  /** Right after commit: try for ENQUEUE_TIMEOUT_MS, then leave the job to the reconciler. */
+  async dispatchSoon(job: QueueableJob): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${this.config.ENQUEUE_TIMEOUT_MS} ms`)), this.config.ENQUEUE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.dispatch(job), timeout]);
+      return true;
+    } catch (e) {
+      this.logger.warn({ msg: 'enqueue after commit failed; the reconciler will enqueue the job', exportJobId: job.id, error: (e as Error).message });
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Whether BullMQ holds the job in any state. */
+  async isQueued(jobId: number): Promise<boolean> {
+    return this.queues.holds(JobName.RunExport, exportQueueJobId(jobId));
+  }
+
+  /** Takes a cancelled job off the queue. Best effort: a worker that still gets it sees CANCELLED and skips it. */
+  async withdraw(jobId: number): Promise<void> {
+    try {
+      await this.queues.remove(JobName.RunExport, exportQueueJobId(jobId));
+    } catch (e) {
+      this.logger.warn({ msg: 'could not remove cancelled job from the queue', exportJobId: jobId, error: (e as Error).message });
+    }
+  }
+
+  /** Tells running workers at once. Best effort: the cancel request persisted in Postgres is the truth. */
+  async signalCancel(jobId: number): Promise<void> {
+    try {
+      await this.queues.publishCancel(jobId);
+    } catch (e) {
+      this.logger.warn({ msg: 'could not publish cancel signal; workers will see the flag in Postgres', exportJobId: jobId, error: (e as Error).message });
+    }
+  }
+}

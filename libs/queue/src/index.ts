@@ -1,0 +1,5 @@
+export * from './export-dispatcher';
+export * from './job-queue.service';
+export * from './queue.module';
+export * from './redis-connection';
+export * from './registry';

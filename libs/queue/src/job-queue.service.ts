@@ -1,0 +1,63 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { AppConfig } from '@sx/config';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { JOB_OPTIONS, JOB_QUEUES, JobName, JobPayload, QueueName, cancelChannel } from './registry';
+import { redisOptionsFromUrl } from './redis-connection';
+
+/**
+ * The producer side of the registry: typed enqueue, lookup and removal, plus the cancel signal.
+ * Its connections fail fast when Redis is down (no offline queue): callers never hang on Redis,
+ * because Postgres already holds what must be enqueued and the reconciler retries.
+ */
+@Injectable()
+export class JobQueueService implements OnModuleDestroy {
+  private readonly logger = new Logger(JobQueueService.name);
+  private readonly queues = new Map<QueueName, Queue>();
+  private publisher?: Redis;
+
+  constructor(private readonly config: AppConfig) {}
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        prefix: this.config.QUEUE_PREFIX,
+        connection: { ...redisOptionsFromUrl(this.config.REDIS_URL), enableOfflineQueue: false, maxRetriesPerRequest: 1 },
+      });
+      queue.on('error', (err) => this.logger.warn({ msg: 'queue connection error', queue: name, error: err.message }));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  allQueues(): Queue[] {
+    return Object.values(QueueName).map((name) => this.queue(name));
+  }
+
+  /** Adds a job under its stable id; adding an id the queue already holds does nothing. */
+  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, jobId: string): Promise<void> {
+    await this.queue(JOB_QUEUES[name]).add(name, payload, { ...JOB_OPTIONS[name], jobId });
+  }
+
+  /** Whether the queue still holds the job in any state. */
+  async holds(name: JobName, jobId: string): Promise<boolean> {
+    return (await this.queue(JOB_QUEUES[name]).getJob(jobId)) !== undefined;
+  }
+
+  /** Removes a waiting job; a job a worker holds stays (the worker honours the cancel flag). */
+  async remove(name: JobName, jobId: string): Promise<boolean> {
+    return (await this.queue(JOB_QUEUES[name]).remove(jobId)) === 1;
+  }
+
+  async publishCancel(exportJobId: number): Promise<void> {
+    this.publisher ??= new Redis({ ...redisOptionsFromUrl(this.config.REDIS_URL), enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.publisher.on('error', () => undefined);
+    await this.publisher.publish(cancelChannel(this.config.QUEUE_PREFIX), JSON.stringify({ exportJobId }));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.publisher?.disconnect();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The one registry of queues and jobs: names, payload types and options. Every producer and
+ * processor is typed by it, and the worker refuses to start if a job here has no handler entry.
+ */
+import type { JobsOptions } from 'bullmq';
+
+export enum QueueName {
+  Export = 'segment-export',
+}
+
+export enum JobName {
+  RunExport = 'run-export',
+}
+
+export interface JobPayloads {
+  [JobName.RunExport]: { exportJobId: number; orgId: string; sandboxName: string };
+}
+
+export type JobPayload<N extends JobName> = JobPayloads[N];
+
+export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
+  [JobName.RunExport]: QueueName.Export,
+};
+
+export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
+  [JobName.RunExport]: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 5000 },
+    // Postgres is the record of every job; Redis keeps only a short history for Bull Board.
+    removeOnComplete: { age: 24 * 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+  },
+};
+
+/**
+ * BullMQ job id of an export job. BullMQ refuses custom ids that are bare integers (they would
+ * collide with its own counter) or contain ':', hence the prefix. One id per export job makes a
+ * second enqueue of the same job a no-op.
+ */
+export function exportQueueJobId(exportJobId: number): string {
+  return `export-${exportJobId}`;
+}
+
+/** Redis pub/sub channel on which the API tells workers that a running job was cancelled. */
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:export-jobs:cancel`;
+}
