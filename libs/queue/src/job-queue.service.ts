@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@sx/config';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -11,12 +11,17 @@ import { redisOptionsFromUrl } from './redis-connection';
  * because Postgres already holds what must be enqueued and the reconciler retries.
  */
 @Injectable()
-export class JobQueueService implements OnModuleDestroy {
+export class JobQueueService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(JobQueueService.name);
   private readonly queues = new Map<QueueName, Queue>();
   private publisher?: Redis;
 
   constructor(private readonly config: AppConfig) {}
+
+  /** Connect up front, so that the first request does not meet a connection still opening. */
+  onModuleInit(): void {
+    this.allQueues();
+  }
 
   queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
@@ -51,8 +56,16 @@ export class JobQueueService implements OnModuleDestroy {
   }
 
   async publishCancel(exportJobId: number): Promise<void> {
-    this.publisher ??= new Redis({ ...redisOptionsFromUrl(this.config.REDIS_URL), enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    this.publisher.on('error', () => undefined);
+    if (!this.publisher) {
+      // Opened on first use (workers never publish); the command may wait for the connection,
+      // bounded by commandTimeout, so a dead Redis costs a cancel request at most that long.
+      this.publisher = new Redis({
+        ...redisOptionsFromUrl(this.config.REDIS_URL),
+        maxRetriesPerRequest: 1,
+        commandTimeout: this.config.ENQUEUE_TIMEOUT_MS,
+      });
+      this.publisher.on('error', (err) => this.logger.warn({ msg: 'publisher connection error', error: err.message }));
+    }
     await this.publisher.publish(cancelChannel(this.config.QUEUE_PREFIX), JSON.stringify({ exportJobId }));
   }
 

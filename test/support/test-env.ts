@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { Client, Pool } from 'pg';
+import { AppConfig, loadConfig } from '@sx/config';
+
+export const ROOT = join(__dirname, '..', '..');
+const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * One test file's world: its own database (migrated from prisma/migrations, the one schema source)
+ * and its own queue prefix, on the real Postgres and Redis.
+ */
+export interface TestEnv {
+  name: string;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  /** Config as the apps would load it from these variables (plus any overrides). */
+  config(overrides?: Record<string, string>): AppConfig;
+  /** Environment for child processes (built worker, CLI). */
+  childEnv(overrides?: Record<string, string>): NodeJS.ProcessEnv;
+  /** Direct SQL, for arranging states the API cannot reach yet and for checking what is stored. */
+  db: Pool;
+  redis: Redis;
+  /** Deletes this env's Redis keys: what a Redis restart without persistence does to it. */
+  flushQueueKeys(): Promise<number>;
+  close(): Promise<void>;
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export async function createTestEnv(label: string): Promise<TestEnv> {
+  const name = `sx_test_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+
+  const databaseUrl = withDatabase(ADMIN_URL, name);
+  const db = new Pool({ connectionString: databaseUrl, max: 4 });
+  const migrations = join(ROOT, 'prisma', 'migrations');
+  for (const dir of readdirSync(migrations, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+    await db.query(readFileSync(join(migrations, dir, 'migration.sql'), 'utf8'));
+  }
+
+  const queuePrefix = `t_${name}`;
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const vars = (overrides: Record<string, string> = {}) => ({
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    QUEUE_PREFIX: queuePrefix,
+    LOG_LEVEL: 'silent',
+    RECONCILE_INTERVAL_MS: '500',
+    ...overrides,
+  });
+
+  const flushQueueKeys = async () => {
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
+      if (keys.length) deleted += await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return deleted;
+  };
+
+  return {
+    name,
+    databaseUrl,
+    redisUrl: REDIS_URL,
+    queuePrefix,
+    config: (overrides) => loadConfig({ NODE_ENV: 'test', ...vars(overrides) }),
+    childEnv: (overrides) => ({ PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', ...vars(overrides) }),
+    db,
+    redis,
+    flushQueueKeys,
+    async close() {
+      await flushQueueKeys().catch(() => undefined);
+      redis.disconnect();
+      await db.end();
+      const a = new Client({ connectionString: ADMIN_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
