@@ -23,7 +23,6 @@ export async function createApiApp(config: AppConfig, logger: LoggerService = ne
   app.use(jsonBody(config.BODY_LIMIT_BYTES));
   app.use(BULL_BOARD_PATH, basicAuth(config.ADMIN_USER, config.adminPassword), bullBoardRouter(app.get(JobQueueService).allQueues()));
   setUpOpenApi(app, config);
-  app.enableShutdownHooks();
   return app;
 }
 

@@ -12,6 +12,12 @@ async function main(): Promise<void> {
   const app = await createApiApp(config, logger);
   await app.listen(config.PORT);
   logger.log({ msg: 'api listening', port: config.PORT, basePath: config.BASE_PATH }, 'Main');
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log({ msg: 'api stopping', signal }, 'Main');
+      app.close().then(() => process.exit(0), () => process.exit(1));
+    });
+  }
 }
 
 main().catch((e) => {
