@@ -6,5 +6,6 @@ import { join } from 'node:path';
  * current: compile once before the suites run.
  */
 export default async function globalSetup(): Promise<void> {
+  if (process.env.SX_BUILT === '1') return; // scripts/test.sh has just built
   execSync('npm run -s build', { cwd: join(__dirname, '..', '..'), stdio: 'inherit' });
 }
