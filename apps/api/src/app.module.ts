@@ -7,6 +7,8 @@ import { AuthModule } from './auth/auth.module';
 import { ProblemFilter } from './common/problem.filter';
 import { validationPipe } from './common/validation';
 import { ExportJobsModule } from './export-jobs/export-jobs.module';
+import { MergePoliciesModule } from './merge-policies/merge-policies.module';
+import { SegmentDefinitionsModule } from './segment-definitions/segment-definitions.module';
 
 @Module({})
 export class AppModule {
@@ -19,8 +21,14 @@ export class AppModule {
         QueueModule,
         AuthModule,
         ExportJobsModule,
+        MergePoliciesModule,
+        SegmentDefinitionsModule,
         // AEP paths live under a configurable base path (default /data/core/ups).
-        RouterModule.register([{ path: config.BASE_PATH, module: ExportJobsModule }]),
+        RouterModule.register([
+          { path: config.BASE_PATH, module: ExportJobsModule },
+          { path: config.BASE_PATH, module: MergePoliciesModule },
+          { path: config.BASE_PATH, module: SegmentDefinitionsModule },
+        ]),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

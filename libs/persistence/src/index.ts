@@ -2,4 +2,6 @@
 export * from './api-client.repository';
 export * from './export-job.repository';
 export * from './export-queue-state.repository';
+export * from './merge-policy.repository';
 export * from './persistence.module';
+export * from './segment-definition.repository';
