@@ -67,6 +67,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
 
+  /** Root directory of dataset files (uploaded and exported batches), laid out by org/sandbox/dataset/batch. */
+  @IsString() @MinLength(1)
+  STORAGE_ROOT = './var/datasets';
+
+  /** Largest accepted uploaded batch file (bytes, as sent, before gunzip). */
+  @Transform(toInt) @IsInt() @Min(1024)
+  MAX_UPLOAD_BYTES = 5 * 1024 * 1024 * 1024;
+
   @IsIn(['debug', 'info', 'warn', 'error', 'silent'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' | 'silent' = 'info';
 

@@ -1,0 +1,2 @@
+export * from './record-source';
+export * from './xdm-record';

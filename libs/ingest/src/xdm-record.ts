@@ -1,0 +1,99 @@
+/**
+ * Rules for ingested XDM records. A record must be a JSON object with at least one usable
+ * identity; these functions say what the store needs from it (identities, times) or why not.
+ */
+
+export type RecordVerdict<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export interface ProfileFacts {
+  /** `namespace:id` of the primary identity: the one flagged primary, else the first listed. */
+  primaryIdentity: string;
+  identities: string[];
+  /** extSourceSystemAudit.lastUpdatedDate when given (orders conflicting attributes), else undefined. */
+  lastUpdated?: Date;
+}
+
+export interface EventFacts {
+  primaryIdentity: string;
+  identities: string[];
+  eventId: string;
+  timestamp: Date;
+}
+
+const SEGMENT_STATUSES = new Set(['realized', 'existing', 'exited']);
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isoDate(v: unknown): Date | undefined {
+  if (typeof v !== 'string' || !ISO.test(v)) return undefined;
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function identitiesOf(record: Record<string, unknown>): RecordVerdict<{ primaryIdentity: string; identities: string[] }> {
+  const map = record.identityMap;
+  if (!isObject(map)) return { ok: false, reason: 'identityMap is missing or not an object' };
+  const identities: string[] = [];
+  let primary: string | undefined;
+  for (const [ns, entries] of Object.entries(map)) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ns)) return { ok: false, reason: `identityMap namespace "${ns.slice(0, 80)}" is not valid` };
+    if (!Array.isArray(entries)) return { ok: false, reason: `identityMap.${ns} is not an array` };
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Record<string, unknown>;
+      if (!isObject(e) || typeof e.id !== 'string' || !e.id.trim()) {
+        return { ok: false, reason: `identityMap.${ns}[${i}].id must be a non-empty string` };
+      }
+      const key = `${ns}:${e.id}`;
+      if (!identities.includes(key)) identities.push(key);
+      if (e.primary === true && primary === undefined) primary = key;
+    }
+  }
+  if (!identities.length) return { ok: false, reason: 'the record has no identity in identityMap' };
+  return { ok: true, value: { primaryIdentity: primary ?? identities[0], identities } };
+}
+
+export function profileFacts(record: unknown): RecordVerdict<ProfileFacts> {
+  if (!isObject(record)) return { ok: false, reason: 'the record is not a JSON object' };
+  const ids = identitiesOf(record);
+  if (!ids.ok) return ids;
+  const membership = record.segmentMembership;
+  if (membership !== undefined) {
+    if (!isObject(membership)) return { ok: false, reason: 'segmentMembership is not an object' };
+    for (const [ns, segments] of Object.entries(membership)) {
+      if (!isObject(segments)) return { ok: false, reason: `segmentMembership.${ns} is not an object` };
+      for (const [segmentId, entry] of Object.entries(segments)) {
+        const where = `segmentMembership.${ns}.${segmentId}`;
+        if (!isObject(entry)) return { ok: false, reason: `${where} is not an object` };
+        if (typeof entry.status !== 'string' || !SEGMENT_STATUSES.has(entry.status)) {
+          return { ok: false, reason: `${where}.status must be realized, existing or exited` };
+        }
+        if (entry.lastQualificationTime !== undefined && !isoDate(entry.lastQualificationTime)) {
+          return { ok: false, reason: `${where}.lastQualificationTime is not an ISO 8601 timestamp` };
+        }
+      }
+    }
+  }
+  let lastUpdated: Date | undefined;
+  const audit = record.extSourceSystemAudit;
+  if (audit !== undefined) {
+    if (!isObject(audit)) return { ok: false, reason: 'extSourceSystemAudit is not an object' };
+    if (audit.lastUpdatedDate !== undefined) {
+      lastUpdated = isoDate(audit.lastUpdatedDate);
+      if (!lastUpdated) return { ok: false, reason: 'extSourceSystemAudit.lastUpdatedDate is not an ISO 8601 timestamp' };
+    }
+  }
+  return { ok: true, value: { ...ids.value, lastUpdated } };
+}
+
+export function eventFacts(record: unknown): RecordVerdict<EventFacts> {
+  if (!isObject(record)) return { ok: false, reason: 'the record is not a JSON object' };
+  const ids = identitiesOf(record);
+  if (!ids.ok) return ids;
+  if (typeof record._id !== 'string' || !record._id) return { ok: false, reason: '_id must be a non-empty string' };
+  const timestamp = isoDate(record.timestamp);
+  if (!timestamp) return { ok: false, reason: 'timestamp must be an ISO 8601 timestamp' };
+  return { ok: true, value: { ...ids.value, eventId: record._id, timestamp } };
+}

@@ -1,0 +1,40 @@
+import type { Readable } from 'node:stream';
+
+export interface StoredObject {
+  sizeBytes: number;
+  sha256: string;
+}
+
+/**
+ * Where dataset files live. Keys are relative paths laid out by org, sandbox, dataset and batch
+ * (see `batchFileKey`). One interface so that an S3-compatible backend can replace the local
+ * directory without touching callers.
+ */
+export abstract class DatasetStorage {
+  /** Stores the stream under `key` atomically (readers never see half a file); at most maxBytes. */
+  abstract write(key: string, body: Readable, options?: { maxBytes?: number }): Promise<StoredObject>;
+  /** The bytes of `key`; rejects with StorageObjectMissing if there is none. */
+  abstract read(key: string): Promise<Readable>;
+  abstract size(key: string): Promise<number | undefined>;
+  /** Removes everything under a key prefix (a batch's folder). */
+  abstract removePrefix(prefix: string): Promise<void>;
+}
+
+export class StorageObjectMissing extends Error {}
+
+/** Raised while writing when the body is larger than allowed; nothing is kept. */
+export class StorageLimitExceeded extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`larger than ${maxBytes} bytes`);
+  }
+}
+
+const segment = (s: string) => encodeURIComponent(s);
+
+export function batchPrefix(p: { orgId: string; sandboxName: string; datasetId: string; batchId: string }): string {
+  return [p.orgId, p.sandboxName, p.datasetId, p.batchId].map(segment).join('/');
+}
+
+export function batchFileKey(p: { orgId: string; sandboxName: string; datasetId: string; batchId: string }, fileName: string): string {
+  return `${batchPrefix(p)}/${segment(fileName)}`;
+}

@@ -1,0 +1,3 @@
+export * from './dataset-storage';
+export * from './local-dataset-storage';
+export * from './storage.module';

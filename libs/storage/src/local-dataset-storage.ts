@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DatasetStorage, StorageLimitExceeded, StorageObjectMissing, StoredObject } from './dataset-storage';
+
+/** Dataset files in a local directory (STORAGE_ROOT): write to a temp name, fsync'd rename. */
+export class LocalDatasetStorage extends DatasetStorage {
+  private readonly root: string;
+
+  constructor(root: string) {
+    super();
+    this.root = resolve(root);
+  }
+
+  private path(key: string): string {
+    const full = resolve(this.root, key);
+    // Keys are built from encoded segments, but refuse any escape from the root regardless.
+    if (full !== this.root && !full.startsWith(this.root + sep)) throw new Error('storage key outside the root');
+    return full;
+  }
+
+  async write(key: string, body: Readable, options: { maxBytes?: number } = {}): Promise<StoredObject> {
+    const target = this.path(key);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = join(dirname(target), `.${randomBytes(6).toString('hex')}.partial`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (options.maxBytes !== undefined && size > options.maxBytes) return done(new StorageLimitExceeded(options.maxBytes));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(body, meter, createWriteStream(temp, { flags: 'wx' }));
+      await rename(temp, target);
+    } catch (e) {
+      await rm(temp, { force: true });
+      throw e;
+    }
+    return { sizeBytes: size, sha256: hash.digest('hex') };
+  }
+
+  async read(key: string): Promise<Readable> {
+    const path = this.path(key);
+    if ((await this.size(key)) === undefined) throw new StorageObjectMissing(key);
+    return createReadStream(path);
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    try {
+      const s = await stat(this.path(key));
+      return s.isFile() ? s.size : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async removePrefix(prefix: string): Promise<void> {
+    await rm(this.path(prefix), { recursive: true, force: true });
+  }
+}
