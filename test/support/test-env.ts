@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Client, Pool } from 'pg';
@@ -18,6 +19,8 @@ export interface TestEnv {
   databaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
+  /** This env's dataset storage directory (removed on close). */
+  storageRoot: string;
   /** Config as the apps would load it from these variables (plus any overrides). */
   config(overrides?: Record<string, string>): AppConfig;
   /** Environment for child processes (built worker, CLI). */
@@ -51,6 +54,7 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
   }
 
   const queuePrefix = `t_${name}`;
+  const storageRoot = mkdtempSync(join(tmpdir(), `${name}-`));
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
   const vars = (overrides: Record<string, string> = {}) => ({
     DATABASE_URL: databaseUrl,
@@ -58,6 +62,7 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
     QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: 'silent',
     RECONCILE_INTERVAL_MS: '500',
+    STORAGE_ROOT: storageRoot,
     ...overrides,
   });
 
@@ -77,6 +82,7 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
     databaseUrl,
     redisUrl: REDIS_URL,
     queuePrefix,
+    storageRoot,
     config: (overrides) => loadConfig({ NODE_ENV: 'test', ...vars(overrides) }),
     childEnv: (overrides) => ({ PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', ...vars(overrides) }),
     db,
@@ -90,6 +96,7 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
       await a.connect();
       await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await a.end();
+      rmSync(storageRoot, { recursive: true, force: true });
     },
   };
 }

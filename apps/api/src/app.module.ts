@@ -3,7 +3,12 @@ import { APP_FILTER, APP_PIPE, RouterModule } from '@nestjs/core';
 import { AppConfig, ConfigModule } from '@sx/config';
 import { PersistenceModule } from '@sx/persistence';
 import { QueueModule } from '@sx/queue';
+import { StorageModule } from '@sx/storage';
 import { AuthModule } from './auth/auth.module';
+import { CatalogModule } from './catalog/catalog.module';
+import { DATA_ACCESS_PATH, CATALOG_PATH, IMPORT_PATH } from './common/paths';
+import { DataAccessModule } from './data-access/data-access.module';
+import { IngestionModule } from './ingestion/ingestion.module';
 import { ProblemFilter } from './common/problem.filter';
 import { validationPipe } from './common/validation';
 import { ExportJobsModule } from './export-jobs/export-jobs.module';
@@ -19,15 +24,23 @@ export class AppModule {
         ConfigModule.forRoot(config),
         PersistenceModule,
         QueueModule,
+        StorageModule,
         AuthModule,
         ExportJobsModule,
         MergePoliciesModule,
         SegmentDefinitionsModule,
+        CatalogModule,
+        IngestionModule,
+        DataAccessModule,
         // AEP paths live under a configurable base path (default /data/core/ups).
         RouterModule.register([
           { path: config.BASE_PATH, module: ExportJobsModule },
           { path: config.BASE_PATH, module: MergePoliciesModule },
           { path: config.BASE_PATH, module: SegmentDefinitionsModule },
+          // The Platform's foundation APIs keep AEP's own paths.
+          { path: CATALOG_PATH, module: CatalogModule },
+          { path: IMPORT_PATH, module: IngestionModule },
+          { path: DATA_ACCESS_PATH, module: DataAccessModule },
         ]),
       ],
       providers: [

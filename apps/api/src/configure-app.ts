@@ -7,7 +7,7 @@ import { JsonLogger } from '@sx/observability';
 import { JobQueueService } from '@sx/queue';
 import { BULL_BOARD_PATH, basicAuth, bullBoardRouter } from './admin/bull-board';
 import { AppModule } from './app.module';
-import { formBody, jsonBody } from './common/body-parsers';
+import { formBody, isFileUpload, jsonBody, unless } from './common/body-parsers';
 import { requestContext } from './common/request-context.middleware';
 
 /** Builds the API application exactly as production runs it; e2e tests call this too. */
@@ -20,7 +20,8 @@ export async function createApiApp(config: AppConfig, logger: LoggerService = ne
   app.set('query parser', 'simple');
   app.use(requestContext(logger));
   app.use('/ims', formBody(16 * 1024));
-  app.use(jsonBody(config.BODY_LIMIT_BYTES));
+  // Uploaded batch files are streamed to storage by their handler: never parsed or buffered here.
+  app.use(unless(isFileUpload, jsonBody(config.BODY_LIMIT_BYTES)));
   app.use(BULL_BOARD_PATH, basicAuth(config.ADMIN_USER, config.adminPassword), bullBoardRouter(app.get(JobQueueService).allQueues()));
   setUpOpenApi(app, config);
   return app;

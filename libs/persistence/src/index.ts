@@ -1,5 +1,8 @@
 // Only repositories and domain types leave this library; Prisma stays inside.
 export * from './api-client.repository';
+export * from './batch.repository';
+export * from './bulk-ingest.repository';
+export * from './dataset.repository';
 export * from './export-job.repository';
 export * from './export-queue-state.repository';
 export * from './merge-policy.repository';

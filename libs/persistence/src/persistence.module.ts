@@ -1,5 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { ApiClientRepository } from './api-client.repository';
+import { BatchRepository } from './batch.repository';
+import { BulkIngestRepository } from './bulk-ingest.repository';
+import { BulkPool } from './bulk-pool';
+import { DatasetRepository } from './dataset.repository';
 import { ExportJobRepository } from './export-job.repository';
 import { ExportQueueStateRepository } from './export-queue-state.repository';
 import { MergePolicyRepository } from './merge-policy.repository';
@@ -12,8 +16,11 @@ const repositories = [
   ApiClientRepository,
   MergePolicyRepository,
   SegmentDefinitionRepository,
+  DatasetRepository,
+  BatchRepository,
+  BulkIngestRepository,
 ];
 
 @Global()
-@Module({ providers: [PrismaService, ...repositories], exports: repositories })
+@Module({ providers: [PrismaService, BulkPool, ...repositories], exports: repositories })
 export class PersistenceModule {}

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
+import { IMPORT_PATH } from './paths';
 import { sendProblem } from './problem';
 
 interface ParserError extends Error {
@@ -39,4 +40,13 @@ export function jsonBody(limitBytes: number): RequestHandler {
 
 export function formBody(limitBytes: number): RequestHandler {
   return guarded(express.urlencoded({ limit: limitBytes, extended: false }), limitBytes);
+}
+
+/** PUT of a batch file: the one request body that is a stream, not JSON to parse. */
+export function isFileUpload(req: Request): boolean {
+  return req.method === 'PUT' && req.path.startsWith(`${IMPORT_PATH}/batches/`);
+}
+
+export function unless(skip: (req: Request) => boolean, handler: RequestHandler): RequestHandler {
+  return (req, res, next) => (skip(req) ? next() : handler(req, res, next));
 }

@@ -1,4 +1,12 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { RequireJsonObjectMiddleware } from '../export-jobs/require-json.middleware';
+import { SegmentDefinitionsController } from './segment-definitions.controller';
+import { SegmentDefinitionsService } from './segment-definitions.service';
 
-@Module({})
-export class SegmentDefinitionsModule {}
+@Module({ controllers: [SegmentDefinitionsController], providers: [SegmentDefinitionsService] })
+export class SegmentDefinitionsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    // Same body rules as the export API: JSON objects only (415 / 400 before validation).
+    consumer.apply(RequireJsonObjectMiddleware).forRoutes(SegmentDefinitionsController);
+  }
+}

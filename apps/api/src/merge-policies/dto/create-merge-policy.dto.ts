@@ -1,0 +1,95 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+  registerDecorator,
+} from 'class-validator';
+import {
+  ATTRIBUTE_MERGE_TYPES,
+  AttributeMergeType,
+  IDENTITY_GRAPH_TYPES,
+  IdentityGraphType,
+  PROFILE_SCHEMA_NAME,
+} from '@sx/domain';
+
+// Request body of POST /config/mergePolicies, as AEP's Real-Time Customer Profile API takes it.
+// Unknown properties are refused by the global pipe; nested objects are validated as their class.
+
+/** `order` means something only under dataSetPrecedence; elsewhere it would be silently ignored, so it is refused. */
+function OnlyForDataSetPrecedence(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'onlyForDataSetPrecedence',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: 'is only allowed when type is "dataSetPrecedence"' },
+      validator: { validate: (_value, args) => (args?.object as AttributeMergeDto).type === 'dataSetPrecedence' },
+    });
+}
+
+export class AttributeMergeDto {
+  @ApiProperty({ enum: ATTRIBUTE_MERGE_TYPES, example: 'dataSetPrecedence' })
+  @IsIn(ATTRIBUTE_MERGE_TYPES)
+  type: AttributeMergeType;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['5b76f86b85d0e00000be5c8b', '5b76f8d787a6af01e2ceda18'],
+    description: 'Dataset ids, highest precedence first. Required for dataSetPrecedence, refused for timestampOrdered.',
+  })
+  @ValidateIf((o: AttributeMergeDto) => o.type === 'dataSetPrecedence' || o.order != null)
+  @OnlyForDataSetPrecedence()
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000)
+  @ArrayUnique({ message: 'must not list a dataset twice' })
+  @IsString({ each: true }) @IsNotEmpty({ each: true }) @MaxLength(200, { each: true })
+  order?: string[];
+}
+
+export class IdentityGraphDto {
+  @ApiProperty({ enum: IDENTITY_GRAPH_TYPES, example: 'none', description: 'none: fragments merge on their primary identity; pdg: on any shared identity.' })
+  @IsIn(IDENTITY_GRAPH_TYPES)
+  type: IdentityGraphType;
+}
+
+export class ProfileSchemaDto {
+  @ApiProperty({ example: PROFILE_SCHEMA_NAME, enum: [PROFILE_SCHEMA_NAME] })
+  @IsString()
+  @IsIn([PROFILE_SCHEMA_NAME], { message: `must be "${PROFILE_SCHEMA_NAME}", the profile class this service merges` })
+  name: string;
+}
+
+export class CreateMergePolicyDto {
+  @ApiProperty({ example: 'Loyalty members ordered by ID' })
+  @IsString() @Matches(/\S/, { message: 'must not be empty' }) @MaxLength(255)
+  name: string;
+
+  @ApiProperty({ type: AttributeMergeDto })
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => AttributeMergeDto)
+  attributeMerge: AttributeMergeDto;
+
+  @ApiProperty({ type: IdentityGraphDto })
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => IdentityGraphDto)
+  identityGraph: IdentityGraphDto;
+
+  @ApiPropertyOptional({ type: ProfileSchemaDto, description: `Defaults to {"name": "${PROFILE_SCHEMA_NAME}"}.` })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ProfileSchemaDto)
+  schema?: ProfileSchemaDto;
+
+  @ApiPropertyOptional({ default: false, description: 'true makes this the sandbox default; the previous default stops being one.' })
+  @IsOptional() @IsBoolean()
+  default?: boolean;
+}

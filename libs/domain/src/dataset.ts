@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+
+export const PROFILE_SCHEMA_ID = 'https://ns.adobe.com/xdm/context/profile';
+export const EVENT_SCHEMA_ID = 'https://ns.adobe.com/xdm/context/experienceevent';
+// (the profile schema's name, `_xdm.context.profile`, is exported by merge-policy.ts)
+const PROFILE_NAME = '_xdm.context.profile';
+export const EVENT_SCHEMA_NAME = '_xdm.context.experienceevent';
+
+export type DatasetKind = 'profile' | 'event';
+
+const SCHEMAS: Record<string, { id: string; name: string; kind: DatasetKind }> = {
+  [PROFILE_SCHEMA_ID]: { id: PROFILE_SCHEMA_ID, name: PROFILE_NAME, kind: 'profile' },
+  [PROFILE_NAME]: { id: PROFILE_SCHEMA_ID, name: PROFILE_NAME, kind: 'profile' },
+  [EVENT_SCHEMA_ID]: { id: EVENT_SCHEMA_ID, name: EVENT_SCHEMA_NAME, kind: 'event' },
+  [EVENT_SCHEMA_NAME]: { id: EVENT_SCHEMA_ID, name: EVENT_SCHEMA_NAME, kind: 'event' },
+};
+
+/** The schema a reference names (URL or `_xdm.context.*` name); undefined if not one we store. */
+export function resolveSchema(ref: string): { id: string; name: string; kind: DatasetKind } | undefined {
+  return SCHEMAS[ref];
+}
+
+export interface Dataset {
+  id: string;
+  orgId: string;
+  sandboxName: string;
+  name: string;
+  description?: string;
+  schemaId: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type BatchStatus = 'loading' | 'success' | 'failed' | 'aborted';
+
+export interface BatchError {
+  code: string;
+  description: string;
+  file?: string;
+  line?: number;
+}
+
+export interface Batch {
+  id: string;
+  orgId: string;
+  sandboxName: string;
+  datasetId: string;
+  status: BatchStatus;
+  inputFormat: string;
+  origin: 'ingest' | 'export';
+  exportJobId?: number;
+  recordCount: number;
+  failedRecordCount: number;
+  errors: BatchError[];
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt?: Date;
+}
+
+export interface BatchFile {
+  id: string;
+  batchId: string;
+  name: string;
+  storageKey: string;
+  sizeBytes: number;
+  sha256: string;
+  records?: number;
+  createdAt: Date;
+}
+
+/** Catalog ids as AEP makes them: 24 hex characters for datasets, 32 for batches. */
+export const newDatasetId = () => randomBytes(12).toString('hex');
+export const newBatchId = () => randomBytes(16).toString('hex');
+export const newDatasetFileId = (batchId: string) => `${batchId}-${randomBytes(6).toString('hex')}`;

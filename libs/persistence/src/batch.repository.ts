@@ -1,0 +1,172 @@
+import { Injectable } from '@nestjs/common';
+import { Batch, BatchError, BatchFile, BatchStatus, TenantScope, newBatchId, newDatasetFileId } from '@sx/domain';
+import { Prisma } from './generated/prisma/client';
+import type { Batch as BatchRow, BatchFile as BatchFileRow } from './generated/prisma/client';
+import { PrismaService } from './prisma.service';
+import { translateStoreError } from './store-errors';
+
+function toBatch(row: BatchRow): Batch {
+  const b: Batch = {
+    id: row.id,
+    orgId: row.orgId,
+    sandboxName: row.sandboxName,
+    datasetId: row.datasetId,
+    status: row.status,
+    inputFormat: row.inputFormat,
+    origin: row.origin === 'export' ? 'export' : 'ingest',
+    recordCount: row.recordCount,
+    failedRecordCount: row.failedRecordCount,
+    errors: (row.errors as unknown as BatchError[] | null) ?? [],
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+  if (row.exportJobId !== null) b.exportJobId = row.exportJobId;
+  if (row.completedAt) b.completedAt = row.completedAt;
+  return b;
+}
+
+function toFile(row: BatchFileRow): BatchFile {
+  const f: BatchFile = {
+    id: row.id,
+    batchId: row.batchId,
+    name: row.name,
+    storageKey: row.storageKey,
+    sizeBytes: Number(row.sizeBytes),
+    sha256: row.sha256,
+    createdAt: row.createdAt,
+  };
+  if (row.records !== null) f.records = row.records;
+  return f;
+}
+
+/** Batches of one tenant and their files. */
+@Injectable()
+export class BatchRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  private scoped(scope: TenantScope) {
+    return { orgId: scope.orgId, sandboxName: scope.sandboxName };
+  }
+
+  async create(
+    scope: TenantScope,
+    input: { datasetId: string; inputFormat: string; origin?: 'ingest' | 'export'; exportJobId?: number },
+  ): Promise<Batch> {
+    try {
+      const row = await this.prisma.batch.create({
+        data: { id: newBatchId(), ...this.scoped(scope), origin: 'ingest', ...input },
+      });
+      return toBatch(row);
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  async findById(scope: TenantScope, id: string): Promise<Batch | null> {
+    try {
+      const row = await this.prisma.batch.findFirst({ where: { id, ...this.scoped(scope) } });
+      return row && toBatch(row);
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  async list(scope: TenantScope, query: { datasetId?: string; status?: BatchStatus; start: number; limit: number }): Promise<Batch[]> {
+    try {
+      const where: Prisma.BatchWhereInput = { ...this.scoped(scope) };
+      if (query.datasetId) where.datasetId = query.datasetId;
+      if (query.status) where.status = query.status;
+      const rows = await this.prisma.batch.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: query.start,
+        take: query.limit,
+      });
+      return rows.map(toBatch);
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /**
+   * Records a stored file of a loading batch (a second upload of the same name replaces it).
+   * Answers undefined when the batch is not (or no longer) loading: nothing is recorded then.
+   */
+  async putFile(
+    scope: TenantScope,
+    batchId: string,
+    file: { name: string; storageKey: string; sizeBytes: number; sha256: string; records?: number },
+  ): Promise<BatchFile | undefined> {
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const locked = await tx.$queryRaw<Array<{ id: string }>>`
+          SELECT id FROM batches WHERE id = ${batchId} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+          AND status = 'loading' FOR UPDATE`;
+        if (!locked.length) return undefined;
+        const row = await tx.batchFile.upsert({
+          where: { batchId_name: { batchId, name: file.name } },
+          create: { id: newDatasetFileId(batchId), batchId, ...file, sizeBytes: BigInt(file.sizeBytes) },
+          update: { storageKey: file.storageKey, sizeBytes: BigInt(file.sizeBytes), sha256: file.sha256, records: file.records ?? null },
+        });
+        await tx.batch.update({ where: { id: batchId }, data: { updatedAt: new Date() } });
+        return toFile(row);
+      });
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /** Files of a batch of the tenant, by name. */
+  async files(scope: TenantScope, batchId: string): Promise<BatchFile[]> {
+    try {
+      const rows = await this.prisma.batchFile.findMany({
+        where: { batchId, batch: this.scoped(scope) },
+        orderBy: { name: 'asc' },
+      });
+      return rows.map(toFile);
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /** A file of the tenant whose batch succeeded: the only files Data Access shows. */
+  async visibleFile(scope: TenantScope, fileId: string): Promise<BatchFile | null> {
+    try {
+      const row = await this.prisma.batchFile.findFirst({ where: { id: fileId, batch: { ...this.scoped(scope), status: 'success' } } });
+      return row && toFile(row);
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /** loading → aborted; false when the batch is not loading. */
+  async abort(scope: TenantScope, batchId: string): Promise<boolean> {
+    try {
+      const { count } = await this.prisma.batch.updateMany({
+        where: { id: batchId, ...this.scoped(scope), status: 'loading' },
+        data: { status: 'aborted', updatedAt: new Date(), completedAt: new Date() },
+      });
+      return count === 1;
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /** loading → failed with its errors (the promotion rolled back). */
+  async fail(scope: TenantScope, batchId: string, errors: BatchError[], failedRecordCount: number): Promise<void> {
+    try {
+      await this.prisma.batch.updateMany({
+        where: { id: batchId, ...this.scoped(scope), status: 'loading' },
+        data: {
+          status: 'failed',
+          errors: errors as unknown as Prisma.InputJsonValue,
+          failedRecordCount,
+          updatedAt: new Date(),
+          completedAt: new Date(),
+        },
+      });
+    } catch (e) {
+      translateStoreError(e);
+    }
+  }
+}
