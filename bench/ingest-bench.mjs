@@ -1,0 +1,65 @@
+// npm run bench:ingest: generates N profiles (default 1,000,000), starts the API, loads them
+// through the public API (create datasets, batches, streamed uploads, COMPLETE), and prints
+// records/s and the API process's peak RSS, next to a baseline measured in the same run:
+// `psql \copy` of the same JSON lines into a bare jsonb table.
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, fmt, freshDatabase, peakRssMiB, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
+
+const profiles = Number(process.env.BENCH_PROFILES ?? 1_000_000);
+const seed = Number(process.env.BENCH_SEED ?? 42);
+const port = Number(process.env.BENCH_PORT ?? 3917);
+const work = join(ROOT, 'var', 'bench');
+const gen = join(work, `gen-${profiles}-${seed}`);
+mkdirSync(work, { recursive: true });
+
+const db = freshDatabase('sx_bench_ingest');
+const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: join(work, 'storage-ingest'), LOG_LEVEL: 'warn', QUEUE_PREFIX: 'sx-bench-ingest' };
+rmSync(env.STORAGE_ROOT, { recursive: true, force: true });
+
+if (!existsSync(join(gen, 'manifest.json'))) {
+  const g = await time(async () => sh('node', [join(ROOT, 'dist/apps/cli/src/main.js'), 'generate', '--profiles', String(profiles), '--seed', String(seed), '--out', gen, '--force']));
+  console.log(`generated ${fmt(profiles)} profiles in ${fmt(g.seconds, 1)} s → ${gen}`);
+}
+const manifest = JSON.parse(readFileSync(join(gen, 'manifest.json'), 'utf8'));
+const files = manifest.datasets.flatMap((d) => d.files.map((f) => join(gen, f)));
+
+const api = startApp('api', env);
+try {
+  await waitForHttp(`http://127.0.0.1:${port}/docs-json`);
+  const load = await time(async () =>
+    JSON.parse(sh('node', [join(ROOT, 'dist/apps/cli/src/main.js'), 'load', gen, '--api', `http://127.0.0.1:${port}`], { env: { ...process.env, ...env } })),
+  );
+  const peak = peakRssMiB(api.pid);
+  const records = Object.values(load.value.datasets).reduce((n, d) => n + d.records, 0);
+  const memberships = Number(psql(db, 'SELECT count(*) FROM segment_memberships'));
+
+  // Baseline: the same lines, as they are, into a jsonb column with psql's \copy (CSV with
+  // separators that never occur, so each line is one field, taken verbatim).
+  psql(db, 'DROP TABLE IF EXISTS bench_baseline; CREATE UNLOGGED TABLE bench_baseline (record jsonb)');
+  const base = await time(async () => {
+    for (const f of files) {
+      sh('psql', [db, '-qc', `\\copy bench_baseline (record) FROM '${f}' WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`]);
+    }
+  });
+  const baseRows = Number(psql(db, 'SELECT count(*) FROM bench_baseline'));
+
+  const ours = records / load.seconds;
+  const theirs = baseRows / base.seconds;
+  console.log('');
+  console.log(`bench:ingest  profiles=${fmt(profiles)} seed=${seed}  (2 cores; noisy, compare ratios)`);
+  console.log(`  records loaded (crm + web + events): ${fmt(records)}; segment memberships derived: ${fmt(memberships)}`);
+  for (const [key, d] of Object.entries(load.value.datasets)) {
+    console.log(`    ${key.padEnd(7)} ${fmt(d.records).padStart(10)} records  ${fmt(d.seconds, 1).padStart(6)} s  ${fmt(d.records / d.seconds).padStart(8)} records/s`);
+  }
+  console.log(`  load through the API (create, streamed PUT, COMPLETE, memberships): ${fmt(load.seconds, 1)} s, ${fmt(ours)} records/s`);
+  console.log(`  baseline psql \\copy of the same ${fmt(baseRows)} lines into a bare jsonb table: ${fmt(base.seconds, 1)} s, ${fmt(theirs)} rows/s`);
+  console.log(`  ratio (ours / baseline): ${fmt(ours / theirs, 2)}x`);
+  console.log(`  API process peak RSS (VmHWM): ${fmt(peak)} MiB`);
+  psql(db, 'DROP TABLE bench_baseline');
+} catch (e) {
+  console.error(api.logTail());
+  throw e;
+} finally {
+  await stop(api);
+}

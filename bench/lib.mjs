@@ -1,0 +1,66 @@
+// Shared pieces of the benchmark scripts: child processes, peak memory, timing, psql.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export const ROOT = new URL('..', import.meta.url).pathname;
+
+export function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+export function psql(url, sql) {
+  return sh('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qtAc', sql]).trim();
+}
+
+/** Peak resident set size of a live process, in MiB (VmHWM: the high-water mark). */
+export function peakRssMiB(pid) {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export function startApp(app, env) {
+  const child = spawn('node', [`${ROOT}dist/apps/${app}/src/main.js`], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d) => (log = (log + d).slice(-20000)));
+  child.stderr.on('data', (d) => (log = (log + d).slice(-20000)));
+  child.logTail = () => log;
+  return child;
+}
+
+export async function waitForHttp(url, ms = 30000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+export async function stop(child) {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+export const time = async (fn) => {
+  const t0 = process.hrtime.bigint();
+  const value = await fn();
+  return { value, seconds: Number(process.hrtime.bigint() - t0) / 1e9 };
+};
+
+/** A fresh database for a benchmark, migrated with the project's migrations. */
+export function freshDatabase(name) {
+  const admin = process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  psql(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  psql(admin, `CREATE DATABASE ${name}`);
+  const url = admin.replace(/\/[^/]*$/, `/${name}`);
+  sh('npx', ['prisma', 'migrate', 'deploy'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: url } });
+  return url;
+}
+
+export const fmt = (n, digits = 0) => Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
