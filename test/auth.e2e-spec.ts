@@ -116,7 +116,7 @@ describe('authentication, gateway errors and tenancy (real Postgres)', () => {
   describe('tenancy', () => {
     it('a job of another org or sandbox does not exist for the caller: 404, never its data', async () => {
       const b = await api.client(ORG_B, ['prod']);
-      const { body: jobA } = await api.http.post(JOBS).set(a.headers('prod')).send(minimalJobBody('secret-dataset')).expect(200);
+      const { body: jobA } = await api.http.post(JOBS).set(a.headers('prod')).send(a.job(minimalJobBody('secret-dataset'), 'prod')).expect(200);
 
       for (const headers of [b.headers('prod'), a.headers('dev')]) {
         const get = await api.http.get(`${JOBS}/${jobA.id}`).set(headers).expect(404);
@@ -131,8 +131,8 @@ describe('authentication, gateway errors and tenancy (real Postgres)', () => {
     });
 
     it('the same Idempotency-Key in two sandboxes makes two jobs', async () => {
-      const p = await api.http.post(JOBS).set(a.headers('prod')).set('Idempotency-Key', 'shared').send(minimalJobBody()).expect(200);
-      const d = await api.http.post(JOBS).set(a.headers('dev')).set('Idempotency-Key', 'shared').send(minimalJobBody()).expect(200);
+      const p = await api.http.post(JOBS).set(a.headers('prod')).set('Idempotency-Key', 'shared').send(a.job(minimalJobBody(), 'prod')).expect(200);
+      const d = await api.http.post(JOBS).set(a.headers('dev')).set('Idempotency-Key', 'shared').send(a.job(minimalJobBody(), 'dev')).expect(200);
       expect(p.body.id).not.toBe(d.body.id);
     });
   });

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { ApiHarness, ORG_A, TestClient, minimalJobBody, referenceJobBody } from './support/api-harness';
+import { ApiHarness, ORG_A, TEST_DATASET, TestClient, minimalJobBody, referenceJobBody } from './support/api-harness';
 import { TestEnv, createTestEnv } from './support/test-env';
 
 const JOBS = '/data/core/ups/export/jobs';
@@ -19,7 +19,7 @@ describe('export jobs API (real Postgres and Redis)', () => {
     await env?.close();
   });
 
-  const post = (body: unknown, sandbox = 'prod') => api.http.post(JOBS).set(client.headers(sandbox)).send(body as object);
+  const post = (body: Record<string, unknown>, sandbox = 'prod') => api.http.post(JOBS).set(client.headers(sandbox)).send(client.job(body, sandbox));
   const queuedJobIds = async () => {
     const ids = await env.redis.zrange(`${env.queuePrefix}:segment-export:prioritized`, '0', '-1');
     return [...ids, ...(await env.redis.lrange(`${env.queuePrefix}:segment-export:wait`, 0, -1))];
@@ -33,7 +33,7 @@ describe('export jobs API (real Postgres and Redis)', () => {
       expect(job).toEqual({
         id: expect.any(Number),
         jobType: 'BATCH',
-        destination: { datasetId: '5b7c86968f7b6501e21ba9df', segmentPerBatch: false },
+        destination: { datasetId: client.datasets.prod, segmentPerBatch: false },
         fields: 'identities.id,personalEmail.address',
         schema: { name: '_xdm.context.profile' },
         imsOrgId: ORG_A,
@@ -41,7 +41,7 @@ describe('export jobs API (real Postgres and Redis)', () => {
         filter: referenceJobBody().filter,
         additionalFields: referenceJobBody().additionalFields,
         mergePolicy: { id: 'timestampOrdered-none-mp', version: 1 },
-        evaluationInfo: { segmentation: true },
+        evaluationInfo: { segmentation: false },
         profileInstanceId: 'ups',
         metrics: { totalTime: { startTimeInMs: job.creationTime } },
         computeGatewayJobId: { exportJob: '' },
@@ -63,7 +63,7 @@ describe('export jobs API (real Postgres and Redis)', () => {
     it('fills the defaults of segments and destination', async () => {
       const res = await post({ ...minimalJobBody(), filter: { segments: [{ segmentId: 's1' }] } }).expect(200);
       expect(res.body.filter.segments).toEqual([{ segmentId: 's1', segmentNs: 'ups', status: ['realized'] }]);
-      expect(res.body.destination).toEqual({ datasetId: '5b7c86968f7b6501e21ba9df', segmentPerBatch: false });
+      expect(res.body.destination).toEqual({ datasetId: client.datasets.prod, segmentPerBatch: false });
       expect(res.body).not.toHaveProperty('fields');
       expect(res.body).not.toHaveProperty('errors');
     });
@@ -93,6 +93,11 @@ describe('export jobs API (real Postgres and Redis)', () => {
       ['toIngestTimestamp not ISO', { ...minimalJobBody(), additionalFields: { eventList: { filter: { toIngestTimestamp: 'soon' } } } }, 'additionalFields.eventList.filter.toIngestTimestamp', /ISO 8601/],
       ['event window reversed', { ...minimalJobBody(), additionalFields: { eventList: { filter: { fromIngestTimestamp: '2020-01-01T00:00:00Z', toIngestTimestamp: '2018-01-01T00:00:00Z' } } } }, 'additionalFields.eventList.filter.toIngestTimestamp', /after fromIngestTimestamp/],
       ['evaluationInfo.segmentation not boolean', { ...minimalJobBody(), evaluationInfo: { segmentation: 1 } }, 'evaluationInfo.segmentation', /boolean/],
+      ['segment evaluation asked for (not built yet)', { ...minimalJobBody(), evaluationInfo: { segmentation: true } }, 'evaluationInfo.segmentation', /not implemented yet/],
+      ['a dataset that does not exist in the sandbox', { destination: { datasetId: '0'.repeat(24) }, schema: { name: '_xdm.context.profile' } }, 'destination.datasetId', /no such dataset/],
+      ['a schema that is not the dataset\'s', { ...minimalJobBody(), schema: { name: '_xdm.context.experienceevent' } }, 'schema.name', /must be "_xdm.context.profile"/],
+      ['an unknown merge policy', { ...minimalJobBody(), mergePolicy: { id: 'no-such-policy', version: 1 } }, 'mergePolicy.id', /no such merge policy/],
+      ['an unknown output format', { ...minimalJobBody(), destination: { datasetId: TEST_DATASET, outputFormat: 'csv' } }, 'destination.outputFormat', /parquet, jsonl/],
       ['unknown top-level property', { ...minimalJobBody(), destinations: {} }, 'destinations', /not a known property/],
       ['unknown nested property', { ...minimalJobBody(), filter: { segments: [{ segmentId: 's', segmentNS: 'ups' }] } }, 'filter.segments[0].segmentNS', /not a known property/],
     ];
@@ -163,7 +168,7 @@ describe('export jobs API (real Postgres and Redis)', () => {
       other = await api.client(ORG_A, ['paging']);
       ids = [];
       for (let i = 0; i < 23; i++) {
-        const res = await api.http.post(JOBS).set(other.headers()).send(minimalJobBody(`ds-${i}`)).expect(200);
+        const res = await api.http.post(JOBS).set(other.headers()).send(other.job(minimalJobBody(`ds-${i}`))).expect(200);
         ids.push(res.body.id);
       }
       // Groups of jobs created in the same millisecond: the keyset must still not skip or repeat.
@@ -295,7 +300,7 @@ describe('export jobs API (real Postgres and Redis)', () => {
       expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
       const ids = new Set(responses.map((r) => r.body.id));
       expect(ids.size).toBe(1);
-      const stored = await env.db.query(`SELECT count(*)::int AS n FROM export_jobs WHERE destination->>'datasetId' = 'idem-dataset'`);
+      const stored = await env.db.query(`SELECT count(*)::int AS n FROM export_jobs WHERE fields = 'idem-dataset'`);
       expect(stored.rows[0].n).toBe(1);
       const later = await post(body).set('Idempotency-Key', 'key-concurrent-1').expect(200);
       expect(later.body.id).toBe([...ids][0]);

@@ -54,7 +54,7 @@ describe('request ids, OpenAPI, Bull Board, base path and outages (real Postgres
     const other = await ApiHarness.start(env.config({ BASE_PATH: '/custom/ups' }));
     try {
       const c = await other.client(ORG_A, ['prod']);
-      await other.http.post('/custom/ups/export/jobs').set(c.headers()).send(minimalJobBody()).expect(200);
+      await other.http.post('/custom/ups/export/jobs').set(c.headers()).send(c.job(minimalJobBody())).expect(200);
       await other.http.get(JOBS).set(c.headers()).expect(404);
     } finally {
       await other.close();

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import type { AppConfig } from '@sx/config';
-import { ApiClientRepository } from '@sx/persistence';
+import { ApiClientRepository, DatasetRepository } from '@sx/persistence';
 import { createApiApp } from '../../apps/api/src/configure-app';
 import { createClient } from '../../apps/cli/src/create-client.command';
 import { JsonLogger } from '@sx/observability';
@@ -16,9 +16,16 @@ export interface TestClient {
   orgId: string;
   sandboxes: string[];
   token: string;
+  /** A profile dataset made for the client in each of its sandboxes. */
+  datasets: Record<string, string>;
   /** The four AEP headers for one of the client's sandboxes. */
   headers(sandbox?: string): Record<string, string>;
+  /** A job body whose TEST_DATASET destination becomes the client's dataset in that sandbox. */
+  job(body: Record<string, unknown>, sandbox?: string): Record<string, unknown>;
 }
+
+/** Stands for "the calling client's profile dataset" in job bodies; see TestClient.job. */
+export const TEST_DATASET = '$test-dataset';
 
 /** The real API app (as main.ts builds it) on an ephemeral port. */
 export class ApiHarness {
@@ -42,9 +49,20 @@ export class ApiHarness {
       .send({ grant_type: 'client_credentials', client_id: created.clientId, client_secret: created.clientSecret })
       .expect(200);
     const token = res.body.access_token as string;
+    const datasets: Record<string, string> = {};
+    for (const sandboxName of sandboxes) {
+      const d = await this.app.get(DatasetRepository).create({ orgId, sandboxName }, { name: 'test profiles', schemaId: 'https://ns.adobe.com/xdm/context/profile' });
+      datasets[sandboxName] = d.id;
+    }
     return {
       ...created,
       token,
+      datasets,
+      job: (body, sandbox = sandboxes[0]) => {
+        const destination = body.destination as Record<string, unknown> | undefined;
+        if (destination?.datasetId !== TEST_DATASET) return body;
+        return { ...body, destination: { ...destination, datasetId: datasets[sandbox] } };
+      },
       headers: (sandbox = sandboxes[0]) => ({
         Authorization: `Bearer ${token}`,
         'x-api-key': created.clientId,
@@ -59,7 +77,11 @@ export class ApiHarness {
   }
 }
 
-/** The reference's POST example, with overrides merged at the top level. */
+/**
+ * The reference's POST example, with overrides merged at the top level; its destination is the
+ * client's test dataset, and `evaluationInfo.segmentation` is false (true is refused until segment
+ * evaluation exists).
+ */
 export function referenceJobBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     fields: 'identities.id,personalEmail.address',
@@ -76,14 +98,14 @@ export function referenceJobBody(overrides: Record<string, unknown> = {}): Recor
         filter: { fromIngestTimestamp: '2018-01-01T00:00:00Z', toIngestTimestamp: '2020-01-01T00:00:00Z' },
       },
     },
-    destination: { datasetId: '5b7c86968f7b6501e21ba9df', segmentPerBatch: false },
+    destination: { datasetId: TEST_DATASET, segmentPerBatch: false },
     schema: { name: '_xdm.context.profile' },
-    evaluationInfo: { segmentation: true },
+    evaluationInfo: { segmentation: false },
     ...overrides,
   };
 }
 
-/** The smallest valid body. */
-export function minimalJobBody(datasetId = '5b7c86968f7b6501e21ba9df'): Record<string, unknown> {
-  return { destination: { datasetId }, schema: { name: '_xdm.context.profile' } };
+/** The smallest valid body; a marker, when given, goes into `fields` to tell bodies apart. */
+export function minimalJobBody(marker?: string): Record<string, unknown> {
+  return { destination: { datasetId: TEST_DATASET }, schema: { name: '_xdm.context.profile' }, ...(marker ? { fields: marker } : {}) };
 }

@@ -75,6 +75,30 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1024)
   MAX_UPLOAD_BYTES = 5 * 1024 * 1024 * 1024;
 
+  /** Export output files are split every this many rows. */
+  @Transform(toInt) @IsInt() @Min(1)
+  EXPORT_FILE_ROWS = 1_000_000;
+
+  /** Export jobs one worker process runs at once. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  WORKER_CONCURRENCY = 1;
+
+  /** BullMQ job lock: a worker that stops renewing it (killed) loses the job after this long. */
+  @Transform(toInt) @IsInt() @Min(1000)
+  WORKER_LOCK_MS = 30_000;
+
+  /** How often workers look for jobs whose worker died (stalled), and hand them to another. */
+  @Transform(toInt) @IsInt() @Min(1000)
+  WORKER_STALLED_INTERVAL_MS = 30_000;
+
+  /** How often a running export writes its progress (profiles so far) to Postgres and Bull Board. */
+  @Transform(toInt) @IsInt() @Min(100)
+  EXPORT_PROGRESS_INTERVAL_MS = 2000;
+
+  /** Fallback poll of the cancel flag in Postgres (the Redis signal is immediate). */
+  @Transform(toInt) @IsInt() @Min(100)
+  CANCEL_POLL_MS = 1000;
+
   @IsIn(['debug', 'info', 'warn', 'error', 'silent'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' | 'silent' = 'info';
 

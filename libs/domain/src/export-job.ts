@@ -27,9 +27,14 @@ export interface EventListOptions {
   filter?: { fromIngestTimestamp?: string; toIngestTimestamp?: string };
 }
 
+export const OUTPUT_FORMATS = ['parquet', 'jsonl'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
 export interface ExportDestination {
   datasetId: string;
   segmentPerBatch: boolean;
+  /** Not in AEP (its datasets are Parquet): `jsonl` asks for JSON Lines files instead. */
+  outputFormat?: OutputFormat;
   batchId?: string;
   batches?: Array<{ segmentId: string; segmentNs: string; status: string[]; batchId: string }>;
 }

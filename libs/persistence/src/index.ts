@@ -5,6 +5,8 @@ export * from './bulk-ingest.repository';
 export * from './dataset.repository';
 export * from './export-job.repository';
 export * from './export-queue-state.repository';
+export * from './export-run.repository';
 export * from './merge-policy.repository';
 export * from './persistence.module';
+export * from './profile-read.repository';
 export * from './segment-definition.repository';

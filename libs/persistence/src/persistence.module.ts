@@ -4,6 +4,8 @@ import { BatchRepository } from './batch.repository';
 import { BulkIngestRepository } from './bulk-ingest.repository';
 import { BulkPool } from './bulk-pool';
 import { DatasetRepository } from './dataset.repository';
+import { ExportRunRepository } from './export-run.repository';
+import { ProfileReadRepository } from './profile-read.repository';
 import { ExportJobRepository } from './export-job.repository';
 import { ExportQueueStateRepository } from './export-queue-state.repository';
 import { MergePolicyRepository } from './merge-policy.repository';
@@ -19,6 +21,8 @@ const repositories = [
   DatasetRepository,
   BatchRepository,
   BulkIngestRepository,
+  ExportRunRepository,
+  ProfileReadRepository,
 ];
 
 @Global()

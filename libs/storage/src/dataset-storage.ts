@@ -16,6 +16,8 @@ export abstract class DatasetStorage {
   /** The bytes of `key`; rejects with StorageObjectMissing if there is none. */
   abstract read(key: string): Promise<Readable>;
   abstract size(key: string): Promise<number | undefined>;
+  /** Moves an object to another key of the same storage (the commit of a staged file). */
+  abstract rename(fromKey: string, toKey: string): Promise<void>;
   /** Removes everything under a key prefix (a batch's folder). */
   abstract removePrefix(prefix: string): Promise<void>;
 }

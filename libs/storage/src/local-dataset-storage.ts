@@ -61,6 +61,12 @@ export class LocalDatasetStorage extends DatasetStorage {
     }
   }
 
+  async rename(fromKey: string, toKey: string): Promise<void> {
+    const target = this.path(toKey);
+    await mkdir(dirname(target), { recursive: true });
+    await rename(this.path(fromKey), target);
+  }
+
   async removePrefix(prefix: string): Promise<void> {
     await rm(this.path(prefix), { recursive: true, force: true });
   }

@@ -9,8 +9,9 @@ import {
   JobCursor,
   NotFound,
   ValidationFailed,
+  resolveSchema,
 } from '@sx/domain';
-import { ExportJobRepository } from '@sx/persistence';
+import { DatasetRepository, ExportJobRepository, MergePolicyRepository } from '@sx/persistence';
 import { ExportDispatcher } from '@sx/queue';
 import type { CreateExportJobDto } from './dto/create-export-job.dto';
 
@@ -27,6 +28,8 @@ export class ExportJobsService {
   constructor(
     private readonly jobs: ExportJobRepository,
     private readonly dispatcher: ExportDispatcher,
+    private readonly datasets: DatasetRepository,
+    private readonly policies: MergePolicyRepository,
   ) {}
 
   /**
@@ -35,10 +38,31 @@ export class ExportJobsService {
    */
   async create(caller: Caller, dto: CreateExportJobDto, requestId: string, idempotencyKey?: string): Promise<ExportJob> {
     const request = normalize(dto);
+    await this.checkReferences(caller, request);
     const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: hashRequest(request) } : undefined;
     const { job, replayed } = await this.jobs.create(caller, request, requestId, idempotency);
     if (!replayed) await this.dispatcher.dispatchSoon(job);
     return job;
+  }
+
+  /** What the job names must exist in the caller's sandbox and fit: answered now, not at run time. */
+  private async checkReferences(caller: Caller, request: ExportJobRequest): Promise<void> {
+    const problems: FieldProblem[] = [];
+    if (request.evaluationInfo?.segmentation) {
+      problems.push({ path: 'evaluationInfo.segmentation', message: 'segment evaluation is not implemented yet; send false (or omit it) to export the memberships as ingested' });
+    }
+    const dataset = await this.datasets.findById(caller, request.destination.datasetId);
+    if (!dataset) {
+      problems.push({ path: 'destination.datasetId', message: 'no such dataset in this sandbox' });
+    } else {
+      const schema = resolveSchema(dataset.schemaId);
+      if (schema?.kind !== 'profile') problems.push({ path: 'destination.datasetId', message: 'is not a profile dataset (exports write profiles)' });
+      else if (request.schema.name !== schema.name) problems.push({ path: 'schema.name', message: `must be "${schema.name}", the schema of the destination dataset` });
+    }
+    if (request.mergePolicy && !(await this.policies.resolve(caller, request.mergePolicy.id))) {
+      problems.push({ path: 'mergePolicy.id', message: 'no such merge policy in this sandbox' });
+    }
+    if (problems.length) throw new ValidationFailed(problems);
   }
 
   async get(caller: Caller, id: number): Promise<ExportJob> {

@@ -35,6 +35,9 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnApplicatio
       },
       {
         prefix: this.config.QUEUE_PREFIX,
+        concurrency: this.config.WORKER_CONCURRENCY,
+        lockDuration: this.config.WORKER_LOCK_MS,
+        stalledInterval: this.config.WORKER_STALLED_INTERVAL_MS,
         // Workers wait on blocking commands: never give up on a request while Redis reconnects.
         connection: { ...redisOptionsFromUrl(this.config.REDIS_URL), maxRetriesPerRequest: null },
       },

@@ -16,7 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { SEGMENT_STATUSES, SegmentStatus } from '@sx/domain';
+import { OUTPUT_FORMATS, OutputFormat, SEGMENT_STATUSES, SegmentStatus } from '@sx/domain';
 import { IsIsoTimestamp } from './is-iso-timestamp';
 
 // Request body of POST /export/jobs, field for field as the AEP reference lists it. Unknown
@@ -109,6 +109,10 @@ export class DestinationDto {
   @ApiPropertyOptional({ default: false })
   @IsOptional() @IsBoolean()
   segmentPerBatch?: boolean;
+
+  @ApiPropertyOptional({ enum: OUTPUT_FORMATS, default: 'parquet', description: 'Not in AEP (its datasets are Parquet): "jsonl" writes JSON Lines files instead.' })
+  @IsOptional() @IsIn(OUTPUT_FORMATS)
+  outputFormat?: OutputFormat;
 }
 
 export class SchemaRefDto {

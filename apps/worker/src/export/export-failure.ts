@@ -1,0 +1,27 @@
+import type { ExportJobError } from '@sx/domain';
+
+/** A failure that retrying cannot fix (the job's own inputs are wrong): the job fails at once. */
+export class ExportFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Codes in AEP's style for the job's `errors[]`. */
+export const ERROR_CODES = {
+  generic: '0100000003',
+  writing: '0090000009',
+  input: '0100000010',
+} as const;
+
+/** The job's error entry: what happened, and the error's class and message as its "call stack"
+ * (first line only: no file paths or internals). */
+export function jobError(e: unknown, attempts: number): ExportJobError {
+  if (e instanceof ExportFailure) return { code: e.code, msg: e.message, callStack: `ExportFailure: ${e.message}` };
+  const err = e instanceof Error ? e : new Error(String(e));
+  const firstLine = err.message.split('\n')[0].slice(0, 500);
+  return { code: ERROR_CODES.generic, msg: `Error in Export Job (after ${attempts} attempt${attempts === 1 ? '' : 's'}): ${firstLine}`, callStack: `${err.name}: ${firstLine}` };
+}

@@ -1,0 +1,74 @@
+import type { ExportJob, MergePolicy, TenantScope } from '@sx/domain';
+import type { MembershipCondition, ProfileReadPlan } from '@sx/persistence';
+import type { OutputFormat } from './writers/row-writer';
+
+export interface SegmentSelector {
+  segmentNs: string;
+  segmentId: string;
+  status: string[];
+}
+
+/** Everything a run needs, decided once from the job and its merge policy. */
+export interface ExportPlan {
+  scope: TenantScope;
+  jobId: number;
+  datasetId: string;
+  format: OutputFormat;
+  segmentPerBatch: boolean;
+  segments?: SegmentSelector[];
+  qualifiedBetween?: { startMs?: number; endMs?: number };
+  fromIngestMs?: number;
+  emptyProfiles: boolean;
+  policy: MergePolicy;
+  fields?: string;
+  eventList?: { fields?: string; afterMs?: number; upToMs?: number };
+}
+
+const msOf = (iso?: string) => (iso === undefined ? undefined : Date.parse(iso));
+
+export function planExport(job: ExportJob, policy: MergePolicy): ExportPlan {
+  const filter = job.filter ?? {};
+  const window = filter.segmentQualificationTime;
+  const events = job.additionalFields?.eventList;
+  const plan: ExportPlan = {
+    scope: { orgId: job.orgId, sandboxName: job.sandboxName },
+    jobId: job.id,
+    datasetId: job.destination.datasetId,
+    format: job.destination.outputFormat ?? 'parquet',
+    segmentPerBatch: job.destination.segmentPerBatch && !!filter.segments?.length,
+    emptyProfiles: filter.emptyProfiles ?? false,
+    policy,
+  };
+  if (filter.segments?.length) plan.segments = filter.segments.map((s) => ({ segmentNs: s.segmentNs, segmentId: s.segmentId, status: s.status }));
+  if (window?.startTime || window?.endTime) plan.qualifiedBetween = { startMs: msOf(window.startTime), endMs: msOf(window.endTime) };
+  if (filter.fromIngestTimestamp) plan.fromIngestMs = msOf(filter.fromIngestTimestamp);
+  if (job.fields?.trim()) plan.fields = job.fields;
+  if (events) plan.eventList = { fields: events.fields, afterMs: msOf(events.filter?.fromIngestTimestamp), upToMs: msOf(events.filter?.toIngestTimestamp) };
+  return plan;
+}
+
+/** Stored membership statuses that satisfy a filter status ("existing" counts as realized). */
+export function storedStatuses(status: string[]): string[] {
+  const out = new Set<string>();
+  for (const s of status) {
+    if (s === 'realized' || s === 'existing') out.add('realized').add('existing');
+    else out.add(s);
+  }
+  return [...out];
+}
+
+/** What to read: a superset of the profiles to export, decided in SQL; the merged profile decides. */
+export function readPlanOf(plan: ExportPlan): ProfileReadPlan {
+  const read: ProfileReadPlan = { identityGraph: plan.policy.identityGraph.type };
+  if (plan.segments) {
+    read.segments = plan.segments.map((s): MembershipCondition => ({ segmentNs: s.segmentNs, segmentId: s.segmentId, statuses: storedStatuses(s.status) }));
+    if (plan.qualifiedBetween) read.qualifiedBetween = plan.qualifiedBetween;
+  }
+  // Events are read for eventList, and for empty profiles (which only events make exist); with a
+  // segment filter an empty profile never qualifies (it has no memberships), so none are needed.
+  const emptyWanted = plan.emptyProfiles && !plan.segments;
+  if (plan.eventList || emptyWanted) {
+    read.events = emptyWanted ? {} : { afterMs: plan.eventList?.afterMs, upToMs: plan.eventList?.upToMs };
+  }
+  return read;
+}

@@ -1,0 +1,107 @@
+import { PassThrough, Writable } from 'node:stream';
+import { createRowFileWriter, FILE_EXTENSION, type ExportRow } from './row-writer';
+import { JSONL_CHUNK_BYTES, JsonlRowWriter } from './jsonl-writer';
+
+function row(i: number): ExportRow {
+  return {
+    primaryNamespace: 'ECID',
+    primaryId: `id-${i}`,
+    profile: {
+      identityMap: { ECID: [{ id: `id-${i}`, primary: true }] },
+      person: { name: { firstName: 'Zoë', lastName: '日本語 🎉 "quoted"\nline' } },
+      scores: [i, i / 3, -0.5, null, true, { deep: [[1], []] }],
+      notes: 'padding '.repeat(60),
+    },
+  };
+}
+
+function collect(out: PassThrough): Promise<string> {
+  const chunks: Buffer[] = [];
+  out.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve, reject) => {
+    out.on('error', reject);
+    out.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+describe('JsonlRowWriter', () => {
+  it('round-trips profiles one per line, in order', async () => {
+    const out = new PassThrough();
+    const text = collect(out);
+    const writer = createRowFileWriter('jsonl', out);
+    const count = 3_000; // ~1.7 MB: several 256 KB chunks plus a partial one
+    for (let i = 0; i < count; i++) await writer.write(row(i));
+    expect(await writer.close()).toEqual({ rows: count });
+    const lines = (await text).split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual(Array.from({ length: count }, (_, i) => row(i).profile));
+  });
+
+  it('writes an empty file for 0 rows', async () => {
+    const out = new PassThrough();
+    const text = collect(out);
+    expect(await createRowFileWriter('jsonl', out).close()).toEqual({ rows: 0 });
+    expect(await text).toBe('');
+    expect(FILE_EXTENSION.jsonl).toBe('.jsonl');
+  });
+
+  it('writes ~256 KB chunks and waits for a slow output to drain', async () => {
+    const sizes: number[] = [];
+    let pendingPeak = 0;
+    const out = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        sizes.push(chunk.length);
+        pendingPeak = Math.max(pendingPeak, out.writableLength);
+        setTimeout(callback, 2);
+      },
+    });
+    const writer = new JsonlRowWriter(out);
+    let promises = 0;
+    let bufferedPeak = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const wait = writer.write(row(i));
+      bufferedPeak = Math.max(bufferedPeak, writer.bufferedChars);
+      if (wait) {
+        promises++;
+        await wait;
+        expect(out.writableLength).toBeLessThan(16 * 1024);
+      }
+    }
+    await writer.close();
+    // Chunks are sized in characters; these lines hold multi-byte characters, so bytes are more.
+    const line = JSON.stringify(row(0).profile) + '\n';
+    const chunkBytes = Math.ceil(JSONL_CHUNK_BYTES / line.length) * Buffer.byteLength(line);
+    // The writer holds less than one chunk; the output never more than one chunk (and a line).
+    expect(bufferedPeak).toBeLessThan(JSONL_CHUNK_BYTES + line.length);
+    expect(pendingPeak).toBeLessThanOrEqual(chunkBytes + Buffer.byteLength(line));
+    expect(promises).toBeGreaterThanOrEqual(Math.floor((5_000 * line.length) / (JSONL_CHUNK_BYTES + line.length)));
+    expect(sizes.slice(0, -1).every((s) => s >= JSONL_CHUNK_BYTES)).toBe(true);
+  });
+
+  it('abort destroys the output with the error and refuses further rows', async () => {
+    const out = new PassThrough();
+    const errors: Error[] = [];
+    out.on('error', (e) => errors.push(e));
+    const writer = createRowFileWriter('jsonl', out);
+    await writer.write(row(0));
+    const failure = new Error('job cancelled');
+    writer.abort(failure);
+    writer.abort(); // a second abort is harmless
+    expect(out.destroyed).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors).toEqual([failure]);
+    expect(() => writer.write(row(1))).toThrow(/aborted/);
+    await expect(writer.close()).rejects.toThrow(/aborted/);
+  });
+
+  it('rejects a pending write when the output fails instead of hanging', async () => {
+    const out = new Writable({ highWaterMark: 1024, write() { /* never completes: a stuck consumer */ } });
+    out.on('error', () => undefined);
+    const writer = new JsonlRowWriter(out);
+    let wait: void | Promise<void> = undefined;
+    for (let i = 0; !wait; i++) wait = writer.write(row(i));
+    out.destroy(new Error('disk full'));
+    await expect(wait).rejects.toThrow('disk full');
+  });
+});

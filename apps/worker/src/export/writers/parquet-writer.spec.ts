@@ -1,0 +1,149 @@
+import { PassThrough, Writable } from 'node:stream';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { createRowFileWriter, type ExportRow } from './row-writer';
+import { ParquetRowWriter } from './parquet-writer';
+
+/** A profile of about 600 bytes with nesting, arrays, unicode and every JSON value kind. */
+function row(i: number): ExportRow {
+  return {
+    primaryNamespace: i % 3 === 0 ? 'ECID' : 'email',
+    primaryId: `id-${i}`,
+    profile: {
+      identityMap: { ECID: [{ id: `ecid-${i}`, primary: true }], email: [{ id: `user${i}@example.com`, primary: false }] },
+      person: { name: { firstName: i % 2 ? 'Zoë' : 'Jürgen', lastName: '日本語 🎉 "quoted" \\ back' }, birthYear: 1950 + (i % 50) },
+      loyalty: { points: i * 1.5, tier: ['gold', 'silver', null][i % 3], since: '2020-01-01T00:00:00.000Z' },
+      segments: [
+        { id: 'seg-a', status: 'realized', tags: ['x', 'y'] },
+        { id: 'seg-b', status: 'existing', nested: { deeper: [1, [2, [3]]], flag: i % 2 === 0 } },
+      ],
+      consents: { marketing: { email: { val: 'y' }, sms: { val: 'n' } } },
+      notes: 'padding '.repeat(20),
+    },
+  };
+}
+
+/** Everything written to a PassThrough, once it ends. */
+function collect(out: PassThrough): Promise<ArrayBuffer> {
+  const chunks: Buffer[] = [];
+  out.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve, reject) => {
+    out.on('error', reject);
+    out.on('end', () => {
+      const all = Buffer.concat(chunks);
+      resolve(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength));
+    });
+  });
+}
+
+async function writeParquet(count: number, rowGroupRows?: number): Promise<{ file: ArrayBuffer; rows: number }> {
+  const out = new PassThrough();
+  const file = collect(out);
+  const writer = createRowFileWriter('parquet', out, { rowGroupRows });
+  for (let i = 0; i < count; i++) await writer.write(row(i));
+  const { rows } = await writer.close();
+  return { file: await file, rows };
+}
+
+describe('ParquetRowWriter', () => {
+  it('writes a valid empty file for 0 rows', async () => {
+    const { file, rows } = await writeParquet(0);
+    expect(rows).toBe(0);
+    const meta = parquetMetadata(file);
+    expect(meta.num_rows).toBe(0n);
+    expect(meta.row_groups).toHaveLength(0);
+    expect(meta.schema.map((e) => e.name)).toEqual(['root', 'primaryNamespace', 'primaryId', 'profile']);
+    expect(await parquetReadObjects({ file })).toEqual([]);
+  });
+
+  it('round-trips 1 row, with profile annotated as JSON', async () => {
+    const { file, rows } = await writeParquet(1);
+    expect(rows).toBe(1);
+    const meta = parquetMetadata(file);
+    expect(meta.schema[1]).toMatchObject({ type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' });
+    expect(meta.schema[3]).toMatchObject({ type: 'BYTE_ARRAY', converted_type: 'JSON', logical_type: { type: 'JSON' } });
+    expect(meta.row_groups[0].columns.every((c) => c.meta_data?.codec === 'SNAPPY')).toBe(true);
+    const { primaryNamespace, primaryId, profile } = row(0);
+    expect(await parquetReadObjects({ file })).toEqual([{ primaryNamespace, primaryId, profile }]);
+  });
+
+  it('round-trips 120,003 rows as 3 row groups of at most 50,000, in order', async () => {
+    const count = 120_003;
+    const { file, rows } = await writeParquet(count, 50_000);
+    expect(rows).toBe(count);
+    const meta = parquetMetadata(file);
+    expect(meta.num_rows).toBe(BigInt(count));
+    expect(meta.row_groups.map((g) => g.num_rows)).toEqual([50_000n, 50_000n, 20_003n]);
+    const read = await parquetReadObjects({ file });
+    expect(read).toHaveLength(count);
+    for (let i = 0; i < count; i++) {
+      const { primaryNamespace, primaryId, profile } = row(i);
+      // One expect per mismatch would be slow; compare and report the first bad row only.
+      if (read[i].primaryId !== primaryId || read[i].primaryNamespace !== primaryNamespace) {
+        expect({ index: i, ...read[i] }).toEqual({ index: i, primaryNamespace, primaryId, profile });
+      }
+      if (JSON.stringify(read[i].profile) !== JSON.stringify(profile)) expect(read[i].profile).toEqual(profile);
+    }
+    expect(read[count - 1].profile).toEqual(row(count - 1).profile);
+  }, 60_000);
+
+  it('holds at most rowGroupRows rows and waits for a slow output to drain', async () => {
+    let pendingPeak = 0;
+    const out = new Writable({
+      highWaterMark: 16 * 1024,
+      write(_chunk, _encoding, callback) {
+        pendingPeak = Math.max(pendingPeak, out.writableLength);
+        setTimeout(callback, 1);
+      },
+    });
+    const writer = new ParquetRowWriter(out, { rowGroupRows: 500 });
+    let promises = 0;
+    let bufferedPeak = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const wait = writer.write(row(i));
+      bufferedPeak = Math.max(bufferedPeak, writer.bufferedRows);
+      if (wait) {
+        promises++;
+        await wait;
+        // After the wait the output has drained below its highWaterMark.
+        expect(out.writableLength).toBeLessThan(16 * 1024);
+      }
+    }
+    await writer.close();
+    expect(bufferedPeak).toBeLessThan(500);
+    // A row group is ~300 KB of JSON: snappy makes it ~100 KB; far below what 5,000 rows would be.
+    expect(promises).toBe(10);
+    expect(pendingPeak).toBeLessThan(600 * 1024);
+  });
+
+  it('abort destroys the output and refuses further rows', async () => {
+    const out = new PassThrough();
+    const errors: Error[] = [];
+    out.on('error', (e) => errors.push(e));
+    const writer = createRowFileWriter('parquet', out);
+    await writer.write(row(0));
+    const failure = new Error('job cancelled');
+    writer.abort(failure);
+    expect(out.destroyed).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors).toEqual([failure]);
+    expect(() => writer.write(row(1))).toThrow(/aborted/);
+    await expect(writer.close()).rejects.toThrow(/aborted/);
+  });
+
+  it('rejects a pending write when the output fails instead of hanging', async () => {
+    const out = new Writable({ highWaterMark: 1024, write() { /* never completes: a stuck consumer */ } });
+    out.on('error', () => undefined);
+    const writer = new ParquetRowWriter(out, { rowGroupRows: 10 });
+    let wait: void | Promise<void> = undefined;
+    for (let i = 0; i < 10; i++) wait = writer.write(row(i));
+    expect(wait).toBeInstanceOf(Promise);
+    out.destroy(new Error('disk full'));
+    await expect(wait).rejects.toThrow('disk full');
+  });
+
+  it('rejects invalid rows and options', () => {
+    expect(() => new ParquetRowWriter(new PassThrough(), { rowGroupRows: 0 })).toThrow(/rowGroupRows/);
+    const writer = new ParquetRowWriter(new PassThrough());
+    expect(() => writer.write({ primaryNamespace: 'ECID', primaryId: 7 as unknown as string, profile: {} })).toThrow(TypeError);
+  });
+});

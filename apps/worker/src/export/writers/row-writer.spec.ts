@@ -1,0 +1,16 @@
+import { PassThrough } from 'node:stream';
+import { createRowFileWriter, FILE_EXTENSION, type OutputFormat } from './row-writer';
+import { JsonlRowWriter } from './jsonl-writer';
+import { ParquetRowWriter } from './parquet-writer';
+
+describe('createRowFileWriter', () => {
+  it('makes the writer for each format', () => {
+    expect(createRowFileWriter('parquet', new PassThrough())).toBeInstanceOf(ParquetRowWriter);
+    expect(createRowFileWriter('jsonl', new PassThrough())).toBeInstanceOf(JsonlRowWriter);
+    expect(FILE_EXTENSION).toEqual({ parquet: '.parquet', jsonl: '.jsonl' });
+  });
+
+  it('refuses an unknown format', () => {
+    expect(() => createRowFileWriter('csv' as OutputFormat, new PassThrough())).toThrow(/unknown output format: csv/);
+  });
+});

@@ -1,0 +1,48 @@
+import { JsonlRowWriter } from './jsonl-writer';
+import { ParquetRowWriter } from './parquet-writer';
+
+export interface ExportRow {
+  primaryNamespace: string;
+  primaryId: string;
+  profile: Record<string, unknown>;
+}
+
+export interface RowFileWriter {
+  /** Appends a row; when it returns a promise, the caller awaits it before writing more (backpressure). */
+  write(row: ExportRow): void | Promise<void>;
+  /** Completes the file (Parquet footer etc.) and ends the output stream. */
+  close(): Promise<{ rows: number }>;
+  /** Stops without completing: destroys the output (the caller deletes the staged file). */
+  abort(error?: Error): void;
+}
+
+export type OutputFormat = 'parquet' | 'jsonl';
+
+export interface RowFileWriterOptions {
+  /** Parquet only: rows held in memory before they are written out as one row group. */
+  rowGroupRows?: number;
+}
+
+export const FILE_EXTENSION: Record<OutputFormat, string> = { parquet: '.parquet', jsonl: '.jsonl' };
+
+/**
+ * A writer for one dataset file. `out` is a Writable (e.g. a PassThrough read by the storage);
+ * the writer ends it on close() and destroys it on abort().
+ */
+export function createRowFileWriter(
+  format: OutputFormat,
+  out: NodeJS.WritableStream,
+  options: RowFileWriterOptions = {},
+): RowFileWriter {
+  switch (format) {
+    case 'parquet':
+      return new ParquetRowWriter(out, options);
+    case 'jsonl':
+      return new JsonlRowWriter(out);
+    default: {
+      // Callers may pass a format that came from an API request or the database as a string.
+      const unknown: never = format;
+      throw new Error(`unknown output format: ${String(unknown)}`);
+    }
+  }
+}

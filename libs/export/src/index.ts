@@ -1,0 +1,5 @@
+export * from './events';
+export * from './merge';
+export type { PlainObject } from './plain-object';
+export * from './project';
+export * from './qualify';

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { TenantScope } from '@sx/domain';
+import { BulkPool } from './bulk-pool';
+import { copyRows, sqlString } from './copy-out';
+import { translateStoreError } from './store-errors';
+
+/** A membership condition of an export's segment filter, in the store's terms. */
+export interface MembershipCondition {
+  segmentNs: string;
+  segmentId: string;
+  /** Stored statuses that satisfy it (realized/existing, or exited). */
+  statuses: string[];
+}
+
+export interface ProfileReadPlan {
+  identityGraph: 'none' | 'pdg';
+  /** Profiles with a membership matching any of these (a superset of the final answer); none: all. */
+  segments?: MembershipCondition[];
+  qualifiedBetween?: { startMs?: number; endMs?: number };
+  /** Stream experience events too (for eventList or empty profiles), optionally by ingest time. */
+  events?: { afterMs?: number; upToMs?: number };
+}
+
+export interface FragmentOut {
+  key: string;
+  datasetId: string;
+  recordTime: number;
+  ingestTime: number;
+  json: string;
+}
+
+export interface EventOut {
+  key: string;
+  timestamp: number;
+  ingestTime: number;
+  json: string;
+}
+
+export interface ProfileReader {
+  /** Fragments ordered by profile key (byte order), then id. */
+  fragments: AsyncIterable<FragmentOut>;
+  /** Events ordered by the same key, then id; undefined when the plan asked for none. */
+  events?: AsyncIterable<EventOut>;
+  close(): Promise<void>;
+}
+
+const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::bigint`;
+const ts = (msValue: number) => `to_timestamp(${msValue} / 1000.0)`;
+
+/**
+ * The export's bulk read path: COPY ... TO STDOUT streams, never a page through Prisma. Memory
+ * is one chunk at a time. Under identity graph `pdg` the profile key is the connected component
+ * of identities, computed first in scratch tables by label propagation.
+ */
+@Injectable()
+export class ProfileReadRepository {
+  constructor(private readonly pool: BulkPool) {}
+
+  async open(scope: TenantScope, plan: ProfileReadPlan): Promise<ProfileReader> {
+    const clients: PoolClient[] = [];
+    const scratch: string[] = [];
+    const close = async () => {
+      for (const c of clients) c.release(true); // destroy: a half-read COPY cannot go back to the pool
+      clients.length = 0;
+      if (scratch.length) {
+        const c = await this.pool.connect();
+        try {
+          await c.query(`DROP TABLE IF EXISTS ${scratch.join(', ')}`);
+        } finally {
+          c.release();
+        }
+      }
+    };
+    try {
+      const tenant = (alias: string) => `${alias}.org_id = ${sqlString(scope.orgId)} AND ${alias}.sandbox_name = ${sqlString(scope.sandboxName)}`;
+      let fragmentSql: string;
+      let eventSql: string | undefined;
+      const eventWindow = [
+        plan.events?.afterMs !== undefined ? `e.ingest_time > ${ts(plan.events.afterMs)}` : '',
+        plan.events?.upToMs !== undefined ? `e.ingest_time <= ${ts(plan.events.upToMs)}` : '',
+      ].filter(Boolean);
+
+      if (plan.identityGraph === 'none') {
+        const membership = this.membershipPredicate(scope, plan, 'f.primary_identity');
+        fragmentSql = `SELECT f.primary_identity, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record
+          FROM profile_fragments f WHERE ${tenant('f')} ${membership ? `AND ${membership}` : ''}
+          ORDER BY f.primary_identity COLLATE "C", f.id`;
+        if (plan.events) {
+          eventSql = `SELECT e.primary_identity, ${ms('e.event_time')}, ${ms('e.ingest_time')}, e.record
+            FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}
+            ORDER BY e.primary_identity COLLATE "C", e.id`;
+        }
+      } else {
+        const { fragmentLabels, identityLabels } = await this.buildGraph(tenant('f'), scratch);
+        const membership = this.membershipPredicate(scope, plan, 'q.primary_identity');
+        const qualifying = membership
+          ? `AND l.label IN (SELECT l2.label FROM ${fragmentLabels} l2 JOIN profile_fragments q ON q.id = l2.fid WHERE ${membership})`
+          : '';
+        fragmentSql = `SELECT l.label, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record
+          FROM ${fragmentLabels} l JOIN profile_fragments f ON f.id = l.fid WHERE true ${qualifying}
+          ORDER BY l.label COLLATE "C", f.id`;
+        if (plan.events) {
+          // An event belongs to the component of any of its identities; one with no known identity is its own profile.
+          eventSql = `SELECT COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity) AS label,
+                 ${ms('e.event_time')}, ${ms('e.ingest_time')}, e.record
+            FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}
+            ORDER BY 1 COLLATE "C", e.id`;
+        }
+      }
+
+      const fragmentClient = await this.pool.connect();
+      clients.push(fragmentClient);
+      const fragmentStream = fragmentClient.query(copyTo(`COPY (${fragmentSql}) TO STDOUT`));
+      const fragments = (async function* () {
+        for await (const [key, datasetId, recordTime, ingestTime, json] of copyRows(fragmentStream)) {
+          yield { key, datasetId, recordTime: Number(recordTime), ingestTime: Number(ingestTime), json };
+        }
+      })();
+      let events: AsyncIterable<EventOut> | undefined;
+      if (eventSql) {
+        const eventClient = await this.pool.connect();
+        clients.push(eventClient);
+        const eventStream = eventClient.query(copyTo(`COPY (${eventSql}) TO STDOUT`));
+        events = (async function* () {
+          for await (const [key, timestamp, ingestTime, json] of copyRows(eventStream)) {
+            yield { key, timestamp: Number(timestamp), ingestTime: Number(ingestTime), json };
+          }
+        })();
+      }
+      return { fragments, events, close };
+    } catch (e) {
+      await close().catch(() => undefined);
+      return translateStoreError(e);
+    }
+  }
+
+  /** SQL that is true when the identity has a membership matching the plan's segment filter. */
+  private membershipPredicate(scope: TenantScope, plan: ProfileReadPlan, identityColumn: string): string | undefined {
+    if (!plan.segments?.length) return undefined;
+    const conditions = plan.segments
+      .map((s) => `(m.segment_ns = ${sqlString(s.segmentNs)} AND m.segment_id = ${sqlString(s.segmentId)} AND m.status IN (${s.statuses.map(sqlString).join(', ')}))`)
+      .join(' OR ');
+    const window = [
+      plan.qualifiedBetween?.startMs !== undefined ? `m.last_qualification_time >= ${ts(plan.qualifiedBetween.startMs)}` : '',
+      plan.qualifiedBetween?.endMs !== undefined ? `m.last_qualification_time <= ${ts(plan.qualifiedBetween.endMs)}` : '',
+    ].filter(Boolean);
+    return `EXISTS (SELECT 1 FROM segment_memberships m WHERE m.org_id = ${sqlString(scope.orgId)} AND m.sandbox_name = ${sqlString(scope.sandboxName)}
+      AND m.identity = ${identityColumn} AND (${conditions}) ${window.map((w) => `AND ${w}`).join(' ')})`;
+  }
+
+  /**
+   * Connected components of the identity graph (fragments linked by any shared identity), by
+   * label propagation: every fragment and identity ends labelled with the smallest identity of
+   * its component. Rounds repeat until no label changes (the graph's diameter, small in practice).
+   */
+  private async buildGraph(tenantOfF: string, scratch: string[]) {
+    const suffix = randomBytes(6).toString('hex');
+    const fragmentIdentities = `export_graph_fi_${suffix}`;
+    const fragmentLabels = `export_graph_fl_${suffix}`;
+    const identityLabels = `export_graph_il_${suffix}`;
+    scratch.push(fragmentIdentities, fragmentLabels, identityLabels);
+    const c = await this.pool.connect();
+    try {
+      await c.query(`CREATE UNLOGGED TABLE ${fragmentIdentities} AS
+        SELECT f.id AS fid, i AS ident FROM profile_fragments f, unnest(f.identities) AS i WHERE ${tenantOfF}`);
+      await c.query(`CREATE INDEX ON ${fragmentIdentities} (ident COLLATE "C")`);
+      await c.query(`CREATE INDEX ON ${fragmentIdentities} (fid)`);
+      await c.query(`CREATE UNLOGGED TABLE ${fragmentLabels} AS
+        SELECT fid, min(ident COLLATE "C") AS label FROM ${fragmentIdentities} GROUP BY fid`);
+      await c.query(`CREATE UNIQUE INDEX ON ${fragmentLabels} (fid)`);
+      await c.query(`CREATE UNLOGGED TABLE ${identityLabels} (ident text COLLATE "C" PRIMARY KEY, label text COLLATE "C")`);
+      for (let round = 0; round < 100; round++) {
+        await c.query(`TRUNCATE ${identityLabels}`);
+        await c.query(`INSERT INTO ${identityLabels}
+          SELECT fi.ident, min(fl.label COLLATE "C") FROM ${fragmentIdentities} fi JOIN ${fragmentLabels} fl USING (fid) GROUP BY fi.ident`);
+        const changed = await c.query(`UPDATE ${fragmentLabels} fl SET label = n.label
+          FROM (SELECT fi.fid, min(il.label COLLATE "C") AS label FROM ${fragmentIdentities} fi JOIN ${identityLabels} il ON il.ident = fi.ident GROUP BY fi.fid) n
+          WHERE n.fid = fl.fid AND n.label COLLATE "C" < fl.label COLLATE "C"`);
+        if (!changed.rowCount) break;
+      }
+      await c.query(`ANALYZE ${fragmentLabels}`);
+      return { fragmentLabels, identityLabels };
+    } finally {
+      c.release();
+    }
+  }
+}
