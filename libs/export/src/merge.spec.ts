@@ -251,6 +251,24 @@ describe('mergeProfile segmentMembership', () => {
     expect(Object.keys(record.segmentMembership as Json)).toEqual(['ups', 'other']);
   });
 
+  it('compares times as instants, whatever their layout or offset', () => {
+    const f = (recordTime: number, ups: Json) => frag('ds', recordTime, { identityMap: { ECID: [{ id: 'e' }] }, segmentMembership: { ups } });
+    const high = f(2, {
+      a: { status: 'exited', lastQualificationTime: '2024-01-01T01:00:00+02:00' }, // 2023-12-31T23:00Z
+      b: { status: 'exited', lastQualificationTime: '2024-01-01T00:00:00.4Z' },
+      c: { status: 'exited', lastQualificationTime: '2024-01-01T00:00:00.500Z' },
+      d: { status: 'exited', lastQualificationTime: '2024-01-01T00:00:00Z' },
+    });
+    const low = f(1, {
+      a: { status: 'realized', lastQualificationTime: '2024-01-01T00:00:00Z' },
+      b: { status: 'realized', lastQualificationTime: '2024-01-01T00:00:00.5Z' },
+      c: { status: 'realized', lastQualificationTime: '2024-01-01T00:00:00.5Z' }, // same instant: precedence
+      d: { status: 'realized', lastQualificationTime: 'not a time' }, // unreadable: ingest time 1 ms
+    });
+    const merged = mergeProfile([low, high], byTime).record.segmentMembership as { ups: Record<string, Json> };
+    expect([merged.ups.a.status, merged.ups.b.status, merged.ups.c.status, merged.ups.d.status]).toEqual(['realized', 'realized', 'exited', 'exited']);
+  });
+
   it('is present when one fragment has it, absent when none has', () => {
     const withIt = frag('ds', 1, { identityMap: { ECID: [{ id: 'e' }] }, segmentMembership: { ups: { s: { status: 'realized' } } } });
     const without = frag('ds', 2, { identityMap: { ECID: [{ id: 'e' }] } });

@@ -1,9 +1,9 @@
 /**
  * Merges a profile's fragments under a merge policy (DESIGN.md section 2). Runs once per exported
- * profile, so it copies only what it must: a nested object that only one fragment has is shared
- * with that fragment's record, and a new object is made only where two fragments' objects meet.
- * The result must therefore be treated as read-only below its top level; the inputs are never
- * written to.
+ * profile, so it copies only what it must: a nested object (or array, or identity/membership
+ * entry) that only one fragment has is shared with that fragment's record; new objects are made
+ * only at the top level and where two fragments' objects meet. The result must therefore be
+ * treated as read-only below its top level; the inputs are never written to.
  */
 import type { AttributeMerge, AttributeMergeType } from '@sx/domain';
 import { type PlainObject, hasOwn, isPlainObject, ownValue, setKey } from './plain-object';
@@ -51,15 +51,12 @@ export function mergeProfile(fragments: readonly FragmentInput[], policy: MergeR
     throw new Error('mergeProfile needs at least one fragment; an event-only profile is emptyProfile(...)');
   }
   const ranked = byPrecedence(fragments, policy);
-  const records: PlainObject[] = new Array<PlainObject>(ranked.length);
-  for (let i = 0; i < ranked.length; i++) records[i] = ranked[i].record;
-
-  const record: PlainObject = {};
-  mergeInto(record, records, OWN_RULE_KEYS);
-  const identityMap = mergeIdentityMap(records);
+  const record = mergeAttributes(ranked);
+  const identityMap = mergeIdentityMap(ranked);
   record.identityMap = identityMap;
   const membership = mergeMemberships(ranked);
   if (membership !== undefined) record.segmentMembership = membership;
+  else if (hasOwn(record, 'segmentMembership')) delete record.segmentMembership; // only a malformed one gets here
   const { identities, primaryIdentity } = deriveIdentities(identityMap);
   record.identities = identities;
   return { record, primaryIdentity };
@@ -87,54 +84,62 @@ export function emptyProfile(identities: readonly IdentityRef[]): MergedProfile 
 function byPrecedence(fragments: readonly FragmentInput[], rule: MergeRule): readonly FragmentInput[] {
   const n = fragments.length;
   if (n === 1) return fragments;
-  // Reversed copy: sort is stable, so fragments tied on every time keep the later one first.
+  const order = rule.attributeMerge === 'dataSetPrecedence' && rule.order?.length ? rule.order : undefined;
+  // The common pair needs one comparison, not a sort. On a full tie the later input ranks higher.
+  if (n === 2) return compare(fragments[0], fragments[1], order) < 0 ? fragments : [fragments[1], fragments[0]];
+  // Reversed copy: sort is stable, so fragments tied on every key keep the later one first.
   const ranked = new Array<FragmentInput>(n);
   for (let i = 0; i < n; i++) ranked[i] = fragments[n - 1 - i];
-  const order = rule.attributeMerge === 'dataSetPrecedence' ? rule.order : undefined;
-  if (order === undefined || order.length === 0) return ranked.sort(newerFirst);
-  const rank = (f: FragmentInput): number => {
-    const r = order.indexOf(f.datasetId);
-    return r < 0 ? order.length : r;
-  };
-  return ranked.sort((a, b) => rank(a) - rank(b) || newerFirst(a, b));
+  return ranked.sort((a, b) => compare(a, b, order));
 }
 
-function newerFirst(a: FragmentInput, b: FragmentInput): number {
+/** Negative when `a` has the higher precedence, positive when `b` has, 0 on a tie. */
+function compare(a: FragmentInput, b: FragmentInput, order: readonly string[] | undefined): number {
+  if (order !== undefined) {
+    const byDataset = datasetRank(a, order) - datasetRank(b, order);
+    if (byDataset !== 0) return byDataset;
+  }
   return b.recordTime - a.recordTime || b.ingestTime - a.ingestTime;
 }
 
-/**
- * Writes into `out` the merge of `sources` (highest precedence first): a key is decided by the
- * highest source that has it. A leaf (scalar, null, array) wins whole; an object is merged with
- * the objects of the lower sources down to the first one that has a leaf there (which it hides,
- * as assigning lowest to highest would). Undefined counts as absent (JSON has no undefined).
- */
-function mergeInto(out: PlainObject, sources: readonly PlainObject[], skip?: ReadonlySet<string>): void {
-  for (let i = 0; i < sources.length; i++) {
-    const src = sources[i];
-    for (const key in src) {
-      if (!hasOwn(src, key) || hasOwn(out, key)) continue;
-      if (skip !== undefined && skip.has(key)) continue;
-      const value = src[key];
-      if (value === undefined) continue;
-      setKey(out, key, isPlainObject(value) ? mergedObject(value, key, sources, i) : value);
-    }
-  }
+function datasetRank(f: FragmentInput, order: readonly string[]): number {
+  const r = order.indexOf(f.datasetId);
+  return r < 0 ? order.length : r;
 }
 
-function mergedObject(top: PlainObject, key: string, sources: readonly PlainObject[], from: number): PlainObject {
-  let group: PlainObject[] | undefined;
-  for (let j = from + 1; j < sources.length; j++) {
-    const lower = ownValue(sources[j], key);
-    if (lower === undefined) continue;
-    if (!isPlainObject(lower)) break;
-    if (group === undefined) group = [top];
-    group.push(lower);
-  }
-  if (group === undefined) return top; // no other object to merge with: share it, it is not written to
-  const merged: PlainObject = {};
-  mergeInto(merged, group);
+/**
+ * The attributes: a right fold that lays each higher-ranked record over the merge of those below
+ * it, exactly as assigning lowest to highest would (so a leaf between two objects hides the lower
+ * one). The top level is always a new object; keys with a rule of their own are overwritten after.
+ */
+function mergeAttributes(ranked: readonly FragmentInput[]): PlainObject {
+  let merged: PlainObject = { ...ranked[ranked.length - 1].record };
+  for (let i = ranked.length - 2; i >= 0; i--) merged = overlay(ranked[i].record, merged, true);
   return merged;
+}
+
+/**
+ * A new object: a shallow copy of `base` with `top`'s keys laid over it. A leaf (scalar, null,
+ * array) replaces; an object over an object merges into a new object, so no input is written to;
+ * everything else is shared. Undefined counts as absent (JSON has no undefined). The spread copy
+ * is much cheaper than adding keys one by one.
+ */
+function overlay(top: PlainObject, base: PlainObject, topLevel: boolean): PlainObject {
+  const out: PlainObject = { ...base };
+  for (const key in top) {
+    const value = top[key];
+    if (value === undefined || !hasOwn(top, key)) continue;
+    if (isPlainObject(value) && !(topLevel && OWN_RULE_KEYS.has(key))) {
+      const below = out[key];
+      // `out.__proto__` reads the prototype when there is no own key of that name.
+      if (isPlainObject(below) && (key !== '__proto__' || hasOwn(out, key))) {
+        setKey(out, key, overlay(value, below, false));
+        continue;
+      }
+    }
+    setKey(out, key, value);
+  }
+  return out;
 }
 
 /**
@@ -142,10 +147,10 @@ function mergedObject(top: PlainObject, key: string, sources: readonly PlainObje
  * `primary` flag too) is that of the highest-precedence fragment. Entries without a string id are
  * not identities and are left out.
  */
-function mergeIdentityMap(records: readonly PlainObject[]): Record<string, PlainObject[]> {
+function mergeIdentityMap(ranked: readonly FragmentInput[]): Record<string, PlainObject[]> {
   const out: Record<string, PlainObject[]> = {};
-  for (const record of records) {
-    const map = ownValue(record, 'identityMap');
+  for (const fragment of ranked) {
+    const map = ownValue(fragment.record, 'identityMap');
     if (!isPlainObject(map)) continue;
     for (const ns in map) {
       if (!hasOwn(map, ns)) continue;
@@ -184,39 +189,61 @@ function mergeMemberships(ranked: readonly FragmentInput[]): PlainObject | undef
     return isPlainObject(only) ? only : undefined; // nothing to decide: share it
   }
   let out: PlainObject | undefined;
-  let times: Map<PlainObject, number> | undefined;
+  // The ingest time of each kept entry's fragment, its time if it has none of its own.
+  let fallbacks: Map<PlainObject, number> | undefined;
   for (const fragment of ranked) {
     const membership = ownValue(fragment.record, 'segmentMembership');
     if (!isPlainObject(membership)) continue;
     if (out === undefined) out = {};
     for (const ns in membership) {
-      if (!hasOwn(membership, ns)) continue;
       const segments = membership[ns];
-      if (!isPlainObject(segments)) continue;
+      if (!isPlainObject(segments) || !hasOwn(membership, ns)) continue;
       let outNs = ownValue(out, ns) as PlainObject | undefined;
       if (outNs === undefined) {
         outNs = {};
         setKey(out, ns, outNs);
       }
       for (const segmentId in segments) {
-        if (!hasOwn(segments, segmentId)) continue;
         const entry = segments[segmentId];
-        if (!isPlainObject(entry)) continue;
-        const time = qualificationTime(entry, fragment.ingestTime);
-        if (times === undefined) times = new Map();
+        if (!isPlainObject(entry) || !hasOwn(segments, segmentId)) continue;
         const current = ownValue(outNs, segmentId) as PlainObject | undefined;
-        // Strictly later only: ranked is highest precedence first, so a tie keeps the earlier one.
-        if (current !== undefined && !(time > (times.get(current) ?? -Infinity))) continue;
+        // Strictly later only: ranked is highest precedence first, so a tie keeps the current one.
+        if (current !== undefined && !qualifiedLater(entry, fragment.ingestTime, current, fallbacks?.get(current) ?? 0)) {
+          continue;
+        }
         setKey(outNs, segmentId, entry);
-        times.set(entry, time);
+        if (fallbacks === undefined) fallbacks = new Map();
+        fallbacks.set(entry, fragment.ingestTime);
       }
     }
   }
   return out;
 }
 
-function qualificationTime(entry: PlainObject, fallback: number): number {
-  const text = entry.lastQualificationTime;
+function qualifiedLater(a: PlainObject, aFallback: number, b: PlainObject, bFallback: number): boolean {
+  const ta = a.lastQualificationTime;
+  const tb = b.lastQualificationTime;
+  // Two UTC timestamps of one layout (same length) order as strings; this spares Date.parse,
+  // a large part of a merge's cost, in the usual case.
+  if (typeof ta === 'string' && typeof tb === 'string' && ta.length === tb.length && isUtcIso(ta) && isUtcIso(tb)) {
+    return ta > tb;
+  }
+  return qualificationTime(ta, aFallback) > qualificationTime(tb, bFallback);
+}
+
+/** `YYYY-MM-DDTHH:MM...Z`, the layout ingest stores (checked there to be a real instant). */
+function isUtcIso(s: string): boolean {
+  return (
+    s.length >= 17 &&
+    s.charCodeAt(s.length - 1) === 90 && // Z
+    s.charCodeAt(4) === 45 && // -
+    s.charCodeAt(7) === 45 &&
+    s.charCodeAt(10) === 84 && // T
+    s.charCodeAt(13) === 58 // :
+  );
+}
+
+function qualificationTime(text: unknown, fallback: number): number {
   if (typeof text !== 'string') return fallback;
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? fallback : ms;

@@ -11,7 +11,7 @@ import { translateStoreError } from './store-errors';
 export interface FragmentRow {
   primaryIdentity: string;
   identities: string[];
-  /** The record's JSON text as uploaded (validated; stored as jsonb). */
+  /** The record's JSON text as uploaded (validated; stored as json, as sent). */
   json: string;
   /** extSourceSystemAudit.lastUpdatedDate; the ingest time when absent. */
   lastUpdated?: Date;
@@ -149,15 +149,17 @@ export class BulkIngestRepository {
    * as the ingest time.
    */
   private async upsertMemberships(client: PoolClient, scope: TenantScope, batchId: string): Promise<void> {
+    // The DISTINCT ON sorts every membership of the batch (millions for a large one): in memory.
+    await client.query(`SET LOCAL work_mem = '256MB'`);
     await client.query(
       `INSERT INTO segment_memberships AS m (org_id, sandbox_name, segment_ns, segment_id, identity, status, last_qualification_time)
        SELECT DISTINCT ON (ns.key, seg.key, f.primary_identity)
               $2, $3, ns.key, seg.key, f.primary_identity, seg.value->>'status',
               COALESCE((seg.value->>'lastQualificationTime')::timestamptz, f.ingest_time)
          FROM profile_fragments f
-         CROSS JOIN LATERAL jsonb_each(f.record->'segmentMembership') ns
-         CROSS JOIN LATERAL jsonb_each(ns.value) seg
-        WHERE f.batch_id = $1 AND jsonb_typeof(f.record->'segmentMembership') = 'object'
+         CROSS JOIN LATERAL json_each(f.record->'segmentMembership') ns
+         CROSS JOIN LATERAL json_each(ns.value) seg
+        WHERE f.batch_id = $1 AND json_typeof(f.record->'segmentMembership') = 'object'
         ORDER BY ns.key, seg.key, f.primary_identity,
                  COALESCE((seg.value->>'lastQualificationTime')::timestamptz, f.ingest_time) DESC
        ON CONFLICT (org_id, sandbox_name, segment_ns, segment_id, identity) DO UPDATE
