@@ -10,5 +10,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 bash scripts/services.sh
 npx prisma generate >/dev/null
-npx prisma migrate deploy | grep -E "migration|applied|No pending" || true
+if ! out=$(npx prisma migrate deploy 2>&1); then echo "$out" >&2; exit 1; fi
+echo "$out" | grep -E "applied|No pending" || true
 npm run -s build

@@ -79,6 +79,18 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1)
   EXPORT_FILE_ROWS = 1_000_000;
 
+  /** Attempts of an export before it ends FAILED (a retry starts over; output stays exactly-once). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  EXPORT_ATTEMPTS = 3;
+
+  /** First retry delay of an export (doubling each time). */
+  @Transform(toInt) @IsInt() @Min(0)
+  EXPORT_BACKOFF_MS = 5000;
+
+  /** Profiles per second one export may write (0: unlimited); keeps a large export from saturating the database. */
+  @Transform(toInt) @IsInt() @Min(0)
+  EXPORT_RATE_LIMIT = 0;
+
   /** Export jobs one worker process runs at once. */
   @Transform(toInt) @IsInt() @Min(1) @Max(64)
   WORKER_CONCURRENCY = 1;

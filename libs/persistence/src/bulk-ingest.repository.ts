@@ -69,6 +69,10 @@ export class BulkIngestRepository {
       return translateStoreError(e);
     }
     let open = false;
+    // Errors of a checked-out client (connection cut) fail the query in flight; without a
+    // listener they would be thrown at the process.
+    const onClientError = () => undefined;
+    client.on('error', onClientError);
     try {
       await client.query('BEGIN');
       open = true;
@@ -139,6 +143,7 @@ export class BulkIngestRepository {
       return translateStoreError(e);
     } finally {
       if (open) await client.query('ROLLBACK').catch(() => undefined);
+      client.off('error', onClientError);
       client.release();
     }
   }

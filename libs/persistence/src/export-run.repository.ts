@@ -185,7 +185,7 @@ export class ExportRunRepository {
     id: number,
     status: 'CANCELLED' | 'FAILED',
     batchIds: string[],
-    metrics: ExportMetrics,
+    metrics?: ExportMetrics,
     errors?: ExportJobError[],
   ): Promise<void> {
     try {
@@ -199,7 +199,7 @@ export class ExportRunRepository {
         }
         await tx.exportJob.updateMany({
           where: { ...this.where(scope, id), status: { in: ['NEW', 'PROCESSING'] } },
-          data: { status, metrics: json(metrics), updateTime: now, ...(errors ? { errors: json(errors) } : {}) },
+          data: { status, updateTime: now, ...(metrics ? { metrics: json(metrics) } : {}), ...(errors ? { errors: json(errors) } : {}) },
         });
       });
     } catch (e) {

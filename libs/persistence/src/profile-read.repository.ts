@@ -114,6 +114,8 @@ export class ProfileReadRepository {
       const fragmentClient = await this.pool.connect();
       clients.push(fragmentClient);
       const fragmentStream = fragmentClient.query(copyTo(`COPY (${fragmentSql}) TO STDOUT`));
+      // A checked-out client has no pool listener: its errors (connection cut) must fail the stream, not the process.
+      fragmentClient.on('error', (e) => fragmentStream.destroy(e));
       const fragments = (async function* () {
         for await (const [key, datasetId, recordTime, ingestTime, json] of copyRows(fragmentStream)) {
           yield { key, datasetId, recordTime: Number(recordTime), ingestTime: Number(ingestTime), json };
@@ -124,6 +126,7 @@ export class ProfileReadRepository {
         const eventClient = await this.pool.connect();
         clients.push(eventClient);
         const eventStream = eventClient.query(copyTo(`COPY (${eventSql}) TO STDOUT`));
+        eventClient.on('error', (e) => eventStream.destroy(e));
         events = (async function* () {
           for await (const [key, timestamp, ingestTime, json] of copyRows(eventStream)) {
             yield { key, timestamp: Number(timestamp), ingestTime: Number(ingestTime), json };

@@ -46,9 +46,9 @@ export class ExportDispatcher {
     }
   }
 
-  /** Whether BullMQ holds the job in any state. */
-  async isQueued(jobId: number): Promise<boolean> {
-    return this.queues.holds(JobName.RunExport, exportQueueJobId(jobId));
+  /** The job's state in BullMQ; undefined when the queue lost it. */
+  async queueState(jobId: number): Promise<string | undefined> {
+    return this.queues.state(JobName.RunExport, exportQueueJobId(jobId));
   }
 
   /** Takes a cancelled job off the queue. Best effort: a worker that still gets it sees CANCELLED and skips it. */

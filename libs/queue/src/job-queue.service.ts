@@ -42,7 +42,19 @@ export class JobQueueService implements OnModuleInit, OnModuleDestroy {
 
   /** Adds a job under its stable id; adding an id the queue already holds does nothing. */
   async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, jobId: string): Promise<void> {
-    await this.queue(JOB_QUEUES[name]).add(name, payload, { ...JOB_OPTIONS[name], jobId });
+    await this.queue(JOB_QUEUES[name]).add(name, payload, { ...JOB_OPTIONS[name], ...this.retryOptions(name), jobId });
+  }
+
+  /** Retry policy from configuration where the deployment sets one. */
+  private retryOptions(name: JobName) {
+    if (name !== JobName.RunExport) return {};
+    return { attempts: this.config.EXPORT_ATTEMPTS, backoff: { type: 'exponential' as const, delay: this.config.EXPORT_BACKOFF_MS } };
+  }
+
+  /** The BullMQ state of a job (waiting, active, delayed, completed, failed…), undefined if not held. */
+  async state(name: JobName, jobId: string): Promise<string | undefined> {
+    const job = await this.queue(JOB_QUEUES[name]).getJob(jobId);
+    return job ? await job.getState() : undefined;
   }
 
   /** Whether the queue still holds the job in any state. */

@@ -63,7 +63,7 @@ export class ExportJobProcessor {
     const counters: PipelineCounters = { profiles: 0, byNamespace: {} };
     try {
       if (await this.runs.cancelRequested(scope, id)) throw new CancelRequested();
-      const plan = planExport(job, await this.policyOf(scope, job));
+      const plan = planExport(job, await this.policyOf(scope, job), this.config.EXPORT_RATE_LIMIT);
       await this.checkDestination(scope, plan);
 
       const started = await this.runs.startBatches(scope, id, plan.datasetId, plan.format, plan.segmentPerBatch ? plan.segments!.length : 1);

@@ -76,6 +76,15 @@ export async function runExportPipeline(
     return out;
   };
 
+  const started = Date.now();
+  /** EXPORT_RATE_LIMIT: wait (in short, abortable steps) until this profile's turn. */
+  const pace = async () => {
+    if (!plan.rateLimit) return;
+    for (let due = started + (counters.profiles * 1000) / plan.rateLimit; Date.now() < due && !signal.aborted; ) {
+      await new Promise((r) => setTimeout(r, Math.min(50, due - Date.now())));
+    }
+  };
+
   const emit = async (merged: MergedProfile, newestIngest: number, profileEvents: EventOut[]) => {
     if (plan.fromIngestMs !== undefined && !(newestIngest > plan.fromIngestMs)) return;
     let segments = everySegment;
@@ -89,6 +98,7 @@ export async function runExportPipeline(
     const ns = merged.primaryIdentity.namespace;
     counters.byNamespace[ns] = (counters.byNamespace[ns] ?? 0) + 1;
     await sink({ primaryNamespace: ns, primaryId: merged.primaryIdentity.id, profile }, segments);
+    await pace();
   };
 
   /** Events with keys before `key` belong to profiles without fragments: empty profiles. */

@@ -22,11 +22,13 @@ export interface ExportPlan {
   policy: MergePolicy;
   fields?: string;
   eventList?: { fields?: string; afterMs?: number; upToMs?: number };
+  /** Profiles per second at most (0 or undefined: unlimited). */
+  rateLimit?: number;
 }
 
 const msOf = (iso?: string) => (iso === undefined ? undefined : Date.parse(iso));
 
-export function planExport(job: ExportJob, policy: MergePolicy): ExportPlan {
+export function planExport(job: ExportJob, policy: MergePolicy, rateLimit = 0): ExportPlan {
   const filter = job.filter ?? {};
   const window = filter.segmentQualificationTime;
   const events = job.additionalFields?.eventList;
@@ -38,6 +40,7 @@ export function planExport(job: ExportJob, policy: MergePolicy): ExportPlan {
     segmentPerBatch: job.destination.segmentPerBatch && !!filter.segments?.length,
     emptyProfiles: filter.emptyProfiles ?? false,
     policy,
+    rateLimit,
   };
   if (filter.segments?.length) plan.segments = filter.segments.map((s) => ({ segmentNs: s.segmentNs, segmentId: s.segmentId, status: s.status }));
   if (window?.startTime || window?.endTime) plan.qualifiedBetween = { startMs: msOf(window.startTime), endMs: msOf(window.endTime) };

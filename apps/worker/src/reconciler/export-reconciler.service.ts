@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@sx/config';
-import { ExportQueueStateRepository } from '@sx/persistence';
+import { ExportQueueStateRepository, ExportRunRepository } from '@sx/persistence';
 import { ExportDispatcher } from '@sx/queue';
 
 const BATCH = 500;
@@ -10,6 +10,8 @@ export interface ReconcileReport {
   fromOutbox: number;
   /** NEW/PROCESSING jobs that the queue no longer held (Redis restarted or flushed). */
   requeued: number;
+  /** PROCESSING jobs whose queue job failed for good while Postgres could not be told. */
+  finalized: number;
 }
 
 /**
@@ -27,6 +29,7 @@ export class ExportReconcilerService implements OnApplicationBootstrap, OnApplic
     private readonly config: AppConfig,
     private readonly state: ExportQueueStateRepository,
     private readonly dispatcher: ExportDispatcher,
+    private readonly runs: ExportRunRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -42,7 +45,7 @@ export class ExportReconcilerService implements OnApplicationBootstrap, OnApplic
   private async tick(): Promise<void> {
     try {
       const report = await this.reconcile();
-      if (report.fromOutbox || report.requeued) this.logger.log({ msg: 'reconciled queue with database', ...report });
+      if (report.fromOutbox || report.requeued || report.finalized) this.logger.log({ msg: 'reconciled queue with database', ...report });
     } catch (e) {
       this.logger.warn({ msg: 'reconcile failed; will retry', error: (e as Error).message });
     }
@@ -55,7 +58,7 @@ export class ExportReconcilerService implements OnApplicationBootstrap, OnApplic
   }
 
   private async pass(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { fromOutbox: 0, requeued: 0 };
+    const report: ReconcileReport = { fromOutbox: 0, requeued: 0, finalized: 0 };
     for (;;) {
       const pending = await this.state.pendingEnqueue(BATCH);
       for (const job of pending) {
@@ -71,9 +74,16 @@ export class ExportReconcilerService implements OnApplicationBootstrap, OnApplic
     for (let afterId = 0; ; ) {
       const jobs = await this.state.unfinished(afterId, BATCH);
       for (const job of jobs) {
-        if (!(await this.dispatcher.isQueued(job.id))) {
+        const state = await this.dispatcher.queueState(job.id);
+        if (state === undefined) {
           await this.dispatcher.dispatch(job);
           report.requeued++;
+        } else if (state === 'failed') {
+          // The worker's last attempt failed but could not record it (the database was down then).
+          await this.runs.end(job, job.id, 'FAILED', [], undefined, [
+            { code: '0100000003', msg: 'Error in Export Job: the export failed after its retries', callStack: 'ExportReconciler: queue job failed' },
+          ]);
+          report.finalized++;
         }
       }
       if (jobs.length < BATCH) break;

@@ -115,6 +115,21 @@ describe('ParquetRowWriter', () => {
     expect(pendingPeak).toBeLessThan(600 * 1024);
   });
 
+  it('ends a row group early once its profiles reach rowGroupBytes', async () => {
+    const out = new PassThrough();
+    const file = collect(out);
+    const writer = new ParquetRowWriter(out, { rowGroupBytes: 100_000 });
+    for (let i = 0; i < 1_000; i++) await writer.write(row(i));
+    await writer.close();
+    const meta = parquetMetadata(await file);
+    const sizes = meta.row_groups.map((g) => Number(g.num_rows));
+    const shortest = Math.min(...Array.from({ length: 1_000 }, (_, i) => Buffer.byteLength(JSON.stringify(row(i).profile))));
+    const perGroup = Math.ceil(100_000 / shortest);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(1_000);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(perGroup);
+    expect(sizes.length).toBeGreaterThan(1_000 / perGroup);
+  });
+
   it('abort destroys the output and refuses further rows', async () => {
     const out = new PassThrough();
     const errors: Error[] = [];

@@ -21,6 +21,8 @@ export type OutputFormat = 'parquet' | 'jsonl';
 export interface RowFileWriterOptions {
   /** Parquet only: rows held in memory before they are written out as one row group. */
   rowGroupRows?: number;
+  /** Parquet only: profile bytes that end a row group early, so that large profiles stay bounded too. */
+  rowGroupBytes?: number;
 }
 
 export const FILE_EXTENSION: Record<OutputFormat, string> = { parquet: '.parquet', jsonl: '.jsonl' };

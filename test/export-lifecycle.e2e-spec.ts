@@ -1,0 +1,188 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { INestApplicationContext } from '@nestjs/common';
+import { batchPrefix } from '@sx/storage';
+import { ApiHarness, ORG_A, TestClient } from './support/api-harness';
+import { ChildApp, eventually } from './support/child-process';
+import { DATA_ACCESS } from './support/profile-store';
+import { ROOT, TestEnv, createTestEnv } from './support/test-env';
+import { startWorker } from './support/worker-harness';
+
+const run = promisify(execFile);
+const JOBS = '/data/core/ups/export/jobs';
+
+/**
+ * The lifecycle of real exports under failure: a worker killed mid-export, a cancel, a database
+ * connection cut, SIGTERM. Exports are paced (EXPORT_RATE_LIMIT) so that a few thousand generated
+ * profiles take seconds, long enough to interfere with while they run.
+ */
+describe('export lifecycle: kill, cancel, failure, shutdown (real processes, Postgres, Redis)', () => {
+  jest.setTimeout(120_000);
+  let env: TestEnv;
+  let api: ApiHarness;
+  let client: TestClient;
+  let out: string;
+  let gen: string;
+  const children: ChildApp[] = [];
+  const workerEnv = { EXPORT_RATE_LIMIT: '1500', WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', EXPORT_BACKOFF_MS: '100', LOG_LEVEL: 'info', EXPORT_PROGRESS_INTERVAL_MS: '200' };
+
+  beforeAll(async () => {
+    env = await createTestEnv('lifecycle');
+    api = await ApiHarness.start(env.config());
+    const server = api.app.getHttpServer() as Server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    client = await api.client(ORG_A, ['prod']);
+    out = client.datasets.prod;
+    gen = await mkdtemp(join(tmpdir(), 'sx-lifecycle-'));
+    const cli = (args: string[]) => run('node', [join(ROOT, 'dist/apps/cli/src/main.js'), ...args], { env: env.childEnv(), maxBuffer: 1 << 24 });
+    await cli(['generate', '--profiles', '3000', '--seed', '5', '--out', gen, '--force']);
+    await cli(['load', gen, '--api', base, '--client-id', client.clientId, '--client-secret', client.clientSecret, '--org', ORG_A, '--sandbox', 'prod']);
+  });
+  afterAll(async () => {
+    await Promise.all(children.map((c) => c.stop('SIGKILL')));
+    await api?.close();
+    await env?.close();
+    if (gen) await rm(gen, { recursive: true, force: true });
+  });
+
+  const worker = (extra: Record<string, string> = {}) => {
+    const w = ChildApp.start('worker', env.childEnv({ ...workerEnv, ...extra }));
+    children.push(w);
+    return w;
+  };
+  const create = async (body: Record<string, unknown> = {}) =>
+    (await api.http.post(JOBS).set(client.headers()).send({ destination: { datasetId: out, outputFormat: 'jsonl' }, schema: { name: '_xdm.context.profile' }, ...body }).expect(200)).body.id as number;
+  const get = async (id: number) => (await api.http.get(`${JOBS}/${id}`).set(client.headers()).expect(200)).body;
+  const ended = (id: number, timeoutMs = 60_000) =>
+    eventually(async () => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes((await get(id)).status), timeoutMs, 50);
+  const progressed = (id: number, atLeast: number) =>
+    eventually(async () => ((await get(id)).metrics?.totalExportedProfileCounter ?? 0) >= atLeast, 30_000, 50);
+
+  /** sha256 of every file of a batch, in order, as downloaded by a client. */
+  async function digest(batchId: string): Promise<{ sha: string; rows: number }> {
+    const hash = createHash('sha256');
+    let rows = 0;
+    const files = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
+    for (const f of files.body.data) {
+      const listing = await api.http.get(f._links.self.href).set(client.headers()).expect(200);
+      const bytes = await api.http.get(listing.body.data[0]._links.self.href).set(client.headers()).buffer(true).parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+      hash.update(bytes.body as Buffer);
+      rows += (bytes.body as Buffer).toString().split('\n').filter(Boolean).length;
+    }
+    return { sha: hash.digest('hex'), rows };
+  }
+
+  let clean: { sha: string; rows: number };
+
+  it('a clean run (the reference for the retry below)', async () => {
+    const w = worker();
+    const id = await create();
+    await ended(id);
+    const job = await get(id);
+    expect(job.status).toBe('SUCCEEDED');
+    clean = await digest(job.destination.batchId);
+    expect(clean.rows).toBe(job.metrics.totalExportedProfileCounter);
+    expect(clean.rows).toBeGreaterThan(2000);
+    await w.stop();
+  });
+
+  it('a worker killed with SIGKILL mid-export: another takes over after stall detection; the committed output is identical', async () => {
+    const first = worker();
+    const id = await create();
+    await progressed(id, 500);
+    const abandoned = (await get(id)).destination.batchId as string;
+    first.proc.kill('SIGKILL');
+    await first.exited;
+    const second = worker();
+    await ended(id);
+    const job = await get(id);
+    expect(job.status).toBe('SUCCEEDED');
+    expect(job.destination.batchId).not.toBe(abandoned);
+    expect(await digest(job.destination.batchId)).toEqual(clean);
+    // The killed attempt's batch never became visible and its files are gone.
+    const stale = await api.http.get(`/data/foundation/catalog/batches/${abandoned}`).set(client.headers()).expect(200);
+    expect(stale.body[abandoned].status).toBe('aborted');
+    expect(existsSync(join(env.storageRoot, batchPrefix({ orgId: ORG_A, sandboxName: 'prod', datasetId: out, batchId: abandoned })))).toBe(false);
+    await second.stop();
+  });
+
+  it('DELETE on a PROCESSING export stops it within one second: CANCELLED, no files, never retried', async () => {
+    const w = worker();
+    const id = await create();
+    await progressed(id, 300);
+    const batchId = (await get(id)).destination.batchId as string;
+    const asked = Date.now();
+    await api.http.delete(`${JOBS}/${id}`).set(client.headers()).expect(204);
+    await eventually(async () => (await get(id)).status === 'CANCELLED', 5_000, 20);
+    const took = Date.now() - asked;
+    expect(took).toBeLessThan(1000);
+    const job = await get(id);
+    expect(job.metrics.totalExportedProfileCounter).toBe(0);
+    const batch = await api.http.get(`/data/foundation/catalog/batches/${batchId}`).set(client.headers()).expect(200);
+    expect(batch.body[batchId].status).toBe('aborted');
+    expect(existsSync(join(env.storageRoot, batchPrefix({ orgId: ORG_A, sandboxName: 'prod', datasetId: out, batchId })))).toBe(false);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await get(id)).status).toBe('CANCELLED'); // not picked up again
+    expect(await env.redis.hget(`${env.queuePrefix}:segment-export:export-${id}`, 'failedReason')).toBeNull();
+    await w.stop();
+  });
+
+  it('a job whose database connection is cut on every attempt ends FAILED with a useful error, never stuck', async () => {
+    const w = worker({ EXPORT_ATTEMPTS: '3' });
+    const id = await create();
+    let stop = false;
+    const cutter = (async () => {
+      while (!stop) {
+        await env.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (%' AND pid <> pg_backend_pid()`).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    })();
+    try {
+      await ended(id, 60_000);
+    } finally {
+      stop = true;
+      await cutter;
+    }
+    const job = await get(id);
+    expect(job.status).toBe('FAILED');
+    expect(job.errors).toEqual([{ code: '0100000003', msg: expect.stringMatching(/after 3 attempts/), callStack: expect.any(String) }]);
+    expect(JSON.stringify(job.errors)).not.toMatch(/\/work\/|node_modules|\.ts:/);
+    const batches = await api.http.get(`/data/foundation/catalog/batches?limit=100`).set(client.headers()).expect(200);
+    const ofJob = Object.values(batches.body as Record<string, { status: string; tags: { exportJobId?: string[] } }>).filter((b) => b.tags.exportJobId?.[0] === String(id));
+    expect(ofJob.length).toBeGreaterThanOrEqual(1);
+    expect(ofJob.every((b) => b.status === 'failed' || b.status === 'aborted')).toBe(true);
+    await w.stop();
+  });
+
+  it('SIGTERM lets the running export finish, then the worker exits 0', async () => {
+    const w = worker();
+    const id = await create();
+    await progressed(id, 200);
+    const exit = w.stop('SIGTERM');
+    expect(await exit).toEqual({ code: 0, signal: null });
+    expect((await get(id)).status).toBe('SUCCEEDED');
+  });
+
+  it('an in-process worker also runs exports (the same module e2e tests boot)', async () => {
+    const app: INestApplicationContext = await startWorker(env.config({ EXPORT_RATE_LIMIT: '0' }));
+    try {
+      const id = await create({ filter: { segments: [{ segmentId: (await env.db.query('SELECT segment_id FROM segment_memberships LIMIT 1')).rows[0].segment_id }] } });
+      await ended(id);
+      expect((await get(id)).status).toBe('SUCCEEDED');
+    } finally {
+      await app.close();
+    }
+  });
+});
