@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The service end to end, as a new user would run it: install and migrate, start the API and a
-# worker, create an API client, get a token, and call the four /export/jobs operations with the
-# reference's own example. Leaves nothing running.
+# worker, generate and load sample profiles through the API, export a segment's members and all
+# profiles, download the result. Each run uses a sandbox of its own. Leaves nothing running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/segment_export}"
 export PORT="${PORT:-3000}"
 export QUEUE_PREFIX="${QUEUE_PREFIX:-sx}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
+export STORAGE_ROOT="${STORAGE_ROOT:-var/datasets}"
 HOST="http://127.0.0.1:${PORT}"
+SEED="${SEED:-$(date +%s)}"
+SANDBOX="demo-$SEED"
 ORG="1BD6382559DF0C130A49422D@AdobeOrg"
 
 bash scripts/setup.sh
@@ -26,55 +29,70 @@ curl -sf "$HOST/docs-json" >/dev/null || { echo "API did not start; see var/demo
 json() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);const p=process.argv[1];process.stdout.write((p?String(p.split(".").reduce((o,k)=>o[k],v)):JSON.stringify(v,null,2))+"\n")})' "${1:-}"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "1. Create an API client (npm run cli -- create-client --org $ORG --sandboxes prod)"
-client=$(node dist/apps/cli/src/main.js create-client --org "$ORG" --sandboxes prod)
-echo "$client" | json
-client_id=$(echo "$client" | json clientId)
-client_secret=$(echo "$client" | json clientSecret)
+step "1. Generate sample data (npm run cli -- generate --profiles 2000 --seed $SEED --out var/demo/sample)"
+node dist/apps/cli/src/main.js generate --profiles 2000 --seed "$SEED" --out var/demo/sample --force | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s);console.log(JSON.stringify(m.counts))})'
 
-step "2. Exchange its credentials for a bearer token (POST /ims/token/v3)"
+step "2. Load it through the API into sandbox $SANDBOX (npm run cli -- load var/demo/sample): datasets, batches, segments"
+loaded=$(node dist/apps/cli/src/main.js load var/demo/sample --api "$HOST" --org "$ORG" --sandbox "$SANDBOX")
+echo "$loaded" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);console.log(JSON.stringify({segments:v.segments,datasets:v.datasets},null,2))})'
+client_id=$(echo "$loaded" | json clientId)
+client_secret=$(echo "$loaded" | json clientSecret)
+
+step "3. Exchange the client's credentials for a bearer token (POST /ims/token/v3)"
 token=$(curl -sf -X POST "$HOST/ims/token/v3" -d grant_type=client_credentials -d "client_id=$client_id" -d "client_secret=$client_secret" | json access_token)
 echo "access_token: ${token:0:24}... (expires in 24 h)"
+headers=(-H "Authorization: Bearer $token" -H "x-api-key: $client_id" -H "x-gw-ims-org-id: $ORG" -H "x-sandbox-name: $SANDBOX")
 
-headers=(-H "Authorization: Bearer $token" -H "x-api-key: $client_id" -H "x-gw-ims-org-id: $ORG" -H "x-sandbox-name: prod")
+step "4. A profile dataset to export into (POST /data/foundation/catalog/dataSets)"
+dataset=$(curl -sf -X POST "$HOST/data/foundation/catalog/dataSets" "${headers[@]}" -H 'Content-Type: application/json' \
+  -d '{"name":"Audience exports","schemaRef":{"id":"https://ns.adobe.com/xdm/context/profile","contentType":"application/vnd.adobe.xed-full+json;version=1"}}' | json 0 | sed 's#@/dataSets/##')
+echo "datasetId: $dataset"
+segment=$(node -e 'const s=require("./var/demo/sample/segments.json");const x=s.find(x=>/United States/.test(x.name))||s[0];console.log(x.id)')
+echo "segment: $segment ($(node -e 'const s=require("./var/demo/sample/segments.json");const x=s.find(x=>x.id===process.argv[1]);console.log(x.name+": "+x.expression.value)' "$segment"))"
 
-step "3. Create an export job with the reference's example body (POST /data/core/ups/export/jobs)"
-job=$(curl -sf -X POST "$HOST/data/core/ups/export/jobs" "${headers[@]}" -H 'Content-Type: application/json' -d '{
-  "fields": "identities.id,personalEmail.address",
-  "mergePolicy": {"id": "timestampOrdered-none-mp", "version": 1},
-  "filter": {
-    "segments": [{"segmentId": "52c26d0d-45f2-47a2-ab30-ed06abc981ff", "segmentNs": "ups", "status": ["realized"]}],
-    "segmentQualificationTime": {"startTime": "2018-01-01T00:00:00Z", "endTime": "2018-02-01T00:00:00Z"},
-    "fromIngestTimestamp": "2018-01-01T00:00:00Z",
-    "emptyProfiles": true
-  },
-  "additionalFields": {"eventList": {"fields": "_id, _experience", "filter": {"fromIngestTimestamp": "2018-01-01T00:00:00Z"}}},
-  "destination": {"datasetId": "5b7c86968f7b6501e21ba9df", "segmentPerBatch": false},
-  "schema": {"name": "_xdm.context.profile"},
-  "evaluationInfo": {"segmentation": true}
-}')
-echo "$job" | json
+step "5. Export that segment's members as JSON Lines (POST /data/core/ups/export/jobs, the reference's body shape)"
+job=$(curl -sf -X POST "$HOST/data/core/ups/export/jobs" "${headers[@]}" -H 'Content-Type: application/json' -d "{
+  \"fields\": \"identities.id,personalEmail.address,homeAddress.country\",
+  \"mergePolicy\": {\"id\": \"timestampOrdered-none-mp\", \"version\": 1},
+  \"filter\": {\"segments\": [{\"segmentId\": \"$segment\", \"segmentNs\": \"ups\", \"status\": [\"realized\"]}]},
+  \"destination\": {\"datasetId\": \"$dataset\", \"segmentPerBatch\": false, \"outputFormat\": \"jsonl\"},
+  \"schema\": {\"name\": \"_xdm.context.profile\"}
+}")
 id=$(echo "$job" | json id)
+echo "job $id: $(echo "$job" | json status)"
+for _ in $(seq 1 120); do
+  status=$(curl -sf "$HOST/data/core/ups/export/jobs/$id" "${headers[@]}" | json status)
+  case "$status" in SUCCEEDED|FAILED|CANCELLED) break ;; esac
+  sleep 0.5
+done
+curl -sf "$HOST/data/core/ups/export/jobs/$id" "${headers[@]}" | json
 
-step "4. The job is stored in Postgres and queued in BullMQ as export-$id"
-redis-cli -h 127.0.0.1 --raw exists "$QUEUE_PREFIX:segment-export:export-$id" | sed 's/^1$/queued: yes/;s/^0$/queued: not yet (the reconciler will)/'
+step "6. Download the result (Data Access: GET /data/foundation/export/batches/{batchId}/files, then the file)"
+batch=$(curl -sf "$HOST/data/core/ups/export/jobs/$id" "${headers[@]}" | json destination.batchId)
+file_href=$(curl -sf "$HOST/data/foundation/export/batches/$batch/files" "${headers[@]}" | json data.0._links.self.href)
+part_href=$(curl -sf "$HOST$file_href" "${headers[@]}" | json data.0._links.self.href)
+curl -sf "$HOST$part_href" "${headers[@]}" -o var/demo/export.jsonl
+echo "$(wc -l < var/demo/export.jsonl) profiles in var/demo/export.jsonl; the first two:"
+head -n 2 var/demo/export.jsonl
+echo "(on disk: $(find "${STORAGE_ROOT:-var/datasets}" -path "*$batch*" -type f | head -n 1))"
 
-step "5. Read it back (GET /export/jobs/$id) and list (GET /export/jobs?limit=2)"
-curl -sf "$HOST/data/core/ups/export/jobs/$id" "${headers[@]}" | json status
-curl -sf "$HOST/data/core/ups/export/jobs?limit=2" "${headers[@]}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);console.log(JSON.stringify({records:v.records.map(r=>({id:r.id,status:r.status,creationTime:r.creationTime})),page:v.page,link:v.link},null,2))})'
+step "7. Every profile as Parquet (the default format), then list the jobs (GET /export/jobs?limit=2)"
+pq=$(curl -sf -X POST "$HOST/data/core/ups/export/jobs" "${headers[@]}" -H 'Content-Type: application/json' \
+  -d "{\"destination\":{\"datasetId\":\"$dataset\"},\"schema\":{\"name\":\"_xdm.context.profile\"}}" | json id)
+for _ in $(seq 1 120); do
+  status=$(curl -sf "$HOST/data/core/ups/export/jobs/$pq" "${headers[@]}" | json status)
+  case "$status" in SUCCEEDED|FAILED|CANCELLED) break ;; esac
+  sleep 0.5
+done
+curl -sf "$HOST/data/core/ups/export/jobs?limit=2" "${headers[@]}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);console.log(JSON.stringify({records:v.records.map(r=>({id:r.id,status:r.status,destination:r.destination,profiles:r.metrics.totalExportedProfileCounter})),page:v.page,link:v.link},null,2))})'
 
-step "6. A validation error names the field (POST with a bad status)"
+step "8. A validation error names the field"
 curl -s -X POST "$HOST/data/core/ups/export/jobs" "${headers[@]}" -H 'Content-Type: application/json' \
-  -d '{"destination":{"datasetId":"d"},"schema":{"name":"_xdm.context.profile"},"filter":{"segments":[{"segmentId":"s","status":["gone"]}]}}' | json
-
-step "7. Cancel it (DELETE /export/jobs/$id → 204) and look again"
-curl -s -o /dev/null -w "HTTP %{http_code}\n" -X DELETE "$HOST/data/core/ups/export/jobs/$id" "${headers[@]}"
-curl -sf "$HOST/data/core/ups/export/jobs/$id" "${headers[@]}" | json status
+  -d '{"destination":{"datasetId":"'"$dataset"'"},"schema":{"name":"_xdm.context.profile"},"filter":{"segments":[{"segmentId":"s","status":["gone"]}]}}' | json
 
 cat <<TXT
 
 Done. While it ran: OpenAPI at $HOST/docs, Bull Board at $HOST/admin/queues (ADMIN_USER/ADMIN_PASSWORD,
-admin/admin outside production). Logs: var/demo/api.log, var/demo/worker.log.
-Not built yet: the export pipeline (a worker turning a job into dataset batches) and the profile
-store with sample data are open issues; until then a queued job honestly stays NEW.
+admin/admin outside production). Logs: var/demo/api.log, var/demo/worker.log. Exported files stay in
+${STORAGE_ROOT:-var/datasets} (laid out by org/sandbox/dataset/batch).
 TXT

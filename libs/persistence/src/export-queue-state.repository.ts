@@ -5,6 +5,8 @@ import { translateStoreError } from './store-errors';
 
 export interface QueueableJob extends TenantScope {
   id: number;
+  /** Tells this job from an older one with the same id (a database reset under a kept Redis). */
+  creationTime: Date;
 }
 
 /**
@@ -21,9 +23,9 @@ export class ExportQueueStateRepository {
       const rows = await this.prisma.exportJobOutbox.findMany({
         take: limit,
         orderBy: { jobId: 'asc' },
-        include: { job: { select: { orgId: true, sandboxName: true, status: true } } },
+        include: { job: { select: { orgId: true, sandboxName: true, status: true, creationTime: true } } },
       });
-      return rows.map((r) => ({ id: r.jobId, orgId: r.job.orgId, sandboxName: r.job.sandboxName, status: r.job.status }));
+      return rows.map((r) => ({ id: r.jobId, orgId: r.job.orgId, sandboxName: r.job.sandboxName, status: r.job.status, creationTime: r.job.creationTime }));
     } catch (e) {
       return translateStoreError(e);
     }
@@ -46,7 +48,7 @@ export class ExportQueueStateRepository {
         where: { id: { gt: afterId }, status: { in: ['NEW', 'PROCESSING'] }, deletedAt: null },
         orderBy: { id: 'asc' },
         take: limit,
-        select: { id: true, orgId: true, sandboxName: true },
+        select: { id: true, orgId: true, sandboxName: true, creationTime: true },
       });
     } catch (e) {
       return translateStoreError(e);

@@ -21,11 +21,15 @@ export class ExportDispatcher {
 
   /** Enqueue (a no-op if BullMQ already holds it) and drop the marker. Throws if Redis fails. */
   async dispatch(job: QueueableJob): Promise<void> {
-    await this.queues.enqueue(
-      JobName.RunExport,
-      { exportJobId: job.id, orgId: job.orgId, sandboxName: job.sandboxName },
-      exportQueueJobId(job.id),
-    );
+    const payload = { exportJobId: job.id, orgId: job.orgId, sandboxName: job.sandboxName, createdAtMs: job.creationTime.getTime() };
+    const queued = await this.queues.enqueue(JobName.RunExport, payload, exportQueueJobId(job.id));
+    if (queued.data.createdAtMs !== payload.createdAtMs || queued.data.orgId !== payload.orgId) {
+      // BullMQ kept a finished job of the same id from before a database reset: adding was a
+      // no-op, so replace it, or this job would never run.
+      this.logger.warn({ msg: 'replacing a stale queue job with the same id', exportJobId: job.id });
+      await this.queues.remove(JobName.RunExport, exportQueueJobId(job.id));
+      await this.queues.enqueue(JobName.RunExport, payload, exportQueueJobId(job.id));
+    }
     await this.state.markEnqueued([job.id]);
   }
 

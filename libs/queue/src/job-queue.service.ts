@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@sx/config';
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JOB_OPTIONS, JOB_QUEUES, JobName, JobPayload, QueueName, cancelChannel } from './registry';
 import { redisOptionsFromUrl } from './redis-connection';
@@ -41,8 +41,8 @@ export class JobQueueService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Adds a job under its stable id; adding an id the queue already holds does nothing. */
-  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, jobId: string): Promise<void> {
-    await this.queue(JOB_QUEUES[name]).add(name, payload, { ...JOB_OPTIONS[name], ...this.retryOptions(name), jobId });
+  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, jobId: string): Promise<Job<JobPayload<N>>> {
+    return this.queue(JOB_QUEUES[name]).add(name, payload, { ...JOB_OPTIONS[name], ...this.retryOptions(name), jobId }) as Promise<Job<JobPayload<N>>>;
   }
 
   /** Retry policy from configuration where the deployment sets one. */

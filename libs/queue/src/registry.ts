@@ -13,7 +13,7 @@ export enum JobName {
 }
 
 export interface JobPayloads {
-  [JobName.RunExport]: { exportJobId: number; orgId: string; sandboxName: string };
+  [JobName.RunExport]: { exportJobId: number; orgId: string; sandboxName: string; createdAtMs: number };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];

@@ -1,17 +1,16 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {  ApiOperation } from '@nestjs/swagger';
 import { Caller, NotFound, ValidationFailed, resolveSchema } from '@sx/domain';
 import { BatchRepository, DatasetRepository } from '@sx/persistence';
 import { CurrentCaller } from '../auth/auth.decorators';
+import { AepApi } from '../common/aep-api.decorator';
 import { HEX24, HEX32, PathParam } from '../common/param-decorators';
 import { BatchListQuery, CatalogPageQuery } from './dto/catalog-page.query';
 import { CreateDatasetDto } from './dto/create-dataset.dto';
 import { byId, presentBatch, presentDataset } from './catalog.presenter';
 
 /** AEP Catalog Service: datasets and batches of the caller's sandbox. */
-@ApiTags('catalog')
-@ApiBearerAuth()
-@ApiSecurity('api-key')
+@AepApi('catalog')
 @Controller()
 export class CatalogController {
   constructor(

@@ -17,9 +17,9 @@ export function presentDataset(d: Dataset): Record<string, unknown> {
   return body;
 }
 
-/** A batch as AEP's Catalog shows it. */
-export function presentBatch(b: Batch): Record<string, unknown> {
-  const body: Record<string, unknown> = {
+/** A batch as the Batch Ingestion API answers its creation. */
+export function presentImportBatch(b: Batch): Record<string, unknown> {
+  return {
     id: b.id,
     imsOrg: b.orgId,
     sandboxId: b.sandboxName,
@@ -28,9 +28,17 @@ export function presentBatch(b: Batch): Record<string, unknown> {
     updated: b.updatedAt.getTime(),
     relatedObjects: [{ type: 'dataSet', id: b.datasetId }],
     inputFormat: { format: b.inputFormat },
+    version: '1.0.0',
+    tags: {},
+  };
+}
+
+/** A batch as AEP's Catalog shows it: the import view plus counts, errors and completion. */
+export function presentBatch(b: Batch): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    ...presentImportBatch(b),
     metrics: { recordsRead: b.recordCount + b.failedRecordCount, recordsWritten: b.status === 'success' ? b.recordCount : 0, failedRecordCount: b.failedRecordCount },
     errors: b.errors,
-    version: '1.0.0',
     tags: b.exportJobId !== undefined ? { exportJobId: [String(b.exportJobId)] } : {},
   };
   if (b.completedAt) body.completed = b.completedAt.getTime();

@@ -1,11 +1,12 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {  ApiOperation, ApiQuery } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { Caller, NotFound } from '@sx/domain';
 import { BatchRepository } from '@sx/persistence';
 import { DatasetStorage } from '@sx/storage';
 import { CurrentCaller } from '../auth/auth.decorators';
+import { AepApi } from '../common/aep-api.decorator';
 import { DATA_ACCESS_PATH } from '../common/paths';
 import { HEX32, PathParam } from '../common/param-decorators';
 
@@ -21,9 +22,7 @@ const CONTENT_TYPES: Array<[RegExp, string]> = [
  * AEP Data Access API: the files of a successful batch, listed and downloaded. Files of a batch
  * that is loading, failed or aborted do not exist here (batches commit atomically).
  */
-@ApiTags('data access')
-@ApiBearerAuth()
-@ApiSecurity('api-key')
+@AepApi('data access')
 @Controller()
 export class DataAccessController {
   constructor(

@@ -1,17 +1,18 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query, Res, createParamDecorator } from '@nestjs/common';
 import {
-  ApiBearerAuth,
+  
   ApiHeader,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiSecurity,
-  ApiTags,
+  
+  
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Caller, formatCursor, parseCursor, ValidationFailed } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
+import { AepApi } from '../common/aep-api.decorator';
 import { requestIdOf } from '../common/problem';
 import { CreateExportJobDto } from './dto/create-export-job.dto';
 import { DEFAULT_PAGE_SIZE, ListExportJobsQuery, MAX_PAGE_SIZE } from './dto/list-export-jobs.query';
@@ -34,11 +35,7 @@ const JobId = createParamDecorator((_: unknown, ctx): number => {
   return id;
 });
 
-@ApiTags('export jobs')
-@ApiBearerAuth()
-@ApiSecurity('api-key')
-@ApiHeader({ name: 'x-gw-ims-org-id', required: true })
-@ApiHeader({ name: 'x-sandbox-name', required: true })
+@AepApi('export jobs')
 @Controller('export/jobs')
 export class ExportJobsController {
   constructor(private readonly service: ExportJobsService) {}

@@ -1,35 +1,18 @@
 import { Body, Controller, HttpCode, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {  ApiConsumes, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Batch, Caller, ValidationFailed } from '@sx/domain';
+import { Caller, ValidationFailed } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
-import { presentBatch } from '../catalog/catalog.presenter';
+import { AepApi } from '../common/aep-api.decorator';
+import { presentBatch, presentImportBatch } from '../catalog/catalog.presenter';
 import { HEX24, HEX32, PathParam } from '../common/param-decorators';
 import { BatchIngestionService } from './batch-ingestion.service';
 import { CreateBatchDto } from './dto/create-batch.dto';
 
 const FILE_NAME = /^(?!\.)[A-Za-z0-9._-]{1,200}$/;
 
-/** The import API's view of a batch (AEP answers POST /batches with this shape). */
-function presentImportBatch(b: Batch): Record<string, unknown> {
-  return {
-    id: b.id,
-    imsOrg: b.orgId,
-    sandboxId: b.sandboxName,
-    status: b.status,
-    created: b.createdAt.getTime(),
-    updated: b.updatedAt.getTime(),
-    relatedObjects: [{ type: 'dataSet', id: b.datasetId }],
-    inputFormat: { format: b.inputFormat },
-    version: '1.0.0',
-    tags: {},
-  };
-}
-
 /** AEP Batch Ingestion API: create a batch, upload its files, complete or abort it. */
-@ApiTags('batch ingestion')
-@ApiBearerAuth()
-@ApiSecurity('api-key')
+@AepApi('batch ingestion')
 @Controller('batches')
 export class BatchIngestionController {
   constructor(private readonly ingestion: BatchIngestionService) {}

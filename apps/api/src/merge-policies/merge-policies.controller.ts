@@ -1,18 +1,19 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiBearerAuth,
+  
   ApiConflictResponse,
-  ApiHeader,
+  
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiSecurity,
-  ApiTags,
+  
+  
 } from '@nestjs/swagger';
 import { BUILT_IN_MERGE_POLICY_ID, Caller } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
+import { AepApi } from '../common/aep-api.decorator';
 import { CreateMergePolicyDto } from './dto/create-merge-policy.dto';
 import { DEFAULT_PAGE_SIZE, ListMergePoliciesQuery, MAX_PAGE_SIZE } from './dto/list-merge-policies.query';
 import { presentMergePolicy, presentMergePolicyPage } from './merge-policy.presenter';
@@ -21,11 +22,7 @@ import { MergePoliciesService } from './merge-policies.service';
 // Merge policy ids are not validated for shape: the built-in's id is not a uuid, and any other text
 // simply names no policy (404), as in AEP.
 
-@ApiTags('merge policies')
-@ApiBearerAuth()
-@ApiSecurity('api-key')
-@ApiHeader({ name: 'x-gw-ims-org-id', required: true })
-@ApiHeader({ name: 'x-sandbox-name', required: true })
+@AepApi('merge policies')
 @Controller('config/mergePolicies')
 export class MergePoliciesController {
   constructor(private readonly service: MergePoliciesService) {}

@@ -1,17 +1,18 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, createParamDecorator } from '@nestjs/common';
 import {
-  ApiBearerAuth,
-  ApiHeader,
+  
+  
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiSecurity,
-  ApiTags,
+  
+  
 } from '@nestjs/swagger';
 import { Caller, ValidationFailed, isUuid } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
+import { AepApi } from '../common/aep-api.decorator';
 import { CreateSegmentDefinitionDto } from './dto/create-segment-definition.dto';
 import { DEFAULT_PAGE_SIZE, ListSegmentDefinitionsQuery, MAX_PAGE_SIZE } from './dto/list-segment-definitions.query';
 import { presentSegmentDefinition, presentSegmentDefinitionPage } from './segment-definition.presenter';
@@ -28,11 +29,7 @@ const SegmentDefinitionId = createParamDecorator((_: unknown, ctx): string => {
   return value.toLowerCase();
 });
 
-@ApiTags('segment definitions')
-@ApiBearerAuth()
-@ApiSecurity('api-key')
-@ApiHeader({ name: 'x-gw-ims-org-id', required: true })
-@ApiHeader({ name: 'x-sandbox-name', required: true })
+@AepApi('segment definitions')
 @Controller('segment/definitions')
 export class SegmentDefinitionsController {
   constructor(private readonly service: SegmentDefinitionsService) {}

@@ -75,7 +75,9 @@ export class ExportReconcilerService implements OnApplicationBootstrap, OnApplic
       const jobs = await this.state.unfinished(afterId, BATCH);
       for (const job of jobs) {
         const state = await this.dispatcher.queueState(job.id);
-        if (state === undefined) {
+        if (state === undefined || state === 'completed') {
+          // Not held, or held as finished while Postgres says it is not: a stale job of an earlier
+          // database under the same id (dispatch replaces it), or one whose run ended without a record.
           await this.dispatcher.dispatch(job);
           report.requeued++;
         } else if (state === 'failed') {
