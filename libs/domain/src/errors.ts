@@ -8,7 +8,7 @@ export interface FieldProblem {
 }
 
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'validation' | 'not-found' | 'conflict' | 'unprocessable' | 'unavailable' | 'not-implemented';
+  abstract readonly kind: 'validation' | 'not-found' | 'conflict' | 'unprocessable' | 'too-large' | 'unavailable' | 'not-implemented';
 }
 
 export class ValidationFailed extends DomainError {
@@ -29,6 +29,11 @@ export class Conflict extends DomainError {
 /** The request is well formed but cannot be honoured as sent (e.g. a reused Idempotency-Key). */
 export class Unprocessable extends DomainError {
   readonly kind = 'unprocessable' as const;
+}
+
+/** A body (an uploaded file) over the configured limit. */
+export class TooLarge extends DomainError {
+  readonly kind = 'too-large' as const;
 }
 
 /** A backing store (Postgres, Redis) cannot be reached; nothing was written. */

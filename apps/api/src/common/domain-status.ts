@@ -6,6 +6,7 @@ export const DOMAIN_STATUS: Record<DomainError['kind'], number> = {
   'not-found': 404,
   conflict: 409,
   unprocessable: 422,
+  'too-large': 413,
   unavailable: 503,
   'not-implemented': 501,
 };

@@ -8,7 +8,7 @@ import {
   Conflict,
   DatasetKind,
   NotFound,
-  Unprocessable,
+  TooLarge,
   ValidationFailed,
   resolveSchema,
 } from '@sx/domain';
@@ -54,7 +54,7 @@ export class BatchIngestionService {
     try {
       stored = await this.storage.write(key, body, { maxBytes: this.config.MAX_UPLOAD_BYTES });
     } catch (e) {
-      if (e instanceof StorageLimitExceeded) throw new Unprocessable(`The file is larger than the limit of ${e.maxBytes} bytes.`);
+      if (e instanceof StorageLimitExceeded) throw new TooLarge(`The file is larger than the limit of ${e.maxBytes} bytes.`);
       throw e;
     }
     const file = await this.batches.putFile(caller, batchId, { name: fileName, storageKey: key, ...stored });
