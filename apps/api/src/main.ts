@@ -9,15 +9,20 @@ async function main(): Promise<void> {
   if (!config.isProduction && (!config.JWT_SECRET || !config.ADMIN_PASSWORD)) {
     logger.warn('JWT_SECRET or ADMIN_PASSWORD not set: using insecure development defaults', 'Config');
   }
-  const app = await createApiApp(config, logger);
+  let app: Awaited<ReturnType<typeof createApiApp>> | undefined;
+  let stopping = false;
+  // Installed first, so that a signal during start-up is handled too; a second one changes nothing.
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log({ msg: 'api stopping', signal }, 'Main');
+    (app ? app.close() : Promise.resolve()).then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  app = await createApiApp(config, logger);
   await app.listen(config.PORT);
   logger.log({ msg: 'api listening', port: config.PORT, basePath: config.BASE_PATH }, 'Main');
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.log({ msg: 'api stopping', signal }, 'Main');
-      app.close().then(() => process.exit(0), () => process.exit(1));
-    });
-  }
 }
 
 main().catch((e) => {

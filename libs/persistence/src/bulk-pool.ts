@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
 import { AppConfig } from '@sx/config';
 
@@ -7,14 +7,15 @@ import { AppConfig } from '@sx/config';
  * repositories of this library use it.
  */
 @Injectable()
-export class BulkPool extends Pool implements OnModuleDestroy {
+export class BulkPool extends Pool implements OnApplicationShutdown {
   constructor(config: AppConfig) {
     super({ connectionString: config.DATABASE_URL, max: 4 });
     // An idle client whose server went away must not crash the process; the next checkout reconnects.
     this.on('error', () => undefined);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Last shutdown phase: consumers stopped in onModuleDestroy may still have needed us. */
+  async onApplicationShutdown(): Promise<void> {
     await this.end();
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@sx/config';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -11,7 +11,7 @@ import { redisOptionsFromUrl } from './redis-connection';
  * because Postgres already holds what must be enqueued and the reconciler retries.
  */
 @Injectable()
-export class JobQueueService implements OnModuleInit, OnModuleDestroy {
+export class JobQueueService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(JobQueueService.name);
   private readonly queues = new Map<QueueName, Queue>();
   private publisher?: Redis;
@@ -81,7 +81,8 @@ export class JobQueueService implements OnModuleInit, OnModuleDestroy {
     await this.publisher.publish(cancelChannel(this.config.QUEUE_PREFIX), JSON.stringify({ exportJobId }));
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Last shutdown phase (see QueueWorkersService). */
+  async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
     this.publisher?.disconnect();
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
 import { AppConfig } from '@sx/config';
 import { JobName, QueueName, redisOptionsFromUrl } from '@sx/queue';
@@ -6,7 +6,7 @@ import { JOB_HANDLERS, JobHandler, JobHandlerTable, NOT_BUILT, assertEveryJobHan
 
 /** Opens one BullMQ consumer per queue that has built handlers, and closes them on shutdown. */
 @Injectable()
-export class QueueWorkersService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class QueueWorkersService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(QueueWorkersService.name);
   private readonly workers: Worker[] = [];
 
@@ -47,8 +47,12 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnApplicatio
     return worker;
   }
 
-  /** SIGTERM: let running jobs finish (BullMQ's close waits for them), take no new ones. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * SIGTERM: let running jobs finish (BullMQ's close waits for them), take no new ones. This runs
+   * in the first shutdown phase, before database and Redis connections close (their providers
+   * close in onApplicationShutdown), so a finishing export can still commit.
+   */
+  async onModuleDestroy(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
   }
 }

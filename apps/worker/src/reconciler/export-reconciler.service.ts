@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '@sx/config';
 import { ExportQueueStateRepository, ExportRunRepository } from '@sx/persistence';
 import { ExportDispatcher } from '@sx/queue';
@@ -20,7 +20,7 @@ export interface ReconcileReport {
  * of workers may run it at once: enqueueing uses the export job's id, so duplicates are no-ops.
  */
 @Injectable()
-export class ExportReconcilerService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ExportReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ExportReconcilerService.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<ReconcileReport>;
@@ -37,7 +37,8 @@ export class ExportReconcilerService implements OnApplicationBootstrap, OnApplic
     this.timer = setInterval(() => void this.tick(), this.config.RECONCILE_INTERVAL_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** First shutdown phase: no new pass; the one in flight ends before connections close. */
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     await this.running?.catch(() => undefined);
   }
