@@ -4,4 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-SX_BUILT=1 npx jest --runInBand "$@"
+mkdir -p var
+status=0
+SX_BUILT=1 npx jest --runInBand --json --outputFile=var/jest-results.json "$@" || status=$?
+# One plain closing line that any CI reader understands: "tests: N passed, N failed".
+node -e 'const r=require("./var/jest-results.json");console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""))' || true
+exit "$status"

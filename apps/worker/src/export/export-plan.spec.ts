@@ -1,0 +1,60 @@
+import { builtInMergePolicy } from '@sx/domain';
+import type { ExportJob } from '@sx/domain';
+import { planExport, readPlanOf, storedStatuses } from './export-plan';
+
+const scope = { orgId: 'O', sandboxName: 'prod' };
+const job = (over: Partial<ExportJob> = {}): ExportJob => ({
+  id: 7,
+  ...scope,
+  clientId: 'c',
+  status: 'NEW',
+  profileInstanceId: 'ups',
+  computeGatewayJobId: '',
+  requestId: 'r',
+  creationTime: new Date(0),
+  updateTime: new Date(0),
+  destination: { datasetId: 'd', segmentPerBatch: false },
+  schema: { name: '_xdm.context.profile' },
+  ...over,
+});
+
+describe('export plan', () => {
+  it('maps filter statuses to stored ones (existing counts as realized)', () => {
+    expect(storedStatuses(['realized'])).toEqual(['realized', 'existing']);
+    expect(storedStatuses(['existing', 'exited']).sort()).toEqual(['existing', 'exited', 'realized']);
+  });
+
+  it('defaults: Parquet, one batch, no events read, no empty profiles', () => {
+    const plan = planExport(job(), builtInMergePolicy(scope, true));
+    expect(plan).toMatchObject({ format: 'parquet', segmentPerBatch: false, emptyProfiles: false });
+    expect(readPlanOf(plan)).toEqual({ identityGraph: 'none' });
+  });
+
+  it('reads events for eventList (in its window) and for empty profiles (all of them)', () => {
+    const withEvents = planExport(job({ additionalFields: { eventList: { filter: { fromIngestTimestamp: '2024-01-01T00:00:00Z' } } } }), builtInMergePolicy(scope, true));
+    expect(readPlanOf(withEvents).events).toEqual({ afterMs: Date.parse('2024-01-01T00:00:00Z'), upToMs: undefined });
+    const empty = planExport(job({ filter: { emptyProfiles: true } }), builtInMergePolicy(scope, true));
+    expect(readPlanOf(empty).events).toEqual({});
+    // With a segment filter an empty profile cannot qualify: no events needed for them.
+    const segmentEmpty = planExport(job({ filter: { emptyProfiles: true, segments: [{ segmentId: 's', segmentNs: 'ups', status: ['realized'] }] } }), builtInMergePolicy(scope, true));
+    expect(readPlanOf(segmentEmpty).events).toBeUndefined();
+  });
+
+  it('segmentPerBatch only with segments; the membership pre-filter carries the window', () => {
+    const plan = planExport(
+      job({
+        destination: { datasetId: 'd', segmentPerBatch: true, outputFormat: 'jsonl' },
+        filter: { segments: [{ segmentId: 's', segmentNs: 'ups', status: ['exited'] }], segmentQualificationTime: { startTime: '2024-01-01T00:00:00Z' } },
+      }),
+      builtInMergePolicy(scope, true),
+    );
+    expect(plan.segmentPerBatch).toBe(true);
+    expect(plan.format).toBe('jsonl');
+    expect(readPlanOf(plan)).toEqual({
+      identityGraph: 'none',
+      segments: [{ segmentNs: 'ups', segmentId: 's', statuses: ['exited'] }],
+      qualifiedBetween: { startMs: Date.parse('2024-01-01T00:00:00Z'), endMs: undefined },
+    });
+    expect(planExport(job({ destination: { datasetId: 'd', segmentPerBatch: true } }), builtInMergePolicy(scope, true)).segmentPerBatch).toBe(false);
+  });
+});
