@@ -60,6 +60,7 @@ export class ProfileReadRepository {
   constructor(private readonly pool: BulkPool) {}
 
   async open(scope: TenantScope, plan: ProfileReadPlan): Promise<ProfileReader> {
+    await this.refreshStatistics();
     const clients: PoolClient[] = [];
     const scratch: string[] = [];
     const close = async () => {
@@ -137,6 +138,24 @@ export class ProfileReadRepository {
     } catch (e) {
       await close().catch(() => undefined);
       return translateStoreError(e);
+    }
+  }
+
+  /**
+   * Right after a bulk load the planner's statistics still describe the empty tables, and it
+   * picks a nested loop that turns a segment export quadratic. Tables changed by more than a
+   * tenth since their last ANALYZE are analysed first (a sample: seconds even for millions of rows).
+   */
+  private async refreshStatistics(): Promise<void> {
+    try {
+      const stale = await this.pool.query<{ relname: string }>(
+        `SELECT relname FROM pg_stat_user_tables
+          WHERE relname IN ('profile_fragments', 'segment_memberships', 'experience_events')
+            AND n_mod_since_analyze > 1000 AND n_mod_since_analyze > n_live_tup / 10`,
+      );
+      for (const { relname } of stale.rows) await this.pool.query(`ANALYZE ${relname}`);
+    } catch (e) {
+      translateStoreError(e);
     }
   }
 
