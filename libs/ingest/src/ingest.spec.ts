@@ -61,10 +61,16 @@ describe('profileFacts', () => {
     [{ identityMap: { Email: [{ id: 'a' }] }, segmentMembership: { ups: { s1: { status: 'gone' } } } }, 'realized, existing or exited'],
     [{ identityMap: { Email: [{ id: 'a' }] }, segmentMembership: { ups: { s1: { status: 'realized', lastQualificationTime: 'yesterday' } } } }, 'ISO 8601'],
     [{ identityMap: { Email: [{ id: 'a' }] }, extSourceSystemAudit: { lastUpdatedDate: 5 } }, 'ISO 8601'],
+    [{ identityMap: { Email: [{ id: 'a' }] }, extSourceSystemAudit: { lastUpdatedDate: '2024-02-30T00:00:00Z' } }, 'ISO 8601'],
+    [{ identityMap: { Email: [{ id: 'a' }] }, extSourceSystemAudit: { lastUpdatedDate: '0000-01-01T00:00:00Z' } }, 'ISO 8601'],
   ])('refuses %j (%s)', (record, reason) => {
     const r = profileFacts(record);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toContain(reason);
+  });
+
+  it('accepts a leap day', () => {
+    expect(profileFacts({ identityMap: { Email: [{ id: 'a' }] }, extSourceSystemAudit: { lastUpdatedDate: '2024-02-29T10:00:00Z' } }).ok).toBe(true);
   });
 
   it('reads lastUpdatedDate', () => {

@@ -30,7 +30,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function isoDate(v: unknown): Date | undefined {
   if (typeof v !== 'string' || !ISO.test(v)) return undefined;
   const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1) return undefined;
+  // JS rolls impossible dates over (Feb 30 → Mar 2); Postgres refuses them. Only real days pass.
+  const [year, month, day] = v.slice(0, 10).split('-').map(Number);
+  const calendar = new Date(Date.UTC(2000, month - 1, day));
+  calendar.setUTCFullYear(year);
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) return undefined;
+  return d;
 }
 
 function identitiesOf(record: Record<string, unknown>): RecordVerdict<{ primaryIdentity: string; identities: string[] }> {

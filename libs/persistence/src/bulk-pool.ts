@@ -9,7 +9,14 @@ import { AppConfig } from '@sx/config';
 @Injectable()
 export class BulkPool extends Pool implements OnApplicationShutdown {
   constructor(config: AppConfig) {
-    super({ connectionString: config.DATABASE_URL, max: 4 });
+    super({
+      connectionString: config.DATABASE_URL,
+      // Each running export holds up to two COPY streams; ingestion one connection per COMPLETE.
+      max: Math.max(4, 2 * config.WORKER_CONCURRENCY + 2),
+      connectionTimeoutMillis: 30_000,
+      // The SQL literals of the bulk paths (copy-out.ts sqlString) rely on this being on.
+      options: '-c standard_conforming_strings=on',
+    });
     // An idle client whose server went away must not crash the process; the next checkout reconnects.
     this.on('error', () => undefined);
   }

@@ -31,6 +31,8 @@ export interface BatchCommit {
 
 const json = (v: unknown) => v as Prisma.InputJsonValue;
 
+class AttemptSuperseded extends Error {}
+
 /**
  * The worker's side of an export job: claim it, start its output batches, report progress, and
  * end it — SUCCEEDED with its batches committed in the same transaction, or FAILED/CANCELLED with
@@ -52,8 +54,9 @@ export class ExportRunRepository {
         if (!row) return null;
         const now = new Date();
         const metrics = (row.metrics as ExportMetrics | null) ?? { totalTime: { startTimeInMs: now.getTime() } };
-        const updated = await tx.exportJob.update({
-          where: { id },
+        // Conditional: a DELETE that cancelled the job since the read above wins.
+        const { count } = await tx.exportJob.updateMany({
+          where: { ...this.where(scope, id), status: { in: ['NEW', 'PROCESSING'] } },
           data: {
             status: 'PROCESSING',
             updateTime: now,
@@ -61,7 +64,8 @@ export class ExportRunRepository {
             metrics: json(metrics),
           },
         });
-        return toExportJob(updated);
+        if (!count) return null;
+        return toExportJob((await tx.exportJob.findUniqueOrThrow({ where: { id } })));
       });
     } catch (e) {
       return translateStoreError(e);
@@ -166,7 +170,12 @@ export class ExportRunRepository {
               data: c.files.map((f) => ({ id: newDatasetFileId(c.batchId), batchId: c.batchId, name: f.name, storageKey: f.storageKey, sizeBytes: BigInt(f.sizeBytes), sha256: f.sha256, records: f.records })),
             });
           }
-          await tx.batch.update({ where: { id: c.batchId }, data: { status: 'success', recordCount: c.records, updatedAt: now, completedAt: now } });
+          const { count } = await tx.batch.updateMany({
+            where: { id: c.batchId, status: 'loading', origin: 'export', exportJobId: id },
+            data: { status: 'success', recordCount: c.records, updatedAt: now, completedAt: now },
+          });
+          // Another attempt took over (and aborted this one's batches): commit nothing.
+          if (count !== 1) throw new AttemptSuperseded();
         }
         await tx.exportJob.update({
           where: { id },
@@ -175,6 +184,7 @@ export class ExportRunRepository {
         return 'succeeded';
       });
     } catch (e) {
+      if (e instanceof AttemptSuperseded) return 'gone';
       return translateStoreError(e);
     }
   }

@@ -62,8 +62,10 @@ export class ProfileReadRepository {
   async open(scope: TenantScope, plan: ProfileReadPlan): Promise<ProfileReader> {
     await this.refreshStatistics();
     const clients: PoolClient[] = [];
+    const streams: Array<import('node:stream').Readable> = [];
     const scratch: string[] = [];
     const close = async () => {
+      for (const s of streams) s.destroy();
       for (const c of clients) c.release(true); // destroy: a half-read COPY cannot go back to the pool
       clients.length = 0;
       if (scratch.length) {
@@ -117,6 +119,9 @@ export class ProfileReadRepository {
       const fragmentStream = fragmentClient.query(copyTo(`COPY (${fragmentSql}) TO STDOUT`));
       // A checked-out client has no pool listener: its errors (connection cut) must fail the stream, not the process.
       fragmentClient.on('error', (e) => fragmentStream.destroy(e));
+      // Errors before the first read (or after an early stop) must not be thrown at the process.
+      fragmentStream.on('error', () => undefined);
+      streams.push(fragmentStream);
       const fragments = (async function* () {
         for await (const [key, datasetId, recordTime, ingestTime, json] of copyRows(fragmentStream)) {
           yield { key, datasetId, recordTime: Number(recordTime), ingestTime: Number(ingestTime), json };
@@ -128,6 +133,8 @@ export class ProfileReadRepository {
         clients.push(eventClient);
         const eventStream = eventClient.query(copyTo(`COPY (${eventSql}) TO STDOUT`));
         eventClient.on('error', (e) => eventStream.destroy(e));
+        eventStream.on('error', () => undefined);
+        streams.push(eventStream);
         events = (async function* () {
           for await (const [key, timestamp, ingestTime, json] of copyRows(eventStream)) {
             yield { key, timestamp: Number(timestamp), ingestTime: Number(ingestTime), json };

@@ -33,6 +33,12 @@ export class ExportDispatcher {
     await this.state.markEnqueued([job.id]);
   }
 
+  /** Replaces whatever BullMQ holds under the job's id (a finished run Postgres does not agree with). */
+  async redispatch(job: QueueableJob): Promise<void> {
+    await this.queues.remove(JobName.RunExport, exportQueueJobId(job.id));
+    await this.dispatch(job);
+  }
+
   /** Right after commit: try for ENQUEUE_TIMEOUT_MS, then leave the job to the reconciler. */
   async dispatchSoon(job: QueueableJob): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;

@@ -39,7 +39,7 @@ export class BatchIngestionService {
 
   private async loadingBatch(caller: Caller, batchId: string, datasetId?: string): Promise<Batch> {
     const batch = await this.batches.findById(caller, batchId);
-    if (!batch || (datasetId !== undefined && batch.datasetId !== datasetId)) {
+    if (!batch || (datasetId !== undefined && batch.datasetId !== datasetId) || batch.origin === 'export') {
       throw new NotFound(`Batch ${batchId}${datasetId ? ` of dataset ${datasetId}` : ''} does not exist.`);
     }
     if (batch.status !== 'loading') throw new Conflict(`Batch ${batchId} is ${batch.status}; files can only be added while it is loading.`);
@@ -126,7 +126,8 @@ export class BatchIngestionService {
 
   async abort(caller: Caller, batchId: string): Promise<Batch> {
     const batch = await this.batches.findById(caller, batchId);
-    if (!batch) throw new NotFound(`Batch ${batchId} does not exist.`);
+    // An export's output batches are the worker's to finish: not ingestion's to abort.
+    if (!batch || batch.origin === 'export') throw new NotFound(`Batch ${batchId} does not exist.`);
     if (!(await this.batches.abort(caller, batchId))) throw new Conflict(`Batch ${batchId} is ${batch.status}; only a loading batch can be aborted.`);
     return (await this.batches.findById(caller, batchId))!;
   }

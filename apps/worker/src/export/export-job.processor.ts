@@ -60,7 +60,8 @@ export class ExportJobProcessor {
     }, this.config.CANCEL_POLL_MS);
     let outputs: StagedBatchOutput[] = [];
     let batches: Batch[] = [];
-    const counters: PipelineCounters = { profiles: 0, byNamespace: {} };
+    // No prototype: namespace codes such as "constructor" are plain keys here.
+    const counters: PipelineCounters = { profiles: 0, byNamespace: Object.create(null) as Record<string, number> };
     try {
       if (await this.runs.cancelRequested(scope, id)) throw new CancelRequested();
       const plan = planExport(job, await this.policyOf(scope, job), this.config.EXPORT_RATE_LIMIT);
@@ -70,16 +71,18 @@ export class ExportJobProcessor {
       batches = started.batches;
       for (const old of started.abandoned) await this.storage.removePrefix(batchPrefix({ ...scope, ...old }));
       const destination = this.destinationOf(job, plan, batches);
-      outputs = batches.map((b) => new StagedBatchOutput(this.storage, batchPrefix({ ...scope, datasetId: plan.datasetId, batchId: b.id }), plan.format, this.config.EXPORT_FILE_ROWS));
+      // Many outputs (segmentPerBatch) share the memory one Parquet row group may take.
+      const rowGroupRows = Math.max(1000, Math.floor(50_000 / batches.length));
+      outputs = batches.map((b) => new StagedBatchOutput(this.storage, batchPrefix({ ...scope, datasetId: plan.datasetId, batchId: b.id }), plan.format, this.config.EXPORT_FILE_ROWS, rowGroupRows));
       await this.runs.progress(scope, id, metrics, destination);
 
       const exportStart = Date.now();
+      const reader = await this.reads.open(scope, readPlanOf(plan));
       const progress = setInterval(() => {
         metrics.totalExportedProfileCounter = counters.profiles;
         this.runs.progress(scope, id, metrics).catch(() => undefined);
         queueJob.updateProgress({ profiles: counters.profiles }).catch(() => undefined);
       }, this.config.EXPORT_PROGRESS_INTERVAL_MS);
-      const reader = await this.reads.open(scope, readPlanOf(plan));
       try {
         await runExportPipeline(
           reader,

@@ -109,9 +109,20 @@ export async function runExportPipeline(
       const k = e.key;
       for (let x = await events.peek(); x && x.key === k; x = await events.peek()) group.push((await events.take())!);
       if (!wantEmpty) continue;
-      const first = JSON.parse(group[0].json) as Record<string, unknown>;
+      // The union of the events' identities, the profile's key (an event's primary identity) first.
+      const seen = new Set<string>([k]);
+      const sep = k.indexOf(':');
+      const identities = [{ namespace: k.slice(0, sep), id: k.slice(sep + 1) }];
+      for (const g of group) {
+        for (const i of identitiesOfEvent(JSON.parse(g.json) as Record<string, unknown>)) {
+          if (!seen.has(`${i.namespace}:${i.id}`)) {
+            seen.add(`${i.namespace}:${i.id}`);
+            identities.push(i);
+          }
+        }
+      }
       const newest = Math.max(...group.map((g) => g.ingestTime));
-      await emit(emptyProfile(identitiesOfEvent(first)), newest, group);
+      await emit(emptyProfile(identities), newest, group);
       if (signal.aborted) return;
     }
   };

@@ -77,9 +77,9 @@ export class ExportReconcilerService implements OnApplicationBootstrap, OnModule
       for (const job of jobs) {
         const state = await this.dispatcher.queueState(job.id);
         if (state === undefined || state === 'completed') {
-          // Not held, or held as finished while Postgres says it is not: a stale job of an earlier
-          // database under the same id (dispatch replaces it), or one whose run ended without a record.
-          await this.dispatcher.dispatch(job);
+          // Not held, or held as finished while Postgres says it is not (a stale job of an earlier
+          // database under the same id, or a restored backup): run it again.
+          await (state ? this.dispatcher.redispatch(job) : this.dispatcher.dispatch(job));
           report.requeued++;
         } else if (state === 'failed') {
           // The worker's last attempt failed but could not record it (the database was down then).

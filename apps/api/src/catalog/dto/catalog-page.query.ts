@@ -11,7 +11,7 @@ export class CatalogPageQuery {
   limit?: number;
 
   @ApiPropertyOptional({ default: 0 })
-  @IsOptional() @Transform(toInt) @IsInt({ message: 'must be a whole number' }) @Min(0)
+  @IsOptional() @Transform(toInt) @IsInt({ message: 'must be a whole number' }) @Min(0) @Max(1_000_000_000)
   start?: number;
 }
 
