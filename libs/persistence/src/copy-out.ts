@@ -4,13 +4,15 @@ import type { Readable } from 'node:stream';
 const UNESCAPE = /\\(.)/g;
 const UNESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', '\\': '\\' };
 
-/** One field of COPY's text format back to its value (\N, NULL, is not expected here). */
+/** One field of COPY's text format back to its value. */
 export function unescapeCopyField(field: string): string {
   return field.indexOf('\\') < 0 ? field : field.replace(UNESCAPE, (_, c: string) => UNESCAPES[c] ?? c);
 }
 
-/** The rows of a `COPY ... TO STDOUT` (text format) stream, as arrays of unescaped fields. */
-export async function* copyRows(stream: Readable): AsyncGenerator<string[]> {
+const field = (f: string): string | null => (f === '\\N' ? null : unescapeCopyField(f));
+
+/** The rows of a `COPY ... TO STDOUT` (text format) stream, as arrays of unescaped fields (NULL: null). */
+export async function* copyRows(stream: Readable): AsyncGenerator<Array<string | null>> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   for await (const chunk of stream) {
@@ -18,13 +20,13 @@ export async function* copyRows(stream: Readable): AsyncGenerator<string[]> {
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
       // Escaped tabs and newlines are two characters (\t, \n), so raw ones are separators.
-      yield text.slice(start, nl).split('\t').map(unescapeCopyField);
+      yield text.slice(start, nl).split('\t').map(field);
       start = nl + 1;
     }
     carry = text.slice(start);
   }
   carry += decoder.end();
-  if (carry) yield carry.split('\t').map(unescapeCopyField);
+  if (carry) yield carry.split('\t').map(field);
 }
 
 /** A SQL string literal (standard_conforming_strings is on: only quotes need doubling). */

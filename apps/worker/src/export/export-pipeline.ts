@@ -63,6 +63,9 @@ export async function runExportPipeline(
   const projectEvent = plan.eventList ? compileEventProjection(plan.eventList.fields) : undefined;
   const wantEmpty = plan.emptyProfiles && !plan.segments;
   const everySegment: readonly number[] = [];
+  // Fast path: with nothing to select, project or attach, a profile of one fragment is that
+  // fragment's text plus `identities` (built by Postgres): no parse, no merge, no stringify.
+  const passThrough = !plan.fields?.trim() && !plan.segments && !plan.eventList;
   const fragments = new Peekable<FragmentOut>(reader.fragments[Symbol.asyncIterator]());
   const events = reader.events ? new Peekable<EventOut>(reader.events[Symbol.asyncIterator]()) : undefined;
 
@@ -101,6 +104,19 @@ export async function runExportPipeline(
     await pace();
   };
 
+  /** The fast path's row: the stored text with `identities` spliced in before its closing brace. */
+  const emitText = async (f: FragmentOut, newestIngest: number) => {
+    if (plan.fromIngestMs !== undefined && !(newestIngest > plan.fromIngestMs)) return;
+    const end = f.json.lastIndexOf('}');
+    const profileJson = `${f.json.slice(0, end)},"identities":${f.identitiesJson}}`;
+    const sep = f.primaryIdentity.indexOf(':');
+    const ns = f.primaryIdentity.slice(0, sep);
+    counters.profiles++;
+    counters.byNamespace[ns] = (counters.byNamespace[ns] ?? 0) + 1;
+    await sink({ primaryNamespace: ns, primaryId: f.primaryIdentity.slice(sep + 1), profileJson }, everySegment);
+    await pace();
+  };
+
   /** Events with keys before `key` belong to profiles without fragments: empty profiles. */
   const drainEventsBefore = async (key: string | undefined) => {
     if (!events) return;
@@ -131,15 +147,20 @@ export async function runExportPipeline(
     if (signal.aborted) return;
     const key = head.key;
     await drainEventsBefore(key);
-    const group: FragmentInput[] = [];
+    const raw: FragmentOut[] = [];
     let newest = 0;
     for (let f = await fragments.peek(); f && f.key === key; f = await fragments.peek()) {
-      await fragments.take();
-      group.push({ record: JSON.parse(f.json), datasetId: f.datasetId, recordTime: f.recordTime, ingestTime: f.ingestTime });
+      raw.push((await fragments.take())!);
       if (f.ingestTime > newest) newest = f.ingestTime;
     }
     const profileEvents: EventOut[] = [];
     if (events) for (let e = await events.peek(); e && e.key === key; e = await events.peek()) profileEvents.push((await events.take())!);
+    const only = raw.length === 1 ? raw[0] : undefined;
+    if (passThrough && only?.identitiesJson && !only.json.includes('"identities"')) {
+      await emitText(only, newest);
+      continue;
+    }
+    const group: FragmentInput[] = raw.map((f) => ({ record: JSON.parse(f.json), datasetId: f.datasetId, recordTime: f.recordTime, ingestTime: f.ingestTime }));
     await emit(mergeProfile(group, rule), newest, profileEvents);
   }
   if (!signal.aborted) await drainEventsBefore(undefined);

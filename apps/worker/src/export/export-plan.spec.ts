@@ -27,7 +27,7 @@ describe('export plan', () => {
   it('defaults: Parquet, one batch, no events read, no empty profiles', () => {
     const plan = planExport(job(), builtInMergePolicy(scope, true));
     expect(plan).toMatchObject({ format: 'parquet', segmentPerBatch: false, emptyProfiles: false });
-    expect(readPlanOf(plan)).toEqual({ identityGraph: 'none' });
+    expect(readPlanOf(plan)).toEqual({ identityGraph: 'none', identities: true });
   });
 
   it('reads events for eventList (in its window) and for empty profiles (all of them)', () => {

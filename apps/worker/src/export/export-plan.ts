@@ -63,6 +63,8 @@ export function storedStatuses(status: string[]): string[] {
 /** What to read: a superset of the profiles to export, decided in SQL; the merged profile decides. */
 export function readPlanOf(plan: ExportPlan): ProfileReadPlan {
   const read: ProfileReadPlan = { identityGraph: plan.policy.identityGraph.type };
+  // Only the pipeline's pass-through case (no fields, segments or events) uses them.
+  if (!plan.fields?.trim() && !plan.segments && !plan.eventList) read.identities = true;
   if (plan.segments) {
     read.segments = plan.segments.map((s): MembershipCondition => ({ segmentNs: s.segmentNs, segmentId: s.segmentId, statuses: storedStatuses(s.status) }));
     if (plan.qualifiedBetween) read.qualifiedBetween = plan.qualifiedBetween;

@@ -31,7 +31,7 @@ export class JsonlRowWriter implements RowFileWriter {
 
   write(row: ExportRow): void | Promise<void> {
     this.assertOpen();
-    const json: unknown = JSON.stringify(row.profile);
+    const json: unknown = row.profileJson ?? JSON.stringify(row.profile);
     if (typeof json !== 'string') throw new TypeError(`profile of ${row.primaryId} is not JSON-serialisable`);
     const worstCase = json.length * MAX_UTF8_BYTES_PER_UNIT + 1;
     const full = this.used + worstCase > this.chunk.length;

@@ -48,7 +48,7 @@ export class ParquetRowWriter implements RowFileWriter {
     if (typeof row.primaryNamespace !== 'string' || typeof row.primaryId !== 'string') {
       throw new TypeError('primaryNamespace and primaryId must be strings');
     }
-    const profile: unknown = JSON.stringify(row.profile);
+    const profile: unknown = row.profileJson ?? JSON.stringify(row.profile);
     if (typeof profile !== 'string') throw new TypeError(`profile of ${row.primaryId} is not JSON-serialisable`);
     this.namespaces.push(row.primaryNamespace);
     this.ids.push(row.primaryId);

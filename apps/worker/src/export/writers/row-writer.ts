@@ -2,9 +2,11 @@ import { JsonlRowWriter } from './jsonl-writer';
 import { ParquetRowWriter } from './parquet-writer';
 
 export interface ExportRow {
+  /** The profile already serialised (the pipeline's fast path); written as is instead of `profile`. */
+  profileJson?: string;
   primaryNamespace: string;
   primaryId: string;
-  profile: Record<string, unknown>;
+  profile?: Record<string, unknown>;
 }
 
 export interface RowFileWriter {
