@@ -47,7 +47,15 @@ describe('readRecords', () => {
 describe('profileFacts', () => {
   it('takes the primary-flagged identity, else the first', () => {
     const r = profileFacts({ identityMap: { ECID: [{ id: 'e1' }], Email: [{ id: 'a@x.io', primary: true }] } });
-    expect(r).toEqual({ ok: true, value: { primaryIdentity: 'Email:a@x.io', identities: ['ECID:e1', 'Email:a@x.io'], lastUpdated: undefined } });
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        primaryIdentity: 'Email:a@x.io',
+        identities: ['ECID:e1', 'Email:a@x.io'],
+        identitiesJson: JSON.stringify([{ id: 'e1', namespace: { code: 'ECID' }, primary: false }, { id: 'a@x.io', namespace: { code: 'Email' }, primary: true }]),
+        lastUpdated: undefined,
+      },
+    });
     const first = profileFacts({ identityMap: { ECID: [{ id: 'e1' }, { id: 'e2' }] } });
     expect(first.ok && first.value.primaryIdentity).toBe('ECID:e1');
   });

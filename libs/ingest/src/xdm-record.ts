@@ -9,6 +9,8 @@ export interface ProfileFacts {
   /** `namespace:id` of the primary identity: the one flagged primary, else the first listed. */
   primaryIdentity: string;
   identities: string[];
+  /** The record's `identities` as a merged profile shows them: `[{id, namespace: {code}, primary}]`. */
+  identitiesJson: string;
   /** extSourceSystemAudit.lastUpdatedDate when given (orders conflicting attributes), else undefined. */
   lastUpdated?: Date;
 }
@@ -39,10 +41,11 @@ function isoDate(v: unknown): Date | undefined {
   return d;
 }
 
-function identitiesOf(record: Record<string, unknown>): RecordVerdict<{ primaryIdentity: string; identities: string[] }> {
+function identitiesOf(record: Record<string, unknown>): RecordVerdict<{ primaryIdentity: string; identities: string[]; identitiesJson: string }> {
   const map = record.identityMap;
   if (!isObject(map)) return { ok: false, reason: 'identityMap is missing or not an object' };
   const identities: string[] = [];
+  const derived: Array<{ id: string; namespace: { code: string }; primary: boolean }> = [];
   let primary: string | undefined;
   for (const [ns, entries] of Object.entries(map)) {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ns)) return { ok: false, reason: `identityMap namespace "${ns.slice(0, 80)}" is not valid` };
@@ -53,12 +56,15 @@ function identitiesOf(record: Record<string, unknown>): RecordVerdict<{ primaryI
         return { ok: false, reason: `identityMap.${ns}[${i}].id must be a non-empty string` };
       }
       const key = `${ns}:${e.id}`;
-      if (!identities.includes(key)) identities.push(key);
+      if (!identities.includes(key)) {
+        identities.push(key);
+        derived.push({ id: e.id, namespace: { code: ns }, primary: e.primary === true });
+      }
       if (e.primary === true && primary === undefined) primary = key;
     }
   }
   if (!identities.length) return { ok: false, reason: 'the record has no identity in identityMap' };
-  return { ok: true, value: { primaryIdentity: primary ?? identities[0], identities } };
+  return { ok: true, value: { primaryIdentity: primary ?? identities[0], identities, identitiesJson: JSON.stringify(derived) } };
 }
 
 export function profileFacts(record: unknown): RecordVerdict<ProfileFacts> {

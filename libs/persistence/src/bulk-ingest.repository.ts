@@ -11,6 +11,7 @@ import { translateStoreError } from './store-errors';
 export interface FragmentRow {
   primaryIdentity: string;
   identities: string[];
+  identitiesJson: string;
   /** The record's JSON text as uploaded (validated; stored as json, as sent). */
   json: string;
   /** extSourceSystemAudit.lastUpdatedDate; the ingest time when absent. */
@@ -91,7 +92,7 @@ export class BulkIngestRepository {
       const copy = client.query(
         copyFrom(
           kind === 'profile'
-            ? 'COPY profile_fragments (org_id, sandbox_name, dataset_id, batch_id, primary_identity, identities, record, ingest_time, record_time) FROM STDIN'
+            ? 'COPY profile_fragments (org_id, sandbox_name, dataset_id, batch_id, primary_identity, identities, record, ingest_time, record_time, identities_json) FROM STDIN'
             : 'COPY experience_events (org_id, sandbox_name, dataset_id, batch_id, primary_identity, identities, record, ingest_time, event_id, event_time) FROM STDIN',
         ),
       );
@@ -107,7 +108,7 @@ export class BulkIngestRepository {
       const encode =
         kind === 'profile'
           ? (r: FragmentRow) =>
-              `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${r.lastUpdated ? r.lastUpdated.toISOString() : ingest}\n`
+              `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${r.lastUpdated ? r.lastUpdated.toISOString() : ingest}\t${copyField(r.identitiesJson)}\n`
           : (r: EventRow) =>
               `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${copyField(r.eventId) || COPY_NULL}\t${r.timestamp.toISOString()}\n`;
       const sink: RowSink<RowOf<K>> = {

@@ -22,7 +22,7 @@ export interface ProfileReadPlan {
   qualifiedBetween?: { startMs?: number; endMs?: number };
   /** Stream experience events too (for eventList or empty profiles), optionally by ingest time. */
   events?: { afterMs?: number; upToMs?: number };
-  /** Also send each fragment's `identities` (derived from its identityMap) as JSON, built by Postgres. */
+  /** Also send each fragment's `identities` as JSON (stored at ingest; null for older rows). */
   identities?: boolean;
 }
 
@@ -30,7 +30,7 @@ export interface FragmentOut {
   key: string;
   /** `namespace:id` of the fragment's primary identity. */
   primaryIdentity: string;
-  /** `[{id, namespace: {code}, primary}]` of the fragment when the plan asked for it (null: duplicates, derive in JS). */
+  /** `[{id, namespace: {code}, primary}]` of the fragment when the plan asked for it and it is stored. */
   identitiesJson?: string;
   datasetId: string;
   recordTime: number;
@@ -54,17 +54,6 @@ export interface ProfileReader {
 }
 
 const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::bigint`;
-
-/**
- * A fragment's `identities` as JSON, in identityMap order, computed by Postgres (on its own core)
- * so that a single-fragment profile can be written without parsing it in the worker. NULL when
- * the identityMap repeats an identity: the worker then derives it (deduplicated) itself.
- */
-const IDENTITIES_SQL = `(SELECT CASE WHEN count(*) = cardinality(f.identities) THEN
-    json_agg(json_build_object('id', e.value->>'id', 'namespace', json_build_object('code', ns.key),
-                               'primary', COALESCE(json_typeof(e.value->'primary') = 'boolean' AND (e.value->>'primary') = 'true', false)) ORDER BY ns.n, e.n)::text END
-   FROM json_each(f.record->'identityMap') WITH ORDINALITY AS ns(key, value, n),
-        json_array_elements(ns.value) WITH ORDINALITY AS e(value, n))`;
 const ts = (msValue: number) => `to_timestamp(${msValue} / 1000.0)`;
 
 /**
@@ -105,7 +94,7 @@ export class ProfileReadRepository {
 
       if (plan.identityGraph === 'none') {
         const membership = this.membershipPredicate(scope, plan, 'f.primary_identity');
-        fragmentSql = `SELECT f.primary_identity, f.primary_identity, ${plan.identities ? IDENTITIES_SQL : 'NULL'}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record
+        fragmentSql = `SELECT f.primary_identity, f.primary_identity, ${plan.identities ? 'f.identities_json' : 'NULL'}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record
           FROM profile_fragments f WHERE ${tenant('f')} ${membership ? `AND ${membership}` : ''}
           ORDER BY f.primary_identity COLLATE "C", f.id`;
         if (plan.events) {
@@ -119,7 +108,7 @@ export class ProfileReadRepository {
         const qualifying = membership
           ? `AND l.label IN (SELECT l2.label FROM ${fragmentLabels} l2 JOIN profile_fragments q ON q.id = l2.fid WHERE ${membership})`
           : '';
-        fragmentSql = `SELECT l.label, f.primary_identity, ${plan.identities ? IDENTITIES_SQL : 'NULL'}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record
+        fragmentSql = `SELECT l.label, f.primary_identity, ${plan.identities ? 'f.identities_json' : 'NULL'}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record
           FROM ${fragmentLabels} l JOIN profile_fragments f ON f.id = l.fid WHERE true ${qualifying}
           ORDER BY l.label COLLATE "C", f.id`;
         if (plan.events) {

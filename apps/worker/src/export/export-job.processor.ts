@@ -71,8 +71,9 @@ export class ExportJobProcessor {
       batches = started.batches;
       for (const old of started.abandoned) await this.storage.removePrefix(batchPrefix({ ...scope, ...old }));
       const destination = this.destinationOf(job, plan, batches);
-      // Many outputs (segmentPerBatch) share the memory one Parquet row group may take.
-      const rowGroupRows = Math.max(1000, Math.floor(50_000 / batches.length));
+      // Parquet row groups are buffered whole: keep them small enough that the worker's memory is
+      // flat, and let many outputs (segmentPerBatch) share that budget.
+      const rowGroupRows = Math.max(1000, Math.floor(20_000 / batches.length));
       outputs = batches.map((b) => new StagedBatchOutput(this.storage, batchPrefix({ ...scope, datasetId: plan.datasetId, batchId: b.id }), plan.format, this.config.EXPORT_FILE_ROWS, rowGroupRows));
       await this.runs.progress(scope, id, metrics, destination);
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "profile_fragments" ADD COLUMN "identities_json" TEXT;
