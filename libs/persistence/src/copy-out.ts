@@ -11,22 +11,27 @@ export function unescapeCopyField(field: string): string {
 
 const field = (f: string): string | null => (f === '\\N' ? null : unescapeCopyField(f));
 
-/** The rows of a `COPY ... TO STDOUT` (text format) stream, as arrays of unescaped fields (NULL: null). */
-export async function* copyRows(stream: Readable): AsyncGenerator<Array<string | null>> {
+/**
+ * The rows of a `COPY ... TO STDOUT` (text format) stream, as arrays of unescaped fields (NULL:
+ * null), in batches: one batch per chunk read, so that consumers loop synchronously over rows.
+ */
+export async function* copyRowBatches(stream: Readable): AsyncGenerator<Array<Array<string | null>>> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   for await (const chunk of stream) {
     const text = carry + decoder.write(chunk as Buffer);
+    const rows: Array<Array<string | null>> = [];
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
       // Escaped tabs and newlines are two characters (\t, \n), so raw ones are separators.
-      yield text.slice(start, nl).split('\t').map(field);
+      rows.push(text.slice(start, nl).split('\t').map(field));
       start = nl + 1;
     }
     carry = text.slice(start);
+    if (rows.length) yield rows;
   }
   carry += decoder.end();
-  if (carry) yield carry.split('\t').map(field);
+  if (carry) yield [carry.split('\t').map(field)];
 }
 
 /** A SQL string literal (standard_conforming_strings is on: only quotes need doubling). */

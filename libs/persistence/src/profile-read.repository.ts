@@ -4,7 +4,7 @@ import type { PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { TenantScope } from '@sx/domain';
 import { BulkPool } from './bulk-pool';
-import { copyRows, sqlString } from './copy-out';
+import { copyRowBatches, sqlString } from './copy-out';
 import { translateStoreError } from './store-errors';
 
 /** A membership condition of an export's segment filter, in the store's terms. */
@@ -46,10 +46,10 @@ export interface EventOut {
 }
 
 export interface ProfileReader {
-  /** Fragments ordered by profile key (byte order), then id. */
-  fragments: AsyncIterable<FragmentOut>;
-  /** Events ordered by the same key, then id; undefined when the plan asked for none. */
-  events?: AsyncIterable<EventOut>;
+  /** Fragments ordered by profile key (byte order), then id; in batches (one per chunk read). */
+  fragments: AsyncIterable<FragmentOut[]>;
+  /** Events ordered by the same key, then id, in batches; undefined when the plan asked for none. */
+  events?: AsyncIterable<EventOut[]>;
   close(): Promise<void>;
 }
 
@@ -129,8 +129,8 @@ export class ProfileReadRepository {
       fragmentStream.on('error', () => undefined);
       streams.push(fragmentStream);
       const fragments = (async function* () {
-        for await (const [key, primaryIdentity, identities, datasetId, recordTime, ingestTime, json] of copyRows(fragmentStream)) {
-          yield {
+        for await (const rows of copyRowBatches(fragmentStream)) {
+          yield rows.map(([key, primaryIdentity, identities, datasetId, recordTime, ingestTime, json]): FragmentOut => ({
             key: key!,
             primaryIdentity: primaryIdentity!,
             identitiesJson: identities ?? undefined,
@@ -138,10 +138,10 @@ export class ProfileReadRepository {
             recordTime: Number(recordTime),
             ingestTime: Number(ingestTime),
             json: json!,
-          };
+          }));
         }
       })();
-      let events: AsyncIterable<EventOut> | undefined;
+      let events: AsyncIterable<EventOut[]> | undefined;
       if (eventSql) {
         const eventClient = await this.pool.connect();
         clients.push(eventClient);
@@ -150,8 +150,8 @@ export class ProfileReadRepository {
         eventStream.on('error', () => undefined);
         streams.push(eventStream);
         events = (async function* () {
-          for await (const [key, timestamp, ingestTime, json] of copyRows(eventStream)) {
-            yield { key: key!, timestamp: Number(timestamp), ingestTime: Number(ingestTime), json: json! };
+          for await (const rows of copyRowBatches(eventStream)) {
+            yield rows.map(([key, timestamp, ingestTime, json]): EventOut => ({ key: key!, timestamp: Number(timestamp), ingestTime: Number(ingestTime), json: json! }));
           }
         })();
       }

@@ -23,18 +23,38 @@ export interface PipelineCounters {
   byNamespace: Record<string, number>;
 }
 
-class Peekable<T> {
-  private head?: IteratorResult<T>;
-  constructor(private readonly it: AsyncIterator<T>) {}
-  async peek(): Promise<T | undefined> {
-    this.head ??= await this.it.next();
-    return this.head.done ? undefined : this.head.value;
+/**
+ * Reads a stream of row batches one row at a time. `peek` answers synchronously while the current
+ * batch lasts and returns a promise only to read the next one: the per-row loop stays free of
+ * awaits (each await is a trip through the microtask queue, per row, per stream).
+ */
+class Cursor<T> {
+  private batch: T[] = [];
+  private i = 0;
+  private done = false;
+  constructor(private readonly it: AsyncIterator<T[]>) {}
+  peek(): T | undefined | Promise<T | undefined> {
+    if (this.i < this.batch.length) return this.batch[this.i];
+    if (this.done) return undefined;
+    return this.it.next().then((r): T | undefined | Promise<T | undefined> => {
+      if (r.done) {
+        this.done = true;
+        return undefined;
+      }
+      this.batch = r.value;
+      this.i = 0;
+      return this.peek();
+    });
   }
-  async take(): Promise<T | undefined> {
-    const v = await this.peek();
-    this.head = undefined;
-    return v;
+  /** The row peek() answered; call only after peek() gave one. */
+  take(): T {
+    return this.batch[this.i++];
   }
+}
+
+/** peek(), awaiting only when a batch must be read. */
+async function next<T>(c: Cursor<T>): Promise<T | undefined> {
+  return c.peek();
 }
 
 /** Identities of an event record, for the empty profile it stands for. */
@@ -66,8 +86,8 @@ export async function runExportPipeline(
   // Fast path: with nothing to select, project or attach, a profile of one fragment is that
   // fragment's text plus `identities` (built by Postgres): no parse, no merge, no stringify.
   const passThrough = !plan.fields?.trim() && !plan.segments && !plan.eventList;
-  const fragments = new Peekable<FragmentOut>(reader.fragments[Symbol.asyncIterator]());
-  const events = reader.events ? new Peekable<EventOut>(reader.events[Symbol.asyncIterator]()) : undefined;
+  const fragments = new Cursor<FragmentOut>(reader.fragments[Symbol.asyncIterator]());
+  const events = reader.events ? new Cursor<EventOut>(reader.events[Symbol.asyncIterator]()) : undefined;
 
   const eventsInWindow = (list: EventOut[]): EventInput[] => {
     const out: EventInput[] = [];
@@ -100,12 +120,13 @@ export async function runExportPipeline(
     counters.profiles++;
     const ns = merged.primaryIdentity.namespace;
     counters.byNamespace[ns] = (counters.byNamespace[ns] ?? 0) + 1;
-    await sink({ primaryNamespace: ns, primaryId: merged.primaryIdentity.id, profile }, segments);
-    await pace();
+    const written = sink({ primaryNamespace: ns, primaryId: merged.primaryIdentity.id, profile }, segments);
+    if (written) await written;
+    if (plan.rateLimit) await pace();
   };
 
   /** The fast path's row: the stored text with `identities` spliced in before its closing brace. */
-  const emitText = async (f: FragmentOut, newestIngest: number) => {
+  const emitText = (f: FragmentOut, newestIngest: number): void | Promise<void> => {
     if (plan.fromIngestMs !== undefined && !(newestIngest > plan.fromIngestMs)) return;
     const end = f.json.lastIndexOf('}');
     const profileJson = `${f.json.slice(0, end)},"identities":${f.identitiesJson}}`;
@@ -113,17 +134,18 @@ export async function runExportPipeline(
     const ns = f.primaryIdentity.slice(0, sep);
     counters.profiles++;
     counters.byNamespace[ns] = (counters.byNamespace[ns] ?? 0) + 1;
-    await sink({ primaryNamespace: ns, primaryId: f.primaryIdentity.slice(sep + 1), profileJson }, everySegment);
-    await pace();
+    const written = sink({ primaryNamespace: ns, primaryId: f.primaryIdentity.slice(sep + 1), profileJson }, everySegment);
+    if (plan.rateLimit) return Promise.resolve(written).then(pace);
+    return written;
   };
 
   /** Events with keys before `key` belong to profiles without fragments: empty profiles. */
   const drainEventsBefore = async (key: string | undefined) => {
     if (!events) return;
-    for (let e = await events.peek(); e && (key === undefined || compareKeys(e.key, key) < 0); e = await events.peek()) {
+    for (let e = await next(events); e && (key === undefined || compareKeys(e.key, key) < 0); e = await next(events)) {
       const group: EventOut[] = [];
       const k = e.key;
-      for (let x = await events.peek(); x && x.key === k; x = await events.peek()) group.push((await events.take())!);
+      for (let x = await next(events); x && x.key === k; x = await next(events)) group.push(events.take());
       if (!wantEmpty) continue;
       // The union of the events' identities, the profile's key (an event's primary identity) first.
       const seen = new Set<string>([k]);
@@ -143,25 +165,30 @@ export async function runExportPipeline(
     }
   };
 
-  for (let head = await fragments.peek(); head; head = await fragments.peek()) {
-    if (signal.aborted) return;
+  const peek = <T,>(c: Cursor<T>) => c.peek();
+  for (let head = peek(fragments); ; head = peek(fragments)) {
+    if (head instanceof Promise) head = await head;
+    if (!head || signal.aborted) break;
     const key = head.key;
-    await drainEventsBefore(key);
+    if (events) await drainEventsBefore(key);
     const raw: FragmentOut[] = [];
     let newest = 0;
-    for (let f = await fragments.peek(); f && f.key === key; f = await fragments.peek()) {
-      raw.push((await fragments.take())!);
+    for (let f = peek(fragments); ; f = peek(fragments)) {
+      if (f instanceof Promise) f = await f;
+      if (!f || f.key !== key) break;
+      raw.push(fragments.take());
       if (f.ingestTime > newest) newest = f.ingestTime;
     }
     const profileEvents: EventOut[] = [];
-    if (events) for (let e = await events.peek(); e && e.key === key; e = await events.peek()) profileEvents.push((await events.take())!);
+    if (events) for (let e = await next(events); e && e.key === key; e = await next(events)) profileEvents.push(events.take());
     const only = raw.length === 1 ? raw[0] : undefined;
     if (passThrough && only?.identitiesJson && !only.json.includes('"identities"')) {
-      await emitText(only, newest);
+      const written = emitText(only, newest);
+      if (written) await written;
       continue;
     }
     const group: FragmentInput[] = raw.map((f) => ({ record: JSON.parse(f.json), datasetId: f.datasetId, recordTime: f.recordTime, ingestTime: f.ingestTime }));
     await emit(mergeProfile(group, rule), newest, profileEvents);
   }
-  if (!signal.aborted) await drainEventsBefore(undefined);
+  if (!signal.aborted && events) await drainEventsBefore(undefined);
 }
