@@ -20,6 +20,9 @@ import { StagedBatchOutput } from './staged-batch-output';
 
 type RunExportJob = Job<JobPayload<JobName.RunExport>>;
 
+/** Rows per Parquet row group (shared by all outputs of a job); row groups are buffered whole. */
+const PARQUET_ROW_GROUP_ROWS = 5_000;
+
 /**
  * Runs one export job: claim it, plan it, stream and write its profiles into staged files of new
  * batches, then commit files, batches and SUCCEEDED in one transaction. Cancel, failure and retry
@@ -73,7 +76,7 @@ export class ExportJobProcessor {
       const destination = this.destinationOf(job, plan, batches);
       // Parquet row groups are buffered whole: keep them small enough that the worker's memory is
       // flat, and let many outputs (segmentPerBatch) share that budget.
-      const rowGroupRows = Math.max(1000, Math.floor(20_000 / batches.length));
+      const rowGroupRows = Math.max(1000, Math.floor(PARQUET_ROW_GROUP_ROWS / batches.length));
       outputs = batches.map((b) => new StagedBatchOutput(this.storage, batchPrefix({ ...scope, datasetId: plan.datasetId, batchId: b.id }), plan.format, this.config.EXPORT_FILE_ROWS, rowGroupRows));
       await this.runs.progress(scope, id, metrics, destination);
 
