@@ -47,6 +47,8 @@ export type PromoteOutcome =
   | { status: 'not-found' };
 
 const FLUSH_BYTES = 256 * 1024;
+/** Batches at least this large are followed by ANALYZE. */
+const ANALYZE_AFTER_RECORDS = 10_000;
 
 /**
  * Promotes an uploaded batch into the profile store in one transaction: COPY of every record,
@@ -137,6 +139,12 @@ export class BulkIngestRepository {
       );
       await client.query('COMMIT');
       open = false;
+      // A large batch changes the tables' shape: refresh the planner's statistics now (a sample,
+      // seconds at most), not at the first export that would otherwise plan on stale ones.
+      if (report.recordCount >= ANALYZE_AFTER_RECORDS) {
+        const tables = kind === 'profile' ? 'profile_fragments, segment_memberships' : 'experience_events';
+        await client.query(`ANALYZE ${tables}`).catch(() => undefined);
+      }
       return { status: 'success', recordCount: report.recordCount, ingestTime };
     } catch (e) {
       if (open) await client.query('ROLLBACK').catch(() => undefined);
