@@ -12,10 +12,11 @@ import {
 import type { Response } from 'express';
 import { Caller, formatCursor, parseCursor, ValidationFailed } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
+import { effectiveLimit } from '../common/page-limit.query';
 import { AepApi } from '../common/aep-api.decorator';
 import { requestIdOf } from '../common/problem';
 import { CreateExportJobDto } from './dto/create-export-job.dto';
-import { DEFAULT_PAGE_SIZE, ListExportJobsQuery, MAX_PAGE_SIZE } from './dto/list-export-jobs.query';
+import { ListExportJobsQuery } from './dto/list-export-jobs.query';
 import { presentExportJob } from './export-job.presenter';
 import { ExportJobsService } from './export-jobs.service';
 
@@ -46,7 +47,7 @@ export class ExportJobsController {
   async list(@CurrentCaller() caller: Caller, @Query() query: ListExportJobsQuery) {
     const after = query.offset ? parseCursor(query.offset) : undefined;
     if (query.offset && !after) throw new ValidationFailed([{ path: 'offset', message: 'must be {creationTimeMs}_{id}, as given in link.next' }]);
-    const limit = Math.min(query.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const limit = effectiveLimit(query.limit);
     const page = await this.service.list(caller, { limit, after, status: query.status });
     let next = '';
     if (page.next) {

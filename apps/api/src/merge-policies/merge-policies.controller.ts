@@ -13,9 +13,10 @@ import {
 } from '@nestjs/swagger';
 import { BUILT_IN_MERGE_POLICY_ID, Caller } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
+import { effectiveLimit } from '../common/page-limit.query';
 import { AepApi } from '../common/aep-api.decorator';
 import { CreateMergePolicyDto } from './dto/create-merge-policy.dto';
-import { DEFAULT_PAGE_SIZE, ListMergePoliciesQuery, MAX_PAGE_SIZE } from './dto/list-merge-policies.query';
+import { ListMergePoliciesQuery } from './dto/list-merge-policies.query';
 import { presentMergePolicy, presentMergePolicyPage } from './merge-policy.presenter';
 import { MergePoliciesService } from './merge-policies.service';
 
@@ -31,7 +32,7 @@ export class MergePoliciesController {
   @ApiOperation({ summary: `List merge policies: ${BUILT_IN_MERGE_POLICY_ID} first, then the stored ones oldest first (offset paging)` })
   @ApiOkResponse({ description: '{_page: {totalCount, pageSize, next}, children, _links: {next: {href}}}' })
   async list(@CurrentCaller() caller: Caller, @Query() query: ListMergePoliciesQuery) {
-    const limit = Math.min(query.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const limit = effectiveLimit(query.limit);
     const start = query.start ?? 0;
     return presentMergePolicyPage(await this.service.list(caller, { start, limit }), start, limit);
   }

@@ -12,9 +12,10 @@ import {
 } from '@nestjs/swagger';
 import { Caller, ValidationFailed, isUuid } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
+import { effectiveLimit } from '../common/page-limit.query';
 import { AepApi } from '../common/aep-api.decorator';
 import { CreateSegmentDefinitionDto } from './dto/create-segment-definition.dto';
-import { DEFAULT_PAGE_SIZE, ListSegmentDefinitionsQuery, MAX_PAGE_SIZE } from './dto/list-segment-definitions.query';
+import { ListSegmentDefinitionsQuery } from './dto/list-segment-definitions.query';
 import { presentSegmentDefinition, presentSegmentDefinitionPage } from './segment-definition.presenter';
 import { SegmentDefinitionsService } from './segment-definitions.service';
 
@@ -38,7 +39,7 @@ export class SegmentDefinitionsController {
   @ApiOperation({ summary: 'List segment definitions, newest first (page numbers from 0)' })
   @ApiOkResponse({ description: '{segments, page: {totalCount, totalPages, sortField, sort, pageSize, limit}, link: {next}}' })
   async list(@CurrentCaller() caller: Caller, @Query() query: ListSegmentDefinitionsQuery) {
-    const limit = Math.min(query.limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const limit = effectiveLimit(query.limit);
     const page = query.page ?? 0;
     return presentSegmentDefinitionPage(await this.service.list(caller, { page, limit }), page, limit);
   }
