@@ -3,3 +3,4 @@ export * from './merge';
 export type { PlainObject } from './plain-object';
 export * from './project';
 export * from './qualify';
+export * from './stored-json';

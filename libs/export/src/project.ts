@@ -51,6 +51,12 @@ export function compileProjection(fields: string | undefined, keepSegments?: rea
   };
 }
 
+/** The segmentMembership a row keeps when these segments are exported (undefined when none of them is there). */
+export function compileMembershipRestriction(keepSegments: readonly SegmentRef[]): (membership: unknown) => PlainObject | undefined {
+  const keep = groupByNamespace(keepSegments);
+  return (membership) => restrict(membership, keep);
+}
+
 function groupByNamespace(segments: readonly SegmentRef[]): KeptNamespace[] {
   const groups: KeptNamespace[] = [];
   for (const { segmentNs, segmentId } of segments) {

@@ -5,13 +5,16 @@ import {
   MergedProfile,
   attachEvents,
   compileEventProjection,
+  compileMembershipRestriction,
   compileProjection,
   emptyProfile,
   mergeProfile,
   mergeRuleOf,
   qualifiesAny,
+  spliceMembers,
+  topLevelMember,
 } from '@sx/export';
-import type { ExportPlan } from './export-plan';
+import { type ExportPlan, storedTextRows } from './export-plan';
 import { compareKeys } from './key-order';
 import type { ExportRow } from './writers/row-writer';
 
@@ -83,9 +86,11 @@ export async function runExportPipeline(
   const projectEvent = plan.eventList ? compileEventProjection(plan.eventList.fields) : undefined;
   const wantEmpty = plan.emptyProfiles && !plan.segments;
   const everySegment: readonly number[] = [];
-  // Fast path: with nothing to select, project or attach, a profile of one fragment is that
-  // fragment's text plus `identities` (built by Postgres): no parse, no merge, no stringify.
-  const passThrough = !plan.fields?.trim() && !plan.segments && !plan.eventList;
+  // Fast path: with no fields to select and no events to attach, a profile of one fragment is
+  // that fragment's text plus `identities` (stored at ingest), and with a segment filter only the
+  // exported segments' memberships: no merge, and only segmentMembership is parsed.
+  const fromStoredText = storedTextRows(plan);
+  const restrictMemberships = plan.segments ? compileMembershipRestriction(plan.segments) : undefined;
   const fragments = new Cursor<FragmentOut>(reader.fragments[Symbol.asyncIterator]());
   const events = reader.events ? new Cursor<EventOut>(reader.events[Symbol.asyncIterator]()) : undefined;
 
@@ -125,16 +130,30 @@ export async function runExportPipeline(
     if (plan.rateLimit) await pace();
   };
 
-  /** The fast path's row: the stored text with `identities` spliced in before its closing brace. */
+  /**
+   * The fast path's row: the stored text with `identities` appended and, under a segment filter,
+   * its segmentMembership replaced by the exported segments' entries (the profile qualifies by
+   * those entries, exactly as a merged one would).
+   */
   const emitText = (f: FragmentOut, newestIngest: number): void | Promise<void> => {
     if (plan.fromIngestMs !== undefined && !(newestIngest > plan.fromIngestMs)) return;
-    const end = f.json.lastIndexOf('}');
-    const profileJson = `${f.json.slice(0, end)},"identities":${f.identitiesJson}}`;
+    let segments = everySegment;
+    let profileJson: string;
+    if (plan.segments) {
+      const span = topLevelMember(f.json, 'segmentMembership');
+      const membership: unknown = span ? JSON.parse(f.json.slice(span.valueStart, span.valueEnd)) : undefined;
+      segments = qualifiesAny(membership, plan.segments, plan.qualifiedBetween);
+      if (!segments.length) return;
+      const kept = restrictMemberships!(membership);
+      profileJson = spliceMembers(f.json, span, `"identities":${f.identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`);
+    } else {
+      profileJson = spliceMembers(f.json, undefined, `"identities":${f.identitiesJson}`);
+    }
     const sep = f.primaryIdentity.indexOf(':');
     const ns = f.primaryIdentity.slice(0, sep);
     counters.profiles++;
     counters.byNamespace[ns] = (counters.byNamespace[ns] ?? 0) + 1;
-    const written = sink({ primaryNamespace: ns, primaryId: f.primaryIdentity.slice(sep + 1), profileJson }, everySegment);
+    const written = sink({ primaryNamespace: ns, primaryId: f.primaryIdentity.slice(sep + 1), profileJson }, segments);
     if (plan.rateLimit) return Promise.resolve(written).then(pace);
     return written;
   };
@@ -182,7 +201,7 @@ export async function runExportPipeline(
     const profileEvents: EventOut[] = [];
     if (events) for (let e = await next(events); e && e.key === key; e = await next(events)) profileEvents.push(events.take());
     const only = raw.length === 1 ? raw[0] : undefined;
-    if (passThrough && only?.identitiesJson && !only.json.includes('"identities"')) {
+    if (fromStoredText && only?.identitiesJson && !only.json.includes('"identities"')) {
       const written = emitText(only, newest);
       if (written) await written;
       continue;

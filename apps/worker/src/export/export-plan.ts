@@ -60,11 +60,20 @@ export function storedStatuses(status: string[]): string[] {
   return [...out];
 }
 
+/**
+ * Whether a profile of one fragment can be written from its stored text (plus `identities`, and
+ * with only the exported segments' memberships) instead of being parsed, merged and projected:
+ * true when the job asks for every field and no events.
+ */
+export function storedTextRows(plan: ExportPlan): boolean {
+  return !plan.fields?.trim() && !plan.eventList;
+}
+
 /** What to read: a superset of the profiles to export, decided in SQL; the merged profile decides. */
 export function readPlanOf(plan: ExportPlan): ProfileReadPlan {
   const read: ProfileReadPlan = { identityGraph: plan.policy.identityGraph.type };
-  // Only the pipeline's pass-through case (no fields, segments or events) uses them.
-  if (!plan.fields?.trim() && !plan.segments && !plan.eventList) read.identities = true;
+  // Only the pipeline's fast path for single-fragment profiles (no fields, no events) uses them.
+  if (storedTextRows(plan)) read.identities = true;
   if (plan.segments) {
     read.segments = plan.segments.map((s): MembershipCondition => ({ segmentNs: s.segmentNs, segmentId: s.segmentId, statuses: storedStatuses(s.status) }));
     if (plan.qualifiedBetween) read.qualifiedBetween = plan.qualifiedBetween;

@@ -1,0 +1,60 @@
+import { spliceMembers, topLevelMember } from './index';
+
+const without = (s: string, key: string) => spliceMembers(s, topLevelMember(s, key), '');
+
+describe('topLevelMember', () => {
+  it('finds a top-level member wherever it is and gives its value text', () => {
+    for (const s of [
+      '{"segmentMembership":{"ups":{"a":{"status":"realized"}}},"x":1}',
+      '{"x":1,"segmentMembership":{"ups":{"a":{"status":"realized"}}},"y":[1,{"z":"}"}]}',
+      '{"x":1,"segmentMembership":{"ups":{"a":{"status":"realized"}}}}',
+      ' { "x" : 1 ,\n "segmentMembership" :\t{"ups":{"a":{"status":"realized"}}} } ',
+    ]) {
+      const span = topLevelMember(s, 'segmentMembership')!;
+      expect(JSON.parse(s.slice(span.valueStart, span.valueEnd))).toEqual({ ups: { a: { status: 'realized' } } });
+    }
+  });
+
+  it('ignores the key inside strings and nested objects', () => {
+    const s = '{"note":"\\"segmentMembership\\":{}","nested":{"segmentMembership":{"ups":{}}},"list":[{"segmentMembership":1}]}';
+    expect(topLevelMember(s, 'segmentMembership')).toBeUndefined();
+    expect(without(s, 'segmentMembership')).toBe(s);
+  });
+
+  it('reads escaped keys and string values ending in backslashes as JSON.parse does', () => {
+    const s = '{"a":"x\\\\","segment\\u004dembership":{"ups":{}},"b":"\\\\\\""}';
+    const span = topLevelMember(s, 'segmentMembership')!;
+    expect(s.slice(span.valueStart, span.valueEnd)).toBe('{"ups":{}}');
+    expect(JSON.parse(without(s, 'segmentMembership'))).toEqual({ a: 'x\\', b: '\\"' });
+  });
+
+  it('takes the last of duplicated keys, as JSON.parse does', () => {
+    const s = '{"k":1,"k":2}';
+    const span = topLevelMember(s, 'k')!;
+    expect(s.slice(span.valueStart, span.valueEnd)).toBe('2');
+  });
+
+  it('refuses text that is not an object', () => {
+    expect(() => topLevelMember('[1]', 'k')).toThrow(SyntaxError);
+    expect(() => topLevelMember('{"a":"open', 'k')).toThrow(SyntaxError);
+    expect(() => topLevelMember('{"a":{"b":1}', 'k')).toThrow(SyntaxError);
+  });
+});
+
+describe('spliceMembers', () => {
+  it('removes a member with its comma, first, middle, last or only', () => {
+    expect(without('{"m":1,"a":2}', 'm')).toBe('{"a":2}');
+    expect(without('{"a":2,"m":{"x":[1]},"b":3}', 'm')).toBe('{"a":2,"b":3}');
+    expect(without('{"a":2, "m" : 1 }', 'm')).toBe('{"a":2 }');
+    expect(without('{"m":1}', 'm')).toBe('{}');
+    expect(without('{"a":1}', 'm')).toBe('{"a":1}');
+  });
+
+  it('appends members before the closing brace, with a comma only when the object has members', () => {
+    expect(spliceMembers('{"a":1}', undefined, '"b":2,"c":3')).toBe('{"a":1,"b":2,"c":3}');
+    expect(spliceMembers('{ }', undefined, '"b":2')).toBe('{ "b":2}');
+    const s = '{"m":{"ups":{}},"a":1}';
+    expect(JSON.parse(spliceMembers(s, topLevelMember(s, 'm'), '"m":{"kept":true}'))).toEqual({ a: 1, m: { kept: true } });
+    expect(JSON.parse(spliceMembers('{"m":1}', topLevelMember('{"m":1}', 'm'), '"n":2'))).toEqual({ n: 2 });
+  });
+});
