@@ -105,6 +105,25 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       expect(members.rows).toEqual([{ segment_ns: 'ups', segment_id: 's1', identity: 'Email:ann@example.com', status: 'realized' }]);
     });
 
+    it('stores a batch in profile-key order (byte order), the records of one profile in the order sent', async () => {
+      // Sent in descending order, with one profile's two records apart: the heap order (ctid) and
+      // the id order must both come out sorted by key, and "zed" keep its records' order.
+      const names = ['zed', 'Yan', 'mia', 'zed', 'Abe', 'bea'];
+      const { batchId } = await store.ingest(crm, names.map((n, i) => profile(n, { loyalty: { points: i } })));
+      const byHeap = await env.db.query(`SELECT primary_identity AS key, (record->'loyalty'->>'points')::int AS sent FROM profile_fragments WHERE batch_id = $1 ORDER BY ctid`, [batchId]);
+      const byId = await env.db.query(`SELECT primary_identity AS key FROM profile_fragments WHERE batch_id = $1 ORDER BY id`, [batchId]);
+      const expected = [
+        { key: 'Email:Abe@example.com', sent: 4 },
+        { key: 'Email:Yan@example.com', sent: 1 },
+        { key: 'Email:bea@example.com', sent: 5 },
+        { key: 'Email:mia@example.com', sent: 2 },
+        { key: 'Email:zed@example.com', sent: 0 },
+        { key: 'Email:zed@example.com', sent: 3 },
+      ];
+      expect(byHeap.rows).toEqual(expected);
+      expect(byId.rows.map((r) => r.key)).toEqual(expected.map((r) => r.key));
+    });
+
     it('keeps the membership entry with the latest lastQualificationTime, whichever batch brings it', async () => {
       const who = profile('cid', { identityMap: { Email: [{ id: 'cid@example.com', primary: true }] } });
       await store.ingest(crm, [{ ...who, segmentMembership: { ups: { s2: segment('realized', '2024-05-01T00:00:00Z') } } }]);
