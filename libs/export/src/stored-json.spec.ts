@@ -1,4 +1,4 @@
-import { spliceMembers, topLevelMember } from './index';
+import { compileMembershipRestriction, spliceMembers, storedMemberships, topLevelMember } from './index';
 
 const without = (s: string, key: string) => spliceMembers(s, topLevelMember(s, key), '');
 
@@ -56,5 +56,35 @@ describe('spliceMembers', () => {
     const s = '{"m":{"ups":{}},"a":1}';
     expect(JSON.parse(spliceMembers(s, topLevelMember(s, 'm'), '"m":{"kept":true}'))).toEqual({ a: 1, m: { kept: true } });
     expect(JSON.parse(spliceMembers('{"m":1}', topLevelMember('{"m":1}', 'm'), '"n":2'))).toEqual({ n: 2 });
+  });
+});
+
+describe('storedMemberships', () => {
+  const membership = {
+    ups: { a: { status: 'realized', lastQualificationTime: '2024-01-01T00:00:00Z' }, b: { status: 'exited' }, c: 'odd' },
+    aam: { a: { status: 'existing' } },
+    bad: ['x'],
+  };
+  const record = JSON.stringify({ person: { segmentMembership: 'not this one' }, segmentMembership: membership, tail: 1 });
+
+  it('gives the listed entries, parsed, exactly as restricting the parsed membership does', () => {
+    const cases = [
+      [{ segmentNs: 'ups', segmentId: 'b' }],
+      [{ segmentNs: 'ups', segmentId: 'a' }, { segmentNs: 'aam', segmentId: 'a' }, { segmentNs: 'ups', segmentId: 'c' }],
+      [{ segmentNs: 'ups', segmentId: 'zz' }, { segmentNs: 'bad', segmentId: '0' }, { segmentNs: 'none', segmentId: 'a' }],
+      [{ segmentNs: 'aam', segmentId: 'a' }, { segmentNs: 'ups', segmentId: 'a' }, { segmentNs: 'aam', segmentId: 'a' }],
+    ];
+    for (const segments of cases) {
+      const { span, kept } = storedMemberships(record, segments);
+      expect(record.slice(span!.valueStart, span!.valueEnd)).toBe(JSON.stringify(membership));
+      const expected = compileMembershipRestriction(segments)(membership);
+      expect(kept).toEqual(expected);
+      expect(JSON.stringify(kept)).toBe(JSON.stringify(expected)); // same key order too
+    }
+  });
+
+  it('finds nothing in a record without a segmentMembership object', () => {
+    expect(storedMemberships('{"a":1}', [{ segmentNs: 'ups', segmentId: 'a' }])).toEqual({ span: undefined });
+    expect(storedMemberships('{"segmentMembership":[1]}', [{ segmentNs: 'ups', segmentId: 'a' }]).kept).toBeUndefined();
   });
 });

@@ -1,3 +1,6 @@
+import { type PlainObject, setKey } from './plain-object';
+import type { SegmentRef } from './project';
+
 /**
  * Editing a stored record's JSON text without parsing all of it: the export's fast path for a
  * profile of one fragment. Parsing a whole ~1 KB profile, merging it with itself and serialising it
@@ -76,9 +79,12 @@ function skipValue(s: string, i: number): number {
   return j;
 }
 
-/** The member `key` of the top-level object in `s` (the last one, as JSON.parse keeps), if any. */
-export function topLevelMember(s: string, key: string): MemberSpan | undefined {
-  let i = skipSpace(s, 0);
+/**
+ * The member `key` of the top-level object in `s` (the last one, as JSON.parse keeps), if any;
+ * `from`: where an object nested in `s` starts instead (a value's `valueStart`).
+ */
+export function topLevelMember(s: string, key: string, from = 0): MemberSpan | undefined {
+  let i = skipSpace(s, from);
   if (s.charCodeAt(i) !== OPEN_BRACE) malformed(i);
   i = skipSpace(s, i + 1);
   if (s.charCodeAt(i) === CLOSE_BRACE) return undefined;
@@ -121,4 +127,35 @@ export function spliceMembers(s: string, cut: MemberSpan | undefined, members: s
   if (!members) return text.slice(0, close + 1);
   const empty = text.charCodeAt(last) === OPEN_BRACE;
   return `${text.slice(0, close)}${empty ? '' : ','}${members}}`;
+}
+
+/**
+ * The top-level segmentMembership of a stored record, and the entries of `segments` in it (in the
+ * order listed, grouped by namespace), each parsed on its own: the same object
+ * `compileMembershipRestriction(segments)` makes of the parsed membership, without parsing the
+ * membership's other entries (a profile has dozens; an export asks for one or a few).
+ */
+export function storedMemberships(s: string, segments: readonly SegmentRef[]): { span?: MemberSpan; kept?: PlainObject } {
+  const span = topLevelMember(s, 'segmentMembership');
+  if (!span || s.charCodeAt(span.valueStart) !== OPEN_BRACE) return { span };
+  let kept: PlainObject | undefined;
+  const namespaces = new Map<string, MemberSpan | undefined>();
+  for (const { segmentNs, segmentId } of segments) {
+    if (!namespaces.has(segmentNs)) {
+      const ns = topLevelMember(s, segmentNs, span.valueStart);
+      namespaces.set(segmentNs, ns && s.charCodeAt(ns.valueStart) === OPEN_BRACE ? ns : undefined);
+    }
+    const ns = namespaces.get(segmentNs);
+    if (!ns) continue;
+    const entry = topLevelMember(s, segmentId, ns.valueStart);
+    if (!entry) continue;
+    kept ??= {};
+    let group = Object.hasOwn(kept, segmentNs) ? (kept[segmentNs] as PlainObject) : undefined;
+    if (!group) {
+      group = {};
+      setKey(kept, segmentNs, group);
+    }
+    setKey(group, segmentId, JSON.parse(s.slice(entry.valueStart, entry.valueEnd)));
+  }
+  return { span, kept };
 }

@@ -93,10 +93,17 @@ export class ProfileReadRepository {
       ].filter(Boolean);
 
       if (plan.identityGraph === 'none') {
-        const membership = this.membershipPredicate(scope, plan, 'f.primary_identity');
-        fragmentSql = `SELECT f.primary_identity, f.primary_identity, ${plan.identities ? 'f.identities_json' : 'NULL'}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record
-          FROM profile_fragments f WHERE ${tenant('f')} ${membership ? `AND ${membership}` : ''}
-          ORDER BY f.primary_identity COLLATE "C", f.id`;
+        const columns = `f.primary_identity, f.primary_identity, ${plan.identities ? 'f.identities_json' : 'NULL'}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record`;
+        const members = this.membersOf(scope, plan);
+        // With a segment filter the members drive: their identities, sorted (a small sort), each
+        // looks up its fragments by index. Written as EXISTS, the planner prefers a hash join and
+        // then sorts every selected fragment before the first row leaves: the worker idles
+        // seconds, then Postgres idles. This plan streams from the first row.
+        fragmentSql = members
+          ? `SELECT ${columns} FROM (${members}) q
+              CROSS JOIN LATERAL (SELECT * FROM profile_fragments f WHERE ${tenant('f')} AND f.primary_identity = q.identity OFFSET 0) f
+              ORDER BY q.identity, f.id`
+          : `SELECT ${columns} FROM profile_fragments f WHERE ${tenant('f')} ORDER BY f.primary_identity COLLATE "C", f.id`;
         if (plan.events) {
           eventSql = `SELECT e.primary_identity, ${ms('e.event_time')}, ${ms('e.ingest_time')}, e.record
             FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}
@@ -122,6 +129,9 @@ export class ProfileReadRepository {
 
       const fragmentClient = await this.pool.connect();
       clients.push(fragmentClient);
+      // JIT compiles the plan before the first row (a second here) to speed up per-row
+      // expressions this read barely has. The client is destroyed after the read, so this stays with it.
+      await fragmentClient.query('SET jit = off');
       const fragmentStream = fragmentClient.query(copyTo(`COPY (${fragmentSql}) TO STDOUT`));
       // A checked-out client has no pool listener: its errors (connection cut) must fail the stream, not the process.
       fragmentClient.on('error', (e) => fragmentStream.destroy(e));
@@ -145,6 +155,7 @@ export class ProfileReadRepository {
       if (eventSql) {
         const eventClient = await this.pool.connect();
         clients.push(eventClient);
+        await eventClient.query('SET jit = off');
         const eventStream = eventClient.query(copyTo(`COPY (${eventSql}) TO STDOUT`));
         eventClient.on('error', (e) => eventStream.destroy(e));
         eventStream.on('error', () => undefined);
@@ -180,8 +191,16 @@ export class ProfileReadRepository {
     }
   }
 
-  /** SQL that is true when the identity has a membership matching the plan's segment filter. */
-  private membershipPredicate(scope: TenantScope, plan: ProfileReadPlan, identityColumn: string): string | undefined {
+  /** The distinct identities (in byte order) with a membership matching the plan's segment filter. */
+  private membersOf(scope: TenantScope, plan: ProfileReadPlan): string | undefined {
+    const matching = this.membershipConditions(plan);
+    if (!matching) return undefined;
+    return `SELECT DISTINCT m.identity COLLATE "C" AS identity FROM segment_memberships m
+      WHERE m.org_id = ${sqlString(scope.orgId)} AND m.sandbox_name = ${sqlString(scope.sandboxName)} AND ${matching}`;
+  }
+
+  /** SQL on `m` (segment_memberships): the membership matches the plan's segments, statuses and window. */
+  private membershipConditions(plan: ProfileReadPlan): string | undefined {
     if (!plan.segments?.length) return undefined;
     const conditions = plan.segments
       .map((s) => `(m.segment_ns = ${sqlString(s.segmentNs)} AND m.segment_id = ${sqlString(s.segmentId)} AND m.status IN (${s.statuses.map(sqlString).join(', ')}))`)
@@ -190,8 +209,15 @@ export class ProfileReadRepository {
       plan.qualifiedBetween?.startMs !== undefined ? `m.last_qualification_time >= ${ts(plan.qualifiedBetween.startMs)}` : '',
       plan.qualifiedBetween?.endMs !== undefined ? `m.last_qualification_time <= ${ts(plan.qualifiedBetween.endMs)}` : '',
     ].filter(Boolean);
+    return `(${conditions}) ${window.map((w) => `AND ${w}`).join(' ')}`;
+  }
+
+  /** SQL that is true when the identity has a membership matching the plan's segment filter. */
+  private membershipPredicate(scope: TenantScope, plan: ProfileReadPlan, identityColumn: string): string | undefined {
+    const matching = this.membershipConditions(plan);
+    if (!matching) return undefined;
     return `EXISTS (SELECT 1 FROM segment_memberships m WHERE m.org_id = ${sqlString(scope.orgId)} AND m.sandbox_name = ${sqlString(scope.sandboxName)}
-      AND m.identity = ${identityColumn} AND (${conditions}) ${window.map((w) => `AND ${w}`).join(' ')})`;
+      AND m.identity = ${identityColumn} AND ${matching})`;
   }
 
   /**

@@ -5,14 +5,13 @@ import {
   MergedProfile,
   attachEvents,
   compileEventProjection,
-  compileMembershipRestriction,
   compileProjection,
   emptyProfile,
   mergeProfile,
   mergeRuleOf,
   qualifiesAny,
   spliceMembers,
-  topLevelMember,
+  storedMemberships,
 } from '@sx/export';
 import { type ExportPlan, storedTextRows } from './export-plan';
 import { compareKeys } from './key-order';
@@ -90,7 +89,6 @@ export async function runExportPipeline(
   // that fragment's text plus `identities` (stored at ingest), and with a segment filter only the
   // exported segments' memberships: no merge, and only segmentMembership is parsed.
   const fromStoredText = storedTextRows(plan);
-  const restrictMemberships = plan.segments ? compileMembershipRestriction(plan.segments) : undefined;
   const fragments = new Cursor<FragmentOut>(reader.fragments[Symbol.asyncIterator]());
   const events = reader.events ? new Cursor<EventOut>(reader.events[Symbol.asyncIterator]()) : undefined;
 
@@ -140,11 +138,10 @@ export async function runExportPipeline(
     let segments = everySegment;
     let profileJson: string;
     if (plan.segments) {
-      const span = topLevelMember(f.json, 'segmentMembership');
-      const membership: unknown = span ? JSON.parse(f.json.slice(span.valueStart, span.valueEnd)) : undefined;
-      segments = qualifiesAny(membership, plan.segments, plan.qualifiedBetween);
+      // Qualifying looks only at the exported segments' entries, so these few are all it needs.
+      const { span, kept } = storedMemberships(f.json, plan.segments);
+      segments = qualifiesAny(kept, plan.segments, plan.qualifiedBetween);
       if (!segments.length) return;
-      const kept = restrictMemberships!(membership);
       profileJson = spliceMembers(f.json, span, `"identities":${f.identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`);
     } else {
       profileJson = spliceMembers(f.json, undefined, `"identities":${f.identitiesJson}`);

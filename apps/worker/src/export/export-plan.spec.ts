@@ -52,6 +52,7 @@ describe('export plan', () => {
     expect(plan.format).toBe('jsonl');
     expect(readPlanOf(plan)).toEqual({
       identityGraph: 'none',
+      identities: true, // single-fragment profiles are written from their stored text, segments or not
       segments: [{ segmentNs: 'ups', segmentId: 's', statuses: ['exited'] }],
       qualifiedBetween: { startMs: Date.parse('2024-01-01T00:00:00Z'), endMs: undefined },
     });
