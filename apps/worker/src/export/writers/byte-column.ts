@@ -10,14 +10,23 @@ const MAX_UTF8_BYTES_PER_UNIT = 3;
 export class ByteColumn {
   private buffer: Buffer;
   private used = 0;
-  private ends: number[] = [];
+  /** End offset of each value (offsets may pass 2^32 in a huge buffer: doubles, not uint32). */
+  private ends: Float64Array;
+  private count = 0;
+  private readonly initialBytes: number;
 
+  /**
+   * @param initialBytes the buffer's size to start with, and what clear() returns it to when one
+   *   row group needed much more (an outlier must not pin its memory for the rest of the file).
+   */
   constructor(initialBytes = 1024 * 1024) {
+    this.initialBytes = initialBytes;
     this.buffer = Buffer.allocUnsafe(initialBytes);
+    this.ends = new Float64Array(1024);
   }
 
   get length(): number {
-    return this.ends.length;
+    return this.count;
   }
 
   /** Bytes held (the buffer itself may be larger: it keeps its size for the next row group). */
@@ -25,11 +34,21 @@ export class ByteColumn {
     return this.used;
   }
 
+  /** Bytes reserved (for tests and metrics). */
+  get capacity(): number {
+    return this.buffer.length;
+  }
+
   push(text: string): void {
     const worstCase = this.used + text.length * MAX_UTF8_BYTES_PER_UNIT;
     if (worstCase > this.buffer.length) this.grow(worstCase);
     this.used += this.buffer.write(text, this.used, 'utf8');
-    this.ends.push(this.used);
+    if (this.count === this.ends.length) {
+      const ends = new Float64Array(this.count * 2);
+      ends.set(this.ends);
+      this.ends = ends;
+    }
+    this.ends[this.count++] = this.used;
   }
 
   /**
@@ -38,18 +57,27 @@ export class ByteColumn {
    */
   values(): Uint8Array[] {
     const { buffer: arrayBuffer, byteOffset } = this.buffer;
-    const views = new Array<Uint8Array>(this.ends.length);
+    const views = new Array<Uint8Array>(this.count);
     let start = 0;
-    for (let i = 0; i < this.ends.length; i++) {
-      views[i] = new Uint8Array(arrayBuffer, byteOffset + start, this.ends[i] - start);
-      start = this.ends[i];
+    for (let i = 0; i < this.count; i++) {
+      const end = this.ends[i];
+      views[i] = new Uint8Array(arrayBuffer, byteOffset + start, end - start);
+      start = end;
     }
     return views;
   }
 
+  /**
+   * Empties the column, keeping its buffer for the next row group, unless it is over 4x what
+   * this row group used (a 50 MB profile reserves 150 MB): that memory is given back rather than
+   * kept for the rest of the file, and the next row groups grow the buffer only as they need.
+   */
   clear(): void {
+    const keep = Math.max(this.initialBytes, this.used);
+    if (this.buffer.length > 4 * keep) this.buffer = Buffer.allocUnsafe(keep);
+    if (this.ends.length > 4 * Math.max(1024, this.count)) this.ends = new Float64Array(Math.max(1024, this.count));
     this.used = 0;
-    this.ends = [];
+    this.count = 0;
   }
 
   private grow(atLeast: number): void {

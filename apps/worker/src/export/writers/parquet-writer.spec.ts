@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
-import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects, snappyUncompress } from 'hyparquet';
+import { ByteColumn } from './byte-column';
 import { createRowFileWriter, type ExportRow } from './row-writer';
-import { ParquetRowWriter } from './parquet-writer';
+import { OutputSink } from './output-stream';
+import { PAGE_BYTES, ParquetRowWriter, SNAPPY } from './parquet-writer';
+import { StreamingByteWriter } from './streaming-byte-writer';
 
 /** A profile of about 600 bytes with nesting, arrays, unicode and every JSON value kind. */
 function row(i: number): ExportRow {
@@ -156,9 +160,109 @@ describe('ParquetRowWriter', () => {
     await expect(wait).rejects.toThrow('disk full');
   });
 
+  it('compresses with native snappy, whose output hyparquet decompresses', () => {
+    // The `snappy` package ships a binary for this platform: falling back here would mean the
+    // dependency is broken (the fallback still writes valid files, ~5x slower).
+    expect(SNAPPY.implementation).toBe('native');
+    const input = Buffer.from(JSON.stringify(Array.from({ length: 2_000 }, (_, i) => row(i).profile)));
+    const compressed = SNAPPY.compressors!.SNAPPY(input);
+    expect(compressed.length).toBeLessThan(input.length / 3);
+    const output = new Uint8Array(input.length);
+    snappyUncompress(compressed, output);
+    expect(Buffer.from(output).equals(input)).toBe(true);
+  });
+
+  it('writes ids and profiles PLAIN, namespaces as a dictionary, and keeps every row group\'s id min/max', async () => {
+    const count = 2_500;
+    const { file } = await writeParquet(count, 1_000);
+    const meta = parquetMetadata(file);
+    expect(meta.row_groups).toHaveLength(3);
+    meta.row_groups.forEach((group, g) => {
+      const [namespace, id, profile] = group.columns.map((c) => c.meta_data!);
+      expect(namespace.encodings).toContain('RLE_DICTIONARY');
+      expect(id.encodings).toEqual(['PLAIN']);
+      expect(profile.encodings).toEqual(['PLAIN']);
+      expect(profile.statistics).toBeUndefined();
+      // Ids of the group, compared as UTF-8 bytes (the order Parquet's min/max use).
+      const ids = Array.from({ length: Math.min(1_000, count - g * 1_000) }, (_, i) => Buffer.from(row(g * 1_000 + i).primaryId));
+      ids.sort(Buffer.compare);
+      // The id buffer is reused by the next row group: these must be copies taken in time.
+      expect(Buffer.from(id.statistics!.min_value as Uint8Array).toString()).toBe(ids[0].toString());
+      expect(Buffer.from(id.statistics!.max_value as Uint8Array).toString()).toBe(ids.at(-1)!.toString());
+    });
+  });
+
+  it('round-trips profiles larger than a page and non-ASCII ids', async () => {
+    // Incompressible: its page stays larger than the output chunk once compressed.
+    const big = { blob: randomBytes(PAGE_BYTES).toString('base64'), nested: { list: Array.from({ length: 5_000 }, (_, i) => i) } };
+    const rows: ExportRow[] = [
+      row(0),
+      { primaryNamespace: 'email', primaryId: 'zoë@例え.jp', profile: big },
+      row(2),
+      { primaryNamespace: 'ECID', primaryId: '🎉', profileJson: '{"a":"é"}' },
+    ];
+    const out = new PassThrough();
+    const file = collect(out);
+    const writer = new ParquetRowWriter(out, { rowGroupRows: 3 });
+    for (const r of rows) await writer.write(r);
+    await writer.close();
+    const read = await parquetReadObjects({ file: await file });
+    expect(read.map((r) => r.primaryId)).toEqual(['id-0', 'zoë@例え.jp', 'id-2', '🎉']);
+    expect(read[1].profile).toEqual(big);
+    expect(read[2].profile).toEqual(row(2).profile);
+    expect(read[3].profile).toEqual({ a: 'é' });
+  });
+
   it('rejects invalid rows and options', () => {
     expect(() => new ParquetRowWriter(new PassThrough(), { rowGroupRows: 0 })).toThrow(/rowGroupRows/);
     const writer = new ParquetRowWriter(new PassThrough());
     expect(() => writer.write({ primaryNamespace: 'ECID', primaryId: 7 as unknown as string, profile: {} })).toThrow(TypeError);
+  });
+});
+
+describe('ByteColumn', () => {
+  it('hands out views of each value and reuses its buffer', () => {
+    const column = new ByteColumn(16);
+    for (const text of ['a', '', 'zoë', '日本']) column.push(text);
+    expect(column.length).toBe(4);
+    expect(column.byteLength).toBe(1 + 0 + 4 + 6);
+    expect(column.values().map((v) => Buffer.from(v).toString())).toEqual(['a', '', 'zoë', '日本']);
+    column.clear();
+    expect(column.length).toBe(0);
+    column.push('b');
+    expect(column.values().map((v) => Buffer.from(v).toString())).toEqual(['b']);
+  });
+
+  it('grows for a large value and gives the memory back once row groups are normal again', () => {
+    const column = new ByteColumn(1024);
+    for (let i = 0; i < 3_000; i++) column.push(`value-${i}`);
+    expect(column.values()[2_999]).toEqual(new Uint8Array(Buffer.from('value-2999')));
+    column.clear();
+    const normal = column.capacity;
+    column.push('x'.repeat(1_000_000)); // reserves 3 bytes per character while it is written
+    expect(column.capacity).toBeGreaterThanOrEqual(3_000_000);
+    column.clear(); // this row group used ~1 MB: its buffer is kept for now
+    column.push('small');
+    column.clear(); // a normal row group again: the outlier's buffer goes
+    expect(column.capacity).toBeLessThanOrEqual(Math.max(normal, 1024));
+  });
+});
+
+describe('StreamingByteWriter', () => {
+  it('sends appends larger than its buffer out on their own instead of growing', async () => {
+    const out = new PassThrough();
+    const file = collect(out);
+    const writer = new StreamingByteWriter(new OutputSink(out));
+    const size = writer.buffer.byteLength;
+    const big = randomBytes(size * 2 + 3);
+    writer.appendUint32(7);
+    writer.appendBytes(big);
+    writer.appendUint8(9);
+    writer.finish();
+    out.end();
+    expect(writer.buffer.byteLength).toBe(size);
+    expect(writer.offset).toBe(4 + big.length + 1);
+    const expected = Buffer.concat([Buffer.from([7, 0, 0, 0]), big, Buffer.from([9])]);
+    expect(Buffer.from(await file).equals(expected)).toBe(true);
   });
 });

@@ -21,8 +21,20 @@ export class StreamingByteWriter extends ByteWriter {
   /** Called before every append: sends the buffer out rather than letting it grow. */
   override ensure(size: number): void {
     if (this.index > 0 && this.index + size > this.buffer.byteLength) this.emit();
-    // Still needed for a single append larger than the buffer (a big page): it grows to fit.
+    // super.ensure() grows the buffer only for an append larger than all of it, and appendBytes()
+    // sends those out on their own: the buffer keeps its size for the whole file.
     super.ensure(size);
+  }
+
+  /**
+   * A run of bytes larger than the buffer (a page of a few huge profiles) goes out as its own
+   * chunk. It is copied: hyparquet-writer does not promise that it won't reuse what it appends.
+   */
+  override appendBytes(value: Uint8Array): void {
+    if (value.length <= this.buffer.byteLength) return super.appendBytes(value);
+    this.emit();
+    this.sink.write(Buffer.from(value));
+    this.offset += value.length;
   }
 
   /**
