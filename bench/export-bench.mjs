@@ -60,11 +60,11 @@ try {
         baseline: `SELECT f.record FROM profile_fragments f WHERE f.${tenant.replace(' AND ', ' AND f.')} AND EXISTS (SELECT 1 FROM segment_memberships m WHERE m.${tenant.replace(' AND ', ' AND m.')} AND m.segment_ns = 'ups' AND m.segment_id = '${segment}' AND m.status IN ('realized','existing') AND m.identity = f.primary_identity)`,
       },
     ];
-    // BENCH_KINDS=segment (a substring of the kinds' names) runs only those; BENCH_WORKER_NODE_OPTIONS
+    // BENCH_KINDS=segment|Parquet (substrings of the kinds' names) runs only those; BENCH_WORKER_NODE_ARGS
     // (e.g. --cpu-prof) reaches only the worker.
     const only = process.env.BENCH_KINDS;
-    for (const kind of kinds.filter((k) => !only || only.split(',').some((o) => k.name.includes(o)))) {
-      const worker = startApp('worker', { ...env, NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS ?? '' });
+    for (const kind of kinds.filter((k) => !only || only.split('|').some((o) => k.name.includes(o)))) {
+      const worker = startApp('worker', env, (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean));
       try {
         const created = await call('POST', '/data/core/ups/export/jobs', { schema: { name: '_xdm.context.profile' }, ...kind.body });
         let job;

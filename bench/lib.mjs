@@ -20,8 +20,8 @@ export function peakRssMiB(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-export function startApp(app, env) {
-  const child = spawn('node', [`${ROOT}dist/apps/${app}/src/main.js`], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startApp(app, env, nodeArgs = []) {
+  const child = spawn('node', [...nodeArgs, `${ROOT}dist/apps/${app}/src/main.js`], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => (log = (log + d).slice(-20000)));
   child.stderr.on('data', (d) => (log = (log + d).slice(-20000)));
