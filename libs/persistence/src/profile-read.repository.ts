@@ -4,7 +4,7 @@ import type { PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { TenantScope } from '@sx/domain';
 import { BulkPool } from './bulk-pool';
-import { copyRowBatches, sqlString } from './copy-out';
+import { copyRowBatches, copyRowBatchesRaw, sqlString } from './copy-out';
 import { translateStoreError } from './store-errors';
 
 /** A membership condition of an export's segment filter, in the store's terms. */
@@ -35,7 +35,32 @@ export interface FragmentOut {
   datasetId: string;
   recordTime: number;
   ingestTime: number;
-  json: string;
+  /** The stored record's JSON text (decoded on first use). */
+  readonly json: string;
+  /** The same text as UTF-8 bytes, as Postgres sent them, when they can be used as they are (not yet decoded). */
+  readonly jsonBytes?: Buffer;
+}
+
+/** A fragment whose text is decoded only if something asks for it as a string. */
+class StoredFragment implements FragmentOut {
+  constructor(
+    readonly key: string,
+    readonly primaryIdentity: string,
+    readonly identitiesJson: string | undefined,
+    readonly datasetId: string,
+    readonly recordTime: number,
+    readonly ingestTime: number,
+    private stored: string | Buffer,
+  ) {}
+
+  get json(): string {
+    if (typeof this.stored !== 'string') this.stored = this.stored.toString('utf8');
+    return this.stored;
+  }
+
+  get jsonBytes(): Buffer | undefined {
+    return typeof this.stored === 'string' ? undefined : this.stored;
+  }
 }
 
 export interface EventOut {
@@ -139,16 +164,11 @@ export class ProfileReadRepository {
       fragmentStream.on('error', () => undefined);
       streams.push(fragmentStream);
       const fragments = (async function* () {
-        for await (const rows of copyRowBatches(fragmentStream)) {
-          yield rows.map(([key, primaryIdentity, identities, datasetId, recordTime, ingestTime, json]): FragmentOut => ({
-            key: key!,
-            primaryIdentity: primaryIdentity!,
-            identitiesJson: identities ?? undefined,
-            datasetId: datasetId!,
-            recordTime: Number(recordTime),
-            ingestTime: Number(ingestTime),
-            json: json!,
-          }));
+        for await (const rows of copyRowBatchesRaw(fragmentStream, 6)) {
+          yield rows.map(
+            ([key, primaryIdentity, identities, datasetId, recordTime, ingestTime, json]): FragmentOut =>
+              new StoredFragment(key as string, primaryIdentity as string, (identities as string | null) ?? undefined, datasetId as string, Number(recordTime), Number(ingestTime), json!),
+          );
         }
       })();
       let events: AsyncIterable<EventOut[]> | undefined;

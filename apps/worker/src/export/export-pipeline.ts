@@ -17,6 +17,11 @@ import { type ExportPlan, storedTextRows } from './export-plan';
 import { compareKeys } from './key-order';
 import type { ExportRow } from './writers/row-writer';
 
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+/** JSON whitespace is space, tab, CR and LF: all at or below it. */
+const SPACE = 0x20;
+
 /** Where rows go: `segments` are the indexes of the plan's segments the profile qualified for. */
 export type RowSink = (row: ExportRow, segments: readonly number[]) => void | Promise<void>;
 
@@ -136,13 +141,21 @@ export async function runExportPipeline(
   const emitText = (f: FragmentOut, newestIngest: number): void | Promise<void> => {
     if (plan.fromIngestMs !== undefined && !(newestIngest > plan.fromIngestMs)) return;
     let segments = everySegment;
-    let profileJson: string;
+    let profileJson: string | undefined;
+    let profileParts: ExportRow['profileParts'];
     if (plan.segments) {
       // Qualifying looks only at the exported segments' entries, so these few are all it needs.
       const { span, kept } = storedMemberships(f.json, plan.segments);
       segments = qualifiesAny(kept, plan.segments, plan.qualifiedBetween);
       if (!segments.length) return;
       profileJson = spliceMembers(f.json, span, `"identities":${f.identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`);
+    } else if (f.jsonBytes) {
+      // The stored bytes up to their closing brace, then identities: nothing decoded or re-encoded.
+      const bytes = f.jsonBytes;
+      const close = bytes.lastIndexOf(CLOSE_BRACE);
+      let last = close - 1;
+      while (last > 0 && bytes[last] <= SPACE) last--;
+      profileParts = { head: bytes.subarray(0, close), tail: `${bytes[last] === OPEN_BRACE ? '' : ','}"identities":${f.identitiesJson}}` };
     } else {
       profileJson = spliceMembers(f.json, undefined, `"identities":${f.identitiesJson}`);
     }
@@ -150,7 +163,7 @@ export async function runExportPipeline(
     const ns = f.primaryIdentity.slice(0, sep);
     counters.profiles++;
     counters.byNamespace[ns] = (counters.byNamespace[ns] ?? 0) + 1;
-    const written = sink({ primaryNamespace: ns, primaryId: f.primaryIdentity.slice(sep + 1), profileJson }, segments);
+    const written = sink({ primaryNamespace: ns, primaryId: f.primaryIdentity.slice(sep + 1), profileJson, profileParts }, segments);
     if (plan.rateLimit) return Promise.resolve(written).then(pace);
     return written;
   };
@@ -198,7 +211,7 @@ export async function runExportPipeline(
     const profileEvents: EventOut[] = [];
     if (events) for (let e = await next(events); e && e.key === key; e = await next(events)) profileEvents.push(events.take());
     const only = raw.length === 1 ? raw[0] : undefined;
-    if (fromStoredText && only?.identitiesJson && !only.json.includes('"identities"')) {
+    if (fromStoredText && only?.identitiesJson && !(only.jsonBytes ?? only.json).includes('"identities"')) {
       const written = emitText(only, newest);
       if (written) await written;
       continue;

@@ -43,6 +43,20 @@ export class ByteColumn {
     const worstCase = this.used + text.length * MAX_UTF8_BYTES_PER_UNIT;
     if (worstCase > this.buffer.length) this.grow(worstCase);
     this.used += this.buffer.write(text, this.used, 'utf8');
+    this.endValue();
+  }
+
+  /** One value made of UTF-8 bytes (copied as they are) followed by text. */
+  pushParts(head: Uint8Array, tail: string): void {
+    const worstCase = this.used + head.length + tail.length * MAX_UTF8_BYTES_PER_UNIT;
+    if (worstCase > this.buffer.length) this.grow(worstCase);
+    this.buffer.set(head, this.used);
+    this.used += head.length;
+    this.used += this.buffer.write(tail, this.used, 'utf8');
+    this.endValue();
+  }
+
+  private endValue(): void {
     if (this.count === this.ends.length) {
       const ends = new Float64Array(this.count * 2);
       ends.set(this.ends);

@@ -37,6 +37,26 @@ describe('JsonlRowWriter', () => {
     expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual(Array.from({ length: count }, (_, i) => row(i).profile));
   });
 
+  it('writes a profile given as bytes plus text (the stored-record fast path) as one line', async () => {
+    const out = new PassThrough();
+    const text = collect(out);
+    const writer = createRowFileWriter('jsonl', out);
+    const stored = JSON.stringify(row(1).profile);
+    const count = 1_000; // several chunks
+    for (let i = 0; i < count; i++) {
+      await writer.write({ primaryNamespace: 'ECID', primaryId: `p${i}`, profileParts: { head: Buffer.from(stored.slice(0, -1)), tail: `,"extra":"é${i}"}` } });
+    }
+    // One longer than a whole chunk goes out on its own.
+    const big = JSON.stringify({ notes: 'x'.repeat(JSONL_CHUNK_BYTES) });
+    await writer.write({ primaryNamespace: 'ECID', primaryId: 'big', profileParts: { head: Buffer.from(big.slice(0, -1)), tail: ',"extra":1}' } });
+    await writer.close();
+    const lines = (await text).split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(count + 1);
+    expect(lines.slice(0, count).map((l) => JSON.parse(l) as unknown)).toEqual(Array.from({ length: count }, (_, i) => ({ ...row(1).profile, extra: `é${i}` })));
+    expect(JSON.parse(lines[count])).toEqual({ notes: 'x'.repeat(JSONL_CHUNK_BYTES), extra: 1 });
+  });
+
   it('writes an empty file for 0 rows', async () => {
     const out = new PassThrough();
     const text = collect(out);

@@ -31,6 +31,7 @@ export class JsonlRowWriter implements RowFileWriter {
 
   write(row: ExportRow): void | Promise<void> {
     this.assertOpen();
+    if (row.profileParts) return this.writeParts(row.profileParts.head, row.profileParts.tail);
     const json: unknown = row.profileJson ?? JSON.stringify(row.profile);
     if (typeof json !== 'string') throw new TypeError(`profile of ${row.primaryId} is not JSON-serialisable`);
     const worstCase = json.length * MAX_UTF8_BYTES_PER_UNIT + 1;
@@ -43,6 +44,23 @@ export class JsonlRowWriter implements RowFileWriter {
       return this.sink.drain();
     }
     this.used += this.chunk.write(json, this.used, 'utf8');
+    this.chunk[this.used++] = NEWLINE;
+    return full ? this.sink.drain() : undefined;
+  }
+
+  /** A line of bytes and text: the bytes are copied, never decoded. */
+  private writeParts(head: Uint8Array, tail: string): void | Promise<void> {
+    const worstCase = head.length + tail.length * MAX_UTF8_BYTES_PER_UNIT + 1;
+    const full = this.used + worstCase > this.chunk.length;
+    if (full) this.flush();
+    this.rows++;
+    if (worstCase > this.chunk.length) {
+      this.sink.write(Buffer.concat([head, Buffer.from(tail + '\n', 'utf8')]));
+      return this.sink.drain();
+    }
+    this.chunk.set(head, this.used);
+    this.used += head.length;
+    this.used += this.chunk.write(tail, this.used, 'utf8');
     this.chunk[this.used++] = NEWLINE;
     return full ? this.sink.drain() : undefined;
   }

@@ -70,6 +70,19 @@ describe('ParquetRowWriter', () => {
     expect(await parquetReadObjects({ file })).toEqual([{ primaryNamespace, primaryId, profile }]);
   });
 
+  it('writes a profile given as bytes plus text (the stored-record fast path) as that JSON', async () => {
+    const out = new PassThrough();
+    const file = collect(out);
+    const writer = createRowFileWriter('parquet', out);
+    const stored = JSON.stringify(row(7).profile);
+    for (let i = 0; i < 3; i++) {
+      await writer.write({ primaryNamespace: 'ECID', primaryId: `p${i}`, profileParts: { head: Buffer.from(stored.slice(0, -1)), tail: `,"extra":"é${i}"}` } });
+    }
+    await writer.close();
+    const rows = await parquetReadObjects({ file: await file });
+    expect(rows.map((r) => r.profile)).toEqual([0, 1, 2].map((i) => ({ ...row(7).profile, extra: `é${i}` })));
+  });
+
   it('round-trips 120,003 rows as 3 row groups of at most 50,000, in order', async () => {
     const count = 120_003;
     const { file, rows } = await writeParquet(count, 50_000);

@@ -91,11 +91,15 @@ export class ParquetRowWriter implements RowFileWriter {
     if (typeof row.primaryNamespace !== 'string' || typeof row.primaryId !== 'string') {
       throw new TypeError('primaryNamespace and primaryId must be strings');
     }
-    const profile: unknown = row.profileJson ?? JSON.stringify(row.profile);
-    if (typeof profile !== 'string') throw new TypeError(`profile of ${row.primaryId} is not JSON-serialisable`);
+    if (row.profileParts) {
+      this.profiles.pushParts(row.profileParts.head, row.profileParts.tail);
+    } else {
+      const profile: unknown = row.profileJson ?? JSON.stringify(row.profile);
+      if (typeof profile !== 'string') throw new TypeError(`profile of ${row.primaryId} is not JSON-serialisable`);
+      this.profiles.push(profile);
+    }
     this.namespaces.push(row.primaryNamespace);
     this.ids.push(row.primaryId);
-    this.profiles.push(profile);
     this.rows++;
     const full = this.namespaces.length >= this.rowGroupRows || this.profiles.byteLength >= this.rowGroupBytes;
     return full ? this.writeRowGroup() : undefined;

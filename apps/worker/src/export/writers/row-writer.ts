@@ -4,6 +4,8 @@ import { ParquetRowWriter } from './parquet-writer';
 export interface ExportRow {
   /** The profile already serialised (the pipeline's fast path); written as is instead of `profile`. */
   profileJson?: string;
+  /** The profile as UTF-8 bytes followed by a string (a stored record with members appended): written as is. */
+  profileParts?: { head: Uint8Array; tail: string };
   primaryNamespace: string;
   primaryId: string;
   profile?: Record<string, unknown>;
