@@ -124,6 +124,15 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       expect(byId.rows.map((r) => r.key)).toEqual(expected.map((r) => r.key));
     });
 
+    it('stores the derived identities for export only when the record has no identities of its own', async () => {
+      const { batchId } = await store.ingest(crm, [profile('own', { identities: [{ id: 'stale' }] }), profile('plain')]);
+      const rows = await env.db.query(`SELECT primary_identity AS key, identities_json AS json FROM profile_fragments WHERE batch_id = $1 ORDER BY 1`, [batchId]);
+      expect(rows.rows).toEqual([
+        { key: 'Email:own@example.com', json: null },
+        { key: 'Email:plain@example.com', json: JSON.stringify([{ id: 'plain@example.com', namespace: { code: 'Email' }, primary: true }]) },
+      ]);
+    });
+
     it('keeps the membership entry with the latest lastQualificationTime, whichever batch brings it', async () => {
       const who = profile('cid', { identityMap: { Email: [{ id: 'cid@example.com', primary: true }] } });
       await store.ingest(crm, [{ ...who, segmentMembership: { ups: { s2: segment('realized', '2024-05-01T00:00:00Z') } } }]);

@@ -56,6 +56,9 @@ describe('profileFacts', () => {
         lastUpdated: undefined,
       },
     });
+    // A record with identities of its own gets none stored: an export merges it (the derived list replaces its own).
+    const own = profileFacts({ identityMap: { ECID: [{ id: 'e1' }] }, identities: [{ id: 'stale' }] });
+    expect(own.ok && own.value).toEqual({ primaryIdentity: 'ECID:e1', identities: ['ECID:e1'], lastUpdated: undefined });
     const first = profileFacts({ identityMap: { ECID: [{ id: 'e1' }, { id: 'e2' }] } });
     expect(first.ok && first.value.primaryIdentity).toBe('ECID:e1');
   });

@@ -9,8 +9,12 @@ export interface ProfileFacts {
   /** `namespace:id` of the primary identity: the one flagged primary, else the first listed. */
   primaryIdentity: string;
   identities: string[];
-  /** The record's `identities` as a merged profile shows them: `[{id, namespace: {code}, primary}]`. */
-  identitiesJson: string;
+  /**
+   * The record's `identities` as a merged profile shows them: `[{id, namespace: {code}, primary}]`.
+   * Undefined when the record has a top-level `identities` of its own: a merged profile replaces
+   * it, so such a record cannot be exported from its stored text with this list appended.
+   */
+  identitiesJson?: string;
   /** extSourceSystemAudit.lastUpdatedDate when given (orders conflicting attributes), else undefined. */
   lastUpdated?: Date;
 }
@@ -71,6 +75,7 @@ export function profileFacts(record: unknown): RecordVerdict<ProfileFacts> {
   if (!isObject(record)) return { ok: false, reason: 'the record is not a JSON object' };
   const ids = identitiesOf(record);
   if (!ids.ok) return ids;
+  if (Object.hasOwn(record, 'identities')) delete (ids.value as Partial<ProfileFacts>).identitiesJson;
   const membership = record.segmentMembership;
   if (membership !== undefined) {
     if (!isObject(membership)) return { ok: false, reason: 'segmentMembership is not an object' };

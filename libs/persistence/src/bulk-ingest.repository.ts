@@ -11,7 +11,8 @@ import { translateStoreError } from './store-errors';
 export interface FragmentRow {
   primaryIdentity: string;
   identities: string[];
-  identitiesJson: string;
+  /** Undefined (stored NULL) when the record cannot be exported from its stored text (see ProfileFacts). */
+  identitiesJson?: string;
   /** The record's JSON text as uploaded (validated; stored as json, as sent). */
   json: string;
   /** extSourceSystemAudit.lastUpdatedDate; the ingest time when absent. */
@@ -122,7 +123,7 @@ export class BulkIngestRepository {
       const encode =
         kind === 'profile'
           ? (r: FragmentRow) =>
-              `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${r.lastUpdated ? r.lastUpdated.toISOString() : ingest}\t${copyField(r.identitiesJson)}\n`
+              `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${r.lastUpdated ? r.lastUpdated.toISOString() : ingest}\t${r.identitiesJson === undefined ? COPY_NULL : copyField(r.identitiesJson)}\n`
           : (r: EventRow) =>
               `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${copyField(r.eventId) || COPY_NULL}\t${r.timestamp.toISOString()}\n`;
       const sink: RowSink<RowOf<K>> = {

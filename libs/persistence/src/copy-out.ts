@@ -64,10 +64,22 @@ export async function* copyRowBatchesRaw(stream: Readable, rawColumn: number): A
     }
   };
   for await (const chunk of stream) {
-    const buf: Buffer = carry ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+    const buf = chunk as Buffer;
     const rows: Array<Array<string | Buffer | null>> = [];
     let start = 0;
-    for (let nl = buf.indexOf(NEWLINE); nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
+    if (carry) {
+      // Only the row cut by the previous chunk is joined, not the whole chunk.
+      const nl = buf.indexOf(NEWLINE);
+      if (nl < 0) {
+        carry = Buffer.concat([carry, buf]);
+        continue;
+      }
+      const joined = Buffer.concat([carry, buf.subarray(0, nl)]);
+      rows.push(rowAt(joined, 0, joined.length));
+      carry = undefined;
+      start = nl + 1;
+    }
+    for (let nl = buf.indexOf(NEWLINE, start); nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
       rows.push(rowAt(buf, start, nl));
       start = nl + 1;
     }

@@ -118,7 +118,8 @@ export class ProfileReadRepository {
       ].filter(Boolean);
 
       if (plan.identityGraph === 'none') {
-        const columns = `f.primary_identity, f.primary_identity, ${plan.identities ? 'f.identities_json' : 'NULL'}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record`;
+        // The key is the primary identity: sent once (NULL in its second place).
+        const columns = `f.primary_identity, NULL, ${plan.identities ? 'f.identities_json' : 'NULL'}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record`;
         const members = this.membersOf(scope, plan);
         // With a segment filter the members drive: their identities, sorted (a small sort), each
         // looks up its fragments by index. Written as EXISTS, the planner prefers a hash join and
@@ -167,7 +168,7 @@ export class ProfileReadRepository {
         for await (const rows of copyRowBatchesRaw(fragmentStream, 6)) {
           yield rows.map(
             ([key, primaryIdentity, identities, datasetId, recordTime, ingestTime, json]): FragmentOut =>
-              new StoredFragment(key as string, primaryIdentity as string, (identities as string | null) ?? undefined, datasetId as string, Number(recordTime), Number(ingestTime), json!),
+              new StoredFragment(key as string, (primaryIdentity ?? key) as string, (identities as string | null) ?? undefined, datasetId as string, Number(recordTime), Number(ingestTime), json!),
           );
         }
       })();

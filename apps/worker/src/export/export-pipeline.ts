@@ -211,7 +211,8 @@ export async function runExportPipeline(
     const profileEvents: EventOut[] = [];
     if (events) for (let e = await next(events); e && e.key === key; e = await next(events)) profileEvents.push(events.take());
     const only = raw.length === 1 ? raw[0] : undefined;
-    if (fromStoredText && only?.identitiesJson && !(only.jsonBytes ?? only.json).includes('"identities"')) {
+    // identitiesJson is stored only for records without an `identities` of their own (ingest decides).
+    if (fromStoredText && only?.identitiesJson) {
       const written = emitText(only, newest);
       if (written) await written;
       continue;
