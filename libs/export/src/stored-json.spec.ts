@@ -88,3 +88,32 @@ describe('storedMemberships', () => {
     expect(storedMemberships('{"segmentMembership":[1]}', [{ segmentNs: 'ups', segmentId: 'a' }]).kept).toBeUndefined();
   });
 });
+
+describe('storedMemberships against JSON.parse', () => {
+  it('agrees on generated records: key order, whitespace, escapes, duplicates, odd values', () => {
+    let seed = 7;
+    // mulberry32: a small PRNG whose low bits are usable (rand(2) must not just alternate).
+    const rand = (n: number) => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const pick = <T,>(xs: T[]) => xs[rand(xs.length)];
+    const ids = ['a', 'b', 'é', 'q"t', 'x\\y'];
+    const entry = () => pick<unknown>([{ status: pick(['realized', 'exited']), lastQualificationTime: '2024-01-01T00:00:00Z' }, 'str', 3, null, [1, { a: '}' }]]);
+    const obj = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, entry()]));
+    for (let n = 0; n < 300; n++) {
+      const membership = pick<unknown>([{ ups: obj(ids.filter(() => rand(2))), aam: obj(ids.filter(() => rand(2))) }, { ups: 'x' }, [], {}]);
+      const record = { before: { segmentMembership: { ups: { a: 1 } } }, segmentMembership: membership, after: ['"segmentMembership":{}'] };
+      let text = JSON.stringify(record, null, rand(2) ? 1 : undefined);
+      if (rand(3) === 0) text = text.replace('{"ups"', '{"u\\u0070s"').replace('"segmentMembership":{"u', '"segment\\u004dembership":{"u');
+      if (rand(4) === 0) text = text.replace(/}$/, ',"segmentMembership":{"ups":{"a":{"status":"realized"}}}}');
+      const segments = ids.filter(() => rand(2)).map((segmentId) => ({ segmentNs: pick(['ups', 'aam', 'none']), segmentId }));
+      const parsed = (JSON.parse(text) as { segmentMembership: unknown }).segmentMembership;
+      const { span, kept } = storedMemberships(text, segments);
+      expect(JSON.parse(text.slice(span!.valueStart, span!.valueEnd))).toEqual(parsed);
+      expect(JSON.stringify(kept)).toBe(JSON.stringify(compileMembershipRestriction(segments)(parsed)));
+    }
+  });
+});

@@ -79,40 +79,71 @@ function skipValue(s: string, i: number): number {
   return j;
 }
 
+/** Whether the key token s[keyStart, keyEnd) (quotes included) means `key`, escapes and all. */
+function keyIs(s: string, keyStart: number, keyEnd: number, key: string): boolean {
+  const rawLength = keyEnd - keyStart - 2;
+  // An escaped key is longer than what it means; only such a key needs decoding.
+  if (rawLength === key.length && !/[\\"\u0000-\u001f]/.test(key)) return s.startsWith(key, keyStart + 1);
+  if (rawLength < key.length) return false;
+  for (let j = keyStart + 1; j < keyEnd - 1; j++) {
+    if (s.charCodeAt(j) === BACKSLASH) return JSON.parse(s.slice(keyStart, keyEnd)) === key;
+  }
+  return false;
+}
+
 /**
- * The member `key` of the top-level object in `s` (the last one, as JSON.parse keeps), if any;
- * `from`: where an object nested in `s` starts instead (a value's `valueStart`).
+ * Walks the members of the object starting at `from` (whitespace allowed before it). `visit`
+ * sees each key token and where its value starts; it returns where the value ends if it read the
+ * value itself, or -1 to have it skipped. Returns the index after the closing brace.
  */
-export function topLevelMember(s: string, key: string, from = 0): MemberSpan | undefined {
+function scanMembers(
+  s: string,
+  from: number,
+  visit: (keyStart: number, keyEnd: number, valueStart: number, memberStart: number, previousComma: number) => number,
+): number {
   let i = skipSpace(s, from);
   if (s.charCodeAt(i) !== OPEN_BRACE) malformed(i);
   i = skipSpace(s, i + 1);
-  if (s.charCodeAt(i) === CLOSE_BRACE) return undefined;
-  let found: MemberSpan | undefined;
+  if (s.charCodeAt(i) === CLOSE_BRACE) return i + 1;
   let previousComma = -1;
   for (;;) {
     if (s.charCodeAt(i) !== QUOTE) malformed(i);
     const memberStart = i;
     const keyEnd = skipString(s, i);
-    const raw = s.slice(i + 1, keyEnd - 1);
-    const matches = raw.includes('\\') ? JSON.parse(s.slice(i, keyEnd)) === key : raw === key;
     i = skipSpace(s, keyEnd);
     if (s.charCodeAt(i) !== COLON) malformed(i);
     const valueStart = skipSpace(s, i + 1);
-    const valueEnd = skipValue(s, valueStart);
-    i = skipSpace(s, valueEnd);
+    const read = visit(memberStart, keyEnd, valueStart, memberStart, previousComma);
+    i = skipSpace(s, read >= 0 ? read : skipValue(s, valueStart));
     const c = s.charCodeAt(i);
-    if (c === COMMA) {
-      if (matches) found = { valueStart, valueEnd, cutStart: memberStart, cutEnd: skipSpace(s, i + 1) };
-      previousComma = i;
-      i = skipSpace(s, i + 1);
-      continue;
-    }
-    if (c !== CLOSE_BRACE) malformed(i);
-    // The last member: its comma is the one before it.
-    if (matches) found = { valueStart, valueEnd, cutStart: previousComma >= 0 ? previousComma : memberStart, cutEnd: valueEnd };
-    return found;
+    if (c === CLOSE_BRACE) return i + 1;
+    if (c !== COMMA) malformed(i);
+    previousComma = i;
+    i = skipSpace(s, i + 1);
   }
+}
+
+/** The span of a member whose value ends at `valueEnd`, with the comma to cut alongside it. */
+function spanOf(s: string, memberStart: number, previousComma: number, valueStart: number, valueEnd: number): MemberSpan {
+  const after = skipSpace(s, valueEnd);
+  return s.charCodeAt(after) === COMMA
+    ? { valueStart, valueEnd, cutStart: memberStart, cutEnd: skipSpace(s, after + 1) }
+    : { valueStart, valueEnd, cutStart: previousComma >= 0 ? previousComma : memberStart, cutEnd: valueEnd };
+}
+
+/**
+ * The member `key` of the top-level object in `s` (the last one, as JSON.parse keeps), if any;
+ * `from`: where an object nested in `s` starts instead (a value's `valueStart`).
+ */
+export function topLevelMember(s: string, key: string, from = 0): MemberSpan | undefined {
+  let found: MemberSpan | undefined;
+  scanMembers(s, from, (keyStart, keyEnd, valueStart, memberStart, previousComma) => {
+    if (!keyIs(s, keyStart, keyEnd, key)) return -1;
+    const valueEnd = skipValue(s, valueStart);
+    found = spanOf(s, memberStart, previousComma, valueStart, valueEnd);
+    return valueEnd;
+  });
+  return found;
 }
 
 /**
@@ -133,29 +164,58 @@ export function spliceMembers(s: string, cut: MemberSpan | undefined, members: s
  * The top-level segmentMembership of a stored record, and the entries of `segments` in it (in the
  * order listed, grouped by namespace), each parsed on its own: the same object
  * `compileMembershipRestriction(segments)` makes of the parsed membership, without parsing the
- * membership's other entries (a profile has dozens; an export asks for one or a few).
+ * membership's other entries (a profile has dozens; an export asks for one or a few). One pass
+ * over the text: the wanted namespaces and entries are picked up on the way.
  */
 export function storedMemberships(s: string, segments: readonly SegmentRef[]): { span?: MemberSpan; kept?: PlainObject } {
-  const span = topLevelMember(s, 'segmentMembership');
-  if (!span || s.charCodeAt(span.valueStart) !== OPEN_BRACE) return { span };
-  let kept: PlainObject | undefined;
-  const namespaces = new Map<string, MemberSpan | undefined>();
+  const wanted = new Map<string, string[]>();
   for (const { segmentNs, segmentId } of segments) {
-    if (!namespaces.has(segmentNs)) {
-      const ns = topLevelMember(s, segmentNs, span.valueStart);
-      namespaces.set(segmentNs, ns && s.charCodeAt(ns.valueStart) === OPEN_BRACE ? ns : undefined);
+    const ids = wanted.get(segmentNs);
+    if (!ids) wanted.set(segmentNs, [segmentId]);
+    else if (!ids.includes(segmentId)) ids.push(segmentId);
+  }
+  let span: MemberSpan | undefined;
+  let found = new Map<string, Map<string, [number, number]>>();
+  scanMembers(s, 0, (keyStart, keyEnd, valueStart, memberStart, previousComma) => {
+    if (!keyIs(s, keyStart, keyEnd, 'segmentMembership')) return -1;
+    // A later duplicate replaces an earlier one, as in JSON.parse.
+    found = new Map();
+    let valueEnd: number;
+    if (s.charCodeAt(valueStart) !== OPEN_BRACE) {
+      valueEnd = skipValue(s, valueStart);
+    } else {
+      valueEnd = scanMembers(s, valueStart, (nsStart, nsEnd, nsValue) => {
+        if (s.charCodeAt(nsValue) !== OPEN_BRACE) return -1;
+        for (const [ns, ids] of wanted) {
+          if (!keyIs(s, nsStart, nsEnd, ns)) continue;
+          const entries = new Map<string, [number, number]>();
+          found.set(ns, entries);
+          return scanMembers(s, nsValue, (idStart, idEnd, entryValue) => {
+            const id = ids.find((x) => keyIs(s, idStart, idEnd, x));
+            if (id === undefined) return -1;
+            const entryEnd = skipValue(s, entryValue);
+            entries.set(id, [entryValue, entryEnd]);
+            return entryEnd;
+          });
+        }
+        return -1;
+      });
     }
-    const ns = namespaces.get(segmentNs);
-    if (!ns) continue;
-    const entry = topLevelMember(s, segmentId, ns.valueStart);
-    if (!entry) continue;
+    span = spanOf(s, memberStart, previousComma, valueStart, valueEnd);
+    return valueEnd;
+  });
+  if (!span) return {};
+  let kept: PlainObject | undefined;
+  for (const { segmentNs, segmentId } of segments) {
+    const at = found.get(segmentNs)?.get(segmentId);
+    if (!at) continue;
     kept ??= {};
     let group = Object.hasOwn(kept, segmentNs) ? (kept[segmentNs] as PlainObject) : undefined;
     if (!group) {
       group = {};
       setKey(kept, segmentNs, group);
     }
-    setKey(group, segmentId, JSON.parse(s.slice(entry.valueStart, entry.valueEnd)));
+    if (!Object.hasOwn(group, segmentId)) setKey(group, segmentId, JSON.parse(s.slice(at[0], at[1])));
   }
   return { span, kept };
 }
