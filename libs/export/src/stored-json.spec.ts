@@ -1,4 +1,4 @@
-import { compileMembershipRestriction, spliceMembers, storedMemberships, topLevelMember } from './index';
+import { appendMembersToBytes, compileMembershipRestriction, spliceMembers, storedMemberships, topLevelMember } from './index';
 
 const without = (s: string, key: string) => spliceMembers(s, topLevelMember(s, key), '');
 
@@ -56,6 +56,21 @@ describe('spliceMembers', () => {
     const s = '{"m":{"ups":{}},"a":1}';
     expect(JSON.parse(spliceMembers(s, topLevelMember(s, 'm'), '"m":{"kept":true}'))).toEqual({ a: 1, m: { kept: true } });
     expect(JSON.parse(spliceMembers('{"m":1}', topLevelMember('{"m":1}', 'm'), '"n":2'))).toEqual({ n: 2 });
+  });
+});
+
+describe('appendMembersToBytes', () => {
+  const joined = (bytes: Buffer, members: string) => {
+    const { head, tail } = appendMembersToBytes(bytes, members);
+    return Buffer.concat([head, Buffer.from(tail)]).toString('utf8');
+  };
+
+  it('gives the bytes before the closing brace and the members after, as spliceMembers does on text', () => {
+    for (const s of ['{"a":"Zoë"}', '{"a":1 }\n', '{ }', '{}']) {
+      expect(joined(Buffer.from(s), '"b":[2]')).toBe(spliceMembers(s, undefined, '"b":[2]'));
+    }
+    expect(JSON.parse(joined(Buffer.from('{"a":"日本"}  '), '"b":2'))).toEqual({ a: '日本', b: 2 });
+    expect(() => appendMembersToBytes(Buffer.from('[1]'), '"b":2')).toThrow(SyntaxError);
   });
 });
 

@@ -161,6 +161,18 @@ export function spliceMembers(s: string, cut: MemberSpan | undefined, members: s
 }
 
 /**
+ * spliceMembers for a stored object's UTF-8 bytes, with nothing to cut: the bytes before its
+ * closing brace (a view, not a copy) and the text that follows them. Nothing is decoded.
+ */
+export function appendMembersToBytes(bytes: Uint8Array, members: string): { head: Uint8Array; tail: string } {
+  const close = bytes.lastIndexOf(CLOSE_BRACE);
+  if (close < 0) malformed(0);
+  let last = close - 1;
+  while (last >= 0 && isSpace(bytes[last])) last--;
+  return { head: bytes.subarray(0, close), tail: `${bytes[last] === OPEN_BRACE ? '' : ','}${members}}` };
+}
+
+/**
  * The top-level segmentMembership of a stored record, and the entries of `segments` in it (in the
  * order listed, grouped by namespace), each parsed on its own: the same object
  * `compileMembershipRestriction(segments)` makes of the parsed membership, without parsing the

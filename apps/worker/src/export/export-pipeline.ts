@@ -10,17 +10,13 @@ import {
   mergeProfile,
   mergeRuleOf,
   qualifiesAny,
+  appendMembersToBytes,
   spliceMembers,
   storedMemberships,
 } from '@sx/export';
 import { type ExportPlan, storedTextRows } from './export-plan';
 import { compareKeys } from './key-order';
 import type { ExportRow } from './writers/row-writer';
-
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-/** JSON whitespace is space, tab, CR and LF: all at or below it. */
-const SPACE = 0x20;
 
 /** Where rows go: `segments` are the indexes of the plan's segments the profile qualified for. */
 export type RowSink = (row: ExportRow, segments: readonly number[]) => void | Promise<void>;
@@ -150,12 +146,8 @@ export async function runExportPipeline(
       if (!segments.length) return;
       profileJson = spliceMembers(f.json, span, `"identities":${f.identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`);
     } else if (f.jsonBytes) {
-      // The stored bytes up to their closing brace, then identities: nothing decoded or re-encoded.
-      const bytes = f.jsonBytes;
-      const close = bytes.lastIndexOf(CLOSE_BRACE);
-      let last = close - 1;
-      while (last > 0 && bytes[last] <= SPACE) last--;
-      profileParts = { head: bytes.subarray(0, close), tail: `${bytes[last] === OPEN_BRACE ? '' : ','}"identities":${f.identitiesJson}}` };
+      // The bytes Postgres sent, then identities: nothing decoded or re-encoded.
+      profileParts = appendMembersToBytes(f.jsonBytes, `"identities":${f.identitiesJson}`);
     } else {
       profileJson = spliceMembers(f.json, undefined, `"identities":${f.identitiesJson}`);
     }
