@@ -3,7 +3,7 @@
 // fresh worker process each (all profiles as JSON Lines, all as Parquet, one segment as JSON
 // Lines) and prints profiles/s, wall time, the worker's peak RSS, and the same run's baseline:
 // `psql \copy (SELECT the stored fragments of those profiles) TO '/dev/null'`.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, fmt, peakRssMiB, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
 
@@ -64,6 +64,8 @@ try {
     // (e.g. --cpu-prof) reaches only the worker.
     const only = process.env.BENCH_KINDS;
     for (const kind of kinds.filter((k) => !only || only.split('|').some((o) => k.name.includes(o)))) {
+      // Each run starts with no other run's output still being written back to disk.
+      sh('sync', []);
       const worker = startApp('worker', env, (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean));
       try {
         const created = await call('POST', '/data/core/ups/export/jobs', { schema: { name: '_xdm.context.profile' }, ...kind.body });
@@ -78,6 +80,8 @@ try {
         const seconds = job.metrics.profileExportTime.totalTimeInMs / 1000;
         const base = await time(async () => sh('psql', [db, '-qc', `\\copy (${kind.baseline}) TO '/dev/null'`]));
         const rows = Number(psql(db, `SELECT count(*) FROM (${kind.baseline}) x`));
+        // The export's files are measured, not kept (GBs per run).
+        rmSync(join(env.STORAGE_ROOT, encodeURIComponent(ORG), sandbox, datasetId, job.destination.batchId), { recursive: true, force: true });
         results.push({ n, kind: kind.name, profiles: job.metrics.totalExportedProfileCounter, seconds, wall: job.metrics.totalTime.totalTimeInMs / 1000, rss, baseSeconds: base.seconds, rows });
       } finally {
         await stop(worker);
