@@ -1,4 +1,4 @@
-import { appendMembersToBytes, compileMembershipRestriction, spliceMembers, storedMemberships, topLevelMember } from './index';
+import { appendMembersToBytes, compileMembershipPicker, compileMembershipRestriction, spliceMembers, spliceMembersInBytes, storedMemberships, topLevelMember } from './index';
 
 const without = (s: string, key: string) => spliceMembers(s, topLevelMember(s, key), '');
 
@@ -120,7 +120,7 @@ describe('storedMemberships against JSON.parse', () => {
     const obj = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, entry()]));
     for (let n = 0; n < 300; n++) {
       const membership = pick<unknown>([{ ups: obj(ids.filter(() => rand(2))), aam: obj(ids.filter(() => rand(2))) }, { ups: 'x' }, [], {}]);
-      const record = { before: { segmentMembership: { ups: { a: 1 } } }, segmentMembership: membership, after: ['"segmentMembership":{}'] };
+      const record = { before: { segmentMembership: { ups: { a: 1 } }, name: 'Zoë 日本 🎉' }, segmentMembership: membership, after: ['"segmentMembership":{}', 'ü'] };
       let text = JSON.stringify(record, null, rand(2) ? 1 : undefined);
       if (rand(3) === 0) text = text.replace('{"ups"', '{"u\\u0070s"').replace('"segmentMembership":{"u', '"segment\\u004dembership":{"u');
       if (rand(4) === 0) text = text.replace(/}$/, ',"segmentMembership":{"ups":{"a":{"status":"realized"}}}}');
@@ -129,6 +129,13 @@ describe('storedMemberships against JSON.parse', () => {
       const { span, kept } = storedMemberships(text, segments);
       expect(JSON.parse(text.slice(span!.valueStart, span!.valueEnd))).toEqual(parsed);
       expect(JSON.stringify(kept)).toBe(JSON.stringify(compileMembershipRestriction(segments)(parsed)));
+      // The same from the record's UTF-8 bytes read as latin1, spliced as bytes.
+      const bytes = Buffer.from(text, 'utf8');
+      const fromBytes = compileMembershipPicker(segments)(bytes.toString('latin1'), (a, b) => bytes.toString('utf8', a, b));
+      expect(JSON.stringify(fromBytes.kept)).toBe(JSON.stringify(kept));
+      const members = `"identities":[],"segmentMembership":${JSON.stringify(kept ?? {})}`;
+      const { head, tail } = spliceMembersInBytes(bytes, fromBytes.span, members);
+      expect(Buffer.concat([head, Buffer.from(tail)]).toString('utf8')).toBe(spliceMembers(text, span, members));
     }
   });
 });

@@ -79,14 +79,29 @@ function skipValue(s: string, i: number): number {
   return j;
 }
 
-/** Whether the key token s[keyStart, keyEnd) (quotes included) means `key`, escapes and all. */
-function keyIs(s: string, keyStart: number, keyEnd: number, key: string): boolean {
+const NEEDS_ESCAPE = /[\\"\u0000-\u001f]/;
+
+/**
+ * A key to look for. `view`: the key as it appears in the text being scanned: itself, or its
+ * UTF-8 bytes read as latin1 when the text is a byte view (see compileMembershipPicker).
+ */
+interface WantedKey {
+  key: string;
+  view: string;
+}
+
+const textKey = (key: string): WantedKey => ({ key, view: key });
+const decodeText = (s: string) => (start: number, end: number) => s.slice(start, end);
+
+/** Whether the key token s[keyStart, keyEnd) (quotes included) means `k.key`, escapes and all. */
+function keyIs(s: string, keyStart: number, keyEnd: number, k: WantedKey, decode: (start: number, end: number) => string): boolean {
   const rawLength = keyEnd - keyStart - 2;
-  // An escaped key is longer than what it means; only such a key needs decoding.
-  if (rawLength === key.length && !/[\\"\u0000-\u001f]/.test(key)) return s.startsWith(key, keyStart + 1);
-  if (rawLength < key.length) return false;
+  // An escape is longer than what it means: a token as long as the key matches only letter for
+  // letter, and only if the key has nothing JSON must escape (then the token would hold an escape).
+  if (rawLength === k.view.length) return s.startsWith(k.view, keyStart + 1) && !NEEDS_ESCAPE.test(k.key);
+  if (rawLength < k.view.length) return false;
   for (let j = keyStart + 1; j < keyEnd - 1; j++) {
-    if (s.charCodeAt(j) === BACKSLASH) return JSON.parse(s.slice(keyStart, keyEnd)) === key;
+    if (s.charCodeAt(j) === BACKSLASH) return JSON.parse(decode(keyStart, keyEnd)) === k.key;
   }
   return false;
 }
@@ -137,8 +152,10 @@ function spanOf(s: string, memberStart: number, previousComma: number, valueStar
  */
 export function topLevelMember(s: string, key: string, from = 0): MemberSpan | undefined {
   let found: MemberSpan | undefined;
+  const wanted = textKey(key);
+  const decode = decodeText(s);
   scanMembers(s, from, (keyStart, keyEnd, valueStart, memberStart, previousComma) => {
-    if (!keyIs(s, keyStart, keyEnd, key)) return -1;
+    if (!keyIs(s, keyStart, keyEnd, wanted, decode)) return -1;
     const valueEnd = skipValue(s, valueStart);
     found = spanOf(s, memberStart, previousComma, valueStart, valueEnd);
     return valueEnd;
@@ -173,61 +190,103 @@ export function appendMembersToBytes(bytes: Uint8Array, members: string): { head
 }
 
 /**
- * The top-level segmentMembership of a stored record, and the entries of `segments` in it (in the
- * order listed, grouped by namespace), each parsed on its own: the same object
- * `compileMembershipRestriction(segments)` makes of the parsed membership, without parsing the
- * membership's other entries (a profile has dozens; an export asks for one or a few). One pass
- * over the text: the wanted namespaces and entries are picked up on the way.
+ * spliceMembers for a stored object's UTF-8 bytes: the bytes without the member at `cut` and
+ * before the closing brace (a view when nothing is cut, else one copy), and the text after them.
+ * `cut` is in byte offsets (from a latin1 view of the bytes). Nothing is decoded.
  */
-export function storedMemberships(s: string, segments: readonly SegmentRef[]): { span?: MemberSpan; kept?: PlainObject } {
-  const wanted = new Map<string, string[]>();
+export function spliceMembersInBytes(bytes: Buffer, cut: MemberSpan | undefined, members: string): { head: Uint8Array; tail: string } {
+  if (!cut) return appendMembersToBytes(bytes, members);
+  const close = bytes.lastIndexOf(CLOSE_BRACE);
+  if (close < cut.cutEnd) malformed(close);
+  const head = Buffer.concat([bytes.subarray(0, cut.cutStart), bytes.subarray(cut.cutEnd, close)]);
+  let last = head.length - 1;
+  while (last >= 0 && isSpace(head[last])) last--;
+  return { head, tail: `${head[last] === OPEN_BRACE ? '' : ','}${members}}` };
+}
+
+/** What a stored record's membership holds of the exported segments (see compileMembershipPicker). */
+export interface PickedMemberships {
+  /** Where the record's top-level segmentMembership is, to cut it. */
+  span?: MemberSpan;
+  /** The exported segments' entries, as `compileMembershipRestriction(segments)` keeps them. */
+  kept?: PlainObject;
+}
+
+/**
+ * Compile once per job. The returned function finds a stored record's top-level
+ * segmentMembership and the entries of `segments` in it (in the order listed, grouped by
+ * namespace), each parsed on its own: the same object `compileMembershipRestriction(segments)`
+ * makes of the parsed membership, without parsing the membership's other entries (a profile has
+ * dozens; an export asks for one or a few). One pass over the text.
+ *
+ * `s` is the record's text, or, with `decode` given, its UTF-8 bytes read as latin1 (one char
+ * per byte, so offsets are byte offsets and no UTF-8 decoding happens); `decode(start, end)`
+ * then gives the real text of a byte range. JSON's structural characters are ASCII, and no byte
+ * of a multi-byte UTF-8 sequence is ASCII, so the scan reads both views alike.
+ */
+export function compileMembershipPicker(segments: readonly SegmentRef[]): (s: string, decode?: (start: number, end: number) => string) => PickedMemberships {
+  const namespaces: Array<{ ns: WantedKey; ids: WantedKey[] }> = [];
   for (const { segmentNs, segmentId } of segments) {
-    const ids = wanted.get(segmentNs);
-    if (!ids) wanted.set(segmentNs, [segmentId]);
-    else if (!ids.includes(segmentId)) ids.push(segmentId);
+    let group = namespaces.find((g) => g.ns.key === segmentNs);
+    if (!group) namespaces.push((group = { ns: { key: segmentNs, view: '' }, ids: [] }));
+    if (!group.ids.some((x) => x.key === segmentId)) group.ids.push({ key: segmentId, view: '' });
   }
-  let span: MemberSpan | undefined;
-  let found = new Map<string, Map<string, [number, number]>>();
-  scanMembers(s, 0, (keyStart, keyEnd, valueStart, memberStart, previousComma) => {
-    if (!keyIs(s, keyStart, keyEnd, 'segmentMembership')) return -1;
-    // A later duplicate replaces an earlier one, as in JSON.parse.
-    found = new Map();
-    let valueEnd: number;
-    if (s.charCodeAt(valueStart) !== OPEN_BRACE) {
-      valueEnd = skipValue(s, valueStart);
-    } else {
-      valueEnd = scanMembers(s, valueStart, (nsStart, nsEnd, nsValue) => {
-        if (s.charCodeAt(nsValue) !== OPEN_BRACE) return -1;
-        for (const [ns, ids] of wanted) {
-          if (!keyIs(s, nsStart, nsEnd, ns)) continue;
+  const asLatin1 = (k: WantedKey) => ({ key: k.key, view: Buffer.from(k.key, 'utf8').toString('latin1') });
+  const views = {
+    text: namespaces.map((g) => ({ ns: textKey(g.ns.key), ids: g.ids.map((x) => textKey(x.key)) })),
+    bytes: namespaces.map((g) => ({ ns: asLatin1(g.ns), ids: g.ids.map(asLatin1) })),
+  };
+  const membershipKey = textKey('segmentMembership');
+
+  return (s, decode) => {
+    const wanted = decode ? views.bytes : views.text;
+    const read = decode ?? decodeText(s);
+    let span: MemberSpan | undefined;
+    let found = new Map<string, Map<string, [number, number]>>();
+    scanMembers(s, 0, (keyStart, keyEnd, valueStart, memberStart, previousComma) => {
+      if (!keyIs(s, keyStart, keyEnd, membershipKey, read)) return -1;
+      // A later duplicate replaces an earlier one, as in JSON.parse.
+      found = new Map();
+      let valueEnd: number;
+      if (s.charCodeAt(valueStart) !== OPEN_BRACE) {
+        valueEnd = skipValue(s, valueStart);
+      } else {
+        valueEnd = scanMembers(s, valueStart, (nsStart, nsEnd, nsValue) => {
+          if (s.charCodeAt(nsValue) !== OPEN_BRACE) return -1;
+          const group = wanted.find((g) => keyIs(s, nsStart, nsEnd, g.ns, read));
+          if (!group) return -1;
           const entries = new Map<string, [number, number]>();
-          found.set(ns, entries);
+          found.set(group.ns.key, entries);
           return scanMembers(s, nsValue, (idStart, idEnd, entryValue) => {
-            const id = ids.find((x) => keyIs(s, idStart, idEnd, x));
+            const id = group.ids.find((x) => keyIs(s, idStart, idEnd, x, read));
             if (id === undefined) return -1;
             const entryEnd = skipValue(s, entryValue);
-            entries.set(id, [entryValue, entryEnd]);
+            entries.set(id.key, [entryValue, entryEnd]);
             return entryEnd;
           });
-        }
-        return -1;
-      });
+        });
+      }
+      span = spanOf(s, memberStart, previousComma, valueStart, valueEnd);
+      return valueEnd;
+    });
+    if (!span) return {};
+    let kept: PlainObject | undefined;
+    for (const { segmentNs, segmentId } of segments) {
+      const at = found.get(segmentNs)?.get(segmentId);
+      if (!at) continue;
+      kept ??= {};
+      let group = Object.hasOwn(kept, segmentNs) ? (kept[segmentNs] as PlainObject) : undefined;
+      if (!group) {
+        group = {};
+        setKey(kept, segmentNs, group);
+      }
+      if (!Object.hasOwn(group, segmentId)) setKey(group, segmentId, JSON.parse(read(at[0], at[1])));
     }
-    span = spanOf(s, memberStart, previousComma, valueStart, valueEnd);
-    return valueEnd;
-  });
-  if (!span) return {};
-  let kept: PlainObject | undefined;
-  for (const { segmentNs, segmentId } of segments) {
-    const at = found.get(segmentNs)?.get(segmentId);
-    if (!at) continue;
-    kept ??= {};
-    let group = Object.hasOwn(kept, segmentNs) ? (kept[segmentNs] as PlainObject) : undefined;
-    if (!group) {
-      group = {};
-      setKey(kept, segmentNs, group);
-    }
-    if (!Object.hasOwn(group, segmentId)) setKey(group, segmentId, JSON.parse(s.slice(at[0], at[1])));
-  }
-  return { span, kept };
+    return { span, kept };
+  };
+}
+
+/** compileMembershipPicker(segments) applied once to a record's text. */
+export function storedMemberships(s: string, segments: readonly SegmentRef[]): PickedMemberships {
+  return compileMembershipPicker(segments)(s);
 }

@@ -11,8 +11,9 @@ import {
   mergeRuleOf,
   qualifiesAny,
   appendMembersToBytes,
+  compileMembershipPicker,
   spliceMembers,
-  storedMemberships,
+  spliceMembersInBytes,
 } from '@sx/export';
 import { type ExportPlan, storedTextRows } from './export-plan';
 import { compareKeys } from './key-order';
@@ -90,6 +91,7 @@ export async function runExportPipeline(
   // that fragment's text plus `identities` (stored at ingest), and with a segment filter only the
   // exported segments' memberships: no merge, and only segmentMembership is parsed.
   const fromStoredText = storedTextRows(plan);
+  const pickMemberships = plan.segments ? compileMembershipPicker(plan.segments) : undefined;
   const fragments = new Cursor<FragmentOut>(reader.fragments[Symbol.asyncIterator]());
   const events = reader.events ? new Cursor<EventOut>(reader.events[Symbol.asyncIterator]()) : undefined;
 
@@ -141,10 +143,14 @@ export async function runExportPipeline(
     let profileParts: ExportRow['profileParts'];
     if (plan.segments) {
       // Qualifying looks only at the exported segments' entries, so these few are all it needs.
-      const { span, kept } = storedMemberships(f.json, plan.segments);
+      // From bytes: scanned through a latin1 view (byte offsets, no UTF-8 decoding), spliced as bytes.
+      const bytes = f.jsonBytes;
+      const { span, kept } = bytes ? pickMemberships!(bytes.toString('latin1'), (a, b) => bytes.toString('utf8', a, b)) : pickMemberships!(f.json);
       segments = qualifiesAny(kept, plan.segments, plan.qualifiedBetween);
       if (!segments.length) return;
-      profileJson = spliceMembers(f.json, span, `"identities":${f.identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`);
+      const members = `"identities":${f.identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`;
+      if (bytes) profileParts = spliceMembersInBytes(bytes, span, members);
+      else profileJson = spliceMembers(f.json, span, members);
     } else if (f.jsonBytes) {
       // The bytes Postgres sent, then identities: nothing decoded or re-encoded.
       profileParts = appendMembersToBytes(f.jsonBytes, `"identities":${f.identitiesJson}`);
