@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import type { PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { TenantScope } from '@sx/domain';
@@ -93,7 +94,7 @@ export class ProfileReadRepository {
   async open(scope: TenantScope, plan: ProfileReadPlan): Promise<ProfileReader> {
     await this.refreshStatistics();
     const clients: PoolClient[] = [];
-    const streams: Array<import('node:stream').Readable> = [];
+    const streams: Readable[] = [];
     const scratch: string[] = [];
     const close = async () => {
       for (const s of streams) s.destroy();
@@ -153,19 +154,24 @@ export class ProfileReadRepository {
         }
       }
 
-      const fragmentClient = await this.pool.connect();
-      clients.push(fragmentClient);
+      /** A COPY ... TO STDOUT on a client of its own, after `settings` (the client is destroyed at close). */
+      const copyOut = async (sql: string, settings: string) => {
+        const client = await this.pool.connect();
+        clients.push(client);
+        let stream: Readable | undefined;
+        // A checked-out client has no pool listener: its errors (connection cut) must fail the stream, not the process.
+        client.on('error', (e) => stream?.destroy(e));
+        await client.query(settings);
+        stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`));
+        // Errors before the first read (or after an early stop) must not be thrown at the process.
+        stream.on('error', () => undefined);
+        streams.push(stream);
+        return stream;
+      };
       // JIT compiles the plan before the first row (a second here) to speed up per-row
-      // expressions this read barely has. The client is destroyed after the read, so this stays with it.
-      // work_mem: a segment filter sorts its members' identities first (a few dozen MB for
-      // millions), kept in memory instead of spilled to disk.
-      await fragmentClient.query(`SET jit = off; SET work_mem = '64MB'`);
-      const fragmentStream = fragmentClient.query(copyTo(`COPY (${fragmentSql}) TO STDOUT`));
-      // A checked-out client has no pool listener: its errors (connection cut) must fail the stream, not the process.
-      fragmentClient.on('error', (e) => fragmentStream.destroy(e));
-      // Errors before the first read (or after an early stop) must not be thrown at the process.
-      fragmentStream.on('error', () => undefined);
-      streams.push(fragmentStream);
+      // expressions these reads barely have. work_mem: a segment filter sorts its members'
+      // identities first (a few dozen MB for millions), kept in memory instead of spilled to disk.
+      const fragmentStream = await copyOut(fragmentSql, `SET jit = off; SET work_mem = '64MB'`);
       const fragments = (async function* () {
         for await (const rows of copyRowBatchesRaw(fragmentStream, 6)) {
           yield rows.map(
@@ -176,13 +182,7 @@ export class ProfileReadRepository {
       })();
       let events: AsyncIterable<EventOut[]> | undefined;
       if (eventSql) {
-        const eventClient = await this.pool.connect();
-        clients.push(eventClient);
-        await eventClient.query('SET jit = off');
-        const eventStream = eventClient.query(copyTo(`COPY (${eventSql}) TO STDOUT`));
-        eventClient.on('error', (e) => eventStream.destroy(e));
-        eventStream.on('error', () => undefined);
-        streams.push(eventStream);
+        const eventStream = await copyOut(eventSql, 'SET jit = off');
         events = (async function* () {
           for await (const rows of copyRowBatches(eventStream)) {
             yield rows.map(([key, timestamp, ingestTime, json]): EventOut => ({ key: key!, timestamp: Number(timestamp), ingestTime: Number(ingestTime), json: json! }));
