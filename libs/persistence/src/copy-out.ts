@@ -1,4 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 
 const UNESCAPE = /\\(.)/g;
@@ -11,35 +10,20 @@ export function unescapeCopyField(field: string): string {
 
 const field = (f: string): string | null => (f === '\\N' ? null : unescapeCopyField(f));
 
-/**
- * The rows of a `COPY ... TO STDOUT` (text format) stream, as arrays of unescaped fields (NULL:
- * null), in batches: one batch per chunk read, so that consumers loop synchronously over rows.
- */
-export async function* copyRowBatches(stream: Readable): AsyncGenerator<Array<Array<string | null>>> {
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
-  for await (const chunk of stream) {
-    const text = carry + decoder.write(chunk as Buffer);
-    const rows: Array<Array<string | null>> = [];
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      // Escaped tabs and newlines are two characters (\t, \n), so raw ones are separators.
-      rows.push(text.slice(start, nl).split('\t').map(field));
-      start = nl + 1;
-    }
-    carry = text.slice(start);
-    if (rows.length) yield rows;
-  }
-  carry += decoder.end();
-  if (carry) yield [carry.split('\t').map(field)];
-}
-
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const BACKSLASH = 0x5c;
 
 /**
- * Like copyRowBatches, on bytes: every field is decoded except `rawColumn`, which stays the
+ * The rows of a `COPY ... TO STDOUT` (text format) stream, as arrays of unescaped fields (NULL:
+ * null), in batches: one batch per chunk read, so that consumers loop synchronously over rows.
+ */
+export function copyRowBatches(stream: Readable): AsyncGenerator<Array<Array<string | null>>> {
+  return copyRowBatchesRaw(stream, -1) as AsyncGenerator<Array<Array<string | null>>>;
+}
+
+/**
+ * Like copyRowBatches, except `rawColumn` (-1: none), which stays the
  * exact bytes of the value (a view into the chunk, valid while the batch is) when it holds no
  * backslash, i.e. nothing that COPY escaped; otherwise it is decoded and unescaped like the rest.
  * A stored JSON document then goes to the output without a UTF-8 decode and re-encode (most of
@@ -47,6 +31,7 @@ const BACKSLASH = 0x5c;
  */
 export async function* copyRowBatchesRaw(stream: Readable, rawColumn: number): AsyncGenerator<Array<Array<string | Buffer | null>>> {
   let carry: Buffer | undefined;
+  // Escaped tabs and newlines are two characters (\t, \n), so raw ones are separators.
   const decode = (buf: Buffer, start: number, end: number) => field(buf.toString('utf8', start, end));
   const rowAt = (buf: Buffer, start: number, nl: number) => {
     const row: Array<string | Buffer | null> = [];

@@ -1,5 +1,6 @@
 /** UTF-8 needs at most 3 bytes per UTF-16 code unit (a surrogate pair: 4 bytes for 2 units). */
 const MAX_UTF8_BYTES_PER_UNIT = 3;
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * A column of strings kept as UTF-8 bytes in one reusable buffer. Holding a row group of
@@ -40,10 +41,7 @@ export class ByteColumn {
   }
 
   push(text: string): void {
-    const worstCase = this.used + text.length * MAX_UTF8_BYTES_PER_UNIT;
-    if (worstCase > this.buffer.length) this.grow(worstCase);
-    this.used += this.buffer.write(text, this.used, 'utf8');
-    this.endValue();
+    this.pushParts(NO_BYTES, text);
   }
 
   /** One value made of UTF-8 bytes (copied as they are) followed by text. */

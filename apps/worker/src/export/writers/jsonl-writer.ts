@@ -7,6 +7,7 @@ export const JSONL_CHUNK_BYTES = 256 * 1024;
 /** UTF-8 needs at most 3 bytes per UTF-16 code unit, so a line of n units fits in 3n + 1 bytes. */
 const MAX_UTF8_BYTES_PER_UNIT = 3;
 const NEWLINE = 0x0a;
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * JSON Lines: one `JSON.stringify(profile)` per line. Each line is encoded straight into the
@@ -34,21 +35,10 @@ export class JsonlRowWriter implements RowFileWriter {
     if (row.profileParts) return this.writeParts(row.profileParts.head, row.profileParts.tail);
     const json: unknown = row.profileJson ?? JSON.stringify(row.profile);
     if (typeof json !== 'string') throw new TypeError(`profile of ${row.primaryId} is not JSON-serialisable`);
-    const worstCase = json.length * MAX_UTF8_BYTES_PER_UNIT + 1;
-    const full = this.used + worstCase > this.chunk.length;
-    if (full) this.flush();
-    this.rows++;
-    if (worstCase > this.chunk.length) {
-      // A line longer than a whole chunk goes out on its own.
-      this.sink.write(Buffer.from(json + '\n', 'utf8'));
-      return this.sink.drain();
-    }
-    this.used += this.chunk.write(json, this.used, 'utf8');
-    this.chunk[this.used++] = NEWLINE;
-    return full ? this.sink.drain() : undefined;
+    return this.writeParts(NO_BYTES, json);
   }
 
-  /** A line of bytes and text: the bytes are copied, never decoded. */
+  /** A line of bytes then text (either may be empty): the bytes are copied, never decoded. */
   private writeParts(head: Uint8Array, tail: string): void | Promise<void> {
     const worstCase = head.length + tail.length * MAX_UTF8_BYTES_PER_UNIT + 1;
     const full = this.used + worstCase > this.chunk.length;
