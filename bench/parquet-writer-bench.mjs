@@ -73,11 +73,11 @@ function segmentIds(seed) {
 const FROM = Date.UTC(2024, 0, 1);
 const SPAN = Date.UTC(2026, 9, 31) - FROM;
 
-/** Profile i as the export pipeline hands it over: `profileJson` already serialised. */
+/** Profile i as the export pipeline hands it over: already serialised, as UTF-8 bytes (`json`: the same text). */
 export function profileRows(seed) {
   const segments = segmentIds(seed);
   const r = rng(seed);
-  const row = { primaryNamespace: '', primaryId: '', profileJson: '' };
+  const row = { primaryNamespace: '', primaryId: '', profileParts: { head: new Uint8Array(0), tail: '' }, json: '' };
   const time = () => new Date(FROM + Math.floor(r() * SPAN)).toISOString();
   return (i) => {
     const n = i + 1;
@@ -110,7 +110,8 @@ export function profileRows(seed) {
     json += `,"identities":[{"namespace":"${crm ? 'CRMID' : 'ECID'}","id":"${crm ? `crm-${n}` : ecid}"}]}`;
     row.primaryNamespace = crm ? 'CRMID' : 'ECID';
     row.primaryId = crm ? `crm-${n}` : ecid;
-    row.profileJson = json;
+    row.profileParts.head = Buffer.from(json, 'utf8');
+    row.json = json;
     return row;
   };
 }
@@ -161,7 +162,7 @@ async function runOne(mode, rows) {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < rows; i++) {
     const row = next(i);
-    inputBytes += row.profileJson.length; // ASCII except a few names: close enough to bytes
+    inputBytes += row.profileParts.head.length;
     const w0 = process.hrtime.bigint();
     const wait = writer.write(row);
     if (wait) await wait;
@@ -219,7 +220,7 @@ function replay(seed, index) {
   const next = profileRows(seed);
   let row;
   for (let i = 0; i <= index; i++) row = next(i);
-  return row.profileJson;
+  return row.json;
 }
 
 // ---------------------------------------------------------------- driver

@@ -181,6 +181,29 @@ describe('export pipeline end to end: REST → worker → committed batches (rea
     expect(job.metrics.totalExportedProfileCounter).toBe(2);
   });
 
+  it('two segments: whole rows, each with the entries of the exported segments it has; rows stored before membership offsets were recorded read the same', async () => {
+    const filter = { segments: [{ segmentId: S2, status: ['realized', 'exited'] }, { segmentId: S1 }] };
+    const { segmentMembership: annMembership, ...ann } = crm[0];
+    const { segmentMembership: bobMembership, ...bob } = crm[1];
+    const { segmentMembership: catMembership, ...cat } = crm[2];
+    const expected = [
+      { ...ann, identities: identities(['Email', 'ann@x.io', true], ['CRMID', 'c-ann', false]), segmentMembership: { ups: { [S2]: annMembership.ups[S2], [S1]: annMembership.ups[S1] } } },
+      { ...bob, identities: identities(['Email', 'bob@x.io', true]), segmentMembership: bobMembership },
+      { ...cat, identities: identities(['Email', 'cat@x.io', true]), segmentMembership: catMembership },
+    ];
+    const job = await runJob({ filter });
+    expect(await rowsOf(job.destination.batchId)).toEqual(expected);
+    const offsets = await env.db.query(`SELECT id, membership_at FROM profile_fragments WHERE membership_at >= 0`);
+    expect(offsets.rows.length).toBe(4); // every fixture fragment has a membership, found at ingest
+    await env.db.query(`UPDATE profile_fragments SET membership_at = NULL`);
+    try {
+      const before = await runJob({ filter });
+      expect(await rowsOf(before.destination.batchId)).toEqual(expected);
+    } finally {
+      for (const r of offsets.rows) await env.db.query(`UPDATE profile_fragments SET membership_at = $2 WHERE id = $1`, [r.id, r.membership_at]);
+    }
+  });
+
   it('status exited, and existing counting as realized', async () => {
     const exited = await runJob({ filter: { segments: [{ segmentId: S1, segmentNs: 'ups', status: ['exited'] }] } });
     expect(names(await rowsOf(exited.destination.batchId))).toEqual(['ECID:e-ann']);

@@ -133,6 +133,37 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       ]);
     });
 
+    it('records the byte offset of the top-level segmentMembership key (the last of duplicates), -1 without one', async () => {
+      const m = '{"ups":{"s9":{"status":"realized"}}}';
+      const ids = (n: string) => `"identityMap":{"Email":[{"id":"${n}@example.com","primary":true}]}`;
+      const lines = [
+        `{${ids('off1')},"person":{"name":{"firstName":"Zoë 日本 🎉"},"segmentMembership":"nested"},"segmentMembership":${m}}`,
+        ` { ${ids('off2')} , "segmentMembership" : ${m} , "tail":1 }`,
+        `{"segmentMembership":{"ups":{}},${ids('off3')},"segmentMembership":${m}}`,
+        `{${ids('off4')},"note":"\\"segmentMembership\\":{}"}`,
+        `{${ids('off5')},"segment\\u004dembership":${m}}`,
+      ];
+      const batchId = await store.createBatch(crm);
+      await store.upload(batchId, crm, 'offsets.json', lines.join('\n') + '\n').expect(200);
+      await store.complete(batchId).expect(200);
+      // What the bytes at the offset are, read by Postgres from the stored text.
+      const rows = await env.db.query(
+        `SELECT primary_identity AS key, membership_at AS at,
+                CASE WHEN membership_at >= 0 THEN convert_from(substring(convert_to(record::text, 'UTF8') FROM membership_at + 1 FOR 25), 'UTF8') END AS there
+           FROM profile_fragments WHERE batch_id = $1 ORDER BY 1`,
+        [batchId],
+      );
+      const at = (line: string, token: string) => Buffer.byteLength(line.slice(0, line.lastIndexOf(token)));
+      expect(rows.rows).toEqual([
+        { key: 'Email:off1@example.com', at: at(lines[0], '"segmentMembership":{'), there: '"segmentMembership":{"ups' },
+        { key: 'Email:off2@example.com', at: at(lines[1], '"segmentMembership"'), there: '"segmentMembership" : {"u' },
+        { key: 'Email:off3@example.com', at: at(lines[2], '"segmentMembership"'), there: '"segmentMembership":{"ups' },
+        { key: 'Email:off4@example.com', at: -1, there: null },
+        { key: 'Email:off5@example.com', at: at(lines[4], '"segment\\u004d'), there: '"segment\\u004dembership":' },
+      ]);
+      expect(rows.rows[2].at).toBeGreaterThan(lines[2].indexOf(ids('off3'))); // the second of the two
+    });
+
     it('keeps the membership entry with the latest lastQualificationTime, whichever batch brings it', async () => {
       const who = profile('cid', { identityMap: { Email: [{ id: 'cid@example.com', primary: true }] } });
       await store.ingest(crm, [{ ...who, segmentMembership: { ups: { s2: segment('realized', '2024-05-01T00:00:00Z') } } }]);

@@ -1,6 +1,16 @@
-import { appendMembersToBytes, compileMembershipPicker, compileMembershipRestriction, spliceMembers, spliceMembersInBytes, storedMemberships, topLevelMember } from './index';
+import { type SplicedRecord, appendMembersToBytes, compileMembershipPicker, compileMembershipRestriction, spliceMembersInBytes, topLevelMember } from './index';
 
-const without = (s: string, key: string) => spliceMembers(s, topLevelMember(s, key), '');
+const bytes = (s: string) => Buffer.from(s, 'utf8');
+const joined = ({ head, middle, tail }: SplicedRecord) => Buffer.concat([head, middle ?? new Uint8Array(0), bytes(tail)]).toString('utf8');
+const member = (s: string, key: string) => topLevelMember(bytes(s), key);
+const spliced = (s: string, key: string | undefined, members: string) => joined(spliceMembersInBytes(bytes(s), key ? member(s, key) : undefined, members));
+const without = (s: string, key: string) => spliced(s, key, '');
+const valueOf = (s: string, key: string) => {
+  const span = member(s, key)!;
+  return bytes(s).toString('utf8', span.valueStart, span.valueEnd);
+};
+const storedMemberships = (s: string, segments: Array<{ segmentNs: string; segmentId: string }>, keyStart?: number) =>
+  compileMembershipPicker(segments)(bytes(s), keyStart);
 
 describe('topLevelMember', () => {
   it('finds a top-level member wherever it is and gives its value text', () => {
@@ -10,38 +20,37 @@ describe('topLevelMember', () => {
       '{"x":1,"segmentMembership":{"ups":{"a":{"status":"realized"}}}}',
       ' { "x" : 1 ,\n "segmentMembership" :\t{"ups":{"a":{"status":"realized"}}} } ',
     ]) {
-      const span = topLevelMember(s, 'segmentMembership')!;
-      expect(JSON.parse(s.slice(span.valueStart, span.valueEnd))).toEqual({ ups: { a: { status: 'realized' } } });
+      expect(JSON.parse(valueOf(s, 'segmentMembership'))).toEqual({ ups: { a: { status: 'realized' } } });
+      expect(bytes(s).toString('utf8', member(s, 'segmentMembership')!.keyStart).startsWith('"segmentMembership"')).toBe(true);
     }
   });
 
   it('ignores the key inside strings and nested objects', () => {
     const s = '{"note":"\\"segmentMembership\\":{}","nested":{"segmentMembership":{"ups":{}}},"list":[{"segmentMembership":1}]}';
-    expect(topLevelMember(s, 'segmentMembership')).toBeUndefined();
+    expect(member(s, 'segmentMembership')).toBeUndefined();
     expect(without(s, 'segmentMembership')).toBe(s);
   });
 
   it('reads escaped keys and string values ending in backslashes as JSON.parse does', () => {
     const s = '{"a":"x\\\\","segment\\u004dembership":{"ups":{}},"b":"\\\\\\""}';
-    const span = topLevelMember(s, 'segmentMembership')!;
-    expect(s.slice(span.valueStart, span.valueEnd)).toBe('{"ups":{}}');
+    expect(valueOf(s, 'segmentMembership')).toBe('{"ups":{}}');
     expect(JSON.parse(without(s, 'segmentMembership'))).toEqual({ a: 'x\\', b: '\\"' });
   });
 
   it('takes the last of duplicated keys, as JSON.parse does', () => {
     const s = '{"k":1,"k":2}';
-    const span = topLevelMember(s, 'k')!;
-    expect(s.slice(span.valueStart, span.valueEnd)).toBe('2');
+    expect(valueOf(s, 'k')).toBe('2');
   });
 
   it('refuses text that is not an object', () => {
-    expect(() => topLevelMember('[1]', 'k')).toThrow(SyntaxError);
-    expect(() => topLevelMember('{"a":"open', 'k')).toThrow(SyntaxError);
-    expect(() => topLevelMember('{"a":{"b":1}', 'k')).toThrow(SyntaxError);
+    expect(() => member('[1]', 'k')).toThrow(SyntaxError);
+    expect(() => member('{"a":"open', 'k')).toThrow(SyntaxError);
+    expect(() => member('{"a":{"b":1}', 'k')).toThrow(SyntaxError);
+    expect(() => member('{"a":1 "b":2}', 'k')).toThrow(SyntaxError);
   });
 });
 
-describe('spliceMembers', () => {
+describe('spliceMembersInBytes', () => {
   it('removes a member with its comma, first, middle, last or only', () => {
     expect(without('{"m":1,"a":2}', 'm')).toBe('{"a":2}');
     expect(without('{"a":2,"m":{"x":[1]},"b":3}', 'm')).toBe('{"a":2,"b":3}');
@@ -51,26 +60,32 @@ describe('spliceMembers', () => {
   });
 
   it('appends members before the closing brace, with a comma only when the object has members', () => {
-    expect(spliceMembers('{"a":1}', undefined, '"b":2,"c":3')).toBe('{"a":1,"b":2,"c":3}');
-    expect(spliceMembers('{ }', undefined, '"b":2')).toBe('{ "b":2}');
-    const s = '{"m":{"ups":{}},"a":1}';
-    expect(JSON.parse(spliceMembers(s, topLevelMember(s, 'm'), '"m":{"kept":true}'))).toEqual({ a: 1, m: { kept: true } });
-    expect(JSON.parse(spliceMembers('{"m":1}', topLevelMember('{"m":1}', 'm'), '"n":2'))).toEqual({ n: 2 });
+    expect(spliced('{"a":1}', undefined, '"b":2,"c":3')).toBe('{"a":1,"b":2,"c":3}');
+    expect(spliced('{ }', undefined, '"b":2')).toBe('{ "b":2}');
+    expect(spliced('{"m":{"ups":{}},"a":"é"}', 'm', '"m":{"kept":true}')).toBe('{"a":"é","m":{"kept":true}}');
+    expect(spliced('{"a":"日本","m":{"x":1}, "b":2 }', 'm', '"m":3')).toBe('{"a":"日本","b":2 ,"m":3}');
+    expect(spliced('{"a":1,"m":{"x":1} }', 'm', '"n":2')).toBe('{"a":1 ,"n":2}');
+    expect(spliced('{"m":1}', 'm', '"n":2')).toBe('{"n":2}');
+  });
+
+  it('gives views of the stored bytes, not copies', () => {
+    const b = bytes('{"a":1,"m":2,"b":3}');
+    const parts = spliceMembersInBytes(b, topLevelMember(b, 'm'), '"c":4');
+    expect(parts.head.buffer).toBe(b.buffer);
+    expect(parts.middle!.buffer).toBe(b.buffer);
+    expect(joined(parts)).toBe('{"a":1,"b":3,"c":4}');
   });
 });
 
 describe('appendMembersToBytes', () => {
-  const joined = (bytes: Buffer, members: string) => {
-    const { head, tail } = appendMembersToBytes(bytes, members);
-    return Buffer.concat([head, Buffer.from(tail)]).toString('utf8');
-  };
-
-  it('gives the bytes before the closing brace and the members after, as spliceMembers does on text', () => {
-    for (const s of ['{"a":"Zoë"}', '{"a":1 }\n', '{ }', '{}']) {
-      expect(joined(Buffer.from(s), '"b":[2]')).toBe(spliceMembers(s, undefined, '"b":[2]'));
-    }
-    expect(JSON.parse(joined(Buffer.from('{"a":"日本"}  '), '"b":2'))).toEqual({ a: '日本', b: 2 });
-    expect(() => appendMembersToBytes(Buffer.from('[1]'), '"b":2')).toThrow(SyntaxError);
+  it('gives the bytes before the closing brace and the members after', () => {
+    const appended = (s: string, members: string) => joined(appendMembersToBytes(bytes(s), members));
+    expect(appended('{"a":"Zoë"}', '"b":[2]')).toBe('{"a":"Zoë","b":[2]}');
+    expect(appended('{"a":1 }\n', '"b":[2]')).toBe('{"a":1 ,"b":[2]}');
+    expect(appended('{ }', '"b":[2]')).toBe('{ "b":[2]}');
+    expect(appended('{}', '"b":[2]')).toBe('{"b":[2]}');
+    expect(JSON.parse(appended('{"a":"日本"}  ', '"b":2'))).toEqual({ a: '日本', b: 2 });
+    expect(() => appendMembersToBytes(bytes('[1]'), '"b":2')).toThrow(SyntaxError);
   });
 });
 
@@ -89,9 +104,12 @@ describe('storedMemberships', () => {
       [{ segmentNs: 'ups', segmentId: 'zz' }, { segmentNs: 'bad', segmentId: '0' }, { segmentNs: 'none', segmentId: 'a' }],
       [{ segmentNs: 'aam', segmentId: 'a' }, { segmentNs: 'ups', segmentId: 'a' }, { segmentNs: 'aam', segmentId: 'a' }],
     ];
+    const keyStart = member(record, 'segmentMembership')!.keyStart;
     for (const segments of cases) {
       const { span, kept } = storedMemberships(record, segments);
-      expect(record.slice(span!.valueStart, span!.valueEnd)).toBe(JSON.stringify(membership));
+      expect(bytes(record).toString('utf8', span!.valueStart, span!.valueEnd)).toBe(JSON.stringify(membership));
+      // From where ingest found the key: the same, without scanning the rest.
+      expect(storedMemberships(record, segments, keyStart)).toEqual({ span, kept });
       const expected = compileMembershipRestriction(segments)(membership);
       expect(kept).toEqual(expected);
       expect(JSON.stringify(kept)).toBe(JSON.stringify(expected)); // same key order too
@@ -99,8 +117,17 @@ describe('storedMemberships', () => {
   });
 
   it('finds nothing in a record without a segmentMembership object', () => {
-    expect(storedMemberships('{"a":1}', [{ segmentNs: 'ups', segmentId: 'a' }])).toEqual({ span: undefined });
+    expect(storedMemberships('{"a":1}', [{ segmentNs: 'ups', segmentId: 'a' }])).toEqual({});
+    expect(storedMemberships('{"segmentMembership":{"ups":{"a":{}}}}', [{ segmentNs: 'ups', segmentId: 'a' }], -1)).toEqual({});
     expect(storedMemberships('{"segmentMembership":[1]}', [{ segmentNs: 'ups', segmentId: 'a' }]).kept).toBeUndefined();
+  });
+
+  it('scans the whole record when the offset given is not where the key is', () => {
+    const record = '{"x":"segmentMembership","segmentMembership":{"ups":{"a":{"status":"realized"}}},"y":"segmentMembership"}';
+    const segments = [{ segmentNs: 'ups', segmentId: 'a' }];
+    const expected = storedMemberships(record, segments);
+    expect(expected.kept).toEqual({ ups: { a: { status: 'realized' } } });
+    for (const wrong of [0, 1, 5, record.lastIndexOf('"'), record.lastIndexOf('"segmentMembership"'), record.length + 3]) expect(storedMemberships(record, segments, wrong)).toEqual(expected);
   });
 });
 
@@ -126,16 +153,18 @@ describe('storedMemberships against JSON.parse', () => {
       if (rand(4) === 0) text = text.replace(/}$/, ',"segmentMembership":{"ups":{"a":{"status":"realized"}}}}');
       const segments = ids.filter(() => rand(2)).map((segmentId) => ({ segmentNs: pick(['ups', 'aam', 'none']), segmentId }));
       const parsed = (JSON.parse(text) as { segmentMembership: unknown }).segmentMembership;
+      const b = bytes(text);
       const { span, kept } = storedMemberships(text, segments);
-      expect(JSON.parse(text.slice(span!.valueStart, span!.valueEnd))).toEqual(parsed);
+      expect(JSON.parse(b.toString('utf8', span!.valueStart, span!.valueEnd))).toEqual(parsed);
       expect(JSON.stringify(kept)).toBe(JSON.stringify(compileMembershipRestriction(segments)(parsed)));
-      // The same from the record's UTF-8 bytes read as latin1, spliced as bytes.
-      const bytes = Buffer.from(text, 'utf8');
-      const fromBytes = compileMembershipPicker(segments)(bytes.toString('latin1'), (a, b) => bytes.toString('utf8', a, b));
-      expect(JSON.stringify(fromBytes.kept)).toBe(JSON.stringify(kept));
+      // From the offset ingest records: the same answer.
+      expect(storedMemberships(text, segments, topLevelMember(b, 'segmentMembership')!.keyStart)).toEqual({ span, kept });
+      // Spliced: the record as JSON.parse reads it, its membership replaced by the kept entries.
       const members = `"identities":[],"segmentMembership":${JSON.stringify(kept ?? {})}`;
-      const { head, tail } = spliceMembersInBytes(bytes, fromBytes.span, members);
-      expect(Buffer.concat([head, Buffer.from(tail)]).toString('utf8')).toBe(spliceMembers(text, span, members));
+      const expected = JSON.parse(text) as Record<string, unknown>;
+      delete expected.segmentMembership;
+      Object.assign(expected, { identities: [], segmentMembership: kept ?? {} });
+      expect(JSON.parse(joined(spliceMembersInBytes(b, span, members)))).toEqual(expected);
     }
   });
 });

@@ -2,18 +2,27 @@ import { type PlainObject, setKey } from './plain-object';
 import type { SegmentRef } from './project';
 
 /**
- * Editing a stored record's JSON text without parsing all of it: the export's fast path for a
- * profile of one fragment. Parsing a whole ~1 KB profile, merging it with itself and serialising it
- * again costs several times what Postgres needs to send it; finding one top-level member costs a
- * scan of the text up to it (strings are skipped with indexOf).
+ * Editing a stored record's JSON without parsing all of it: the export's fast path for a profile
+ * of one fragment. Parsing a whole ~1.5 KB profile, merging it with itself and serialising it
+ * again costs several times what Postgres needs to send it. Everything here works on the
+ * record's UTF-8 bytes as Postgres sends them: offsets are byte offsets, nothing is decoded but
+ * the few values that are parsed, and strings are skipped with a native indexOf.
  */
 
 /** Where a top-level member `"key": value` sits, and what to cut to remove it with its comma. */
 export interface MemberSpan {
+  keyStart: number;
   valueStart: number;
   valueEnd: number;
   cutStart: number;
   cutEnd: number;
+}
+
+/** A stored record's bytes with members spliced in: `head`, then `middle` (if any), then `tail`. */
+export interface SplicedRecord {
+  head: Uint8Array;
+  middle?: Uint8Array;
+  tail: string;
 }
 
 const QUOTE = 34;
@@ -29,37 +38,37 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
 
-function skipSpace(s: string, i: number): number {
-  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+function skipSpace(b: Buffer, i: number): number {
+  while (i < b.length && isSpace(b[i])) i++;
   return i;
 }
 
 function malformed(at: number): never {
-  throw new SyntaxError(`stored record is not a JSON object (at character ${at})`);
+  throw new SyntaxError(`stored record is not a JSON object (at byte ${at})`);
 }
 
 /** `i` at an opening quote: the index after its closing quote. */
-function skipString(s: string, i: number): number {
+function skipString(b: Buffer, i: number): number {
   for (let from = i + 1; ; ) {
-    const q = s.indexOf('"', from);
+    const q = b.indexOf(QUOTE, from);
     if (q < 0) malformed(i);
     let backslashes = 0;
-    while (s.charCodeAt(q - 1 - backslashes) === BACKSLASH) backslashes++;
+    while (b[q - 1 - backslashes] === BACKSLASH) backslashes++;
     if (backslashes % 2 === 0) return q + 1;
     from = q + 1;
   }
 }
 
-/** `i` at the first character of a value: the index after it. */
-function skipValue(s: string, i: number): number {
-  const first = s.charCodeAt(i);
-  if (first === QUOTE) return skipString(s, i);
+/** `i` at the first byte of a value: the index after it. */
+function skipValue(b: Buffer, i: number): number {
+  const first = b[i];
+  if (first === QUOTE) return skipString(b, i);
   if (first === OPEN_BRACE || first === OPEN_BRACKET) {
     let depth = 0;
-    for (let j = i; j < s.length; ) {
-      const c = s.charCodeAt(j);
+    for (let j = i; j < b.length; ) {
+      const c = b[j];
       if (c === QUOTE) {
-        j = skipString(s, j);
+        j = skipString(b, j);
         continue;
       }
       if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
@@ -71,137 +80,136 @@ function skipValue(s: string, i: number): number {
     malformed(i);
   }
   let j = i;
-  for (; j < s.length; j++) {
-    const c = s.charCodeAt(j);
+  for (; j < b.length; j++) {
+    const c = b[j];
     if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || isSpace(c)) break;
   }
   if (j === i) malformed(i);
   return j;
 }
 
+// Members of an object are walked with three steps and no callbacks (this runs per exported row):
+//   for (let k = firstMember(b, at); k >= 0; k = nextMember(b, valueEnd)) { ... }
+// and when the loop ends, ~k is the index after the object's closing brace.
+
+/** `i` at (or before, across whitespace) an object: where its first key starts, or ~end if it is empty. */
+function firstMember(b: Buffer, i: number): number {
+  i = skipSpace(b, i);
+  if (b[i] !== OPEN_BRACE) malformed(i);
+  i = skipSpace(b, i + 1);
+  if (b[i] === CLOSE_BRACE) return ~(i + 1);
+  if (b[i] !== QUOTE) malformed(i);
+  return i;
+}
+
+/** `i` after a member's value: where the next key starts, or ~end when the object closes. */
+function nextMember(b: Buffer, i: number): number {
+  i = skipSpace(b, i);
+  if (b[i] === CLOSE_BRACE) return ~(i + 1);
+  if (b[i] !== COMMA) malformed(i);
+  i = skipSpace(b, i + 1);
+  if (b[i] !== QUOTE) malformed(i);
+  return i;
+}
+
+/** `keyEnd` after a string: where the value starts if the string is a key, else -1. */
+function valueIfKey(b: Buffer, keyEnd: number): number {
+  const i = skipSpace(b, keyEnd);
+  return b[i] === COLON ? skipSpace(b, i + 1) : -1;
+}
+
+/** `keyEnd` after a key: where its value starts. */
+function valueAfterKey(b: Buffer, keyEnd: number): number {
+  const valueStart = valueIfKey(b, keyEnd);
+  if (valueStart < 0) malformed(keyEnd);
+  return valueStart;
+}
+
+/** The span of the member at `keyStart` whose value ends at `valueEnd`, with a comma to cut alongside it. */
+function spanOf(b: Buffer, keyStart: number, valueStart: number, valueEnd: number): MemberSpan {
+  const after = skipSpace(b, valueEnd);
+  if (b[after] === COMMA) return { keyStart, valueStart, valueEnd, cutStart: keyStart, cutEnd: skipSpace(b, after + 1) };
+  let before = keyStart - 1;
+  while (before >= 0 && isSpace(b[before])) before--;
+  return { keyStart, valueStart, valueEnd, cutStart: b[before] === COMMA ? before : keyStart, cutEnd: valueEnd };
+}
+
 const NEEDS_ESCAPE = /[\\"\u0000-\u001f]/;
 
-/**
- * A key to look for. `view`: the key as it appears in the text being scanned: itself, or its
- * UTF-8 bytes read as latin1 when the text is a byte view (see compileMembershipPicker).
- */
+/** A key to look for: its text and its UTF-8 bytes. */
 interface WantedKey {
   key: string;
-  view: string;
+  bytes: Buffer;
+  /** Whether it can appear letter for letter (JSON need not escape any of its characters). */
+  plain: boolean;
 }
 
-const textKey = (key: string): WantedKey => ({ key, view: key });
-const decodeText = (s: string) => (start: number, end: number) => s.slice(start, end);
+const wantedKey = (key: string): WantedKey => ({ key, bytes: Buffer.from(key, 'utf8'), plain: !NEEDS_ESCAPE.test(key) });
 
-/** Whether the key token s[keyStart, keyEnd) (quotes included) means `k.key`, escapes and all. */
-function keyIs(s: string, keyStart: number, keyEnd: number, k: WantedKey, decode: (start: number, end: number) => string): boolean {
-  const rawLength = keyEnd - keyStart - 2;
-  // An escape is longer than what it means: a token as long as the key matches only letter for
-  // letter, and only if the key has nothing JSON must escape (then the token would hold an escape).
-  if (rawLength === k.view.length) return s.startsWith(k.view, keyStart + 1) && !NEEDS_ESCAPE.test(k.key);
-  if (rawLength < k.view.length) return false;
-  for (let j = keyStart + 1; j < keyEnd - 1; j++) {
-    if (s.charCodeAt(j) === BACKSLASH) return JSON.parse(decode(keyStart, keyEnd)) === k.key;
+/** Whether the key token b[keyStart, keyEnd) (quotes included) means `k.key`, escapes and all. */
+function keyIs(b: Buffer, keyStart: number, keyEnd: number, k: WantedKey): boolean {
+  const length = keyEnd - keyStart - 2;
+  // An escape is longer than the UTF-8 of what it means: a token as long as the key matches only
+  // byte for byte, and only if the key has nothing JSON must escape (then the token would hold an escape).
+  if (length === k.bytes.length) {
+    if (!k.plain) return false;
+    for (let j = 0; j < length; j++) if (b[keyStart + 1 + j] !== k.bytes[j]) return false;
+    return true;
   }
-  return false;
+  if (length < k.bytes.length) return false;
+  const backslash = b.indexOf(BACKSLASH, keyStart + 1);
+  return backslash >= 0 && backslash < keyEnd && JSON.parse(b.toString('utf8', keyStart, keyEnd)) === k.key;
+}
+
+/** Where the key token `"k"`, written letter for letter, ends if it starts at `at`, else -1. */
+function literalKeyAt(b: Buffer, at: number, k: WantedKey): number {
+  const end = at + 1 + k.bytes.length;
+  if (!k.plain || b[at] !== QUOTE || b[end] !== QUOTE) return -1;
+  for (let j = 0; j < k.bytes.length; j++) if (b[at + 1 + j] !== k.bytes[j]) return -1;
+  return end + 1;
 }
 
 /**
- * Walks the members of the object starting at `from` (whitespace allowed before it). `visit`
- * sees each key token and where its value starts; it returns where the value ends if it read the
- * value itself, or -1 to have it skipped. Returns the index after the closing brace.
+ * The member `key` of the top-level object in `b` (the last one, as JSON.parse keeps), if any.
+ * Ingest records where segmentMembership is, so that exports need not look for it.
  */
-function scanMembers(
-  s: string,
-  from: number,
-  visit: (keyStart: number, keyEnd: number, valueStart: number, memberStart: number, previousComma: number) => number,
-): number {
-  let i = skipSpace(s, from);
-  if (s.charCodeAt(i) !== OPEN_BRACE) malformed(i);
-  i = skipSpace(s, i + 1);
-  if (s.charCodeAt(i) === CLOSE_BRACE) return i + 1;
-  let previousComma = -1;
-  for (;;) {
-    if (s.charCodeAt(i) !== QUOTE) malformed(i);
-    const memberStart = i;
-    const keyEnd = skipString(s, i);
-    i = skipSpace(s, keyEnd);
-    if (s.charCodeAt(i) !== COLON) malformed(i);
-    const valueStart = skipSpace(s, i + 1);
-    const read = visit(memberStart, keyEnd, valueStart, memberStart, previousComma);
-    i = skipSpace(s, read >= 0 ? read : skipValue(s, valueStart));
-    const c = s.charCodeAt(i);
-    if (c === CLOSE_BRACE) return i + 1;
-    if (c !== COMMA) malformed(i);
-    previousComma = i;
-    i = skipSpace(s, i + 1);
-  }
-}
-
-/** The span of a member whose value ends at `valueEnd`, with the comma to cut alongside it. */
-function spanOf(s: string, memberStart: number, previousComma: number, valueStart: number, valueEnd: number): MemberSpan {
-  const after = skipSpace(s, valueEnd);
-  return s.charCodeAt(after) === COMMA
-    ? { valueStart, valueEnd, cutStart: memberStart, cutEnd: skipSpace(s, after + 1) }
-    : { valueStart, valueEnd, cutStart: previousComma >= 0 ? previousComma : memberStart, cutEnd: valueEnd };
-}
-
-/**
- * The member `key` of the top-level object in `s` (the last one, as JSON.parse keeps), if any;
- * `from`: where an object nested in `s` starts instead (a value's `valueStart`).
- */
-export function topLevelMember(s: string, key: string, from = 0): MemberSpan | undefined {
+export function topLevelMember(b: Buffer, key: string): MemberSpan | undefined {
+  const wanted = wantedKey(key);
   let found: MemberSpan | undefined;
-  const wanted = textKey(key);
-  const decode = decodeText(s);
-  scanMembers(s, from, (keyStart, keyEnd, valueStart, memberStart, previousComma) => {
-    if (!keyIs(s, keyStart, keyEnd, wanted, decode)) return -1;
-    const valueEnd = skipValue(s, valueStart);
-    found = spanOf(s, memberStart, previousComma, valueStart, valueEnd);
-    return valueEnd;
-  });
+  let k = firstMember(b, 0);
+  for (; k >= 0; ) {
+    const keyEnd = skipString(b, k);
+    const valueStart = valueAfterKey(b, keyEnd);
+    const valueEnd = skipValue(b, valueStart);
+    if (keyIs(b, k, keyEnd, wanted)) found = spanOf(b, k, valueStart, valueEnd);
+    k = nextMember(b, valueEnd);
+  }
   return found;
 }
 
-/**
- * The object `s` without the member at `cut` (if given), with `members` (serialised
- * `"key":value` pairs, joined by commas) appended before its closing brace.
- */
-export function spliceMembers(s: string, cut: MemberSpan | undefined, members: string): string {
-  const text = cut ? s.slice(0, cut.cutStart) + s.slice(cut.cutEnd) : s;
-  const close = text.lastIndexOf('}');
-  let last = close - 1;
-  while (last >= 0 && isSpace(text.charCodeAt(last))) last--;
-  if (!members) return text.slice(0, close + 1);
-  const empty = text.charCodeAt(last) === OPEN_BRACE;
-  return `${text.slice(0, close)}${empty ? '' : ','}${members}}`;
+/** The bytes before a stored object's closing brace and the text after them, `members` appended. */
+export function appendMembersToBytes(b: Buffer, members: string): SplicedRecord {
+  return spliceMembersInBytes(b, undefined, members);
 }
 
 /**
- * spliceMembers for a stored object's UTF-8 bytes, with nothing to cut: the bytes before its
- * closing brace (a view, not a copy) and the text that follows them. Nothing is decoded.
+ * A stored object without the member at `cut` (if given), with `members` (serialised
+ * `"key":value` pairs, joined by commas) appended before its closing brace. The bytes are views,
+ * not copies: the object before the cut, then after it, then the members' text.
  */
-export function appendMembersToBytes(bytes: Uint8Array, members: string): { head: Uint8Array; tail: string } {
-  const close = bytes.lastIndexOf(CLOSE_BRACE);
-  if (close < 0) malformed(0);
+export function spliceMembersInBytes(b: Buffer, cut: MemberSpan | undefined, members: string): SplicedRecord {
+  const close = b.lastIndexOf(CLOSE_BRACE);
+  if (close < (cut ? cut.cutEnd : 0)) malformed(Math.max(close, 0));
+  const head = b.subarray(0, cut ? cut.cutStart : close);
+  const middle = cut ? b.subarray(cut.cutEnd, close) : undefined;
   let last = close - 1;
-  while (last >= 0 && isSpace(bytes[last])) last--;
-  return { head: bytes.subarray(0, close), tail: `${bytes[last] === OPEN_BRACE ? '' : ','}${members}}` };
-}
-
-/**
- * spliceMembers for a stored object's UTF-8 bytes: the bytes without the member at `cut` and
- * before the closing brace (a view when nothing is cut, else one copy), and the text after them.
- * `cut` is in byte offsets (from a latin1 view of the bytes). Nothing is decoded.
- */
-export function spliceMembersInBytes(bytes: Buffer, cut: MemberSpan | undefined, members: string): { head: Uint8Array; tail: string } {
-  if (!cut) return appendMembersToBytes(bytes, members);
-  const close = bytes.lastIndexOf(CLOSE_BRACE);
-  if (close < cut.cutEnd) malformed(close);
-  const head = Buffer.concat([bytes.subarray(0, cut.cutStart), bytes.subarray(cut.cutEnd, close)]);
-  let last = head.length - 1;
-  while (last >= 0 && isSpace(head[last])) last--;
-  return { head, tail: `${head[last] === OPEN_BRACE ? '' : ','}${members}}` };
+  while (last >= (cut ? cut.cutEnd : 0) && isSpace(b[last])) last--;
+  if (cut && last < cut.cutEnd) {
+    last = cut.cutStart - 1;
+    while (last >= 0 && isSpace(b[last])) last--;
+  }
+  const comma = members && b[last] !== OPEN_BRACE ? ',' : '';
+  return middle?.length ? { head, middle, tail: `${comma}${members}}` } : { head, tail: `${comma}${members}}` };
 }
 
 /** What a stored record's membership holds of the exported segments (see compileMembershipPicker). */
@@ -217,76 +225,114 @@ export interface PickedMemberships {
  * segmentMembership and the entries of `segments` in it (in the order listed, grouped by
  * namespace), each parsed on its own: the same object `compileMembershipRestriction(segments)`
  * makes of the parsed membership, without parsing the membership's other entries (a profile has
- * dozens; an export asks for one or a few). One pass over the text.
+ * dozens; an export asks for one or a few).
  *
- * `s` is the record's text, or, with `decode` given, its UTF-8 bytes read as latin1 (one char
- * per byte, so offsets are byte offsets and no UTF-8 decoding happens); `decode(start, end)`
- * then gives the real text of a byte range. JSON's structural characters are ASCII, and no byte
- * of a multi-byte UTF-8 sequence is ASCII, so the scan reads both views alike.
+ * `keyStart`: where ingest found the segmentMembership key (-1: the record has none). The
+ * record's other members are then not even scanned (a third to a half of a typical record).
+ * Without it, or if the bytes there are not that key written plainly, the whole record is scanned.
  */
-export function compileMembershipPicker(segments: readonly SegmentRef[]): (s: string, decode?: (start: number, end: number) => string) => PickedMemberships {
-  const namespaces: Array<{ ns: WantedKey; ids: WantedKey[] }> = [];
+export function compileMembershipPicker(segments: readonly SegmentRef[]): (b: Buffer, keyStart?: number) => PickedMemberships {
+  const groups: Array<{ ns: WantedKey; ids: WantedKey[] }> = [];
   for (const { segmentNs, segmentId } of segments) {
-    let group = namespaces.find((g) => g.ns.key === segmentNs);
-    if (!group) namespaces.push((group = { ns: { key: segmentNs, view: '' }, ids: [] }));
-    if (!group.ids.some((x) => x.key === segmentId)) group.ids.push({ key: segmentId, view: '' });
+    let group = groups.find((g) => g.ns.key === segmentNs);
+    if (!group) groups.push((group = { ns: wantedKey(segmentNs), ids: [] }));
+    if (!group.ids.some((x) => x.key === segmentId)) group.ids.push(wantedKey(segmentId));
   }
-  const asLatin1 = (k: WantedKey) => ({ key: k.key, view: Buffer.from(k.key, 'utf8').toString('latin1') });
-  const views = {
-    text: namespaces.map((g) => ({ ns: textKey(g.ns.key), ids: g.ids.map((x) => textKey(x.key)) })),
-    bytes: namespaces.map((g) => ({ ns: asLatin1(g.ns), ids: g.ids.map(asLatin1) })),
-  };
-  const membershipKey = textKey('segmentMembership');
+  const wanted = segments.map(({ segmentNs, segmentId }) => {
+    const g = groups.findIndex((x) => x.ns.key === segmentNs);
+    return { g, id: groups[g].ids.findIndex((x) => x.key === segmentId) };
+  });
+  const membershipKey = wantedKey('segmentMembership');
+  /** Entries found, four numbers each: group, id, value start, value end. */
+  const found: number[] = [];
 
-  return (s, decode) => {
-    const wanted = decode ? views.bytes : views.text;
-    const read = decode ?? decodeText(s);
-    let span: MemberSpan | undefined;
-    let found = new Map<string, Map<string, [number, number]>>();
-    scanMembers(s, 0, (keyStart, keyEnd, valueStart, memberStart, previousComma) => {
-      if (!keyIs(s, keyStart, keyEnd, membershipKey, read)) return -1;
-      // A later duplicate replaces an earlier one, as in JSON.parse.
-      found = new Map();
-      let valueEnd: number;
-      if (s.charCodeAt(valueStart) !== OPEN_BRACE) {
-        valueEnd = skipValue(s, valueStart);
+  /** Drops what was found of group `g` (-1: of every group): a later duplicate key replaces it, as in JSON.parse. */
+  const forget = (g: number) => {
+    let kept = 0;
+    for (let i = 0; i < found.length; i += 4) {
+      if (g >= 0 && found[i] !== g) for (let j = 0; j < 4; j++) found[kept++] = found[i + j];
+    }
+    found.length = kept;
+  };
+
+  /** Scans the membership value at `valueStart` into `found`; returns where the value ends. */
+  const scanMembership = (b: Buffer, valueStart: number): number => {
+    forget(-1);
+    if (b[valueStart] !== OPEN_BRACE) return skipValue(b, valueStart);
+    let k = firstMember(b, valueStart);
+    for (; k >= 0; ) {
+      const keyEnd = skipString(b, k);
+      const nsValue = valueAfterKey(b, keyEnd);
+      let g = -1;
+      for (let x = 0; x < groups.length && g < 0; x++) if (keyIs(b, k, keyEnd, groups[x].ns)) g = x;
+      let nsEnd: number;
+      if (g >= 0) forget(g);
+      if (g < 0 || b[nsValue] !== OPEN_BRACE) {
+        nsEnd = skipValue(b, nsValue);
       } else {
-        valueEnd = scanMembers(s, valueStart, (nsStart, nsEnd, nsValue) => {
-          if (s.charCodeAt(nsValue) !== OPEN_BRACE) return -1;
-          const group = wanted.find((g) => keyIs(s, nsStart, nsEnd, g.ns, read));
-          if (!group) return -1;
-          const entries = new Map<string, [number, number]>();
-          found.set(group.ns.key, entries);
-          return scanMembers(s, nsValue, (idStart, idEnd, entryValue) => {
-            const id = group.ids.find((x) => keyIs(s, idStart, idEnd, x, read));
-            if (id === undefined) return -1;
-            const entryEnd = skipValue(s, entryValue);
-            entries.set(id.key, [entryValue, entryEnd]);
-            return entryEnd;
-          });
-        });
+        const ids = groups[g].ids;
+        let e = firstMember(b, nsValue);
+        for (; e >= 0; ) {
+          const idEnd = skipString(b, e);
+          const entryStart = valueAfterKey(b, idEnd);
+          const entryEnd = skipValue(b, entryStart);
+          for (let y = 0; y < ids.length; y++) {
+            if (keyIs(b, e, idEnd, ids[y])) {
+              found.push(g, y, entryStart, entryEnd);
+              break;
+            }
+          }
+          e = nextMember(b, entryEnd);
+        }
+        nsEnd = ~e;
       }
-      span = spanOf(s, memberStart, previousComma, valueStart, valueEnd);
-      return valueEnd;
-    });
+      k = nextMember(b, nsEnd);
+    }
+    return ~k;
+  };
+
+  /** The last entry found for segment `s` (a later duplicate id wins, as in JSON.parse), or -1. */
+  const lastFound = (s: { g: number; id: number }) => {
+    for (let i = found.length - 4; i >= 0; i -= 4) if (found[i] === s.g && found[i + 1] === s.id) return i;
+    return -1;
+  };
+
+  return (b, keyStart) => {
+    let span: MemberSpan | undefined;
+    if (keyStart !== undefined && keyStart < 0) return {};
+    const keyEnd = keyStart === undefined ? -1 : literalKeyAt(b, keyStart, membershipKey);
+    const known = keyEnd >= 0 ? valueIfKey(b, keyEnd) : -1;
+    if (known >= 0) {
+      span = spanOf(b, keyStart!, known, scanMembership(b, known));
+    } else {
+      let k = firstMember(b, 0);
+      for (; k >= 0; ) {
+        const end = skipString(b, k);
+        const valueStart = valueAfterKey(b, end);
+        let valueEnd: number;
+        if (keyIs(b, k, end, membershipKey)) {
+          valueEnd = scanMembership(b, valueStart);
+          span = spanOf(b, k, valueStart, valueEnd);
+        } else {
+          valueEnd = skipValue(b, valueStart);
+        }
+        k = nextMember(b, valueEnd);
+      }
+    }
     if (!span) return {};
     let kept: PlainObject | undefined;
-    for (const { segmentNs, segmentId } of segments) {
-      const at = found.get(segmentNs)?.get(segmentId);
-      if (!at) continue;
+    for (let s = 0; s < segments.length; s++) {
+      const at = lastFound(wanted[s]);
+      if (at < 0) continue;
+      const { segmentNs, segmentId } = segments[s];
       kept ??= {};
       let group = Object.hasOwn(kept, segmentNs) ? (kept[segmentNs] as PlainObject) : undefined;
       if (!group) {
         group = {};
         setKey(kept, segmentNs, group);
       }
-      if (!Object.hasOwn(group, segmentId)) setKey(group, segmentId, JSON.parse(read(at[0], at[1])));
+      if (!Object.hasOwn(group, segmentId)) setKey(group, segmentId, JSON.parse(b.toString('utf8', found[at + 2], found[at + 3])));
     }
     return { span, kept };
   };
-}
-
-/** compileMembershipPicker(segments) applied once to a record's text. */
-export function storedMemberships(s: string, segments: readonly SegmentRef[]): PickedMemberships {
-  return compileMembershipPicker(segments)(s);
 }

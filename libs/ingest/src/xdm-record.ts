@@ -3,6 +3,8 @@
  * identity; these functions say what the store needs from it (identities, times) or why not.
  */
 
+import { topLevelMember } from '@sx/export';
+
 export type RecordVerdict<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 export interface ProfileFacts {
@@ -103,6 +105,16 @@ export function profileFacts(record: unknown): RecordVerdict<ProfileFacts> {
     }
   }
   return { ok: true, value: { ...ids.value, lastUpdated } };
+}
+
+/**
+ * Byte offset, in the UTF-8 of a profile record's text, of its top-level `"segmentMembership"`
+ * key (the last, as JSON.parse keeps), or -1 when it has none: stored with the record, so that a
+ * segment export finds the membership without scanning the rest. `record`: the text parsed.
+ */
+export function membershipOffset(text: string, record: Record<string, unknown>): number {
+  if (!Object.hasOwn(record, 'segmentMembership')) return -1;
+  return topLevelMember(Buffer.from(text, 'utf8'), 'segmentMembership')?.keyStart ?? -1;
 }
 
 export function eventFacts(record: unknown): RecordVerdict<EventFacts> {

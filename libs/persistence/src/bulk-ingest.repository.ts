@@ -17,6 +17,8 @@ export interface FragmentRow {
   json: string;
   /** extSourceSystemAudit.lastUpdatedDate; the ingest time when absent. */
   lastUpdated?: Date;
+  /** Byte offset of the record's top-level `"segmentMembership"` key in `json`'s UTF-8, -1 when none. */
+  membershipAt: number;
 }
 
 export interface EventRow {
@@ -53,7 +55,7 @@ const STAGED = 'ingest_staged_rows';
 const STORE: Record<DatasetKind, { table: string; columns: string }> = {
   profile: {
     table: 'profile_fragments',
-    columns: 'org_id, sandbox_name, dataset_id, batch_id, primary_identity, identities, record, ingest_time, record_time, identities_json',
+    columns: 'org_id, sandbox_name, dataset_id, batch_id, primary_identity, identities, record, ingest_time, record_time, identities_json, membership_at',
   },
   event: {
     table: 'experience_events',
@@ -123,7 +125,7 @@ export class BulkIngestRepository {
       const encode =
         kind === 'profile'
           ? (r: FragmentRow) =>
-              `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${r.lastUpdated ? r.lastUpdated.toISOString() : ingest}\t${r.identitiesJson === undefined ? COPY_NULL : copyField(r.identitiesJson)}\n`
+              `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${r.lastUpdated ? r.lastUpdated.toISOString() : ingest}\t${r.identitiesJson === undefined ? COPY_NULL : copyField(r.identitiesJson)}\t${r.membershipAt}\n`
           : (r: EventRow) =>
               `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${copyField(r.eventId) || COPY_NULL}\t${r.timestamp.toISOString()}\n`;
       const sink: RowSink<RowOf<K>> = {

@@ -23,8 +23,11 @@ export interface ProfileReadPlan {
   qualifiedBetween?: { startMs?: number; endMs?: number };
   /** Stream experience events too (for eventList or empty profiles), optionally by ingest time. */
   events?: { afterMs?: number; upToMs?: number };
-  /** Also send each fragment's `identities` as JSON (stored at ingest; null for older rows). */
-  identities?: boolean;
+  /**
+   * Also send what writing a single-fragment profile from its stored text needs: the fragment's
+   * `identities` as JSON and where its segmentMembership is (both stored at ingest; null for older rows).
+   */
+  storedText?: boolean;
 }
 
 export interface FragmentOut {
@@ -33,6 +36,11 @@ export interface FragmentOut {
   primaryIdentity: string;
   /** `[{id, namespace: {code}, primary}]` of the fragment when the plan asked for it and it is stored. */
   identitiesJson?: string;
+  /**
+   * Byte offset in the stored text of the record's top-level `"segmentMembership"` key, -1 when it
+   * has none, when the plan asked for it and it is stored.
+   */
+  membershipAt?: number;
   datasetId: string;
   recordTime: number;
   ingestTime: number;
@@ -48,6 +56,7 @@ class StoredFragment implements FragmentOut {
     readonly key: string,
     readonly primaryIdentity: string,
     readonly identitiesJson: string | undefined,
+    readonly membershipAt: number | undefined,
     readonly datasetId: string,
     readonly recordTime: number,
     readonly ingestTime: number,
@@ -118,9 +127,10 @@ export class ProfileReadRepository {
         plan.events?.upToMs !== undefined ? `e.ingest_time <= ${ts(plan.events.upToMs)}` : '',
       ].filter(Boolean);
 
+      const storedTextColumns = plan.storedText ? 'f.identities_json, f.membership_at' : 'NULL, NULL';
       if (plan.identityGraph === 'none') {
         // The key is the primary identity: sent once (NULL in its second place).
-        const columns = `f.primary_identity, NULL, ${plan.identities ? 'f.identities_json' : 'NULL'}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record`;
+        const columns = `f.primary_identity, NULL, ${storedTextColumns}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record`;
         const members = this.membersOf(scope, plan);
         // With a segment filter the members drive: their identities, sorted (a small sort), each
         // looks up its fragments by index. Written as EXISTS, the planner prefers a hash join and
@@ -142,7 +152,7 @@ export class ProfileReadRepository {
         const qualifying = membership
           ? `AND l.label IN (SELECT l2.label FROM ${fragmentLabels} l2 JOIN profile_fragments q ON q.id = l2.fid WHERE ${membership})`
           : '';
-        fragmentSql = `SELECT l.label, f.primary_identity, ${plan.identities ? 'f.identities_json' : 'NULL'}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record
+        fragmentSql = `SELECT l.label, f.primary_identity, ${storedTextColumns}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record
           FROM ${fragmentLabels} l JOIN profile_fragments f ON f.id = l.fid WHERE true ${qualifying}
           ORDER BY l.label COLLATE "C", f.id`;
         if (plan.events) {
@@ -173,10 +183,19 @@ export class ProfileReadRepository {
       // identities first (a few dozen MB for millions), kept in memory instead of spilled to disk.
       const fragmentStream = await copyOut(fragmentSql, `SET jit = off; SET work_mem = '64MB'`);
       const fragments = (async function* () {
-        for await (const rows of copyRowBatchesRaw(fragmentStream, 6)) {
+        for await (const rows of copyRowBatchesRaw(fragmentStream, 7)) {
           yield rows.map(
-            ([key, primaryIdentity, identities, datasetId, recordTime, ingestTime, json]): FragmentOut =>
-              new StoredFragment(key as string, (primaryIdentity ?? key) as string, (identities as string | null) ?? undefined, datasetId as string, Number(recordTime), Number(ingestTime), json!),
+            ([key, primaryIdentity, identities, membershipAt, datasetId, recordTime, ingestTime, json]): FragmentOut =>
+              new StoredFragment(
+                key as string,
+                (primaryIdentity ?? key) as string,
+                (identities as string | null) ?? undefined,
+                membershipAt === null ? undefined : Number(membershipAt),
+                datasetId as string,
+                Number(recordTime),
+                Number(ingestTime),
+                json!,
+              ),
           );
         }
       })();

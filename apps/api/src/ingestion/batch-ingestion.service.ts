@@ -12,7 +12,7 @@ import {
   ValidationFailed,
   resolveSchema,
 } from '@sx/domain';
-import { MalformedFile, eventFacts, profileFacts, readRecords } from '@sx/ingest';
+import { MalformedFile, eventFacts, membershipOffset, profileFacts, readRecords } from '@sx/ingest';
 import { BatchRepository, BulkIngestRepository, DatasetRepository, RowSink, ProducerReport, RowOf } from '@sx/persistence';
 import { DatasetStorage, StorageLimitExceeded, batchFileKey } from '@sx/storage';
 
@@ -111,7 +111,9 @@ export class BatchIngestionService {
           }
           report.recordCount++;
           // After the first refusal the batch will roll back: keep validating, stop writing.
-          if (!report.failedRecordCount) await sink.write({ ...verdict.value, json: raw.text } as RowOf<K>);
+          if (report.failedRecordCount) continue;
+          const row = kind === 'profile' ? { ...verdict.value, json: raw.text, membershipAt: membershipOffset(raw.text, value as Record<string, unknown>) } : { ...verdict.value, json: raw.text };
+          await sink.write(row as RowOf<K>);
         }
       } catch (e) {
         if (!(e instanceof MalformedFile)) throw e;

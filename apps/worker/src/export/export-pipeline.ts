@@ -12,7 +12,6 @@ import {
   qualifiesAny,
   appendMembersToBytes,
   compileMembershipPicker,
-  spliceMembers,
   spliceMembersInBytes,
 } from '@sx/export';
 import { type ExportPlan, storedTextRows } from './export-plan';
@@ -139,29 +138,23 @@ export async function runExportPipeline(
   const emitText = (f: FragmentOut, newestIngest: number): void | Promise<void> => {
     if (plan.fromIngestMs !== undefined && !(newestIngest > plan.fromIngestMs)) return;
     let segments = everySegment;
-    let profileJson: string | undefined;
+    // The bytes Postgres sent (nothing decoded or re-encoded), or, when COPY had escaped some, the same bytes again.
+    const bytes = f.jsonBytes ?? Buffer.from(f.json, 'utf8');
     let profileParts: ExportRow['profileParts'];
     if (plan.segments) {
       // Qualifying looks only at the exported segments' entries, so these few are all it needs.
-      // From bytes: scanned through a latin1 view (byte offsets, no UTF-8 decoding), spliced as bytes.
-      const bytes = f.jsonBytes;
-      const { span, kept } = bytes ? pickMemberships!(bytes.toString('latin1'), (a, b) => bytes.toString('utf8', a, b)) : pickMemberships!(f.json);
+      const { span, kept } = pickMemberships!(bytes, f.membershipAt);
       segments = qualifiesAny(kept, plan.segments, plan.qualifiedBetween);
       if (!segments.length) return;
-      const members = `"identities":${f.identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`;
-      if (bytes) profileParts = spliceMembersInBytes(bytes, span, members);
-      else profileJson = spliceMembers(f.json, span, members);
-    } else if (f.jsonBytes) {
-      // The bytes Postgres sent, then identities: nothing decoded or re-encoded.
-      profileParts = appendMembersToBytes(f.jsonBytes, `"identities":${f.identitiesJson}`);
+      profileParts = spliceMembersInBytes(bytes, span, `"identities":${f.identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`);
     } else {
-      profileJson = spliceMembers(f.json, undefined, `"identities":${f.identitiesJson}`);
+      profileParts = appendMembersToBytes(bytes, `"identities":${f.identitiesJson}`);
     }
     const sep = f.primaryIdentity.indexOf(':');
     const ns = f.primaryIdentity.slice(0, sep);
     counters.profiles++;
     counters.byNamespace[ns] = (counters.byNamespace[ns] ?? 0) + 1;
-    const written = sink({ primaryNamespace: ns, primaryId: f.primaryIdentity.slice(sep + 1), profileJson, profileParts }, segments);
+    const written = sink({ primaryNamespace: ns, primaryId: f.primaryIdentity.slice(sep + 1), profileParts }, segments);
     if (plan.rateLimit) return Promise.resolve(written).then(pace);
     return written;
   };

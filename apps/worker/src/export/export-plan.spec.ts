@@ -27,7 +27,7 @@ describe('export plan', () => {
   it('defaults: Parquet, one batch, no events read, no empty profiles', () => {
     const plan = planExport(job(), builtInMergePolicy(scope, true));
     expect(plan).toMatchObject({ format: 'parquet', segmentPerBatch: false, emptyProfiles: false });
-    expect(readPlanOf(plan)).toEqual({ identityGraph: 'none', identities: true });
+    expect(readPlanOf(plan)).toEqual({ identityGraph: 'none', storedText: true });
   });
 
   it('reads events for eventList (in its window) and for empty profiles (all of them)', () => {
@@ -52,7 +52,7 @@ describe('export plan', () => {
     expect(plan.format).toBe('jsonl');
     expect(readPlanOf(plan)).toEqual({
       identityGraph: 'none',
-      identities: true, // single-fragment profiles are written from their stored text, segments or not
+      storedText: true, // single-fragment profiles are written from their stored text, segments or not
       segments: [{ segmentNs: 'ups', segmentId: 's', statuses: ['exited'] }],
       qualifiedBetween: { startMs: Date.parse('2024-01-01T00:00:00Z'), endMs: undefined },
     });

@@ -73,7 +73,7 @@ export function storedTextRows(plan: ExportPlan): boolean {
 export function readPlanOf(plan: ExportPlan): ProfileReadPlan {
   const read: ProfileReadPlan = { identityGraph: plan.policy.identityGraph.type };
   // Only the pipeline's fast path for single-fragment profiles (no fields, no events) uses them.
-  if (storedTextRows(plan)) read.identities = true;
+  if (storedTextRows(plan)) read.storedText = true;
   if (plan.segments) {
     read.segments = plan.segments.map((s): MembershipCondition => ({ segmentNs: s.segmentNs, segmentId: s.segmentId, statuses: storedStatuses(s.status) }));
     if (plan.qualifiedBetween) read.qualifiedBetween = plan.qualifiedBetween;

@@ -1,6 +1,6 @@
 /** UTF-8 needs at most 3 bytes per UTF-16 code unit (a surrogate pair: 4 bytes for 2 units). */
 const MAX_UTF8_BYTES_PER_UNIT = 3;
-const NO_BYTES = new Uint8Array(0);
+export const NO_BYTES = new Uint8Array(0);
 
 /**
  * A column of strings kept as UTF-8 bytes in one reusable buffer. Holding a row group of
@@ -41,15 +41,17 @@ export class ByteColumn {
   }
 
   push(text: string): void {
-    this.pushParts(NO_BYTES, text);
+    this.pushParts(NO_BYTES, NO_BYTES, text);
   }
 
-  /** One value made of UTF-8 bytes (copied as they are) followed by text. */
-  pushParts(head: Uint8Array, tail: string): void {
-    const worstCase = this.used + head.length + tail.length * MAX_UTF8_BYTES_PER_UNIT;
+  /** One value made of UTF-8 bytes, more bytes (both copied as they are), then text. */
+  pushParts(head: Uint8Array, middle: Uint8Array, tail: string): void {
+    const worstCase = this.used + head.length + middle.length + tail.length * MAX_UTF8_BYTES_PER_UNIT;
     if (worstCase > this.buffer.length) this.grow(worstCase);
     this.buffer.set(head, this.used);
     this.used += head.length;
+    this.buffer.set(middle, this.used);
+    this.used += middle.length;
     this.used += this.buffer.write(tail, this.used, 'utf8');
     this.endValue();
   }

@@ -32,24 +32,26 @@ export class JsonlRowWriter implements RowFileWriter {
 
   write(row: ExportRow): void | Promise<void> {
     this.assertOpen();
-    if (row.profileParts) return this.writeParts(row.profileParts.head, row.profileParts.tail);
-    const json: unknown = row.profileJson ?? JSON.stringify(row.profile);
+    if (row.profileParts) return this.writeParts(row.profileParts.head, row.profileParts.middle ?? NO_BYTES, row.profileParts.tail);
+    const json: unknown = JSON.stringify(row.profile);
     if (typeof json !== 'string') throw new TypeError(`profile of ${row.primaryId} is not JSON-serialisable`);
-    return this.writeParts(NO_BYTES, json);
+    return this.writeParts(NO_BYTES, NO_BYTES, json);
   }
 
-  /** A line of bytes then text (either may be empty): the bytes are copied, never decoded. */
-  private writeParts(head: Uint8Array, tail: string): void | Promise<void> {
-    const worstCase = head.length + tail.length * MAX_UTF8_BYTES_PER_UNIT + 1;
+  /** A line of bytes, more bytes, then text (any may be empty): the bytes are copied, never decoded. */
+  private writeParts(head: Uint8Array, middle: Uint8Array, tail: string): void | Promise<void> {
+    const worstCase = head.length + middle.length + tail.length * MAX_UTF8_BYTES_PER_UNIT + 1;
     const full = this.used + worstCase > this.chunk.length;
     if (full) this.flush();
     this.rows++;
     if (worstCase > this.chunk.length) {
-      this.sink.write(Buffer.concat([head, Buffer.from(tail + '\n', 'utf8')]));
+      this.sink.write(Buffer.concat([head, middle, Buffer.from(tail + '\n', 'utf8')]));
       return this.sink.drain();
     }
     this.chunk.set(head, this.used);
     this.used += head.length;
+    this.chunk.set(middle, this.used);
+    this.used += middle.length;
     this.used += this.chunk.write(tail, this.used, 'utf8');
     this.chunk[this.used++] = NEWLINE;
     return full ? this.sink.drain() : undefined;

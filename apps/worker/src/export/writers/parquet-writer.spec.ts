@@ -212,7 +212,7 @@ describe('ParquetRowWriter', () => {
       row(0),
       { primaryNamespace: 'email', primaryId: 'zoë@例え.jp', profile: big },
       row(2),
-      { primaryNamespace: 'ECID', primaryId: '🎉', profileJson: '{"a":"é"}' },
+      { primaryNamespace: 'ECID', primaryId: '🎉', profileParts: { head: Buffer.from('{"a":"é"'), middle: Buffer.from(',"b":1 '), tail: '}' } },
     ];
     const out = new PassThrough();
     const file = collect(out);
@@ -223,7 +223,7 @@ describe('ParquetRowWriter', () => {
     expect(read.map((r) => r.primaryId)).toEqual(['id-0', 'zoë@例え.jp', 'id-2', '🎉']);
     expect(read[1].profile).toEqual(big);
     expect(read[2].profile).toEqual(row(2).profile);
-    expect(read[3].profile).toEqual({ a: 'é' });
+    expect(read[3].profile).toEqual({ a: 'é', b: 1 });
   });
 
   it('rejects invalid rows and options', () => {

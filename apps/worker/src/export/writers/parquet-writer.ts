@@ -1,5 +1,5 @@
 import { ParquetWriter } from 'hyparquet-writer';
-import { ByteColumn } from './byte-column';
+import { ByteColumn, NO_BYTES } from './byte-column';
 import { OutputSink } from './output-stream';
 import { COLUMNS, encodingSchema, fileSchema, type ColumnSource } from './parquet-schema';
 import type { ExportRow, RowFileWriter, RowFileWriterOptions } from './row-writer';
@@ -92,9 +92,9 @@ export class ParquetRowWriter implements RowFileWriter {
       throw new TypeError('primaryNamespace and primaryId must be strings');
     }
     if (row.profileParts) {
-      this.profiles.pushParts(row.profileParts.head, row.profileParts.tail);
+      this.profiles.pushParts(row.profileParts.head, row.profileParts.middle ?? NO_BYTES, row.profileParts.tail);
     } else {
-      const profile: unknown = row.profileJson ?? JSON.stringify(row.profile);
+      const profile: unknown = JSON.stringify(row.profile);
       if (typeof profile !== 'string') throw new TypeError(`profile of ${row.primaryId} is not JSON-serialisable`);
       this.profiles.push(profile);
     }

@@ -1,11 +1,10 @@
+import type { SplicedRecord } from '@sx/export';
 import { JsonlRowWriter } from './jsonl-writer';
 import { ParquetRowWriter } from './parquet-writer';
 
 export interface ExportRow {
-  /** The profile already serialised (the pipeline's fast path); written as is instead of `profile`. */
-  profileJson?: string;
-  /** The profile as UTF-8 bytes followed by a string (a stored record with members appended): written as is. */
-  profileParts?: { head: Uint8Array; tail: string };
+  /** The profile already serialised as UTF-8 bytes then text (a stored record, spliced): written as is instead of `profile`. */
+  profileParts?: SplicedRecord;
   primaryNamespace: string;
   primaryId: string;
   profile?: Record<string, unknown>;
