@@ -23,8 +23,9 @@ sh('npx', ['prisma', 'migrate', 'deploy'], { cwd: ROOT, env: { ...process.env, D
 // offsets): measuring on them would time a fallback path. Such a store is loaded again.
 if (psql(db, 'SELECT count(*) FROM (SELECT 1 FROM profile_fragments WHERE membership_at IS NULL LIMIT 1) x') !== '0') {
   console.log('the stored profiles predate the current ingest: loading them again');
-  psql(db, 'TRUNCATE profile_fragments, segment_memberships, experience_events');
-  psql(db, "DELETE FROM batches WHERE origin = 'ingest'");
+  psql(admin, 'DROP DATABASE sx_bench_export WITH (FORCE)');
+  psql(admin, 'CREATE DATABASE sx_bench_export');
+  sh('npx', ['prisma', 'migrate', 'deploy'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db } });
 }
 const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: join(work, 'storage-export'), LOG_LEVEL: 'warn', QUEUE_PREFIX: 'sx-bench-export' };
 const sandboxOf = (n) => `bench${n}`;

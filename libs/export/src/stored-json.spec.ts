@@ -116,6 +116,18 @@ describe('storedMemberships', () => {
     }
   });
 
+  it('keeps namespaces in the order first listed, whichever entries are found (as the restriction does)', () => {
+    const record = '{"segmentMembership":{"ups":{"a":1},"aam":{"a":2}}}';
+    const segments = [{ segmentNs: 'ups', segmentId: 'x' }, { segmentNs: 'aam', segmentId: 'a' }, { segmentNs: 'ups', segmentId: 'a' }];
+    expect(JSON.stringify(storedMemberships(record, segments).kept)).toBe('{"ups":{"a":1},"aam":{"a":2}}');
+  });
+
+  it('matches a key holding a lone surrogate only through its escape', () => {
+    const segments = [{ segmentNs: 'ups', segmentId: '\ud800' }];
+    expect(storedMemberships('{"segmentMembership":{"ups":{"\uFFFD":1}}}', segments).kept).toBeUndefined();
+    expect(storedMemberships('{"segmentMembership":{"ups":{"\\ud800":1}}}', segments).kept).toEqual({ ups: { '\ud800': 1 } });
+  });
+
   it('finds nothing in a record without a segmentMembership object', () => {
     expect(storedMemberships('{"a":1}', [{ segmentNs: 'ups', segmentId: 'a' }])).toEqual({});
     expect(storedMemberships('{"segmentMembership":{"ups":{"a":{}}}}', [{ segmentNs: 'ups', segmentId: 'a' }], -1)).toEqual({});

@@ -144,7 +144,10 @@ interface WantedKey {
   plain: boolean;
 }
 
-const wantedKey = (key: string): WantedKey => ({ key, bytes: Buffer.from(key, 'utf8'), plain: !NEEDS_ESCAPE.test(key) });
+/** A lone surrogate has no UTF-8 of its own (Buffer.from writes U+FFFD): only an escape can spell it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const wantedKey = (key: string): WantedKey => ({ key, bytes: Buffer.from(key, 'utf8'), plain: !NEEDS_ESCAPE.test(key) && !LONE_SURROGATE.test(key) });
 
 /** Whether the key token b[keyStart, keyEnd) (quotes included) means `k.key`, escapes and all. */
 function keyIs(b: Buffer, keyStart: number, keyEnd: number, k: WantedKey): boolean {
@@ -157,8 +160,10 @@ function keyIs(b: Buffer, keyStart: number, keyEnd: number, k: WantedKey): boole
     return true;
   }
   if (length < k.bytes.length) return false;
-  const backslash = b.indexOf(BACKSLASH, keyStart + 1);
-  return backslash >= 0 && backslash < keyEnd && JSON.parse(b.toString('utf8', keyStart, keyEnd)) === k.key;
+  for (let j = keyStart + 1; j < keyEnd - 1; j++) {
+    if (b[j] === BACKSLASH) return JSON.parse(b.toString('utf8', keyStart, keyEnd)) === k.key;
+  }
+  return false;
 }
 
 /** Where the key token `"k"`, written letter for letter, ends if it starts at `at`, else -1. */
@@ -198,6 +203,8 @@ export function appendMembersToBytes(b: Buffer, members: string): SplicedRecord 
  * not copies: the object before the cut, then after it, then the members' text.
  */
 export function spliceMembersInBytes(b: Buffer, cut: MemberSpan | undefined, members: string): SplicedRecord {
+  const open = skipSpace(b, 0);
+  if (b[open] !== OPEN_BRACE) malformed(open);
   const close = b.lastIndexOf(CLOSE_BRACE);
   if (close < (cut ? cut.cutEnd : 0)) malformed(Math.max(close, 0));
   const head = b.subarray(0, cut ? cut.cutStart : close);
@@ -227,7 +234,9 @@ export interface PickedMemberships {
  * makes of the parsed membership, without parsing the membership's other entries (a profile has
  * dozens; an export asks for one or a few).
  *
- * `keyStart`: where ingest found the segmentMembership key (-1: the record has none). The
+ * `keyStart`: where ingest found the segmentMembership key (-1: the record has none), i.e.
+ * `topLevelMember` of these same bytes (stored records never change); it is checked to be that
+ * key written plainly, not that it is the top-level one (that would need the scan it saves). The
  * record's other members are then not even scanned (a third to a half of a typical record).
  * Without it, or if the bytes there are not that key written plainly, the whole record is scanned.
  */
@@ -238,10 +247,6 @@ export function compileMembershipPicker(segments: readonly SegmentRef[]): (b: Bu
     if (!group) groups.push((group = { ns: wantedKey(segmentNs), ids: [] }));
     if (!group.ids.some((x) => x.key === segmentId)) group.ids.push(wantedKey(segmentId));
   }
-  const wanted = segments.map(({ segmentNs, segmentId }) => {
-    const g = groups.findIndex((x) => x.ns.key === segmentNs);
-    return { g, id: groups[g].ids.findIndex((x) => x.key === segmentId) };
-  });
   const membershipKey = wantedKey('segmentMembership');
   /** Entries found, four numbers each: group, id, value start, value end. */
   const found: number[] = [];
@@ -291,9 +296,9 @@ export function compileMembershipPicker(segments: readonly SegmentRef[]): (b: Bu
     return ~k;
   };
 
-  /** The last entry found for segment `s` (a later duplicate id wins, as in JSON.parse), or -1. */
-  const lastFound = (s: { g: number; id: number }) => {
-    for (let i = found.length - 4; i >= 0; i -= 4) if (found[i] === s.g && found[i + 1] === s.id) return i;
+  /** The last entry found of group `g`'s id `y` (a later duplicate id wins, as in JSON.parse), or -1. */
+  const lastFound = (g: number, y: number) => {
+    for (let i = found.length - 4; i >= 0; i -= 4) if (found[i] === g && found[i + 1] === y) return i;
     return -1;
   };
 
@@ -320,18 +325,16 @@ export function compileMembershipPicker(segments: readonly SegmentRef[]): (b: Bu
       }
     }
     if (!span) return {};
+    // Namespaces in the order first listed, each with its ids in the order listed, as compileMembershipRestriction keeps them.
     let kept: PlainObject | undefined;
-    for (let s = 0; s < segments.length; s++) {
-      const at = lastFound(wanted[s]);
-      if (at < 0) continue;
-      const { segmentNs, segmentId } = segments[s];
-      kept ??= {};
-      let group = Object.hasOwn(kept, segmentNs) ? (kept[segmentNs] as PlainObject) : undefined;
-      if (!group) {
-        group = {};
-        setKey(kept, segmentNs, group);
+    for (let g = 0; g < groups.length; g++) {
+      let keptNs: PlainObject | undefined;
+      for (let y = 0; y < groups[g].ids.length; y++) {
+        const at = lastFound(g, y);
+        if (at < 0) continue;
+        if (!keptNs) setKey((kept ??= {}), groups[g].ns.key, (keptNs = {}));
+        setKey(keptNs, groups[g].ids[y].key, JSON.parse(b.toString('utf8', found[at + 2], found[at + 3])));
       }
-      if (!Object.hasOwn(group, segmentId)) setKey(group, segmentId, JSON.parse(b.toString('utf8', found[at + 2], found[at + 3])));
     }
     return { span, kept };
   };
