@@ -29,6 +29,17 @@ if (psql(db, 'SELECT count(*) FROM (SELECT 1 FROM profile_fragments WHERE member
 }
 const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: join(work, 'storage-export'), LOG_LEVEL: 'warn', QUEUE_PREFIX: 'sx-bench-export' };
 const sandboxOf = (n) => `bench${n}`;
+// A keep-alive socket the API closed while idle (during a long load) fails the next request
+// sent on it ("other side closed"): such a request is sent again.
+const fetch = async (url, init) => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await globalThis.fetch(url, init);
+    } catch (e) {
+      if (attempt === 3 || e?.cause?.code !== 'UND_ERR_SOCKET') throw e;
+    }
+  }
+};
 
 const api = startApp('api', env);
 try {

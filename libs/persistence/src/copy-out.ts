@@ -1,77 +1,179 @@
 import type { Readable } from 'node:stream';
 
-const UNESCAPE = /\\(.)/g;
-const UNESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', '\\': '\\' };
-
-/** One field of COPY's text format back to its value. */
-export function unescapeCopyField(field: string): string {
-  return field.indexOf('\\') < 0 ? field : field.replace(UNESCAPE, (_, c: string) => UNESCAPES[c] ?? c);
-}
-
-const field = (f: string): string | null => (f === '\\N' ? null : unescapeCopyField(f));
-
-const TAB = 0x09;
-const NEWLINE = 0x0a;
-const BACKSLASH = 0x5c;
+/**
+ * Reading `COPY ... TO STDOUT (FORMAT binary)`. Binary, not text: Postgres then sends each value
+ * as stored, with its length, instead of checking every byte of a ~1.5 KB record for characters
+ * to escape, and timestamps as integers instead of formatting them (a quarter less of its time
+ * for an export's read); here no field needs a search for its end or unescaping either.
+ *
+ * Format: an 11-byte signature, flags and a header extension; then per row an int16 field
+ * count, and per field an int32 length (-1: NULL) and that many bytes; then an int16 -1.
+ */
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** Microseconds from the Unix epoch to Postgres's (2000-01-01). */
+const PG_EPOCH_MS = 946_684_800_000;
 
 /**
- * The rows of a `COPY ... TO STDOUT` (text format) stream, as arrays of unescaped fields (NULL:
- * null), in batches: one batch per chunk read, so that consumers loop synchronously over rows.
+ * Rows of one chunk read: each field a byte range of `buf` (views, valid while the batch is).
+ * The reader knows its query, so it reads each column with the accessor for its type.
  */
-export function copyRowBatches(stream: Readable): AsyncGenerator<Array<Array<string | null>>> {
-  return copyRowBatchesRaw(stream, -1) as AsyncGenerator<Array<Array<string | null>>>;
+export class CopyBinaryBatch {
+  constructor(
+    private readonly buf: Buffer,
+    /** Per row and column: start, then length (-1: NULL). */
+    private readonly spans: Int32Array,
+    readonly rows: number,
+    readonly columns: number,
+  ) {}
+
+  private start(row: number, column: number): number {
+    return this.spans[(row * this.columns + column) * 2];
+  }
+
+  private length(row: number, column: number): number {
+    return this.spans[(row * this.columns + column) * 2 + 1];
+  }
+
+  isNull(row: number, column: number): boolean {
+    return this.length(row, column) < 0;
+  }
+
+  /** A text-like column (text, varchar, char, json) as a string. */
+  text(row: number, column: number): string | null {
+    const length = this.length(row, column);
+    if (length < 0) return null;
+    const start = this.start(row, column);
+    return this.buf.toString('utf8', start, start + length);
+  }
+
+  /** The same as its UTF-8 bytes, not decoded: a view into the chunk. */
+  bytes(row: number, column: number): Buffer | null {
+    const length = this.length(row, column);
+    if (length < 0) return null;
+    const start = this.start(row, column);
+    return this.buf.subarray(start, start + length);
+  }
+
+  /** An int2, int4 or int8 column (an int8 beyond 2^53 loses precision). */
+  integer(row: number, column: number): number | null {
+    const length = this.length(row, column);
+    if (length < 0) return null;
+    const start = this.start(row, column);
+    if (length === 2) return this.buf.readInt16BE(start);
+    if (length === 4) return this.buf.readInt32BE(start);
+    if (length === 8) return this.buf.readInt32BE(start) * 0x1_0000_0000 + this.buf.readUInt32BE(start + 4);
+    throw new TypeError(`a ${length}-byte value is not an integer column`);
+  }
+
+  /** A timestamp(tz) column (microseconds since 2000-01-01) as Unix milliseconds. */
+  timestampMs(row: number, column: number): number | null {
+    const micros = this.integer(row, column);
+    return micros === null ? null : Math.round(micros / 1000) + PG_EPOCH_MS;
+  }
+}
+
+function malformed(what: string): never {
+  throw new Error(`COPY binary stream: ${what}`);
 }
 
 /**
- * Like copyRowBatches, except `rawColumn` (-1: none), which stays the
- * exact bytes of the value (a view into the chunk, valid while the batch is) when it holds no
- * backslash, i.e. nothing that COPY escaped; otherwise it is decoded and unescaped like the rest.
- * A stored JSON document then goes to the output without a UTF-8 decode and re-encode (most of
- * the worker's time for a pass-through export, a profile being ~1 KB).
+ * Where the row starting at `at` ends, its fields' spans written to `spans` from `slot`; -1 if
+ * `buf` ends before the row does; -2 at the end-of-data marker.
  */
-export async function* copyRowBatchesRaw(stream: Readable, rawColumn: number): AsyncGenerator<Array<Array<string | Buffer | null>>> {
+function readRow(buf: Buffer, at: number, columns: number, spans: Int32Array, slot: number): number {
+  if (at + 2 > buf.length) return -1;
+  const count = buf.readInt16BE(at);
+  if (count === -1) return -2;
+  if (count !== columns) malformed(`a row of ${count} fields where ${columns} were expected`);
+  let i = at + 2;
+  for (let c = 0; c < columns; c++) {
+    if (i + 4 > buf.length) return -1;
+    const length = buf.readInt32BE(i);
+    i += 4;
+    spans[slot + c * 2] = i;
+    spans[slot + c * 2 + 1] = length;
+    if (length > 0) i += length;
+    if (i > buf.length) return -1;
+  }
+  return i;
+}
+
+/**
+ * The rows of a binary COPY stream of `columns` columns, in batches (one per chunk read), so
+ * that consumers loop synchronously over rows. A row cut by a chunk's end is joined with just
+ * enough of the next chunk, not the whole of it.
+ */
+export async function* copyBinaryBatches(stream: Readable, columns: number): AsyncGenerator<CopyBinaryBatch> {
   let carry: Buffer | undefined;
-  // Escaped tabs and newlines are two characters (\t, \n), so raw ones are separators.
-  const decode = (buf: Buffer, start: number, end: number) => field(buf.toString('utf8', start, end));
-  const rowAt = (buf: Buffer, start: number, nl: number) => {
-    const row: Array<string | Buffer | null> = [];
-    for (let from = start, column = 0; ; column++) {
-      let tab = buf.indexOf(TAB, from);
-      if (tab < 0 || tab > nl) tab = nl;
-      if (column === rawColumn) {
-        const backslash = buf.indexOf(BACKSLASH, from);
-        row.push(backslash < 0 || backslash >= tab ? buf.subarray(from, tab) : decode(buf, from, tab));
-      } else {
-        row.push(decode(buf, from, tab));
-      }
-      if (tab === nl) return row;
-      from = tab + 1;
-    }
-  };
+  let header = true;
+  let done = false;
+  const rowSpan = columns * 2;
   for await (const chunk of stream) {
-    const buf = chunk as Buffer;
-    const rows: Array<Array<string | Buffer | null>> = [];
-    let start = 0;
-    if (carry) {
-      // Only the row cut by the previous chunk is joined, not the whole chunk.
-      const nl = buf.indexOf(NEWLINE);
-      if (nl < 0) {
-        carry = Buffer.concat([carry, buf]);
+    let buf = chunk as Buffer;
+    if (done) continue;
+    let at = 0;
+    if (header) {
+      if (carry) buf = Buffer.concat([carry, buf]);
+      carry = undefined;
+      if (buf.length >= 11 && !buf.subarray(0, 11).equals(SIGNATURE)) malformed('no PGCOPY signature');
+      if (buf.length < 19 || buf.length < 19 + buf.readInt32BE(15)) {
+        carry = buf;
         continue;
       }
-      const joined = Buffer.concat([carry, buf.subarray(0, nl)]);
-      rows.push(rowAt(joined, 0, joined.length));
-      carry = undefined;
-      start = nl + 1;
+      at = 19 + buf.readInt32BE(15);
+      header = false;
     }
-    for (let nl = buf.indexOf(NEWLINE, start); nl >= 0; nl = buf.indexOf(NEWLINE, start)) {
-      rows.push(rowAt(buf, start, nl));
-      start = nl + 1;
+    const batches: CopyBinaryBatch[] = [];
+    if (carry) {
+      // The cut row: joined with a growing slice of this chunk until it is whole.
+      const row = new Int32Array(rowSpan);
+      for (let take = Math.min(buf.length, Math.max(4096, carry.length)); ; take = Math.min(buf.length, take * 2)) {
+        const joined = Buffer.concat([carry, buf.subarray(0, take)]);
+        const end = readRow(joined, 0, columns, row, 0);
+        if (end === -2) {
+          done = true;
+          break;
+        }
+        if (end >= 0) {
+          batches.push(new CopyBinaryBatch(joined, row, 1, columns));
+          at = end - carry.length;
+          carry = undefined;
+          break;
+        }
+        if (take === buf.length) {
+          carry = joined;
+          break;
+        }
+      }
+      if (carry || done) {
+        for (const b of batches) yield b;
+        continue;
+      }
     }
-    carry = start < buf.length ? buf.subarray(start) : undefined;
-    if (rows.length) yield rows;
+    let spans = new Int32Array(64 * rowSpan);
+    let rows = 0;
+    for (;;) {
+      if ((rows + 1) * rowSpan > spans.length) {
+        const grown = new Int32Array(spans.length * 2);
+        grown.set(spans);
+        spans = grown;
+      }
+      const end = readRow(buf, at, columns, spans, rows * rowSpan);
+      if (end === -2) {
+        done = true;
+        break;
+      }
+      if (end < 0) {
+        carry = at < buf.length ? buf.subarray(at) : undefined;
+        break;
+      }
+      rows++;
+      at = end;
+    }
+    if (rows) batches.push(new CopyBinaryBatch(buf, spans, rows, columns));
+    for (const b of batches) yield b;
   }
-  if (carry) yield [rowAt(carry, 0, carry.length)];
+  if (!done) malformed(carry ? 'the stream ended inside a row' : 'the stream ended without its end marker');
 }
 
 /** A SQL string literal (standard_conforming_strings is on: only quotes need doubling). */

@@ -5,7 +5,7 @@ import type { PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { TenantScope } from '@sx/domain';
 import { BulkPool } from './bulk-pool';
-import { copyRowBatches, copyRowBatchesRaw, sqlString } from './copy-out';
+import { copyBinaryBatches, sqlString } from './copy-out';
 import { translateStoreError } from './store-errors';
 
 /** A membership condition of an export's segment filter, in the store's terms. */
@@ -46,12 +46,13 @@ export interface FragmentOut {
   ingestTime: number;
   /** The stored record's JSON text (decoded on first use). */
   readonly json: string;
-  /** The same text as UTF-8 bytes, as Postgres sent them, when they can be used as they are (not yet decoded). */
-  readonly jsonBytes?: Buffer;
+  /** The same text as UTF-8 bytes, as Postgres sent them (a view into the chunk read). */
+  readonly jsonBytes: Buffer;
 }
 
 /** A fragment whose text is decoded only if something asks for it as a string. */
 class StoredFragment implements FragmentOut {
+  private text?: string;
   constructor(
     readonly key: string,
     readonly primaryIdentity: string,
@@ -60,16 +61,11 @@ class StoredFragment implements FragmentOut {
     readonly datasetId: string,
     readonly recordTime: number,
     readonly ingestTime: number,
-    private stored: string | Buffer,
+    readonly jsonBytes: Buffer,
   ) {}
 
   get json(): string {
-    if (typeof this.stored !== 'string') this.stored = this.stored.toString('utf8');
-    return this.stored;
-  }
-
-  get jsonBytes(): Buffer | undefined {
-    return typeof this.stored === 'string' ? undefined : this.stored;
+    return (this.text ??= this.jsonBytes.toString('utf8'));
   }
 }
 
@@ -88,7 +84,6 @@ export interface ProfileReader {
   close(): Promise<void>;
 }
 
-const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::bigint`;
 const ts = (msValue: number) => `to_timestamp(${msValue} / 1000.0)`;
 
 /**
@@ -130,7 +125,7 @@ export class ProfileReadRepository {
       const storedTextColumns = plan.storedText ? 'f.identities_json, f.membership_at' : 'NULL, NULL';
       if (plan.identityGraph === 'none') {
         // The key is the primary identity: sent once (NULL in its second place).
-        const columns = `f.primary_identity, NULL, ${storedTextColumns}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record`;
+        const columns = `f.primary_identity, NULL, ${storedTextColumns}, f.dataset_id, f.record_time, f.ingest_time, f.record`;
         const members = this.membersOf(scope, plan);
         // With a segment filter the members drive: their identities, sorted (a small sort), each
         // looks up its fragments by index. Written as EXISTS, the planner prefers a hash join and
@@ -142,7 +137,7 @@ export class ProfileReadRepository {
               ORDER BY q.identity, f.id`
           : `SELECT ${columns} FROM profile_fragments f WHERE ${tenant('f')} ORDER BY f.primary_identity COLLATE "C", f.id`;
         if (plan.events) {
-          eventSql = `SELECT e.primary_identity, ${ms('e.event_time')}, ${ms('e.ingest_time')}, e.record
+          eventSql = `SELECT e.primary_identity, e.event_time, e.ingest_time, e.record
             FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}
             ORDER BY e.primary_identity COLLATE "C", e.id`;
         }
@@ -152,13 +147,13 @@ export class ProfileReadRepository {
         const qualifying = membership
           ? `AND l.label IN (SELECT l2.label FROM ${fragmentLabels} l2 JOIN profile_fragments q ON q.id = l2.fid WHERE ${membership})`
           : '';
-        fragmentSql = `SELECT l.label, f.primary_identity, ${storedTextColumns}, f.dataset_id, ${ms('f.record_time')}, ${ms('f.ingest_time')}, f.record
+        fragmentSql = `SELECT l.label, f.primary_identity, ${storedTextColumns}, f.dataset_id, f.record_time, f.ingest_time, f.record
           FROM ${fragmentLabels} l JOIN profile_fragments f ON f.id = l.fid WHERE true ${qualifying}
           ORDER BY l.label COLLATE "C", f.id`;
         if (plan.events) {
           // An event belongs to the component of any of its identities; one with no known identity is its own profile.
           eventSql = `SELECT COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity) AS label,
-                 ${ms('e.event_time')}, ${ms('e.ingest_time')}, e.record
+                 e.event_time, e.ingest_time, e.record
             FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}
             ORDER BY 1 COLLATE "C", e.id`;
         }
@@ -172,7 +167,7 @@ export class ProfileReadRepository {
         // A checked-out client has no pool listener: its errors (connection cut) must fail the stream, not the process.
         client.on('error', (e) => stream?.destroy(e));
         await client.query(settings);
-        stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`));
+        stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
         // Errors before the first read (or after an early stop) must not be thrown at the process.
         stream.on('error', () => undefined);
         streams.push(stream);
@@ -183,28 +178,32 @@ export class ProfileReadRepository {
       // identities first (a few dozen MB for millions), kept in memory instead of spilled to disk.
       const fragmentStream = await copyOut(fragmentSql, `SET jit = off; SET work_mem = '64MB'`);
       const fragments = (async function* () {
-        for await (const rows of copyRowBatchesRaw(fragmentStream, 7)) {
-          yield rows.map(
-            ([key, primaryIdentity, identities, membershipAt, datasetId, recordTime, ingestTime, json]): FragmentOut =>
-              new StoredFragment(
-                key as string,
-                (primaryIdentity ?? key) as string,
-                (identities as string | null) ?? undefined,
-                membershipAt === null ? undefined : Number(membershipAt),
-                datasetId as string,
-                Number(recordTime),
-                Number(ingestTime),
-                json!,
-              ),
-          );
+        for await (const b of copyBinaryBatches(fragmentStream, 8)) {
+          const out = new Array<FragmentOut>(b.rows);
+          for (let r = 0; r < b.rows; r++) {
+            const key = b.text(r, 0)!;
+            out[r] = new StoredFragment(
+              key,
+              b.text(r, 1) ?? key,
+              b.text(r, 2) ?? undefined,
+              b.integer(r, 3) ?? undefined,
+              b.text(r, 4)!,
+              b.timestampMs(r, 5)!,
+              b.timestampMs(r, 6)!,
+              b.bytes(r, 7)!,
+            );
+          }
+          yield out;
         }
       })();
       let events: AsyncIterable<EventOut[]> | undefined;
       if (eventSql) {
         const eventStream = await copyOut(eventSql, 'SET jit = off');
         events = (async function* () {
-          for await (const rows of copyRowBatches(eventStream)) {
-            yield rows.map(([key, timestamp, ingestTime, json]): EventOut => ({ key: key!, timestamp: Number(timestamp), ingestTime: Number(ingestTime), json: json! }));
+          for await (const b of copyBinaryBatches(eventStream, 4)) {
+            const out = new Array<EventOut>(b.rows);
+            for (let r = 0; r < b.rows; r++) out[r] = { key: b.text(r, 0)!, timestamp: b.timestampMs(r, 1)!, ingestTime: b.timestampMs(r, 2)!, json: b.text(r, 3)! };
+            yield out;
           }
         })();
       }

@@ -138,8 +138,8 @@ export async function runExportPipeline(
   const emitText = (f: FragmentOut, newestIngest: number): void | Promise<void> => {
     if (plan.fromIngestMs !== undefined && !(newestIngest > plan.fromIngestMs)) return;
     let segments = everySegment;
-    // The bytes Postgres sent (nothing decoded or re-encoded), or, when COPY had escaped some, the same bytes again.
-    const bytes = f.jsonBytes ?? Buffer.from(f.json, 'utf8');
+    // The bytes Postgres sent: nothing decoded or re-encoded.
+    const bytes = f.jsonBytes;
     let profileParts: ExportRow['profileParts'];
     if (plan.segments) {
       // Qualifying looks only at the exported segments' entries, so these few are all it needs.
