@@ -54,7 +54,7 @@ describe('COPY binary decoding', () => {
         const bytes = b.bytes(r, 1);
         expect(bytes?.toString('utf8') ?? null).toBe(b.text(r, 1));
         const ms = b.timestampMs(r, 3);
-        out.push([b.text(r, 0), b.text(r, 1), b.integer(r, 2), ms === null ? null : new Date(ms).toISOString(), b.integer(r, 4), b.isNull(r, 1)]);
+        out.push([b.text(r, 0), b.text(r, 1), b.integer(r, 2), ms === null ? null : new Date(ms).toISOString(), b.integer(r, 4), b.bytes(r, 1) === null]);
       }
     }
     return out;

@@ -34,10 +34,6 @@ export class CopyBinaryBatch {
     return this.spans[(row * this.columns + column) * 2 + 1];
   }
 
-  isNull(row: number, column: number): boolean {
-    return this.length(row, column) < 0;
-  }
-
   /** A text-like column (text, varchar, char, json) as a string. */
   text(row: number, column: number): string | null {
     const length = this.length(row, column);
