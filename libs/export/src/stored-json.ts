@@ -251,7 +251,7 @@ export function compileMembershipPicker(segments: readonly SegmentRef[]): (b: Bu
   /** Entries found, four numbers each: group, id, value start, value end. */
   const found: number[] = [];
 
-  /** Drops what was found of group `g` (-1: of every group): a later duplicate key replaces it, as in JSON.parse. */
+  /** Drops what was found of group `g` (a later duplicate namespace replaces it, as in JSON.parse); -1: everything (a new record). */
   const forget = (g: number) => {
     let kept = 0;
     for (let i = 0; i < found.length; i += 4) {
@@ -303,28 +303,17 @@ export function compileMembershipPicker(segments: readonly SegmentRef[]): (b: Bu
   };
 
   return (b, keyStart) => {
-    let span: MemberSpan | undefined;
     if (keyStart !== undefined && keyStart < 0) return {};
     const keyEnd = keyStart === undefined ? -1 : literalKeyAt(b, keyStart, membershipKey);
-    const known = keyEnd >= 0 ? valueIfKey(b, keyEnd) : -1;
-    if (known >= 0) {
-      span = spanOf(b, keyStart!, known, scanMembership(b, known));
-    } else {
-      let k = firstMember(b, 0);
-      for (; k >= 0; ) {
-        const end = skipString(b, k);
-        const valueStart = valueAfterKey(b, end);
-        let valueEnd: number;
-        if (keyIs(b, k, end, membershipKey)) {
-          valueEnd = scanMembership(b, valueStart);
-          span = spanOf(b, k, valueStart, valueEnd);
-        } else {
-          valueEnd = skipValue(b, valueStart);
-        }
-        k = nextMember(b, valueEnd);
-      }
+    let valueStart = keyEnd >= 0 ? valueIfKey(b, keyEnd) : -1;
+    let at = keyStart ?? -1;
+    if (valueStart < 0) {
+      // No offset recorded, or not that key there: the whole record is scanned for it.
+      const member = topLevelMember(b, membershipKey.key);
+      if (!member) return {};
+      ({ keyStart: at, valueStart } = member);
     }
-    if (!span) return {};
+    const span = spanOf(b, at, valueStart, scanMembership(b, valueStart));
     // Namespaces in the order first listed, each with its ids in the order listed, as compileMembershipRestriction keeps them.
     let kept: PlainObject | undefined;
     for (let g = 0; g < groups.length; g++) {
