@@ -111,6 +111,44 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100)
   CANCEL_POLL_MS = 1000;
 
+  // ---- Input limits (issue #9). Each is answered with a clear 4xx or a failed batch naming the file and line.
+
+  /** Deepest nesting of arrays/objects in a JSON request body (checked before class-transformer runs). */
+  @Transform(toInt) @IsInt() @Min(2) @Max(1000)
+  BODY_MAX_DEPTH = 32;
+
+  /** Largest decompressed size of one uploaded gzip file (bytes). */
+  @Transform(toInt) @IsInt() @Min(1024)
+  INGEST_MAX_DECOMPRESSED_BYTES = 20 * 1024 * 1024 * 1024;
+
+  /** Largest ratio of decompressed to compressed bytes of a gzip file (checked past the first MiB): a bomb fails fast. */
+  @Transform(toInt) @IsInt() @Min(2)
+  INGEST_MAX_GZIP_RATIO = 200;
+
+  /** Largest JSON text of one record (bytes); a longer line fails the batch at that line without being held whole. */
+  @Transform(toInt) @IsInt() @Min(256) @Max(512 * 1024 * 1024)
+  INGEST_MAX_RECORD_BYTES = 1024 * 1024;
+
+  /** Deepest nesting of arrays/objects in one ingested record. */
+  @Transform(toInt) @IsInt() @Min(2) @Max(1000)
+  INGEST_MAX_RECORD_DEPTH = 64;
+
+  /** Most records in one batch (all its files together). */
+  @Transform(toInt) @IsInt() @Min(1)
+  INGEST_MAX_BATCH_RECORDS = 50_000_000;
+
+  /** Attempts of a batch promotion (COMPLETE) before the batch ends failed. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  INGEST_ATTEMPTS = 3;
+
+  /** Statement timeout of ingest and export database sessions (ms, 0 = none): nothing holds a connection without a deadline. */
+  @Transform(toInt) @IsInt() @Min(0)
+  DB_STATEMENT_TIMEOUT_MS = 30 * 60_000;
+
+  /** Idle-in-transaction timeout of ingest and export sessions (ms): a stuck producer releases its connection. */
+  @Transform(toInt) @IsInt() @Min(1000)
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+
   @IsIn(['debug', 'info', 'warn', 'error', 'silent'])
   LOG_LEVEL: 'debug' | 'info' | 'warn' | 'error' | 'silent' = 'info';
 
