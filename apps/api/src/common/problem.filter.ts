@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Response } from 'express';
 import { DomainError, ValidationFailed } from '@sx/domain';
 import { DOMAIN_STATUS } from './domain-status';
-import { sendProblem } from './problem';
+import { INVALID_REQUEST, sendProblem } from './problem';
 
 /** Errors that must answer in a non-problem shape (AEP gateway, IMS token endpoint). */
 export interface ShapedError {
@@ -30,7 +30,7 @@ export class ProblemFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof ValidationFailed) {
-      sendProblem(res, 400, 'The request is not valid; see errors.', exception.problems);
+      sendProblem(res, 400, INVALID_REQUEST, exception.problems);
       return;
     }
     if (exception instanceof DomainError) {

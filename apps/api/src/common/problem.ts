@@ -27,6 +27,9 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** The detail of every 400 that lists field problems. */
+export const INVALID_REQUEST = 'The request is not valid; see errors.';
+
 export function titleOf(status: number): string {
   return TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Request Error');
 }
