@@ -7,7 +7,9 @@ import { JsonLogger } from '@sx/observability';
 import { JobQueueService } from '@sx/queue';
 import { BULL_BOARD_PATH, basicAuth, bullBoardRouter } from './admin/bull-board';
 import { AppModule } from './app.module';
-import { formBody, isFileUpload, jsonBody, unless } from './common/body-parsers';
+import { declaredLengthLimit, formBody, isFileUpload, jsonBody, onlyIf, unless } from './common/body-parsers';
+import { checkedInput } from './common/input-check.middleware';
+import { PathParamsGuard } from './common/path-params.guard';
 import { requestContext } from './common/request-context.middleware';
 
 /** Builds the API application exactly as production runs it; e2e tests call this too. */
@@ -20,8 +22,13 @@ export async function createApiApp(config: AppConfig, logger: LoggerService = ne
   app.set('query parser', 'simple');
   app.use(requestContext(logger));
   app.use('/ims', formBody(16 * 1024));
-  // Uploaded batch files are streamed to storage by their handler: never parsed or buffered here.
+  // Uploaded batch files are streamed to storage by their handler: never parsed or buffered here,
+  // but a declared size over the limit is refused before the stream starts.
   app.use(unless(isFileUpload, jsonBody(config.BODY_LIMIT_BYTES)));
+  app.use(onlyIf(isFileUpload, declaredLengthLimit(config.MAX_UPLOAD_BYTES, 'The file')));
+  // Depth, NUL and reserved property names of every parsed body and query, before anything reads them.
+  app.use(checkedInput(config.BODY_MAX_DEPTH));
+  app.useGlobalGuards(new PathParamsGuard());
   app.use(BULL_BOARD_PATH, basicAuth(config.ADMIN_USER, config.adminPassword), bullBoardRouter(app.get(JobQueueService).allQueues()));
   setUpOpenApi(app, config);
   return app;

@@ -13,9 +13,11 @@ interface ParserError extends Error {
  * Body parsers whose failures answer in the service's problem shape (they run before Nest's
  * router, so its exception filter never sees them). Messages are ours: no parser internals leak.
  */
-function guarded(parser: RequestHandler, limitBytes: number): RequestHandler {
+function guarded(parser: RequestHandler, limitBytes: number, parses: (req: Request) => boolean = () => true): RequestHandler {
+  // Only for the bodies this parser reads: /ims takes JSON (1 MiB) as well as forms (16 KiB).
+  const declared = onlyIf(parses, declaredLengthLimit(limitBytes, 'The request body'));
   return (req: Request, res: Response, next: NextFunction) =>
-    parser(req, res, (err?: unknown) => {
+    declared(req, res, () => parser(req, res, (err?: unknown) => {
       if (!err) return next();
       const e = err as ParserError;
       switch (e.type) {
@@ -31,7 +33,24 @@ function guarded(parser: RequestHandler, limitBytes: number): RequestHandler {
         default:
           return sendProblem(res, e.status && e.status < 500 ? e.status : 400, 'The request body could not be read.');
       }
-    });
+    }));
+}
+
+/**
+ * A declared Content-Length over the limit is answered 413 before a byte of the body is read.
+ * body-parser finds it too, but then reads (and discards) the whole declared body before
+ * answering, so a client declaring 100 MB held the request open for as long as it liked.
+ * `Connection: close` makes Node close the socket once the answer is written instead of reading
+ * the rest of the body to reuse the connection. A chunked body (no Content-Length) is still
+ * limited by the parser as it arrives.
+ */
+export function declaredLengthLimit(limitBytes: number, what: string): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (!(declared > limitBytes)) return next();
+    res.setHeader('Connection', 'close');
+    sendProblem(res, 413, `${what} is larger than the limit of ${limitBytes} bytes.`);
+  };
 }
 
 export function jsonBody(limitBytes: number): RequestHandler {
@@ -39,12 +58,16 @@ export function jsonBody(limitBytes: number): RequestHandler {
 }
 
 export function formBody(limitBytes: number): RequestHandler {
-  return guarded(express.urlencoded({ limit: limitBytes, extended: false }), limitBytes);
+  return guarded(express.urlencoded({ limit: limitBytes, extended: false }), limitBytes, (req) => Boolean(req.is('urlencoded')));
 }
 
 /** PUT of a batch file: the one request body that is a stream, not JSON to parse. */
 export function isFileUpload(req: Request): boolean {
   return req.method === 'PUT' && req.path.startsWith(`${IMPORT_PATH}/batches/`);
+}
+
+export function onlyIf(test: (req: Request) => boolean, handler: RequestHandler): RequestHandler {
+  return (req, res, next) => (test(req) ? handler(req, res, next) : next());
 }
 
 export function unless(skip: (req: Request) => boolean, handler: RequestHandler): RequestHandler {
