@@ -1,6 +1,7 @@
 import type { FieldProblem } from '@sx/domain';
 
 export const NUL_MESSAGE = 'must not contain a NUL character';
+export const SURROGATE_MESSAGE = 'must not contain a lone surrogate (\\ud800-\\udfff without its pair)';
 export const UNKNOWN_PROPERTY = 'is not a known property';
 
 /** At most this many problems are listed: a body full of them gets a bounded answer. */
@@ -28,6 +29,7 @@ interface Frame {
  * - nesting deeper than `maxDepth` objects/arrays (the root is level 1): class-transformer and
  *   class-validator recurse per level and overflow the stack far before JSON.parse does;
  * - a NUL character in a string or a property name: PostgreSQL text cannot hold one (22021);
+ * - a lone UTF-16 surrogate (JSON allows the escape `\ud800`): not UTF-8, it failed at the database;
  * - a reserved property name (see RESERVED_KEYS).
  * An explicit stack, never recursion, so any depth JSON.parse accepts is walked safely. Paths are
  * written as the validation problems write them: `filter.segments[0].status`.
@@ -38,7 +40,8 @@ export function inputProblems(root: unknown, maxDepth: number): FieldProblem[] {
   while (stack.length > 0 && problems.length < MAX_PROBLEMS) {
     const { value, path, depth } = stack.pop()!;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) problems.push({ path, message: NUL_MESSAGE });
+      const message = textProblem(value);
+      if (message) problems.push({ path, message });
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
@@ -53,7 +56,8 @@ export function inputProblems(root: unknown, maxDepth: number): FieldProblem[] {
     const frames: Frame[] = [];
     for (const key of keys) {
       const keyPath = path ? `${path}.${displayKey(key)}` : displayKey(key);
-      if (key.includes('\u0000')) problems.push({ path: keyPath, message: `${NUL_MESSAGE} in its name` });
+      const keyProblem = textProblem(key);
+      if (keyProblem) problems.push({ path: keyPath, message: `${keyProblem} in its name` });
       else if (RESERVED_KEYS.has(key)) problems.push({ path: keyPath, message: UNKNOWN_PROPERTY });
       frames.push({ value: (value as Record<string, unknown>)[key], path: keyPath, depth: depth + 1 });
     }
@@ -62,8 +66,17 @@ export function inputProblems(root: unknown, maxDepth: number): FieldProblem[] {
   return problems.slice(0, MAX_PROBLEMS);
 }
 
-// A NUL is shown as the escape a client would write, so that a path never carries the character
-// that it complains about.
+// With the u flag a paired surrogate is one code point, so \p{Cs} matches only a lone one.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function textProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return NUL_MESSAGE;
+  if (LONE_SURROGATE.test(text)) return SURROGATE_MESSAGE;
+  return undefined;
+}
+
+// A NUL or lone surrogate is shown as the escape a client would write, so that a path never
+// carries the character that it complains about.
 function displayKey(key: string): string {
-  return key.replace(/\u0000/g, '\\u0000');
+  return key.replace(/\u0000/g, '\\u0000').replace(/\p{Cs}/gu, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
