@@ -5,8 +5,10 @@ import { JobName, QueueModule } from '@sx/queue';
 import { StorageModule } from '@sx/storage';
 import { CancelSignalsService } from './export/cancel-signals.service';
 import { ExportJobProcessor } from './export/export-job.processor';
+import { BatchPromotionProcessor } from './ingest/batch-promotion.processor';
 import { JOB_HANDLERS, JobHandlerTable } from './processors/job-handlers';
 import { QueueWorkersService } from './processors/queue-workers.service';
+import { BatchPromotionReconcilerService } from './reconciler/batch-promotion-reconciler.service';
 import { ExportReconcilerService } from './reconciler/export-reconciler.service';
 
 /** The worker's module: the only one that registers processors. */
@@ -19,13 +21,18 @@ export class WorkerModule {
       providers: [
         CancelSignalsService,
         ExportJobProcessor,
+        BatchPromotionProcessor,
         {
           provide: JOB_HANDLERS,
-          inject: [ExportJobProcessor],
-          useFactory: (exports: ExportJobProcessor): JobHandlerTable => ({ [JobName.RunExport]: exports.handle }),
+          inject: [ExportJobProcessor, BatchPromotionProcessor],
+          useFactory: (exports: ExportJobProcessor, promotions: BatchPromotionProcessor): JobHandlerTable => ({
+            [JobName.RunExport]: exports.handle,
+            [JobName.PromoteBatch]: promotions.handle,
+          }),
         },
         QueueWorkersService,
         ExportReconcilerService,
+        BatchPromotionReconcilerService,
       ],
     };
   }

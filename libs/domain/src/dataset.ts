@@ -31,7 +31,8 @@ export interface Dataset {
   updatedAt: Date;
 }
 
-export type BatchStatus = 'loading' | 'success' | 'failed' | 'aborted';
+/** AEP's lifecycle: loading → staging (COMPLETE accepted) → processing (a worker promotes it) → success | failed; or aborted. */
+export type BatchStatus = 'loading' | 'staging' | 'processing' | 'success' | 'failed' | 'aborted';
 
 export interface BatchError {
   code: string;
@@ -55,6 +56,8 @@ export interface Batch {
   createdAt: Date;
   updatedAt: Date;
   completedAt?: Date;
+  /** Promotion attempts started so far (ingestion batches; a killed attempt counts). */
+  promotionAttempts?: number;
 }
 
 export interface BatchFile {

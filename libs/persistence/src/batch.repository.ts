@@ -19,6 +19,7 @@ function toBatch(row: BatchRow): Batch {
     errors: (row.errors as unknown as BatchError[] | null) ?? [],
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    promotionAttempts: row.promotionAttempts,
   };
   if (row.exportJobId !== null) b.exportJobId = row.exportJobId;
   if (row.completedAt) b.completedAt = row.completedAt;

@@ -46,8 +46,22 @@ export interface ProducerReport {
 export type PromoteOutcome =
   | { status: 'success'; recordCount: number; ingestTime: Date }
   | { status: 'failed'; failedRecordCount: number; errors: BatchError[] }
-  | { status: 'not-loading' }
-  | { status: 'not-found' };
+  /** Another live promotion of the batch holds its lock (a worker still running it). */
+  | { status: 'busy' }
+  /** Not staging or processing (already ended, aborted, or unknown): nothing to do. */
+  | { status: 'not-pending' };
+
+export interface PromoteOptions {
+  /** Attempts allowed; the attempt that exceeds them fails the batch instead of running. */
+  maxAttempts: number;
+}
+
+/**
+ * Namespace of the session-level advisory lock a promotion holds on its batch: held for as long as
+ * the attempt runs and dropped with its connection when the process dies, so "is a promotion of
+ * this batch alive" has an exact answer (the reconciler reads it from pg_locks).
+ */
+export const PROMOTION_LOCK_NS = 0x5358;
 
 const FLUSH_BYTES = 256 * 1024;
 /** The transaction's scratch table of the batch's rows (temporary: per connection, dropped at commit or rollback). */
@@ -66,8 +80,8 @@ const STORE: Record<DatasetKind, { table: string; columns: string }> = {
 const ANALYZE_AFTER_RECORDS = 10_000;
 
 /**
- * Promotes an uploaded batch into the profile store in one transaction: COPY of every record,
- * then the segment memberships they carry. Any refused record rolls the whole batch back (AEP's
+ * Promotes a completed batch (staging or processing) into the profile store in one transaction,
+ * on a worker: COPY of every record, then the segment memberships they carry. Any refused record rolls the whole batch back (AEP's
  * default: a batch fails as a whole and nothing of it becomes visible).
  */
 @Injectable()
@@ -78,6 +92,7 @@ export class BulkIngestRepository {
     scope: TenantScope,
     batchId: string,
     kind: K,
+    options: PromoteOptions,
     produce: (sink: RowSink<RowOf<K>>) => Promise<ProducerReport>,
   ): Promise<PromoteOutcome> {
     let client: PoolClient;
@@ -86,94 +101,140 @@ export class BulkIngestRepository {
     } catch (e) {
       return translateStoreError(e);
     }
-    let open = false;
     // Errors of a checked-out client (connection cut) fail the query in flight; without a
     // listener they would be thrown at the process.
     const onClientError = () => undefined;
     client.on('error', onClientError);
+    // Any failure ends this connection instead of returning it to the pool: a COPY or transaction
+    // left open on it could otherwise hold it (and the batch's lock) for ever.
+    let broken: Error | undefined;
+    let locked = false;
     try {
-      await client.query('BEGIN');
-      open = true;
-      // Locks the batch: a second COMPLETE waits here, then finds it no longer loading.
-      const batch = await client.query<{ status: string; dataset_id: string }>(
-        'SELECT status, dataset_id FROM batches WHERE id = $1 AND org_id = $2 AND sandbox_name = $3 FOR UPDATE',
+      const lock = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [PROMOTION_LOCK_NS, batchId]);
+      if (!lock.rows[0].ok) return { status: 'busy' };
+      locked = true;
+      // Committed before the work starts: GET shows `processing`, and a killed attempt is counted.
+      const started = await client.query<{ promotion_attempts: number }>(
+        `UPDATE batches SET status = 'processing', promotion_attempts = promotion_attempts + 1, updated_at = now()
+          WHERE id = $1 AND org_id = $2 AND sandbox_name = $3 AND status IN ('staging', 'processing') RETURNING promotion_attempts`,
         [batchId, scope.orgId, scope.sandboxName],
       );
-      if (!batch.rowCount) return { status: 'not-found' };
-      if (batch.rows[0].status !== 'loading') return { status: 'not-loading' };
-      const datasetId = batch.rows[0].dataset_id;
-      const ingestTime = new Date();
-
-      const prefix = [scope.orgId, scope.sandboxName, datasetId, batchId].map(copyField).join('\t');
-      const ingest = ingestTime.toISOString();
-      const target = STORE[kind];
-      // Rows land in a scratch table first and reach the store sorted by profile key: each batch
-      // is then one run in key order on disk, and an export's ordered read walks the heap nearly
-      // sequentially instead of jumping to a random page for every row (1.5x faster at 1M rows).
-      await client.query(`SET LOCAL work_mem = '256MB'`);
-      await client.query(`CREATE TEMP TABLE ${STAGED} ON COMMIT DROP AS SELECT ${target.columns} FROM ${target.table} WITH NO DATA`);
-      const copy = client.query(copyFrom(`COPY ${STAGED} (${target.columns}) FROM STDIN`));
-      let copyError: Error | undefined;
-      copy.on('error', (e: Error) => (copyError = e));
-      let buffer = '';
-      const flush = async () => {
-        if (copyError) throw copyError;
-        const ok = copy.write(buffer);
-        buffer = '';
-        if (!ok) await once(copy, 'drain');
-      };
-      const encode =
-        kind === 'profile'
-          ? (r: FragmentRow) =>
-              `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${r.lastUpdated ? r.lastUpdated.toISOString() : ingest}\t${r.identitiesJson === undefined ? COPY_NULL : copyField(r.identitiesJson)}\t${r.membershipAt}\n`
-          : (r: EventRow) =>
-              `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${copyField(r.eventId) || COPY_NULL}\t${r.timestamp.toISOString()}\n`;
-      const sink: RowSink<RowOf<K>> = {
-        write(row) {
-          buffer += (encode as (r: RowOf<K>) => string)(row);
-          if (buffer.length >= FLUSH_BYTES) return flush();
-        },
-      };
-
-      const report = await produce(sink);
-      if (buffer) await flush();
-      copy.end();
-      await finished(copy);
-      if (copyError) throw copyError;
-
-      if (report.errors.length || report.failedRecordCount) {
-        await client.query('ROLLBACK');
-        open = false;
-        await this.markFailed(client, scope, batchId, report.errors, report.failedRecordCount);
-        return { status: 'failed', failedRecordCount: report.failedRecordCount, errors: report.errors };
+      if (!started.rowCount) return { status: 'not-pending' };
+      const attempt = started.rows[0].promotion_attempts;
+      if (attempt > options.maxAttempts) {
+        const errors = [{ code: 'PROMOTION_FAILED', description: `the batch was not promoted in ${options.maxAttempts} attempts (each stopped before it ended)` }];
+        await this.markFailed(client, scope, batchId, errors, 0);
+        return { status: 'failed', failedRecordCount: 0, errors };
       }
-      // ctid: rows of one profile keep the order they were sent in (the scratch table is only appended to).
-      await client.query(
-        `INSERT INTO ${target.table} (${target.columns}) SELECT ${target.columns} FROM ${STAGED} ORDER BY primary_identity COLLATE "C", ctid`,
-      );
-      if (kind === 'profile') await this.upsertMemberships(client, scope);
-      await client.query(
-        `UPDATE batches SET status = 'success', record_count = $2, updated_at = now(), completed_at = now() WHERE id = $1`,
-        [batchId, report.recordCount],
-      );
-      await client.query('COMMIT');
-      open = false;
-      // A large batch changes the tables' shape: refresh the planner's statistics now (a sample,
-      // seconds at most), not at the first export that would otherwise plan on stale ones.
-      if (report.recordCount >= ANALYZE_AFTER_RECORDS) {
-        const tables = kind === 'profile' ? 'profile_fragments, segment_memberships' : 'experience_events';
-        await client.query(`ANALYZE ${tables}`).catch(() => undefined);
-      }
-      return { status: 'success', recordCount: report.recordCount, ingestTime };
+      return await this.promoteInTransaction(client, scope, batchId, kind, produce);
     } catch (e) {
-      if (open) await client.query('ROLLBACK').catch(() => undefined);
-      open = false;
+      broken = e instanceof Error ? e : new Error(String(e));
       return translateStoreError(e);
     } finally {
-      if (open) await client.query('ROLLBACK').catch(() => undefined);
+      if (locked && !broken) await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [PROMOTION_LOCK_NS, batchId]).catch((e: Error) => (broken = e));
       client.off('error', onClientError);
-      client.release();
+      client.release(broken);
     }
+  }
+
+  private async promoteInTransaction<K extends DatasetKind>(
+    client: PoolClient,
+    scope: TenantScope,
+    batchId: string,
+    kind: K,
+    produce: (sink: RowSink<RowOf<K>>) => Promise<ProducerReport>,
+  ): Promise<PromoteOutcome> {
+    await client.query('BEGIN');
+    const batch = await client.query<{ status: string; dataset_id: string }>(
+      'SELECT status, dataset_id FROM batches WHERE id = $1 AND org_id = $2 AND sandbox_name = $3 FOR UPDATE',
+      [batchId, scope.orgId, scope.sandboxName],
+    );
+    if (batch.rows[0]?.status !== 'processing') {
+      await client.query('ROLLBACK');
+      return { status: 'not-pending' };
+    }
+    const datasetId = batch.rows[0].dataset_id;
+    const ingestTime = new Date();
+    const target = STORE[kind];
+    // Rows land in a scratch table first and reach the store sorted by profile key: each batch
+    // is then one run in key order on disk, and an export's ordered read walks the heap nearly
+    // sequentially instead of jumping to a random page for every row (1.5x faster at 1M rows).
+    await client.query(`SET LOCAL work_mem = '256MB'`);
+    await client.query(`CREATE TEMP TABLE ${STAGED} ON COMMIT DROP AS SELECT ${target.columns} FROM ${target.table} WITH NO DATA`);
+    const report = await this.copyRows(client, [scope.orgId, scope.sandboxName, datasetId, batchId], ingestTime, kind, produce);
+
+    if (report.errors.length || report.failedRecordCount) {
+      await client.query('ROLLBACK');
+      await this.markFailed(client, scope, batchId, report.errors, report.failedRecordCount);
+      return { status: 'failed', failedRecordCount: report.failedRecordCount, errors: report.errors };
+    }
+    // ctid: rows of one profile keep the order they were sent in (the scratch table is only appended to).
+    await client.query(
+      `INSERT INTO ${target.table} (${target.columns}) SELECT ${target.columns} FROM ${STAGED} ORDER BY primary_identity COLLATE "C", ctid`,
+    );
+    if (kind === 'profile') await this.upsertMemberships(client, scope);
+    await client.query(
+      `UPDATE batches SET status = 'success', record_count = $2, updated_at = now(), completed_at = now() WHERE id = $1`,
+      [batchId, report.recordCount],
+    );
+    await client.query('COMMIT');
+    // A large batch changes the tables' shape: refresh the planner's statistics now (a sample,
+    // seconds at most), not at the first export that would otherwise plan on stale ones.
+    if (report.recordCount >= ANALYZE_AFTER_RECORDS) {
+      const tables = kind === 'profile' ? 'profile_fragments, segment_memberships' : 'experience_events';
+      await client.query(`ANALYZE ${tables}`).catch(() => undefined);
+    }
+    return { status: 'success', recordCount: report.recordCount, ingestTime };
+  }
+
+  /**
+   * COPY of the producer's rows into the scratch table. If the producer throws, the COPY is
+   * failed at once (CopyFail) so that the connection is never left waiting inside it.
+   */
+  private async copyRows<K extends DatasetKind>(
+    client: PoolClient,
+    batchFields: string[],
+    ingestTime: Date,
+    kind: K,
+    produce: (sink: RowSink<RowOf<K>>) => Promise<ProducerReport>,
+  ): Promise<ProducerReport> {
+    const prefix = batchFields.map(copyField).join('\t');
+    const ingest = ingestTime.toISOString();
+    const copy = client.query(copyFrom(`COPY ${STAGED} (${STORE[kind].columns}) FROM STDIN`));
+    let copyError: Error | undefined;
+    copy.on('error', (e: Error) => (copyError = e));
+    let buffer = '';
+    const flush = async () => {
+      if (copyError) throw copyError;
+      const ok = copy.write(buffer);
+      buffer = '';
+      if (!ok) await Promise.race([once(copy, 'drain'), once(copy, 'close')]);
+    };
+    const encode =
+      kind === 'profile'
+        ? (r: FragmentRow) =>
+            `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${r.lastUpdated ? r.lastUpdated.toISOString() : ingest}\t${r.identitiesJson === undefined ? COPY_NULL : copyField(r.identitiesJson)}\t${r.membershipAt}\n`
+        : (r: EventRow) =>
+            `${prefix}\t${copyField(r.primaryIdentity)}\t${copyTextArray(r.identities)}\t${copyField(r.json)}\t${ingest}\t${copyField(r.eventId) || COPY_NULL}\t${r.timestamp.toISOString()}\n`;
+    const sink: RowSink<RowOf<K>> = {
+      write(row) {
+        buffer += (encode as (r: RowOf<K>) => string)(row);
+        if (buffer.length >= FLUSH_BYTES) return flush();
+      },
+    };
+    let report: ProducerReport;
+    try {
+      report = await produce(sink);
+      if (buffer) await flush();
+    } catch (e) {
+      copy.destroy(e instanceof Error ? e : new Error(String(e)));
+      await finished(copy).catch(() => undefined);
+      throw e;
+    }
+    copy.end();
+    await finished(copy);
+    if (copyError) throw copyError;
+    return report;
   }
 
   /**
@@ -204,7 +265,7 @@ export class BulkIngestRepository {
   private async markFailed(client: PoolClient, scope: TenantScope, batchId: string, errors: BatchError[], failed: number): Promise<void> {
     await client.query(
       `UPDATE batches SET status = 'failed', errors = $4::jsonb, failed_record_count = $5, updated_at = now(), completed_at = now()
-        WHERE id = $1 AND org_id = $2 AND sandbox_name = $3 AND status = 'loading'`,
+        WHERE id = $1 AND org_id = $2 AND sandbox_name = $3 AND status = 'processing'`,
       [batchId, scope.orgId, scope.sandboxName, JSON.stringify(errors), failed],
     );
   }

@@ -1,6 +1,7 @@
 // Only repositories and domain types leave this library; Prisma stays inside.
 export * from './api-client.repository';
 export * from './batch.repository';
+export * from './batch-promotion.repository';
 export * from './bulk-ingest.repository';
 export * from './dataset.repository';
 export * from './export-job.repository';

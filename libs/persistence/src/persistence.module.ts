@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { ApiClientRepository } from './api-client.repository';
 import { BatchRepository } from './batch.repository';
+import { BatchPromotionRepository } from './batch-promotion.repository';
 import { BulkIngestRepository } from './bulk-ingest.repository';
 import { BulkPool } from './bulk-pool';
 import { DatasetRepository } from './dataset.repository';
@@ -20,6 +21,7 @@ const repositories = [
   SegmentDefinitionRepository,
   DatasetRepository,
   BatchRepository,
+  BatchPromotionRepository,
   BulkIngestRepository,
   ExportRunRepository,
   ProfileReadRepository,

@@ -3,6 +3,7 @@ import { AppConfig } from '@sx/config';
 import { ExportQueueStateRepository, QueueableJob } from '@sx/persistence';
 import { JobQueueService } from './job-queue.service';
 import { JobName, exportQueueJobId } from './registry';
+import { withTimeout } from './with-timeout';
 
 /**
  * Moves export jobs from Postgres (the record) into BullMQ (the carrier). Postgres first, always:
@@ -41,18 +42,12 @@ export class ExportDispatcher {
 
   /** Right after commit: try for ENQUEUE_TIMEOUT_MS, then leave the job to the reconciler. */
   async dispatchSoon(job: QueueableJob): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${this.config.ENQUEUE_TIMEOUT_MS} ms`)), this.config.ENQUEUE_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([this.dispatch(job), timeout]);
+      await withTimeout(this.dispatch(job), this.config.ENQUEUE_TIMEOUT_MS);
       return true;
     } catch (e) {
       this.logger.warn({ msg: 'enqueue after commit failed; the reconciler will enqueue the job', exportJobId: job.id, error: (e as Error).message });
       return false;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

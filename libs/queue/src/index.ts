@@ -1,3 +1,4 @@
+export * from './batch-promotion-dispatcher';
 export * from './export-dispatcher';
 export * from './job-queue.service';
 export * from './queue.module';

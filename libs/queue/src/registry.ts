@@ -6,20 +6,24 @@ import type { JobsOptions } from 'bullmq';
 
 export enum QueueName {
   Export = 'segment-export',
+  Ingest = 'batch-promotion',
 }
 
 export enum JobName {
   RunExport = 'run-export',
+  PromoteBatch = 'promote-batch',
 }
 
 export interface JobPayloads {
   [JobName.RunExport]: { exportJobId: number; orgId: string; sandboxName: string; createdAtMs: number };
+  [JobName.PromoteBatch]: { batchId: string; orgId: string; sandboxName: string };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
 
 export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   [JobName.RunExport]: QueueName.Export,
+  [JobName.PromoteBatch]: QueueName.Ingest,
 };
 
 export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
@@ -27,6 +31,14 @@ export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
     attempts: 3,
     backoff: { type: 'exponential', delay: 5000 },
     // Postgres is the record of every job; Redis keeps only a short history for Bull Board.
+    removeOnComplete: { age: 24 * 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+  },
+  [JobName.PromoteBatch]: {
+    // Attempts are counted in Postgres (batches.promotion_attempts, a killed attempt included) and
+    // capped by INGEST_ATTEMPTS there; BullMQ only retries what threw, with backoff.
+    attempts: 20,
+    backoff: { type: 'exponential', delay: 2000 },
     removeOnComplete: { age: 24 * 3600, count: 1000 },
     removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
   },
@@ -39,6 +51,11 @@ export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
  */
 export function exportQueueJobId(exportJobId: number): string {
   return `export-${exportJobId}`;
+}
+
+/** BullMQ job id of a batch's promotion: one per batch, so a second enqueue is a no-op. */
+export function promotionQueueJobId(batchId: string): string {
+  return `batch-${batchId}`;
 }
 
 /** Redis pub/sub channel on which the API tells workers that a running job was cancelled. */

@@ -41,7 +41,7 @@ export class BatchIngestionController {
   @Post(':batchId')
   @HttpCode(200)
   @ApiQuery({ name: 'action', enum: ['COMPLETE', 'ABORT'] })
-  @ApiOperation({ summary: 'COMPLETE validates and promotes the batch (all or nothing); ABORT abandons it' })
+  @ApiOperation({ summary: 'COMPLETE accepts the batch (staging) for a worker to validate and promote, all or nothing; ABORT abandons a loading batch' })
   async act(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, 'must be a batch id (32 hex characters)') batchId: string,

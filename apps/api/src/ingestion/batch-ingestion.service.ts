@@ -1,23 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { AppConfig } from '@sx/config';
-import {
-  Batch,
-  BatchError,
-  Caller,
-  Conflict,
-  DatasetKind,
-  NotFound,
-  TooLarge,
-  ValidationFailed,
-  resolveSchema,
-} from '@sx/domain';
-import { MalformedFile, eventFacts, membershipOffset, profileFacts, readRecords } from '@sx/ingest';
-import { BatchRepository, BulkIngestRepository, DatasetRepository, RowSink, ProducerReport, RowOf } from '@sx/persistence';
+import { Batch, Caller, Conflict, NotFound, TooLarge, ValidationFailed } from '@sx/domain';
+import { BatchPromotionRepository, BatchRepository, DatasetRepository } from '@sx/persistence';
+import { BatchPromotionDispatcher } from '@sx/queue';
 import { DatasetStorage, StorageLimitExceeded, batchFileKey } from '@sx/storage';
-
-/** At most this many refused records are listed on a failed batch (all are counted). */
-const MAX_LISTED_ERRORS = 100;
 
 @Injectable()
 export class BatchIngestionService {
@@ -27,7 +14,8 @@ export class BatchIngestionService {
     private readonly config: AppConfig,
     private readonly datasets: DatasetRepository,
     private readonly batches: BatchRepository,
-    private readonly bulk: BulkIngestRepository,
+    private readonly promotions: BatchPromotionRepository,
+    private readonly dispatcher: BatchPromotionDispatcher,
     private readonly storage: DatasetStorage,
   ) {}
 
@@ -62,68 +50,17 @@ export class BatchIngestionService {
   }
 
   /**
-   * Validates every record of every file and promotes the batch into the profile store in one
-   * transaction. One refused record fails the whole batch and nothing of it becomes visible.
+   * COMPLETE: the batch goes `staging` and a worker promotes it (validates every record of every
+   * file and makes it visible in one transaction, or fails it). Answers at once, as AEP's 200 means
+   * accepted; the batch's status tells the outcome. A batch no longer loading is a 409.
    */
   async complete(caller: Caller, batchId: string): Promise<Batch> {
-    const batch = await this.loadingBatch(caller, batchId);
-    const dataset = await this.datasets.findById(caller, batch.datasetId);
-    const kind = dataset && resolveSchema(dataset.schemaId)?.kind;
-    if (!kind) throw new NotFound(`The dataset of batch ${batchId} no longer exists.`);
-    const files = await this.batches.files(caller, batchId);
-    const started = Date.now();
-    const outcome = await this.bulk.promote(caller, batchId, kind, (sink) => this.produceRows(kind, files, sink));
+    const outcome = await this.promotions.request(caller, batchId);
     if (outcome.status === 'not-found') throw new NotFound(`Batch ${batchId} does not exist.`);
-    if (outcome.status === 'not-loading') throw new Conflict(`Batch ${batchId} is no longer loading.`);
-    this.logger.log({ msg: 'batch completed', batchId, status: outcome.status, ms: Date.now() - started, ...('recordCount' in outcome ? { records: outcome.recordCount } : {}) });
+    if (outcome.status === 'not-loading') throw new Conflict(`Batch ${batchId} is ${outcome.current}; only a loading batch can be completed.`);
+    await this.dispatcher.dispatchSoon({ ...caller, batchId });
+    this.logger.log({ msg: 'batch completion accepted', batchId });
     return (await this.batches.findById(caller, batchId))!;
-  }
-
-  private async produceRows<K extends DatasetKind>(
-    kind: K,
-    files: Array<{ name: string; storageKey: string }>,
-    sink: RowSink<RowOf<K>>,
-  ): Promise<ProducerReport> {
-    const report: ProducerReport = { recordCount: 0, failedRecordCount: 0, errors: [] };
-    const refuse = (error: BatchError) => {
-      report.failedRecordCount++;
-      if (report.errors.length < MAX_LISTED_ERRORS) report.errors.push(error);
-    };
-    for (const file of files) {
-      try {
-        for await (const raw of readRecords(await this.storage.read(file.storageKey))) {
-          let value: unknown;
-          try {
-            value = JSON.parse(raw.text);
-          } catch {
-            refuse({ code: 'MALFORMED_JSON', description: 'the record is not valid JSON', file: file.name, line: raw.line });
-            continue;
-          }
-          // Postgres json(b) cannot store NUL characters.
-          if (raw.text.includes('\\u0000')) {
-            refuse({ code: 'INVALID_RECORD', description: 'the record contains a NUL character (\\u0000)', file: file.name, line: raw.line });
-            continue;
-          }
-          const verdict = kind === 'profile' ? profileFacts(value) : eventFacts(value);
-          if (!verdict.ok) {
-            refuse({ code: 'INVALID_RECORD', description: verdict.reason, file: file.name, line: raw.line });
-            continue;
-          }
-          report.recordCount++;
-          // After the first refusal the batch will roll back: keep validating, stop writing.
-          if (report.failedRecordCount) continue;
-          const row = kind === 'profile' ? { ...verdict.value, json: raw.text, membershipAt: membershipOffset(raw.text, value as Record<string, unknown>) } : { ...verdict.value, json: raw.text };
-          await sink.write(row as RowOf<K>);
-        }
-      } catch (e) {
-        if (!(e instanceof MalformedFile)) throw e;
-        refuse({ code: 'MALFORMED_FILE', description: e.message, file: file.name, line: e.line });
-      }
-    }
-    if (report.recordCount === 0 && !report.failedRecordCount) {
-      refuse({ code: 'EMPTY_BATCH', description: files.length ? 'the batch files hold no records' : 'the batch has no files' });
-    }
-    return report;
   }
 
   async abort(caller: Caller, batchId: string): Promise<Batch> {

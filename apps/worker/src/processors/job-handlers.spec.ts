@@ -3,17 +3,21 @@ import { NOT_BUILT, assertEveryJobHandled, consumableQueues } from './job-handle
 
 describe('job handler table', () => {
   it('refuses a table that misses a job', () => {
-    expect(() => assertEveryJobHandled({})).toThrow(/No processor registered for job\(s\): run-export/);
+    expect(() => assertEveryJobHandled({})).toThrow(/No processor registered for job\(s\): run-export, promote-batch/);
+    expect(() => assertEveryJobHandled({ [JobName.RunExport]: NOT_BUILT })).toThrow(/: promote-batch$/);
   });
 
   it('opens no consumer for a job that is not built', () => {
-    const table = { [JobName.RunExport]: NOT_BUILT } as const;
+    const table = { [JobName.RunExport]: NOT_BUILT, [JobName.PromoteBatch]: async () => undefined } as const;
     assertEveryJobHandled(table);
-    expect(consumableQueues(table).size).toBe(0);
+    expect([...consumableQueues(table).keys()]).toEqual([QueueName.Ingest]);
   });
 
   it('consumes the queue of a built job', () => {
-    const table = { [JobName.RunExport]: async () => undefined };
-    expect([...consumableQueues(table).entries()]).toEqual([[QueueName.Export, [JobName.RunExport]]]);
+    const table = { [JobName.RunExport]: async () => undefined, [JobName.PromoteBatch]: async () => undefined };
+    expect([...consumableQueues(table).entries()]).toEqual([
+      [QueueName.Export, [JobName.RunExport]],
+      [QueueName.Ingest, [JobName.PromoteBatch]],
+    ]);
   });
 });
