@@ -50,7 +50,10 @@ try {
     if (psql(db, `SELECT count(*) > 0 FROM batches WHERE sandbox_name = '${sandbox}' AND status = 'success' AND origin = 'ingest'`) === 't') continue;
     const gen = join(work, `gen-${n}-${seed}`);
     if (!existsSync(join(gen, 'manifest.json'))) cli(['generate', '--profiles', String(n), '--seed', String(seed), '--out', gen, '--force'], env);
+    // A worker promotes the loaded batches; it is stopped before the measured exports.
+    const promoter = startApp('worker', env);
     const load = await time(async () => JSON.parse(cli(['load', gen, '--api', `http://127.0.0.1:${port}`, '--org', ORG, '--sandbox', sandbox], env)));
+    await stop(promoter);
     console.log(`loaded ${fmt(n)} profiles into ${sandbox} in ${fmt(load.seconds, 1)} s`);
   }
 

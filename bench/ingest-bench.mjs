@@ -25,12 +25,15 @@ const manifest = JSON.parse(readFileSync(join(gen, 'manifest.json'), 'utf8'));
 const files = manifest.datasets.flatMap((d) => d.files.map((f) => join(gen, f)));
 
 const api = startApp('api', env);
+// COMPLETE is promoted by a worker: the load's wall time includes its promotion.
+const worker = startApp('worker', env);
 try {
   await waitForHttp(`http://127.0.0.1:${port}/docs-json`);
   const load = await time(async () =>
     JSON.parse(sh('node', [join(ROOT, 'dist/apps/cli/src/main.js'), 'load', gen, '--api', `http://127.0.0.1:${port}`], { env: { ...process.env, ...env } })),
   );
   const peak = peakRssMiB(api.pid);
+  const workerPeak = peakRssMiB(worker.pid);
   const records = Object.values(load.value.datasets).reduce((n, d) => n + d.records, 0);
   const memberships = Number(psql(db, 'SELECT count(*) FROM segment_memberships'));
 
@@ -55,11 +58,13 @@ try {
   console.log(`  load through the API (create, streamed PUT, COMPLETE, memberships): ${fmt(load.seconds, 1)} s, ${fmt(ours)} records/s`);
   console.log(`  baseline psql \\copy of the same ${fmt(baseRows)} lines into a bare jsonb table: ${fmt(base.seconds, 1)} s, ${fmt(theirs)} rows/s`);
   console.log(`  ratio (ours / baseline): ${fmt(ours / theirs, 2)}x`);
-  console.log(`  API process peak RSS (VmHWM): ${fmt(peak)} MiB`);
+  console.log(`  API process peak RSS (VmHWM): ${fmt(peak)} MiB; worker (promotion) peak RSS: ${fmt(workerPeak)} MiB`);
   psql(db, 'DROP TABLE bench_baseline');
 } catch (e) {
   console.error(api.logTail());
+  console.error(worker.logTail());
   throw e;
 } finally {
+  await stop(worker);
   await stop(api);
 }

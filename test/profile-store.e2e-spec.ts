@@ -1,9 +1,11 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { request as httpRequest } from 'node:http';
+import type { INestApplicationContext } from '@nestjs/common';
 import { ApiHarness, ORG_A, ORG_B, TestClient } from './support/api-harness';
 import { CATALOG, DATA_ACCESS, IMPORT, ProfileStoreClient, profile } from './support/profile-store';
 import { TestEnv, createTestEnv } from './support/test-env';
+import { startWorker } from './support/worker-harness';
 
 const lines = (records: unknown[]) => records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 const segment = (status: string, at: string) => ({ status, lastQualificationTime: at });
@@ -13,14 +15,17 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
   let api: ApiHarness;
   let client: TestClient;
   let store: ProfileStoreClient;
+  let worker: INestApplicationContext;
 
   beforeAll(async () => {
     env = await createTestEnv('store');
     api = await ApiHarness.start(env.config());
+    worker = await startWorker(env.config()); // promotes completed batches
     client = await api.client(ORG_A, ['prod', 'dev']);
     store = new ProfileStoreClient(api, client);
   });
   afterAll(async () => {
+    await worker?.close();
     await api?.close();
     await env?.close();
   });
@@ -93,7 +98,10 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
           profile('bob'),
         ]))
         .expect(200);
-      const done = await store.complete(batchId).expect(200);
+      const accepted = await store.complete(batchId).expect(200);
+      expect(accepted.body).toMatchObject({ id: batchId, status: 'staging' }); // answered at once; a worker promotes it
+      await store.complete(batchId).expect(409); // a second COMPLETE is refused, never waits
+      const done = { body: await store.settled(batchId) };
       expect(done.body).toMatchObject({ id: batchId, status: 'success', metrics: { recordsRead: 2, recordsWritten: 2 }, completed: expect.any(Number) });
 
       const rows = await env.db.query(`SELECT primary_identity, identities, record->'person' AS person, record_time, ingest_time FROM profile_fragments WHERE batch_id = $1 ORDER BY primary_identity`, [batchId]);
@@ -145,7 +153,7 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       ];
       const batchId = await store.createBatch(crm);
       await store.upload(batchId, crm, 'offsets.json', lines.join('\n') + '\n').expect(200);
-      await store.complete(batchId).expect(200);
+      await store.finish(batchId);
       // What the bytes at the offset are, read by Postgres from the stored text.
       const rows = await env.db.query(
         `SELECT primary_identity AS key, membership_at AS at,
@@ -184,7 +192,7 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       await store.upload(batchId, crm, 'a.json', lines([profile('ok1'), profile('ok2')])).expect(200);
       const bad = lines([profile('ok3')]) + '{"identityMap":{}}\n' + 'not json\n' + '[1,2]\n' + lines([{ person: {} }]);
       await store.upload(batchId, crm, 'b.json', bad).expect(200);
-      const res = await store.complete(batchId).expect(200);
+      const res = { body: await store.finish(batchId) };
       expect(res.body.status).toBe('failed');
       expect(res.body.metrics.failedRecordCount).toBe(4);
       expect(res.body.errors).toEqual([
@@ -204,7 +212,7 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
 
     it('fails a batch with no files or no records', async () => {
       const empty = await store.createBatch(crm);
-      const res = await store.complete(empty).expect(200);
+      const res = { body: await store.finish(empty) };
       expect(res.body).toMatchObject({ status: 'failed', errors: [{ code: 'EMPTY_BATCH', description: 'the batch has no files' }] });
     });
 
@@ -212,7 +220,7 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       const batchId = await store.createBatch(crm);
       await store.upload(batchId, crm, 'array.json', JSON.stringify([profile('arr1'), profile('arr2')], null, 2)).expect(200);
       await store.upload(batchId, crm, 'lines.json.gz', gzipSync(Buffer.from(lines([profile('gz1'), profile('gz2'), profile('gz3')])))).expect(200);
-      const res = await store.complete(batchId).expect(200);
+      const res = { body: await store.finish(batchId) };
       expect(res.body).toMatchObject({ status: 'success', metrics: { recordsWritten: 5 } });
       const ids = await env.db.query(`SELECT primary_identity FROM profile_fragments WHERE batch_id = $1 ORDER BY 1`, [batchId]);
       expect(ids.rows.map((r) => r.primary_identity)).toEqual(['arr1', 'arr2', 'gz1', 'gz2', 'gz3'].map((n) => `Email:${n}@example.com`));
@@ -307,7 +315,7 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       // Not visible while loading.
       const loading = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
       expect(loading.body.data).toEqual([]);
-      await store.complete(batchId).expect(200);
+      await store.finish(batchId);
 
       const files = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
       expect(files.body.data).toEqual([

@@ -5,9 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { INestApplicationContext } from '@nestjs/common';
 import { ApiHarness, ORG_A } from './support/api-harness';
 import { CATALOG } from './support/profile-store';
 import { ROOT, TestEnv, createTestEnv } from './support/test-env';
+import { startWorker } from './support/worker-harness';
 
 const run = promisify(execFile);
 
@@ -16,16 +18,19 @@ describe('sample data: generate, then load through the API (real processes, Post
   let api: ApiHarness;
   let out: string;
   let base: string;
+  let worker: INestApplicationContext;
 
   beforeAll(async () => {
     env = await createTestEnv('sample');
     api = await ApiHarness.start(env.config());
+    worker = await startWorker(env.config()); // promotes the loaded batches
     const server = api.app.getHttpServer() as Server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     out = await mkdtemp(join(tmpdir(), 'sx-sample-'));
   });
   afterAll(async () => {
+    await worker?.close();
     await api?.close();
     await env?.close();
     if (out) await rm(out, { recursive: true, force: true });

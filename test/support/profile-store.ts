@@ -4,6 +4,9 @@ export const CATALOG = '/data/foundation/catalog';
 export const IMPORT = '/data/foundation/import';
 export const DATA_ACCESS = '/data/foundation/export';
 
+/** Statuses of a batch that a worker has still to end. */
+const PENDING = new Set(['staging', 'processing']);
+
 /** Small helpers to drive the profile store's APIs the way a client does. */
 export class ProfileStoreClient {
   constructor(
@@ -42,12 +45,35 @@ export class ProfileStoreClient {
     return this.api.http.post(`${IMPORT}/batches/${batchId}?action=COMPLETE`).set(this.headers);
   }
 
-  /** Dataset + batch + one JSON Lines file + COMPLETE; returns ids and the completed batch. */
+  /** The batch as Catalog shows it. */
+  async batch(batchId: string): Promise<Record<string, any>> {
+    const res = await this.api.http.get(`${CATALOG}/batches/${batchId}`).set(this.headers).expect(200);
+    return res.body[batchId];
+  }
+
+  /** Waits until a worker has promoted (or failed) the batch; its final Catalog view. */
+  async settled(batchId: string, timeoutMs = 30_000): Promise<Record<string, any>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const batch = await this.batch(batchId);
+      if (!PENDING.has(batch.status)) return batch;
+      if (Date.now() > deadline) throw new Error(`batch ${batchId} still ${batch.status} after ${timeoutMs} ms (is a worker running?)`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** COMPLETE (answered at once, the batch staging), then the batch once a worker has ended it. */
+  async finish(batchId: string): Promise<Record<string, any>> {
+    const res = await this.complete(batchId).expect(200);
+    if (!PENDING.has(res.body.status)) throw new Error(`COMPLETE answered a batch that is ${res.body.status}`);
+    return this.settled(batchId);
+  }
+
+  /** Dataset + batch + one JSON Lines file + COMPLETE; returns ids and the batch once promoted. */
   async ingest(datasetId: string, records: unknown[], fileName = 'part-0001.json') {
     const batchId = await this.createBatch(datasetId);
     await this.upload(batchId, datasetId, fileName, records.map((r) => JSON.stringify(r)).join('\n') + '\n').expect(200);
-    const res = await this.complete(batchId).expect(200);
-    return { batchId, batch: res.body };
+    return { batchId, batch: await this.finish(batchId) };
   }
 }
 

@@ -58,9 +58,11 @@ export class BatchIngestionService {
     const outcome = await this.promotions.request(caller, batchId);
     if (outcome.status === 'not-found') throw new NotFound(`Batch ${batchId} does not exist.`);
     if (outcome.status === 'not-loading') throw new Conflict(`Batch ${batchId} is ${outcome.current}; only a loading batch can be completed.`);
+    // Read before enqueueing: the answer shows the batch as accepted (staging), not a worker's progress.
+    const staged = (await this.batches.findById(caller, batchId))!;
     await this.dispatcher.dispatchSoon({ ...caller, batchId });
     this.logger.log({ msg: 'batch completion accepted', batchId });
-    return (await this.batches.findById(caller, batchId))!;
+    return staged;
   }
 
   async abort(caller: Caller, batchId: string): Promise<Batch> {

@@ -24,6 +24,27 @@ interface SampleSegment {
   expression: { type: string; format: string; value: string };
 }
 
+interface CatalogBatch {
+  status: string;
+  metrics: { recordsWritten: number };
+  errors: unknown[];
+}
+
+/** COMPLETE is answered at once (the batch staging); a worker promotes it: wait for its end. */
+async function settledBatch(api: ApiCaller, batchId: string): Promise<CatalogBatch> {
+  const started = Date.now();
+  let warned = false;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+    const batch = (await api.json<Record<string, CatalogBatch>>('GET', `/data/foundation/catalog/batches/${batchId}`))[batchId];
+    if (batch.status !== 'staging' && batch.status !== 'processing') return batch;
+    if (!warned && Date.now() - started > 30_000) {
+      warned = true;
+      process.stderr.write(`batch ${batchId} is still ${batch.status} after 30 s: is a worker running?\n`);
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
 export const DEFAULT_ORG = '1BD6382559DF0C130A49422D@AdobeOrg';
 
 /**
@@ -74,10 +95,8 @@ export async function loadCommand(dir: string | undefined, options: Record<strin
     for (const file of entry.files) {
       await api.putFile(`/data/foundation/import/batches/${batch.id}/datasets/${datasetId}/files/${file}`, join(dir, file));
     }
-    const done = await api.json<{ status: string; metrics: { recordsWritten: number }; errors: unknown[] }>(
-      'POST',
-      `/data/foundation/import/batches/${batch.id}?action=COMPLETE`,
-    );
+    await api.json('POST', `/data/foundation/import/batches/${batch.id}?action=COMPLETE`);
+    const done = await settledBatch(api, batch.id);
     if (done.status !== 'success') throw new Error(`batch ${batch.id} of ${entry.key} ${done.status}: ${JSON.stringify(done.errors).slice(0, 2000)}`);
     datasets[entry.key] = { datasetId, batchId: batch.id, records: done.metrics.recordsWritten, seconds: (Date.now() - t0) / 1000 };
   }
