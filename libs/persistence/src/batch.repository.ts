@@ -152,22 +152,4 @@ export class BatchRepository {
       return translateStoreError(e);
     }
   }
-
-  /** loading → failed with its errors (the promotion rolled back). */
-  async fail(scope: TenantScope, batchId: string, errors: BatchError[], failedRecordCount: number): Promise<void> {
-    try {
-      await this.prisma.batch.updateMany({
-        where: { id: batchId, ...this.scoped(scope), status: 'loading' },
-        data: {
-          status: 'failed',
-          errors: errors as unknown as Prisma.InputJsonValue,
-          failedRecordCount,
-          updatedAt: new Date(),
-          completedAt: new Date(),
-        },
-      });
-    } catch (e) {
-      translateStoreError(e);
-    }
-  }
 }

@@ -14,8 +14,15 @@ export class BulkPool extends Pool implements OnApplicationShutdown {
       // Each running export holds up to two COPY streams; ingestion one connection per COMPLETE.
       max: Math.max(4, 2 * config.WORKER_CONCURRENCY + 2),
       connectionTimeoutMillis: 30_000,
-      // The SQL literals of the bulk paths (copy-out.ts sqlString) rely on this being on.
-      options: '-c standard_conforming_strings=on',
+      // The SQL literals of the bulk paths (copy-out.ts sqlString) rely on standard_conforming_strings.
+      // Every ingest and export session has deadlines: a statement (a COPY included) that runs past
+      // DB_STATEMENT_TIMEOUT_MS, or a transaction left idle past DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      // is ended by the server, so nothing can hold a pool connection for ever.
+      options: [
+        '-c standard_conforming_strings=on',
+        `-c statement_timeout=${config.DB_STATEMENT_TIMEOUT_MS}`,
+        `-c idle_in_transaction_session_timeout=${config.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS}`,
+      ].join(' '),
     });
     // An idle client whose server went away must not crash the process; the next checkout reconnects.
     this.on('error', () => undefined);

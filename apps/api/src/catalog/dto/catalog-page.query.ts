@@ -20,7 +20,7 @@ export class BatchListQuery extends CatalogPageQuery {
   @IsOptional() @Matches(/^[0-9a-f]{24}$/, { message: 'must be a dataset id (24 hex characters)' })
   dataSet?: string;
 
-  @ApiPropertyOptional({ enum: ['loading', 'success', 'failed', 'aborted'] })
-  @IsOptional() @IsIn(['loading', 'success', 'failed', 'aborted'])
-  status?: 'loading' | 'success' | 'failed' | 'aborted';
+  @ApiPropertyOptional({ enum: ['loading', 'staging', 'processing', 'success', 'failed', 'aborted'] })
+  @IsOptional() @IsIn(['loading', 'staging', 'processing', 'success', 'failed', 'aborted'])
+  status?: 'loading' | 'staging' | 'processing' | 'success' | 'failed' | 'aborted';
 }
