@@ -1,48 +1,4 @@
-import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
-import { MalformedFile, RawRecord, eventFacts, profileFacts, readRecords } from './index';
-
-async function collect(input: string | Buffer, chunkSize = 7): Promise<RawRecord[]> {
-  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input);
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < buf.length; i += chunkSize) chunks.push(buf.subarray(i, i + chunkSize));
-  const out: RawRecord[] = [];
-  for await (const r of readRecords(Readable.from(chunks))) out.push(r);
-  return out;
-}
-
-describe('readRecords', () => {
-  it('reads JSON Lines with line numbers, skipping blank lines and CRLF', async () => {
-    const records = await collect('{"a":1}\r\n\n{"b":"x\\ny"}\n  \n{"c":[1,2]}');
-    expect(records).toEqual([
-      { text: '{"a":1}', line: 1 },
-      { text: '{"b":"x\\ny"}', line: 3 },
-      { text: '{"c":[1,2]}', line: 5 },
-    ]);
-  });
-
-  it('reads a JSON array whose elements span chunks, with tricky strings', async () => {
-    const text = '[\n {"a":"]},[","b":{"c":[1,{"d":"\\"}"}]}},\n {"e":2} ,\n 3, "s,t", null\n]\n';
-    const records = await collect(text, 3);
-    expect(records.map((r) => JSON.parse(r.text))).toEqual([{ a: ']},[', b: { c: [1, { d: '"}' }] } }, { e: 2 }, 3, 's,t', null]);
-    expect(records.map((r) => r.line)).toEqual([2, 3, 4, 4, 4]);
-  });
-
-  it('reads gzip, and a UTF-8 byte order mark', async () => {
-    const records = await collect(gzipSync(Buffer.from('\ufeff{"a":"é"}\n{"b":2}\n')), 5);
-    expect(records.map((r) => JSON.parse(r.text))).toEqual([{ a: 'é' }, { b: 2 }]);
-  });
-
-  it('rejects an unclosed array and trailing text', async () => {
-    await expect(collect('[{"a":1},')).rejects.toBeInstanceOf(MalformedFile);
-    await expect(collect('[{"a":1}] x')).rejects.toThrow(/after the end/);
-  });
-
-  it('yields nothing for an empty file', async () => {
-    expect(await collect('')).toEqual([]);
-    expect(await collect('  \n')).toEqual([]);
-  });
-});
+import { eventFacts, profileFacts } from './index';
 
 describe('profileFacts', () => {
   it('takes the primary-flagged identity, else the first', () => {

@@ -1,165 +1,72 @@
-import { StringDecoder } from 'node:string_decoder';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { FileFault, fileBytes } from './file-bytes';
+import { JsonArraySplitter } from './json-array';
+import { JsonLinesSplitter } from './json-lines';
+import { DEFAULT_RECORD_LIMITS, MalformedFile, RawRecord, RecordLimits, RefusedRecord } from './records';
+import { Splitter } from './splitter';
 
-/** One record's JSON text and the line it starts on (1-based), as found in an uploaded file. */
-export interface RawRecord {
-  text: string;
-  line: number;
-}
+export * from './records';
 
-/** Thrown when the file as a whole cannot be read as JSON Lines or a JSON array. */
-export class MalformedFile extends Error {
-  constructor(
-    message: string,
-    readonly line: number,
-  ) {
-    super(message);
-  }
-}
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
  * The records of an uploaded file, streamed: gzip is detected by its magic bytes, then the text is
- * a JSON array (first character `[`) or JSON Lines. Only one record is held at a time.
+ * a JSON array (first character `[`) or JSON Lines. Only one record is held at a time, and none
+ * longer than `limits.maxRecordBytes`. A record over a limit, or not valid UTF-8, or holding a NUL,
+ * is yielded as refused; a fault of the whole file throws MalformedFile. Ending early (`return()`)
+ * destroys the input.
  */
-export async function* readRecords(input: Readable): AsyncGenerator<RawRecord> {
-  const text = decodeText(await ungzipIfNeeded(input));
-  let first: string | undefined;
-  const chunks = text[Symbol.asyncIterator]();
-  // Peek at the first non-blank character to choose the format.
-  const buffered: string[] = [];
-  for (;;) {
-    const next = await chunks.next();
-    if (next.done) break;
-    buffered.push(next.value);
-    const m = /\S/.exec(next.value);
-    if (m) {
-      first = m[0];
-      break;
-    }
-  }
-  async function* rest(): AsyncGenerator<string> {
-    yield* buffered;
-    for (;;) {
-      const next = await chunks.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  if (first === undefined) return;
-  yield* first === '[' ? jsonArrayRecords(rest()) : jsonLinesRecords(rest());
+export function readRecords(input: Readable, limits: RecordLimits = DEFAULT_RECORD_LIMITS): AsyncGenerator<RawRecord | RefusedRecord> {
+  const records = read(input, limits);
+  const close = records.return.bind(records);
+  // return() on a generator not started yet skips its finally: the input must not outlive it.
+  records.return = (value) => {
+    input.destroy();
+    return close(value);
+  };
+  return records;
 }
 
-async function ungzipIfNeeded(input: Readable): Promise<AsyncIterable<Buffer>> {
-  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const head = await it.next();
-  if (head.done) return (async function* () {})();
-  const firstChunk = head.value as Buffer;
-  async function* all(): AsyncGenerator<Buffer> {
-    yield firstChunk;
-    for (;;) {
-      const n = await it.next();
-      if (n.done) return;
-      yield n.value as Buffer;
-    }
-  }
-  if (firstChunk.length >= 2 && firstChunk[0] === 0x1f && firstChunk[1] === 0x8b) {
-    const gunzip = createGunzip();
-    const source = Readable.from(all());
-    source.on('error', (e) => gunzip.destroy(e));
-    source.pipe(gunzip);
-    return gunzip;
-  }
-  return all();
-}
-
-async function* decodeText(bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
-  let first = true;
-  for await (const chunk of bytes) {
-    let s = decoder.write(chunk);
-    if (first && s.charCodeAt(0) === 0xfeff) s = s.slice(1); // byte order mark
-    first = false;
-    if (s) yield s;
-  }
-  const tail = decoder.end();
-  if (tail) yield tail;
-}
-
-async function* jsonLinesRecords(text: AsyncIterable<string>): AsyncGenerator<RawRecord> {
-  let carry = '';
-  let line = 0;
-  for await (const chunk of text) {
-    const parts = (carry + chunk).split('\n');
-    carry = parts.pop()!;
-    for (const part of parts) {
-      line++;
-      const t = part.endsWith('\r') ? part.slice(0, -1) : part;
-      if (t.trim()) yield { text: t, line };
-    }
-  }
-  line++;
-  if (carry.trim()) yield { text: carry.endsWith('\r') ? carry.slice(0, -1) : carry, line };
-}
-
-/** Splits a top-level JSON array into its elements' texts without parsing them. */
-async function* jsonArrayRecords(text: AsyncIterable<string>): AsyncGenerator<RawRecord> {
-  let depth = 0; // 0 before '[', 1 inside the array, >1 inside an element
-  let inString = false;
-  let escaped = false;
-  let line = 1;
-  let element = '';
-  let elementLine = 0;
-  let closed = false;
-  for await (const chunk of text) {
-    let start = depth > 1 || (depth === 1 && element) ? 0 : -1;
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk.charCodeAt(i);
-      if (c === 10) line++;
-      if (closed) {
-        if (c > 32) throw new MalformedFile('text after the end of the JSON array', line);
-        continue;
-      }
-      if (inString) {
-        if (escaped) escaped = false;
-        else if (c === 92) escaped = true;
-        else if (c === 34) inString = false;
-        continue;
-      }
-      if (depth === 0) {
-        if (c === 91) depth = 1; // [
-        else if (c > 32) throw new MalformedFile('expected a JSON array', line);
-        continue;
-      }
-      if (depth === 1) {
-        if (c === 44 || c === 93) {
-          // , or ] ends a primitive element (objects end at their closing brace below)
-          if (start >= 0) element += chunk.slice(start, i);
-          if (element.trim()) yield { text: element.trim(), line: elementLine };
-          element = '';
-          start = -1;
-          if (c === 93) closed = true;
+async function* read(input: Readable, limits: RecordLimits): AsyncGenerator<RawRecord | RefusedRecord> {
+  let splitter: Splitter | undefined;
+  let head: Buffer | undefined = Buffer.alloc(0); // the first bytes, until the byte order mark is ruled in or out
+  let line = 1; // before the splitter: lines of the leading whitespace
+  const out: Array<RawRecord | RefusedRecord> = [];
+  try {
+    for await (let chunk of fileBytes(input, limits)) {
+      if (head) {
+        chunk = head.length ? Buffer.concat([head, chunk]) : chunk;
+        if (chunk.length < BOM.length && BOM.subarray(0, chunk.length).equals(chunk)) {
+          head = chunk;
           continue;
         }
-        if (c <= 32) continue;
-        if (start < 0 && !element) {
-          start = i;
-          elementLine = line;
-        }
+        head = undefined;
+        if (chunk.subarray(0, BOM.length).equals(BOM)) chunk = chunk.subarray(BOM.length);
       }
-      if (c === 34) inString = true;
-      else if (c === 123 || c === 91) depth++;
-      else if (c === 125 || c === 93) {
-        depth--;
-        if (depth === 1) {
-          element += chunk.slice(start < 0 ? 0 : start, i + 1);
-          yield { text: element, line: elementLine };
-          element = '';
-          start = -1;
-        }
+      if (!splitter) {
+        // Leading whitespace is dropped, counting its lines, so the first byte tells the format.
+        let i = 0;
+        while (i < chunk.length && (chunk[i] === 32 || chunk[i] === 10 || chunk[i] === 13 || chunk[i] === 9)) if (chunk[i++] === 10) line++;
+        if (i === chunk.length) continue;
+        splitter = chunk[i] === 91 ? new JsonArraySplitter(limits, line) : new JsonLinesSplitter(limits, line);
+        chunk = chunk.subarray(i);
       }
+      splitter.push(chunk, out);
+      for (const r of out) yield r;
+      out.length = 0;
     }
-    if (start >= 0 && !closed) element += chunk.slice(start);
+    if (head?.length) {
+      // A file of one or two bytes that begin like a byte order mark: a (bad) record of its own.
+      splitter = new JsonLinesSplitter(limits, line);
+      splitter.push(head, out);
+    }
+    splitter?.end(out);
+    for (const r of out) yield r;
+  } catch (e) {
+    if (e instanceof FileFault) throw new MalformedFile(e.message, splitter?.line ?? line);
+    throw e;
+  } finally {
+    // fileBytes destroys it too; this covers an abandon before its first chunk was asked for.
+    input.destroy();
   }
-  if (!closed) throw new MalformedFile('the JSON array is not closed', line);
 }
