@@ -80,8 +80,6 @@ function rowOf<K extends DatasetKind>(kind: K, text: string): RowOf<K> | string 
   } catch {
     return MALFORMED;
   }
-  // Postgres json(b) cannot store NUL characters.
-  if (text.includes('\\u0000')) return 'the record contains a NUL character (\\u0000)';
   const verdict = kind === 'profile' ? profileFacts(value) : eventFacts(value);
   if (!verdict.ok) return verdict.reason;
   const row = kind === 'profile' ? { ...verdict.value, json: text, membershipAt: membershipOffset(text, value as Record<string, unknown>) } : { ...verdict.value, json: text };
