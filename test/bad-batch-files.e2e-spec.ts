@@ -175,6 +175,9 @@ describe('bad batch files and promotion faults (real API and worker processes)',
   });
 
   it('a worker killed mid-promotion leaves nothing visible; the next attempt commits the batch once', async () => {
+    await worker.stop('SIGTERM');
+    const bigEnv = { ...workerEnv, INGEST_MAX_BATCH_RECORDS: '1000000' };
+    worker = ChildApp.start('worker', env.childEnv(bigEnv));
     const n = 150_000;
     const big = jsonl(Array.from({ length: n }, (_, i) => profile(`k${i}`, { loyalty: { points: i, tier: 'gold', note: 'x'.repeat(200) } })));
     const { batchId } = await submit(big);
@@ -186,7 +189,7 @@ describe('bad batch files and promotion faults (real API and worker processes)',
     expect(during.status).toBe('processing');
     expect((await env.db.query('SELECT count(*)::int AS n FROM profile_fragments WHERE batch_id = $1', [batchId])).rows[0].n).toBe(0);
     const t0 = Date.now();
-    worker = ChildApp.start('worker', env.childEnv(workerEnv));
+    worker = ChildApp.start('worker', env.childEnv(bigEnv));
     const batch = await settle(batchId, 60_000);
     expect(batch).toMatchObject({ status: 'success', metrics: { recordsWritten: n } });
     const stored = await env.db.query('SELECT count(*)::int AS n, count(DISTINCT primary_identity)::int AS d FROM profile_fragments WHERE batch_id = $1', [batchId]);
