@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync, createGzip } from 'node:zlib';
 import request from 'supertest';
-import { ORG_A } from './support/api-harness';
+import { ApiHarness, ORG_A } from './support/api-harness';
 import { ChildApp, eventually } from './support/child-process';
 import { CATALOG, IMPORT, profile } from './support/profile-store';
 import { ROOT, TestEnv, createTestEnv } from './support/test-env';
@@ -208,5 +208,23 @@ describe('bad batch files and promotion faults (real API and worker processes)',
     for (const id of ids) expect(await settle(id)).toMatchObject({ status: 'success', metrics: { recordsWritten: 1 } });
     const rows = await env.db.query('SELECT id, promotion_attempts FROM batches WHERE id = ANY($1) ORDER BY id', [ids]);
     expect(rows.rows.every((r) => r.promotion_attempts === 1)).toBe(true);
+  });
+
+  it('COMPLETE while Redis is unreachable: 200 at once, and a worker enqueues it from the outbox marker', async () => {
+    const offline = await ApiHarness.start(env.config({ REDIS_URL: 'redis://127.0.0.1:1', ENQUEUE_TIMEOUT_MS: '300' }));
+    try {
+      const batchId = (await http.post(`${IMPORT}/batches`).set(headers).send({ datasetId: dataset, inputFormat: { format: 'json' } }).expect(201)).body.id as string;
+      await http.put(`${IMPORT}/batches/${batchId}/datasets/${dataset}/files/a.json`).set(headers).set('Content-Type', 'application/octet-stream').send(jsonl([profile('outbox')])).expect(200);
+      const t0 = Date.now();
+      const res = await offline.http.post(`${IMPORT}/batches/${batchId}?action=COMPLETE`).set(headers).expect(200);
+      expect(res.body.status).toBe('staging');
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(await settle(batchId)).toMatchObject({ status: 'success', metrics: { recordsWritten: 1 } });
+      // The API could not enqueue it: the worker's reconciler did, from the marker.
+      await worker.waitForLog((l) => l.msg === 'reconciled promotion queue with database' && Number(l.fromOutbox) >= 1, 5000);
+      expect((await env.db.query('SELECT count(*)::int AS n FROM batch_promotion_outbox WHERE batch_id = $1', [batchId])).rows[0].n).toBe(0);
+    } finally {
+      await offline.close();
+    }
   });
 });
