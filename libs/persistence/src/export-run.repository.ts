@@ -105,7 +105,7 @@ export class ExportRunRepository {
              SET status = 'PROCESSING', attempt_token = ${lease}::uuid, attempts = attempts + ${exhausted ? 0 : 1}::integer,
                  lease_expires_at = now() + ${leaseMs}::integer * interval '1 millisecond', update_time = now(),
                  compute_gateway_job_id = CASE WHEN compute_gateway_job_id = '' THEN ${randomUUID()} ELSE compute_gateway_job_id END,
-                 metrics = COALESCE(metrics, ${startedAt}::json)
+                 metrics = COALESCE(metrics, ${startedAt}::jsonb)
            WHERE id = ${id}`;
         const job = toExportJob(await tx.exportJob.findUniqueOrThrow({ where: { id } }));
         return { kind: exhausted ? ('exhausted' as const) : ('claimed' as const), job, lease, attempt: exhausted ? row.attempts : row.attempts + 1 };
