@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,6 +86,9 @@ describe('export lifecycle: kill, cancel, failure, shutdown (real processes, Pos
 
   let clean: { sha: string; rows: number };
 
+  /** Peak resident memory of a running child (VmHWM), in MiB. */
+  const peakRssMb = (w: ChildApp): number => Math.round(Number(/VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${w.proc.pid}/status`, 'utf8'))?.[1]) / 1024);
+
   it('a clean run (the reference for the retry below)', async () => {
     const w = worker();
     const id = await create();
@@ -103,10 +106,17 @@ describe('export lifecycle: kill, cancel, failure, shutdown (real processes, Pos
     const id = await create();
     await progressed(id, 500);
     const abandoned = (await get(id)).destination.batchId as string;
+    const rss = [peakRssMb(first)];
+    const killedAt = Date.now();
     first.proc.kill('SIGKILL');
     await first.exited;
     const second = worker();
     await ended(id);
+    rss.push(peakRssMb(second));
+    const attempts = (await env.db.query('SELECT attempts FROM export_jobs WHERE id = $1', [id])).rows[0].attempts;
+    console.log(`[lifecycle] kill -9 once: ${JSON.stringify({ msFromKillToEnd: Date.now() - killedAt, attempts, peakRssMb: rss })}`);
+    expect(attempts).toBe(2);
+    for (const r of rss) expect(r).toBeLessThan(400);
     const job = await get(id);
     expect(job.status).toBe('SUCCEEDED');
     expect(job.destination.batchId).not.toBe(abandoned);

@@ -1,3 +1,6 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { batchPrefix } from '@sx/storage';
 import { ApiHarness, ORG_A, TestClient, minimalJobBody } from './support/api-harness';
 import { ChildApp, eventually } from './support/child-process';
 import { TestEnv, createTestEnv } from './support/test-env';
@@ -91,6 +94,40 @@ describe('queue reconciliation with a real worker process (real Postgres and Red
     await worker.waitForLog((l) => l.msg === 'worker started');
     await new Promise((r) => setTimeout(r, 1200)); // two reconcile intervals
     expect(await queued(id)).toBe(false);
+    await worker.stop();
+  });
+
+  it('never re-queues a PROCESSING job whose attempt holds a live lease; does once the lease lapses', async () => {
+    const id = (await api.http.post(JOBS).set(client.headers()).send(client.job(minimalJobBody('leased'))).expect(200)).body.id as number;
+    // As a running attempt leaves it: PROCESSING under a lease it renews.
+    await env.db.query(`UPDATE export_jobs SET status = 'PROCESSING', attempts = 1, attempt_token = gen_random_uuid(), lease_expires_at = now() + interval '1 minute' WHERE id = $1`, [id]);
+    await env.flushQueueKeys();
+    const worker = startWorker();
+    await worker.waitForLog((l) => l.msg === 'worker started');
+    await new Promise((r) => setTimeout(r, 1500)); // three reconcile intervals
+    expect(await queued(id)).toBe(false);
+    expect((await env.db.query('SELECT status FROM export_jobs WHERE id = $1', [id])).rows[0].status).toBe('PROCESSING');
+    // The attempt died: its lease lapses, and the job is queued and run (attempt 2).
+    await env.db.query(`UPDATE export_jobs SET lease_expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    await eventually(async () => (await env.db.query('SELECT status FROM export_jobs WHERE id = $1', [id])).rows[0].status === 'SUCCEEDED', 10_000);
+    expect((await env.db.query('SELECT attempts FROM export_jobs WHERE id = $1', [id])).rows[0].attempts).toBe(2);
+    await worker.stop();
+  });
+
+  it('discards a batch an attempt left loading under a job that has ended: aborted, its staged files removed', async () => {
+    const id = (await api.http.post(JOBS).set(client.headers()).send(client.job(minimalJobBody('stranded'))).expect(200)).body.id as number;
+    const datasetId = client.datasets.prod;
+    const batchId = 'f'.repeat(24) + String(id).padStart(8, '0');
+    // What a killed attempt leaves when nothing runs the job again: its batch loading, a partial file staged.
+    await env.db.query(`UPDATE export_jobs SET status = 'FAILED' WHERE id = $1`, [id]);
+    await env.db.query(`INSERT INTO batches (id, org_id, sandbox_name, dataset_id, input_format, origin, export_job_id) VALUES ($1, $2, 'prod', $3, 'jsonl', 'export', $4)`, [batchId, ORG_A, datasetId, id]);
+    const dir = join(env.storageRoot, batchPrefix({ orgId: ORG_A, sandboxName: 'prod', datasetId, batchId }));
+    mkdirSync(join(dir, '_staging'), { recursive: true });
+    writeFileSync(join(dir, '_staging', '.0a1b2c.partial'), 'half a row');
+    const worker = startWorker();
+    expect(await worker.waitForLog((l) => l.msg === 'reconciled queue with database' && Number(l.discarded) >= 1)).toBeTruthy();
+    expect((await env.db.query('SELECT status FROM batches WHERE id = $1', [batchId])).rows[0].status).toBe('aborted');
+    expect(existsSync(dir)).toBe(false);
     await worker.stop();
   });
 

@@ -9,6 +9,13 @@ export interface QueueableJob extends TenantScope {
   creationTime: Date;
 }
 
+/** A batch an export attempt left `loading` although its job has ended. */
+export interface StrandedExportBatch extends TenantScope {
+  exportJobId: number;
+  datasetId: string;
+  batchId: string;
+}
+
 /**
  * System-wide view of which jobs must be in the queue, for the enqueue step and the reconciler.
  * It answers ids and tenants only, never job contents, and is not used to serve API callers.
@@ -41,15 +48,34 @@ export class ExportQueueStateRepository {
     }
   }
 
-  /** NEW and PROCESSING jobs (not deleted) after `afterId`, ascending: those the queue must hold. */
-  async unfinished(afterId: number, limit: number): Promise<QueueableJob[]> {
+  /**
+   * NEW and PROCESSING jobs (not deleted) after `afterId`, ascending: those the queue must hold,
+   * with the attempts they have had. A PROCESSING job whose attempt's lease is live (by the
+   * database's clock) is left out: it is running, whatever Redis says, and queueing it again would
+   * only start a second run.
+   */
+  async unfinished(afterId: number, limit: number): Promise<Array<QueueableJob & { attempts: number }>> {
     try {
-      return await this.prisma.exportJob.findMany({
-        where: { id: { gt: afterId }, status: { in: ['NEW', 'PROCESSING'] }, deletedAt: null },
-        orderBy: { id: 'asc' },
-        take: limit,
-        select: { id: true, orgId: true, sandboxName: true, creationTime: true },
-      });
+      const rows = await this.prisma.$queryRaw<Array<{ id: number; org_id: string; sandbox_name: string; creation_time: Date; attempts: number }>>`
+        SELECT id, org_id, sandbox_name, creation_time, attempts FROM export_jobs
+         WHERE id > ${afterId} AND status IN ('NEW', 'PROCESSING') AND deleted_at IS NULL
+           AND NOT (status = 'PROCESSING' AND attempt_token IS NOT NULL AND lease_expires_at > now())
+         ORDER BY id LIMIT ${limit}`;
+      return rows.map((r) => ({ id: r.id, orgId: r.org_id, sandboxName: r.sandbox_name, creationTime: r.creation_time, attempts: r.attempts }));
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /** Export batches still `loading` whose job has ended: no attempt will finish or discard them. */
+  async strandedBatches(limit: number): Promise<StrandedExportBatch[]> {
+    try {
+      const rows = await this.prisma.$queryRaw<Array<{ id: string; org_id: string; sandbox_name: string; dataset_id: string; export_job_id: number }>>`
+        SELECT b.id, b.org_id, b.sandbox_name, b.dataset_id, b.export_job_id FROM batches b
+          JOIN export_jobs j ON j.id = b.export_job_id
+         WHERE b.status = 'loading' AND b.origin = 'export' AND j.status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+         ORDER BY b.export_job_id LIMIT ${limit}`;
+      return rows.map((r) => ({ orgId: r.org_id, sandboxName: r.sandbox_name, exportJobId: r.export_job_id, datasetId: r.dataset_id, batchId: r.id }));
     } catch (e) {
       return translateStoreError(e);
     }

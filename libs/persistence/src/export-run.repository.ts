@@ -34,9 +34,37 @@ const json = (v: unknown) => v as Prisma.InputJsonValue;
 class AttemptSuperseded extends Error {}
 
 /**
+ * What claim() found. `claimed`: this attempt holds the lease (`lease` is its token, `attempt` its
+ * number, from 1). `busy`: another attempt's lease is live; try again in `retryInMs`. `exhausted`:
+ * every allowed attempt was claimed and none ended the job (their workers died); `lease` lets the
+ * caller end it FAILED. `finished`: ended, deleted or unknown — nothing to do.
+ */
+export type ExportClaim =
+  | { kind: 'claimed'; job: ExportJob; lease: string; attempt: number }
+  | { kind: 'exhausted'; job: ExportJob; lease: string; attempt: number }
+  | { kind: 'busy'; retryInMs: number }
+  | { kind: 'finished' };
+
+type Tx = Prisma.TransactionClient;
+
+interface LockedJob {
+  status: string;
+  cancel_requested_at: Date | null;
+  attempt_token: string | null;
+  attempts: number;
+  /** Milliseconds the lease still runs by the database's clock (<= 0: expired or none). */
+  lease_left_ms: number;
+}
+
+/**
  * The worker's side of an export job: claim it, start its output batches, report progress, and
  * end it — SUCCEEDED with its batches committed in the same transaction, or FAILED/CANCELLED with
  * its batches marked so. Every method takes the job's tenant.
+ *
+ * One attempt at a time: claim() takes a lease in Postgres (a new token, expiring leaseMs later by
+ * the database's clock, so workers' clocks do not matter) that the attempt renews while it runs.
+ * Everything an attempt writes afterwards is fenced by its token: an attempt that lost its lease
+ * (superseded after its worker stalled, or the job ended by someone else) commits nothing.
  */
 @Injectable()
 export class ExportRunRepository {
@@ -46,26 +74,101 @@ export class ExportRunRepository {
     return { id, orgId: scope.orgId, sandboxName: scope.sandboxName, deletedAt: null };
   }
 
-  /** NEW or PROCESSING (a retry) → PROCESSING. Null when the job is finished, deleted or unknown. */
-  async claim(scope: TenantScope, id: number): Promise<ExportJob | null> {
+  /** The job's row, locked for this transaction; undefined when deleted or unknown. */
+  private async lock(tx: Tx, scope: TenantScope, id: number): Promise<LockedJob | undefined> {
+    const rows = await tx.$queryRaw<LockedJob[]>`
+      SELECT status::text, cancel_requested_at, attempt_token::text AS attempt_token, attempts,
+             COALESCE(EXTRACT(EPOCH FROM lease_expires_at - now()) * 1000, 0)::float8 AS lease_left_ms
+        FROM export_jobs
+       WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND deleted_at IS NULL
+         FOR UPDATE`;
+    return rows[0];
+  }
+
+  /**
+   * NEW, or PROCESSING whose lease expired or was released (the previous attempt died or failed),
+   * becomes PROCESSING under a new lease, and the attempt is counted here, when it starts: an
+   * attempt killed before it could record anything still counts. Past `maxAttempts` the lease is
+   * taken without counting, for the caller to end the job FAILED.
+   */
+  async claim(scope: TenantScope, id: number, leaseMs: number, maxAttempts: number): Promise<ExportClaim> {
     try {
       return await this.prisma.$transaction(async (tx) => {
-        const row = await tx.exportJob.findFirst({ where: { ...this.where(scope, id), status: { in: ['NEW', 'PROCESSING'] } } });
-        if (!row) return null;
+        const row = await this.lock(tx, scope, id);
+        if (!row || (row.status !== 'NEW' && row.status !== 'PROCESSING')) return { kind: 'finished' as const };
+        if (row.status === 'PROCESSING' && row.attempt_token && row.lease_left_ms > 0) return { kind: 'busy' as const, retryInMs: Math.ceil(row.lease_left_ms) };
+        const lease = randomUUID();
+        const exhausted = row.attempts >= maxAttempts;
+        const startedAt = JSON.stringify({ totalTime: { startTimeInMs: Date.now() } });
+        await tx.$executeRaw`
+          UPDATE export_jobs
+             SET status = 'PROCESSING', attempt_token = ${lease}::uuid, attempts = attempts + ${exhausted ? 0 : 1}::integer,
+                 lease_expires_at = now() + ${leaseMs}::integer * interval '1 millisecond', update_time = now(),
+                 compute_gateway_job_id = CASE WHEN compute_gateway_job_id = '' THEN ${randomUUID()} ELSE compute_gateway_job_id END,
+                 metrics = COALESCE(metrics, ${startedAt}::jsonb)
+           WHERE id = ${id}`;
+        const job = toExportJob(await tx.exportJob.findUniqueOrThrow({ where: { id } }));
+        return { kind: exhausted ? ('exhausted' as const) : ('claimed' as const), job, lease, attempt: exhausted ? row.attempts : row.attempts + 1 };
+      });
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /** Extends the attempt's lease by leaseMs from now. False: the lease is no longer this attempt's. */
+  async renew(scope: TenantScope, id: number, lease: string, leaseMs: number): Promise<boolean> {
+    try {
+      // Fenced by the token, not by time: a lease that lapsed while nobody claimed it is still ours.
+      const count = await this.prisma.$executeRaw`
+        UPDATE export_jobs SET lease_expires_at = now() + ${leaseMs}::integer * interval '1 millisecond'
+         WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+           AND deleted_at IS NULL AND status = 'PROCESSING' AND attempt_token = ${lease}::uuid`;
+      return count === 1;
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /** A failed attempt that will be retried gives its lease up, so the retry need not wait for it to expire. */
+  async release(scope: TenantScope, id: number, lease: string): Promise<void> {
+    try {
+      await this.prisma.exportJob.updateMany({ where: { ...this.where(scope, id), status: 'PROCESSING', attemptToken: lease }, data: { leaseExpiresAt: null } });
+    } catch (e) {
+      translateStoreError(e);
+    }
+  }
+
+  /** The job's batches still `loading`: left by attempts that died, or by the running one. */
+  async loadingBatches(scope: TenantScope, jobId: number): Promise<Array<{ batchId: string; datasetId: string }>> {
+    try {
+      const rows = await this.prisma.batch.findMany({
+        where: { orgId: scope.orgId, sandboxName: scope.sandboxName, exportJobId: jobId, origin: 'export', status: 'loading' },
+        select: { id: true, datasetId: true },
+      });
+      return rows.map((r) => ({ batchId: r.id, datasetId: r.datasetId }));
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /**
+   * Marks abandoned batches of the job `aborted` once their files are removed. `lease`: the
+   * attempt holding it discards its predecessors' batches; null (the reconciler): only batches of a
+   * job that has ended, whose attempts can no longer write. False when the condition did not hold.
+   */
+  async abortBatches(scope: TenantScope, jobId: number, lease: string | null, batchIds: string[]): Promise<boolean> {
+    if (!batchIds.length) return true;
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const row = await this.lock(tx, scope, jobId);
+        const allowed = lease === null ? !row || !['NEW', 'PROCESSING'].includes(row.status) : row?.status === 'PROCESSING' && row.attempt_token === lease;
+        if (!allowed) return false;
         const now = new Date();
-        const metrics = (row.metrics as ExportMetrics | null) ?? { totalTime: { startTimeInMs: now.getTime() } };
-        // Conditional: a DELETE that cancelled the job since the read above wins.
-        const { count } = await tx.exportJob.updateMany({
-          where: { ...this.where(scope, id), status: { in: ['NEW', 'PROCESSING'] } },
-          data: {
-            status: 'PROCESSING',
-            updateTime: now,
-            computeGatewayJobId: row.computeGatewayJobId || randomUUID(),
-            metrics: json(metrics),
-          },
+        await tx.batch.updateMany({
+          where: { id: { in: batchIds }, orgId: scope.orgId, sandboxName: scope.sandboxName, exportJobId: jobId, origin: 'export', status: 'loading' },
+          data: { status: 'aborted', updatedAt: now, completedAt: now },
         });
-        if (!count) return null;
-        return toExportJob((await tx.exportJob.findUniqueOrThrow({ where: { id } })));
+        return true;
       });
     } catch (e) {
       return translateStoreError(e);
@@ -82,28 +185,14 @@ export class ExportRunRepository {
   }
 
   /**
-   * New output batches (loading) for this attempt. Batches of an earlier attempt that never
-   * committed are aborted first; their storage prefixes are returned so the caller removes them.
+   * New output batches (loading) for this attempt, if it still holds the lease (else it is
+   * superseded and gets none). The caller has discarded its predecessors' batches first.
    */
-  async startBatches(
-    scope: TenantScope,
-    jobId: number,
-    datasetId: string,
-    format: string,
-    count: number,
-  ): Promise<{ batches: Batch[]; abandoned: Array<{ batchId: string; datasetId: string }> }> {
+  async startBatches(scope: TenantScope, jobId: number, lease: string, datasetId: string, format: string, count: number): Promise<Batch[] | 'superseded'> {
     try {
       return await this.prisma.$transaction(async (tx) => {
-        const stale = await tx.batch.findMany({
-          where: { orgId: scope.orgId, sandboxName: scope.sandboxName, exportJobId: jobId, status: 'loading' },
-          select: { id: true, datasetId: true },
-        });
-        if (stale.length) {
-          await tx.batch.updateMany({
-            where: { id: { in: stale.map((s) => s.id) } },
-            data: { status: 'aborted', updatedAt: new Date(), completedAt: new Date() },
-          });
-        }
+        const row = await this.lock(tx, scope, jobId);
+        if (row?.status !== 'PROCESSING' || row.attempt_token !== lease) return 'superseded' as const;
         const batches: Batch[] = [];
         for (let i = 0; i < count; i++) {
           const row = await tx.batch.create({
@@ -125,7 +214,7 @@ export class ExportRunRepository {
             updatedAt: row.updatedAt,
           });
         }
-        return { batches, abandoned: stale.map((s) => ({ batchId: s.id, datasetId: s.datasetId })) };
+        return batches;
       });
     } catch (e) {
       return translateStoreError(e);
@@ -133,10 +222,10 @@ export class ExportRunRepository {
   }
 
   /** Progress while running: metrics (profiles written so far) and the destination's batch ids. */
-  async progress(scope: TenantScope, id: number, metrics: ExportMetrics, destination?: ExportDestination): Promise<void> {
+  async progress(scope: TenantScope, id: number, lease: string, metrics: ExportMetrics, destination?: ExportDestination): Promise<void> {
     try {
       await this.prisma.exportJob.updateMany({
-        where: { ...this.where(scope, id), status: 'PROCESSING' },
+        where: { ...this.where(scope, id), status: 'PROCESSING', attemptToken: lease },
         data: { metrics: json(metrics), updateTime: new Date(), ...(destination ? { destination: json(destination) } : {}) },
       });
     } catch (e) {
@@ -147,22 +236,21 @@ export class ExportRunRepository {
   /**
    * The atomic commit: the batches' files become visible, the batches succeed and the job is
    * SUCCEEDED, in one transaction. If a cancel request arrived first, nothing is committed and
-   * the answer is 'cancel-requested'.
+   * the answer is 'cancel-requested'; if the attempt lost its lease (or the job ended), 'superseded'.
    */
   async succeed(
     scope: TenantScope,
     id: number,
+    lease: string,
     commits: BatchCommit[],
     metrics: ExportMetrics,
     destination: ExportDestination,
-  ): Promise<'succeeded' | 'cancel-requested' | 'gone'> {
+  ): Promise<'succeeded' | 'cancel-requested' | 'superseded'> {
     try {
       return await this.prisma.$transaction(async (tx) => {
-        const locked = await tx.$queryRaw<Array<{ status: string; cancel_requested_at: Date | null }>>`
-          SELECT status, cancel_requested_at FROM export_jobs
-           WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND deleted_at IS NULL FOR UPDATE`;
-        if (!locked.length || locked[0].status !== 'PROCESSING') return 'gone';
-        if (locked[0].cancel_requested_at) return 'cancel-requested';
+        const locked = await this.lock(tx, scope, id);
+        if (locked?.status !== 'PROCESSING' || locked.attempt_token !== lease) return 'superseded';
+        if (locked.cancel_requested_at) return 'cancel-requested';
         const now = new Date();
         for (const c of commits) {
           if (c.files.length) {
@@ -179,27 +267,35 @@ export class ExportRunRepository {
         }
         await tx.exportJob.update({
           where: { id },
-          data: { status: 'SUCCEEDED', metrics: json(metrics), destination: json(destination), errors: Prisma.DbNull, updateTime: now },
+          data: { status: 'SUCCEEDED', metrics: json(metrics), destination: json(destination), errors: Prisma.DbNull, updateTime: now, leaseExpiresAt: null },
         });
         return 'succeeded';
       });
     } catch (e) {
-      if (e instanceof AttemptSuperseded) return 'gone';
+      if (e instanceof AttemptSuperseded) return 'superseded';
       return translateStoreError(e);
     }
   }
 
-  /** Ends the job CANCELLED or FAILED; its batches end aborted or failed and show no files. */
+  /**
+   * Ends the job CANCELLED or FAILED; its batches end aborted or failed and show no files. `lease`:
+   * only while the attempt holds it. Null (the reconciler): only when no attempt's lease is live.
+   * False when the job was not ended here (superseded, live, or already ended).
+   */
   async end(
     scope: TenantScope,
     id: number,
+    lease: string | null,
     status: 'CANCELLED' | 'FAILED',
     batchIds: string[],
     metrics?: ExportMetrics,
     errors?: ExportJobError[],
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
-      await this.prisma.$transaction(async (tx) => {
+      return await this.prisma.$transaction(async (tx) => {
+        const row = await this.lock(tx, scope, id);
+        if (!row || (row.status !== 'NEW' && row.status !== 'PROCESSING')) return false;
+        if (lease === null ? row.attempt_token !== null && row.lease_left_ms > 0 : row.attempt_token !== lease) return false;
         const now = new Date();
         if (batchIds.length) {
           await tx.batch.updateMany({
@@ -207,13 +303,14 @@ export class ExportRunRepository {
             data: { status: status === 'CANCELLED' ? 'aborted' : 'failed', updatedAt: now, completedAt: now },
           });
         }
-        await tx.exportJob.updateMany({
-          where: { ...this.where(scope, id), status: { in: ['NEW', 'PROCESSING'] } },
-          data: { status, updateTime: now, ...(metrics ? { metrics: json(metrics) } : {}), ...(errors ? { errors: json(errors) } : {}) },
+        await tx.exportJob.update({
+          where: { id },
+          data: { status, updateTime: now, leaseExpiresAt: null, ...(metrics ? { metrics: json(metrics) } : {}), ...(errors ? { errors: json(errors) } : {}) },
         });
+        return true;
       });
     } catch (e) {
-      translateStoreError(e);
+      return translateStoreError(e);
     }
   }
 }

@@ -45,7 +45,11 @@ export class JobQueueService implements OnModuleInit, OnApplicationShutdown {
     return this.queue(JOB_QUEUES[name]).add(name, payload, { ...JOB_OPTIONS[name], ...this.retryOptions(name), jobId }) as Promise<Job<JobPayload<N>>>;
   }
 
-  /** Retry policy from configuration where the deployment sets one. */
+  /**
+   * Retry policy from configuration (the registry leaves it out). For exports the worker counts
+   * attempts itself (stalls included) and ends the job after EXPORT_ATTEMPTS: BullMQ's count
+   * never exceeds it, so giving BullMQ the same number means it always retries when the worker does.
+   */
   private retryOptions(name: JobName) {
     if (name !== JobName.RunExport) return {};
     return { attempts: this.config.EXPORT_ATTEMPTS, backoff: { type: 'exponential' as const, delay: this.config.EXPORT_BACKOFF_MS } };

@@ -28,8 +28,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
 
 export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
   [JobName.RunExport]: {
-    attempts: 3,
-    backoff: { type: 'exponential', delay: 5000 },
+    // attempts and backoff come from config (EXPORT_ATTEMPTS, EXPORT_BACKOFF_MS): JobQueueService adds them.
     // Postgres is the record of every job; Redis keeps only a short history for Bull Board.
     removeOnComplete: { age: 24 * 3600, count: 1000 },
     removeOnFail: { age: 7 * 24 * 3600, count: 5000 },

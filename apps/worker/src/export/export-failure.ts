@@ -26,3 +26,19 @@ export function jobError(e: unknown, attempts: number): ExportJobError {
   const firstLine = err.message.split('\n')[0].slice(0, 300).replace(/(['"]?)\/[^\s'"]+\1/g, '<path>').replace(/"[^"]*"/g, '"…"');
   return { code: ERROR_CODES.generic, msg: `Error in Export Job (after ${attempts} attempt${attempts === 1 ? '' : 's'}): ${firstLine}`, callStack: `${err.name}: ${firstLine}` };
 }
+
+/**
+ * The attempt lost its lease: another attempt claimed the job after this one stalled (its renewals
+ * did not reach Postgres in time), or the job ended meanwhile. It must commit nothing.
+ */
+export class AttemptSuperseded extends Error {
+  constructor() {
+    super('export attempt superseded: another attempt holds the job');
+  }
+}
+
+/** The job's error when its last allowed attempt stopped without ending it (its worker died). */
+export function attemptsExhaustedError(attempts: number): ExportJobError {
+  const msg = `Error in Export Job (after ${attempts} attempt${attempts === 1 ? '' : 's'}): attempt ${attempts} of ${attempts} stopped without a result (its worker was killed or lost its lease)`;
+  return { code: ERROR_CODES.generic, msg, callStack: 'AttemptsExhausted: the last allowed attempt never ended' };
+}

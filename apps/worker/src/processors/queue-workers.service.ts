@@ -1,8 +1,22 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
+import { Job, Worker, WorkerOptions } from 'bullmq';
 import { AppConfig } from '@sx/config';
 import { JobName, QueueName, redisOptionsFromUrl } from '@sx/queue';
 import { JOB_HANDLERS, JobHandler, JobHandlerTable, NOT_BUILT, assertEveryJobHandled, consumableQueues } from './job-handlers';
+
+/** A handler as BullMQ calls it: the job and the lock token (needed to postpone an active job). */
+type TokenHandler = (job: never, token?: string) => Promise<unknown>;
+
+/**
+ * Per-queue worker options. Exports count their attempts in Postgres when claimed, a stalled
+ * (killed) attempt included, and end FAILED after EXPORT_ATTEMPTS themselves. BullMQ's own stall
+ * limit (default 1) would fail the job after the second kill, before that count, and leave its
+ * batch behind: it is set out of reach. A job that kills its worker every time still ends, on the
+ * claim after its last allowed attempt.
+ */
+const QUEUE_WORKER_OPTIONS: Partial<Record<QueueName, Partial<WorkerOptions>>> = {
+  [QueueName.Export]: { maxStalledCount: Number.MAX_SAFE_INTEGER },
+};
 
 /** Opens one BullMQ consumer per queue that has built handlers, and closes them on shutdown. */
 @Injectable()
@@ -28,12 +42,13 @@ export class QueueWorkersService implements OnApplicationBootstrap, OnModuleDest
   private open(queue: QueueName, jobs: JobName[]): Worker {
     const worker = new Worker(
       queue,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
         const handler = this.handlers[job.name as JobName];
         if (!jobs.includes(job.name as JobName) || handler === NOT_BUILT) throw new Error(`No processor for job ${job.name}`);
-        return (handler as JobHandler<JobName>)(job as never);
+        return (handler as JobHandler<JobName> as TokenHandler)(job as never, token);
       },
       {
+        ...QUEUE_WORKER_OPTIONS[queue],
         prefix: this.config.QUEUE_PREFIX,
         concurrency: this.config.WORKER_CONCURRENCY,
         lockDuration: this.config.WORKER_LOCK_MS,
