@@ -11,6 +11,7 @@ import { batchPrefix } from '@sx/storage';
 import { ApiHarness, ORG_A, TestClient, minimalJobBody } from './support/api-harness';
 import { ChildApp, eventually } from './support/child-process';
 import { DATA_ACCESS } from './support/profile-store';
+import { withWorker } from './support/worker-harness';
 import { ROOT, TestEnv, createTestEnv } from './support/test-env';
 
 const run = promisify(execFile);
@@ -54,7 +55,8 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     gen = await mkdtemp(join(tmpdir(), 'sx-faults-'));
     const cli = (args: string[]) => run('node', [join(ROOT, 'dist/apps/cli/src/main.js'), ...args], { env: env.childEnv(), maxBuffer: 1 << 24 });
     await cli(['generate', '--profiles', '3000', '--seed', '9', '--out', gen, '--force']);
-    await cli(['load', gen, '--api', base, '--client-id', client.clientId, '--client-secret', client.clientSecret, '--org', ORG_A, '--sandbox', 'prod']);
+    // COMPLETE is promoted by a worker: one runs in this process for the load only.
+    await withWorker(env.config(), () => cli(['load', gen, '--api', base, '--client-id', client.clientId, '--client-secret', client.clientSecret, '--org', ORG_A, '--sandbox', 'prod']));
   });
   // A test that fails midway must not leave its workers to run the next test's job.
   afterEach(async () => {

@@ -13,7 +13,7 @@ import { ApiHarness, ORG_A, TestClient } from './support/api-harness';
 import { ChildApp, eventually } from './support/child-process';
 import { DATA_ACCESS } from './support/profile-store';
 import { ROOT, TestEnv, createTestEnv } from './support/test-env';
-import { startWorker } from './support/worker-harness';
+import { startWorker, withWorker } from './support/worker-harness';
 
 const run = promisify(execFile);
 const JOBS = '/data/core/ups/export/jobs';
@@ -44,7 +44,8 @@ describe('export lifecycle: kill, cancel, failure, shutdown (real processes, Pos
     gen = await mkdtemp(join(tmpdir(), 'sx-lifecycle-'));
     const cli = (args: string[]) => run('node', [join(ROOT, 'dist/apps/cli/src/main.js'), ...args], { env: env.childEnv(), maxBuffer: 1 << 24 });
     await cli(['generate', '--profiles', '3000', '--seed', '5', '--out', gen, '--force']);
-    await cli(['load', gen, '--api', base, '--client-id', client.clientId, '--client-secret', client.clientSecret, '--org', ORG_A, '--sandbox', 'prod']);
+    // COMPLETE is promoted by a worker: one runs in this process for the load only.
+    await withWorker(env.config(), () => cli(['load', gen, '--api', base, '--client-id', client.clientId, '--client-secret', client.clientSecret, '--org', ORG_A, '--sandbox', 'prod']));
   });
   afterAll(async () => {
     await Promise.all(children.map((c) => c.stop('SIGKILL')));

@@ -10,3 +10,13 @@ export async function startWorker(config: AppConfig): Promise<INestApplicationCo
   await app.init();
   return app;
 }
+
+/** Runs `work` with a worker in this process (e.g. to promote the batches a `load` completes), then stops it. */
+export async function withWorker<T>(config: AppConfig, work: () => Promise<T>): Promise<T> {
+  const app = await startWorker(config);
+  try {
+    return await work();
+  } finally {
+    await app.close();
+  }
+}
