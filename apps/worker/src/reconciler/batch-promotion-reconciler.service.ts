@@ -1,7 +1,8 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@sx/config';
 import { BatchPromotionRepository } from '@sx/persistence';
 import { BatchPromotionDispatcher } from '@sx/queue';
+import { PeriodicReconciler } from './periodic-reconciler';
 
 const BATCH = 500;
 
@@ -20,43 +21,16 @@ export interface PromotionReconcileReport {
  * queued again; enqueueing under the batch's id makes concurrent reconcilers harmless.
  */
 @Injectable()
-export class BatchPromotionReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(BatchPromotionReconcilerService.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<PromotionReconcileReport>;
-
+export class BatchPromotionReconcilerService extends PeriodicReconciler<PromotionReconcileReport> {
   constructor(
-    private readonly config: AppConfig,
+    config: AppConfig,
     private readonly promotions: BatchPromotionRepository,
     private readonly dispatcher: BatchPromotionDispatcher,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.config.RECONCILE_INTERVAL_MS);
+  ) {
+    super(new Logger(BatchPromotionReconcilerService.name), config.RECONCILE_INTERVAL_MS, 'reconciled promotion queue with database');
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      const report = await this.reconcile();
-      if (report.fromOutbox || report.requeued || report.finalized) this.logger.log({ msg: 'reconciled promotion queue with database', ...report });
-    } catch (e) {
-      this.logger.warn({ msg: 'promotion reconcile failed; will retry', error: (e as Error).message });
-    }
-  }
-
-  /** One pass; concurrent calls share the pass in flight. */
-  reconcile(): Promise<PromotionReconcileReport> {
-    this.running ??= this.pass().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async pass(): Promise<PromotionReconcileReport> {
+  protected async pass(): Promise<PromotionReconcileReport> {
     const report: PromotionReconcileReport = { fromOutbox: 0, requeued: 0, finalized: 0 };
     for (;;) {
       const pending = await this.promotions.pendingEnqueue(BATCH);

@@ -1,8 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@sx/config';
 import { ExportQueueStateRepository, ExportRunRepository } from '@sx/persistence';
 import { ExportDispatcher } from '@sx/queue';
 import { DatasetStorage, batchPrefix } from '@sx/storage';
+import { PeriodicReconciler } from './periodic-reconciler';
 
 const BATCH = 500;
 
@@ -26,46 +27,18 @@ export interface ReconcileReport {
  * is idempotent.
  */
 @Injectable()
-export class ExportReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(ExportReconcilerService.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<ReconcileReport>;
-
+export class ExportReconcilerService extends PeriodicReconciler<ReconcileReport> {
   constructor(
     private readonly config: AppConfig,
     private readonly state: ExportQueueStateRepository,
     private readonly dispatcher: ExportDispatcher,
     private readonly runs: ExportRunRepository,
     private readonly storage: DatasetStorage,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.config.RECONCILE_INTERVAL_MS);
+  ) {
+    super(new Logger(ExportReconcilerService.name), config.RECONCILE_INTERVAL_MS, 'reconciled queue with database');
   }
 
-  /** First shutdown phase: no new pass; the one in flight ends before connections close. */
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      const report = await this.reconcile();
-      if (report.fromOutbox || report.requeued || report.finalized || report.discarded) this.logger.log({ msg: 'reconciled queue with database', ...report });
-    } catch (e) {
-      this.logger.warn({ msg: 'reconcile failed; will retry', error: (e as Error).message });
-    }
-  }
-
-  /** One pass; concurrent calls share the pass in flight. */
-  reconcile(): Promise<ReconcileReport> {
-    this.running ??= this.pass().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async pass(): Promise<ReconcileReport> {
+  protected async pass(): Promise<ReconcileReport> {
     const report: ReconcileReport = { fromOutbox: 0, requeued: 0, finalized: 0, discarded: 0 };
     for (;;) {
       const pending = await this.state.pendingEnqueue(BATCH);
