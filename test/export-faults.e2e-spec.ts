@@ -1,20 +1,14 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { batchPrefix } from '@sx/storage';
 import { ApiHarness, ORG_A, TestClient, minimalJobBody } from './support/api-harness';
 import { ChildApp, eventually } from './support/child-process';
 import { DATA_ACCESS } from './support/profile-store';
-import { withWorker } from './support/worker-harness';
-import { ROOT, TestEnv, createTestEnv } from './support/test-env';
+import { loadGeneratedStore } from './support/generated-store';
+import { TestEnv, createTestEnv } from './support/test-env';
 
-const run = promisify(execFile);
 const JOBS = '/data/core/ups/export/jobs';
 /** Worker peak RSS allowed in these runs (3,000 profiles: the worker should stay near its idle size). */
 const RSS_LIMIT_MB = 400;
@@ -47,16 +41,9 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     env = await createTestEnv('faults');
     // The API enqueues, so the retry options it gives BullMQ come from its config.
     api = await ApiHarness.start(env.config({ EXPORT_ATTEMPTS: '3', EXPORT_BACKOFF_MS: '100' }));
-    const server = api.app.getHttpServer() as Server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     client = await api.client(ORG_A, ['prod']);
     out = client.datasets.prod;
-    gen = await mkdtemp(join(tmpdir(), 'sx-faults-'));
-    const cli = (args: string[]) => run('node', [join(ROOT, 'dist/apps/cli/src/main.js'), ...args], { env: env.childEnv(), maxBuffer: 1 << 24 });
-    await cli(['generate', '--profiles', '3000', '--seed', '9', '--out', gen, '--force']);
-    // COMPLETE is promoted by a worker: one runs in this process for the load only.
-    await withWorker(env.config(), () => cli(['load', gen, '--api', base, '--client-id', client.clientId, '--client-secret', client.clientSecret, '--org', ORG_A, '--sandbox', 'prod']));
+    gen = await loadGeneratedStore(env, api, client, { profiles: 3000, seed: 9 });
   });
   // A test that fails midway must not leave its workers to run the next test's job.
   afterEach(async () => {

@@ -1,21 +1,16 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
 import { batchPrefix } from '@sx/storage';
 import { ApiHarness, ORG_A, TestClient } from './support/api-harness';
 import { ChildApp, eventually } from './support/child-process';
 import { DATA_ACCESS } from './support/profile-store';
-import { ROOT, TestEnv, createTestEnv } from './support/test-env';
-import { startWorker, withWorker } from './support/worker-harness';
+import { loadGeneratedStore } from './support/generated-store';
+import { TestEnv, createTestEnv } from './support/test-env';
+import { startWorker } from './support/worker-harness';
 
-const run = promisify(execFile);
 const JOBS = '/data/core/ups/export/jobs';
 
 /**
@@ -36,16 +31,9 @@ describe('export lifecycle: kill, cancel, failure, shutdown (real processes, Pos
   beforeAll(async () => {
     env = await createTestEnv('lifecycle');
     api = await ApiHarness.start(env.config());
-    const server = api.app.getHttpServer() as Server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     client = await api.client(ORG_A, ['prod']);
     out = client.datasets.prod;
-    gen = await mkdtemp(join(tmpdir(), 'sx-lifecycle-'));
-    const cli = (args: string[]) => run('node', [join(ROOT, 'dist/apps/cli/src/main.js'), ...args], { env: env.childEnv(), maxBuffer: 1 << 24 });
-    await cli(['generate', '--profiles', '3000', '--seed', '5', '--out', gen, '--force']);
-    // COMPLETE is promoted by a worker: one runs in this process for the load only.
-    await withWorker(env.config(), () => cli(['load', gen, '--api', base, '--client-id', client.clientId, '--client-secret', client.clientSecret, '--org', ORG_A, '--sandbox', 'prod']));
+    gen = await loadGeneratedStore(env, api, client, { profiles: 3000, seed: 5 });
   });
   afterAll(async () => {
     await Promise.all(children.map((c) => c.stop('SIGKILL')));
