@@ -144,12 +144,13 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     await w.stop();
   });
 
-  it('killed (SIGKILL) twice: SUCCEEDED on attempt 3 of 3 with the clean output; both abandoned batches aborted, their staged files gone', async () => {
+  /** A new job whose attempts are killed (SIGKILL) `kills` times mid-write, then a worker left to end it. */
+  async function killedThenRun(kills: number) {
     const started = Date.now();
     const id = await create();
     const seen = new Set<string>();
     const rss: number[] = [];
-    for (let kill = 0; kill < 2; kill++) {
+    for (let kill = 0; kill < kills; kill++) {
       const w = worker();
       await attemptWriting(id, seen);
       rss.push(await kill9(w));
@@ -157,7 +158,11 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     const last = worker();
     await ended(id);
     rss.push(peakRssMb(last));
-    const job = await get(id);
+    return { started, id, rss, last, job: await get(id) };
+  }
+
+  it('killed (SIGKILL) twice: SUCCEEDED on attempt 3 of 3 with the clean output; both abandoned batches aborted, their staged files gone', async () => {
+    const { started, id, rss, last, job } = await killedThenRun(2);
     expect(job.status).toBe('SUCCEEDED');
     expect(await attemptsOf(id)).toBe(3);
     expect(await sortedRowsDigest(job.destination.batchId)).toEqual(clean);
@@ -170,19 +175,7 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
   });
 
   it('killed three times with EXPORT_ATTEMPTS=3: FAILED naming its attempts; no batch loading, no file left under any of its batches', async () => {
-    const started = Date.now();
-    const id = await create();
-    const seen = new Set<string>();
-    const rss: number[] = [];
-    for (let kill = 0; kill < 3; kill++) {
-      const w = worker();
-      await attemptWriting(id, seen);
-      rss.push(await kill9(w));
-    }
-    const last = worker();
-    await ended(id);
-    rss.push(peakRssMb(last));
-    const job = await get(id);
+    const { started, id, rss, last, job } = await killedThenRun(3);
     expect(job.status).toBe('FAILED');
     expect(job.errors).toEqual([{ code: '0100000003', msg: expect.stringMatching(/after 3 attempts.*attempt 3 of 3/), callStack: expect.any(String) }]);
     expect(await attemptsOf(id)).toBe(3);
