@@ -256,8 +256,9 @@ export class BulkIngestRepository {
         ORDER BY ns.key, seg.key, f.primary_identity,
                  COALESCE((seg.value->>'lastQualificationTime')::timestamptz, f.ingest_time) DESC
        ON CONFLICT (org_id, sandbox_name, segment_ns, segment_id, identity) DO UPDATE
-          SET status = EXCLUDED.status, last_qualification_time = EXCLUDED.last_qualification_time
-        WHERE m.last_qualification_time <= EXCLUDED.last_qualification_time`,
+          SET status = EXCLUDED.status, last_qualification_time = EXCLUDED.last_qualification_time, evaluated = false
+        WHERE m.last_qualification_time < EXCLUDED.last_qualification_time
+           OR (m.last_qualification_time = EXCLUDED.last_qualification_time AND NOT m.evaluated)`,
       [scope.orgId, scope.sandboxName],
     );
   }
