@@ -1,6 +1,6 @@
 -- Segment evaluation (issue #10). Evaluated memberships live beside the ingested ones in
 -- segment_memberships, marked `evaluated`: exports overlay those rows on the records' own
--- segmentMembership (only they need reading; the records already carry the ingested ones).
+-- segmentMembership (only they need reading: the records already carry the ingested ones).
 ALTER TABLE "segment_memberships" ADD COLUMN "evaluated" BOOLEAN NOT NULL DEFAULT false;
 
 -- Evaluated rows of a segment, in profile order: what an export overlays.
@@ -8,7 +8,7 @@ CREATE INDEX "segment_memberships_evaluated_idx" ON "segment_memberships" ("org_
 
 -- Changes an evaluation run found (only deltas: newly realized, newly exited), staged while it
 -- runs and applied in one transaction at its end. `run_id` names the run (a segment job, an
--- export job with evaluation); `attempt_token` the attempt, so a retried attempt's rows replace
+-- export job with evaluation), `attempt_token` the attempt, so a retried attempt's rows replace
 -- a killed one's.
 CREATE TABLE "membership_deltas" (
     "run_id" TEXT NOT NULL,
