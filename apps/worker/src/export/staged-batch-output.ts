@@ -39,6 +39,11 @@ export class StagedBatchOutput {
   private open(): OpenFile {
     const name = `part-${String(this.staged.length).padStart(5, '0')}${FILE_EXTENSION[this.format]}`;
     const pipe = new PassThrough({ highWaterMark: 1 << 20 });
+    // abort() destroys the pipe with an error. The storage may not be reading it yet (local
+    // storage first creates the folder), and an 'error' nobody listens to kills the worker, which
+    // leaves the job PROCESSING with no one to end it. The failure still reaches us: `stored`
+    // rejects once the storage reads the destroyed pipe.
+    pipe.on('error', () => undefined);
     const stored = this.storage.write(this.stagingKey(name), pipe);
     // A storage failure surfaces through `stored`; keep the writer from throwing unhandled meanwhile.
     stored.catch(() => undefined);
