@@ -7,6 +7,7 @@ export * from './dataset.repository';
 export * from './export-job.repository';
 export * from './export-queue-state.repository';
 export * from './export-run.repository';
+export * from './membership-delta.repository';
 export * from './merge-policy.repository';
 export * from './persistence.module';
 export * from './profile-read.repository';

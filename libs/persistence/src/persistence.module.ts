@@ -9,6 +9,7 @@ import { ExportRunRepository } from './export-run.repository';
 import { ProfileReadRepository } from './profile-read.repository';
 import { ExportJobRepository } from './export-job.repository';
 import { ExportQueueStateRepository } from './export-queue-state.repository';
+import { MembershipDeltaRepository } from './membership-delta.repository';
 import { MergePolicyRepository } from './merge-policy.repository';
 import { PrismaService } from './prisma.service';
 import { SegmentDefinitionRepository } from './segment-definition.repository';
@@ -25,6 +26,7 @@ const repositories = [
   BulkIngestRepository,
   ExportRunRepository,
   ProfileReadRepository,
+  MembershipDeltaRepository,
 ];
 
 @Global()
