@@ -145,6 +145,7 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
       expect(post.body.segments.map((s: { segmentId: string }) => s.segmentId)).toEqual([VIP, US]);
       expect(post.body.segments[1].segment).toMatchObject({ id: US, expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.countryISO = "US"' }, mergePolicyId: POLICY });
       first = await ended(post.body.id);
+      expect(first.errors).toBeUndefined();
       expect(first.status).toBe('SUCCEEDED');
       const m = first.metrics;
       expect(m.totalProfiles).toBe(6);

@@ -141,7 +141,7 @@ export class ProfileReadRepository {
       const evaluatedRows = (keyColumn: string) =>
         `SELECT ${keyColumn}, m.identity, m.segment_ns, m.segment_id, m.status, m.last_qualification_time
            FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated AND (${evaluatedSegments})
-          ORDER BY 1 COLLATE "C", m.segment_ns, m.segment_id`;
+          ORDER BY (${keyColumn}) COLLATE "C", m.segment_ns, m.segment_id`;
       const eventWindow = [
         plan.events?.afterMs !== undefined ? `e.ingest_time > ${ts(plan.events.afterMs)}` : '',
         plan.events?.upToMs !== undefined ? `e.ingest_time <= ${ts(plan.events.upToMs)}` : '',
