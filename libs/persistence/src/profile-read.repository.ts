@@ -178,10 +178,11 @@ export class ProfileReadRepository {
           ORDER BY l.label COLLATE "C", f.id`;
         if (plan.events) {
           // An event belongs to the component of any of its identities; one with no known identity is its own profile.
-          eventSql = `SELECT COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity) AS label,
-                 e.event_time, e.ingest_time, e.record
+          // ORDER BY takes the expression again: `1 COLLATE "C"` would be the integer 1, not the first column.
+          const label = `COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity)`;
+          eventSql = `SELECT ${label} AS label, e.event_time, e.ingest_time, e.record
             FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}
-            ORDER BY 1 COLLATE "C", e.id`;
+            ORDER BY (${label}) COLLATE "C", e.id`;
         }
         if (evaluatedSegments) {
           evaluatedSql = evaluatedRows(`COALESCE((SELECT il.label FROM ${identityLabels} il WHERE il.ident = m.identity), m.identity)`);
