@@ -66,7 +66,7 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
   beforeAll(async () => {
     env = await createTestEnv('segjobs');
     api = await ApiHarness.start(env.config());
-    client = await api.client(ORG_A, ['prod', 'empty', 'big']);
+    client = await api.client(ORG_A, ['prod', 'empty', 'big', 'events']);
     worker = await startWorker(env.config({ SEGMENT_EVALUATION_NOW_MS: String(NOW1) }));
     const store = new ProfileStoreClient(api, client, 'prod');
     await store.ingest(await store.createDataset('fixture'), FIXTURE);
@@ -199,6 +199,60 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
       await api.http.delete(`${JOBS}/${first.id}`).set(client.headers('prod')).expect(409);
       // Tenancy: the job does not exist in another sandbox.
       await api.http.get(`${JOBS}/${first.id}`).set(client.headers('empty')).expect(404);
+    });
+  });
+
+  describe('events against a fixed clock (NOW2 = 2026-07-01T00:00Z)', () => {
+    const BUYERS2 = 'cccccccc-0000-4000-8000-000000000001';
+    const CHECKOUT24 = 'cccccccc-0000-4000-8000-000000000002';
+    const RECENT = 'cccccccc-0000-4000-8000-000000000003';
+    beforeAll(async () => {
+      // This block's clock, whichever tests ran before it.
+      await worker?.close();
+      worker = await startWorker(env.config({ SEGMENT_EVALUATION_NOW_MS: String(NOW2) }));
+    });
+    const ev = (id: string, who: string, eventType: string, timestamp: string) => ({ _id: id, timestamp, eventType, identityMap: { Email: [{ id: `${who}@example.com`, primary: true }] } });
+
+    /**
+     * e1: purchases 12 h and 11 days before now, a checkout 4 h before → BUYERS2 yes, CHECKOUT24 yes, RECENT yes
+     * e2: a purchase in May, a checkout 3 days before → all no
+     * e3: a profile without events → all no
+     * e4: no profile record, one checkout 1 h before (an event-only profile) → CHECKOUT24 yes
+     */
+    withPql('xEvent[...].count(), chain with WHEN and occurs, event-only profiles included', async () => {
+      const store = new ProfileStoreClient(api, client, 'events');
+      await store.ingest(await store.createDataset('profiles'), [email('e1', {}), email('e2', {}), email('e3', {})]);
+      await store.ingest(await store.createDataset('events', 'experienceevent'), [
+        ev('1', 'e1', 'commerce.purchases', '2026-06-30T12:00:00Z'),
+        ev('2', 'e1', 'commerce.purchases', '2026-06-20T00:00:00Z'),
+        ev('3', 'e1', 'commerce.checkouts', '2026-06-30T20:00:00Z'),
+        ev('4', 'e2', 'commerce.purchases', '2026-05-01T00:00:00Z'),
+        ev('5', 'e2', 'commerce.checkouts', '2026-06-28T00:00:00Z'),
+        ev('6', 'e4', 'commerce.checkouts', '2026-06-30T23:00:00Z'),
+      ]);
+      for (const [id, value] of [
+        [BUYERS2, 'xEvent[eventType = "commerce.purchases"].count() >= 2'],
+        [CHECKOUT24, 'CHAIN(xEvent, timestamp, [C0: WHAT(eventType.equals("commerce.checkouts", false)) WHEN(<= 24 hours before now)])'],
+        [RECENT, 'select e from xEvent where e.eventType = "commerce.purchases" and e.timestamp occurs <= 7 days before now'],
+      ]) {
+        await api.http.post(DEFS).set(client.headers('events')).send({ id, name: id, expression: { type: 'PQL', format: 'pql/text', value }, schema: { name: '_xdm.context.profile' }, mergePolicyId: POLICY }).expect(200);
+      }
+      const post = await api.http.post(JOBS).set(client.headers('events')).send([{ segmentId: BUYERS2 }, { segmentId: CHECKOUT24 }, { segmentId: RECENT }]).expect(200);
+      const job = await ended(post.body.id, 'events');
+      expect(job.errors).toBeUndefined();
+      expect(job.status).toBe('SUCCEEDED');
+      expect(job.metrics.totalProfiles).toBe(4);
+      expect(job.metrics.segmentedProfileCounter).toEqual({ [BUYERS2]: 1, [CHECKOUT24]: 2, [RECENT]: 1 });
+      expect(job.metrics.segmentedProfileByNamespaceCounter).toEqual({ [BUYERS2]: { Email: 1 }, [CHECKOUT24]: { Email: 2 }, [RECENT]: { Email: 1 } });
+      expect(job.metrics.segmentedProfileByStatusCounter).toEqual({ [BUYERS2]: { realized: 1, exited: 0 }, [CHECKOUT24]: { realized: 2, exited: 0 }, [RECENT]: { realized: 1, exited: 0 } });
+      const at = new Date(NOW2).toISOString();
+      const rows = (await evaluatedRows('events')).map((r) => r.replace(BUYERS2, 'BUYERS2').replace(CHECKOUT24, 'CHECKOUT24').replace(RECENT, 'RECENT'));
+      expect(rows).toEqual([
+        `BUYERS2 Email:e1@example.com realized ${at}`,
+        `CHECKOUT24 Email:e1@example.com realized ${at}`,
+        `CHECKOUT24 Email:e4@example.com realized ${at}`,
+        `RECENT Email:e1@example.com realized ${at}`,
+      ]);
     });
   });
 
