@@ -259,7 +259,7 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
   describe('faults (real worker processes)', () => {
     const BIG = 'bbbbbbbb-0000-4000-8000-000000000001';
     const PROFILES = 2000;
-    const workerEnv = { SEGMENT_RATE_LIMIT: '1000', WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', EXPORT_BACKOFF_MS: '100', EXPORT_PROGRESS_INTERVAL_MS: '100', SEGMENT_EVALUATION_NOW_MS: String(NOW1) };
+    const workerEnv = { SEGMENT_RATE_LIMIT: '1000', WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', EXPORT_BACKOFF_MS: '100', EXPORT_PROGRESS_INTERVAL_MS: '100', SEGMENT_EVALUATION_NOW_MS: String(NOW1), LOG_LEVEL: 'info' };
     const child = () => {
       const w = ChildApp.start('worker', env.childEnv(workerEnv));
       children.push(w);
@@ -289,8 +289,10 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
       w1.proc.kill('SIGKILL');
       await w1.exited;
       expect((await get(id, 'big')).status).toBe('PROCESSING');
+      const killedAt = Date.now();
       child();
       const job = await ended(id, 'big');
+      console.log(`[segjobs] kill -9: ${JSON.stringify({ msToEndAfterKill: Date.now() - killedAt, attempts: await attempts(id) })}`);
       expect(job.status).toBe('SUCCEEDED');
       expect(await attempts(id)).toBe(2);
       expect(job.metrics.totalProfiles).toBe(PROFILES);
