@@ -53,6 +53,7 @@ export class SegmentJobProcessor {
     if (claim.kind === 'finished') return { skipped: 'finished, cancelled or unknown' };
     if (claim.kind === 'busy') {
       // Another attempt holds the lease: look again when it should have lapsed (see ExportJobProcessor).
+      this.logger.log({ msg: 'segment job attempt still running elsewhere; looking again later', segmentJobId: id, inMs: claim.retryInMs });
       await queueJob.moveToDelayed(Date.now() + claim.retryInMs + LEASE_MARGIN_MS, token);
       throw new DelayedError();
     }
