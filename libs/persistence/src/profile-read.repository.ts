@@ -170,8 +170,13 @@ export class ProfileReadRepository {
       } else {
         const { fragmentLabels, identityLabels } = await this.buildGraph(tenant('f'), scratch);
         const membership = this.membershipPredicate(scope, plan, 'q.primary_identity');
+        // An evaluated row is stored under the merged profile's primary identity, which need not
+        // be any fragment's own primary identity: those rows find their component by any identity.
+        const evaluatedMembers = this.membershipConditions(plan);
         const qualifying = membership
-          ? `AND l.label IN (SELECT l2.label FROM ${fragmentLabels} l2 JOIN profile_fragments q ON q.id = l2.fid WHERE ${membership})`
+          ? `AND l.label IN (SELECT l2.label FROM ${fragmentLabels} l2 JOIN profile_fragments q ON q.id = l2.fid WHERE ${membership}
+              UNION SELECT il.label FROM ${identityLabels} il JOIN segment_memberships m ON m.identity = il.ident
+               WHERE ${tenant('m')} AND m.evaluated AND ${evaluatedMembers})`
           : '';
         fragmentSql = `SELECT l.label, f.primary_identity, ${storedTextColumns}, f.dataset_id, f.record_time, f.ingest_time, f.record
           FROM ${fragmentLabels} l JOIN profile_fragments f ON f.id = l.fid WHERE true ${qualifying}
@@ -252,6 +257,24 @@ export class ProfileReadRepository {
       return { fragments, events, evaluated, close };
     } catch (e) {
       await close().catch(() => undefined);
+      return translateStoreError(e);
+    }
+  }
+
+  /**
+   * Whether any evaluated membership (segment_memberships.evaluated) of these segments exists in
+   * the sandbox: an export streams them for its overlay only then (a partial index answers it).
+   */
+  async hasEvaluated(scope: TenantScope, segments: ReadonlyArray<{ segmentNs: string; segmentId: string }>): Promise<boolean> {
+    if (!segments.length) return false;
+    try {
+      const which = segments.map((x) => `(m.segment_ns = ${sqlString(x.segmentNs)} AND m.segment_id = ${sqlString(x.segmentId)})`).join(' OR ');
+      const r = await this.pool.query<{ found: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM segment_memberships m
+          WHERE m.org_id = ${sqlString(scope.orgId)} AND m.sandbox_name = ${sqlString(scope.sandboxName)} AND m.evaluated AND (${which})) AS found`,
+      );
+      return r.rows[0]?.found === true;
+    } catch (e) {
       return translateStoreError(e);
     }
   }
