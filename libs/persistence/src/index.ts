@@ -12,3 +12,5 @@ export * from './merge-policy.repository';
 export * from './persistence.module';
 export * from './profile-read.repository';
 export * from './segment-definition.repository';
+export * from './segment-job.repository';
+export * from './segment-run.repository';

@@ -13,6 +13,8 @@ import { MembershipDeltaRepository } from './membership-delta.repository';
 import { MergePolicyRepository } from './merge-policy.repository';
 import { PrismaService } from './prisma.service';
 import { SegmentDefinitionRepository } from './segment-definition.repository';
+import { SegmentJobRepository } from './segment-job.repository';
+import { SegmentRunRepository } from './segment-run.repository';
 
 const repositories = [
   ExportJobRepository,
@@ -27,6 +29,8 @@ const repositories = [
   ExportRunRepository,
   ProfileReadRepository,
   MembershipDeltaRepository,
+  SegmentJobRepository,
+  SegmentRunRepository,
 ];
 
 @Global()
