@@ -3,7 +3,6 @@ import {
   IsIn,
   IsInt,
   IsOptional,
-  IsTimeZone,
   IsString,
   Matches,
   Max,
@@ -133,17 +132,6 @@ export class AppConfig {
   /** Fallback poll of the cancel flag in Postgres (the Redis signal is immediate). */
   @Transform(toInt) @IsInt() @Min(100)
   CANCEL_POLL_MS = 1000;
-
-  /** IANA zone of PQL's calendar words (`today`, `this month`, `getMonth()`) during evaluation. */
-  @IsTimeZone()
-  SEGMENT_EVALUATION_ZONE = 'UTC';
-
-  /**
-   * Test and replay hook: the `now` (epoch ms) an evaluation run fixes at its first claim, instead
-   * of the clock. Unset in production.
-   */
-  @Transform(toInt) @IsOptional() @IsInt() @Min(0)
-  SEGMENT_EVALUATION_NOW_MS?: number;
 
   // ---- Input limits (issue #9). Each is answered with a clear 4xx or a failed batch naming the file and line.
 
