@@ -138,10 +138,11 @@ export class ProfileReadRepository {
       const evaluatedSegments = plan.evaluated?.length
         ? plan.evaluated.map((x) => `(m.segment_ns = ${sqlString(x.segmentNs)} AND m.segment_id = ${sqlString(x.segmentId)})`).join(' OR ')
         : undefined;
+      // The key is named in a subquery: `ORDER BY 1 COLLATE "C"` would sort by the constant 1.
       const evaluatedRows = (keyColumn: string) =>
-        `SELECT ${keyColumn}, m.identity, m.segment_ns, m.segment_id, m.status, m.last_qualification_time
-           FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated AND (${evaluatedSegments})
-          ORDER BY 1 COLLATE "C", m.segment_ns, m.segment_id`;
+        `SELECT * FROM (SELECT ${keyColumn} AS profile_key, m.identity, m.segment_ns, m.segment_id, m.status, m.last_qualification_time
+           FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated AND (${evaluatedSegments})) r
+          ORDER BY r.profile_key COLLATE "C", r.segment_ns, r.segment_id`;
       const eventWindow = [
         plan.events?.afterMs !== undefined ? `e.ingest_time > ${ts(plan.events.afterMs)}` : '',
         plan.events?.upToMs !== undefined ? `e.ingest_time <= ${ts(plan.events.upToMs)}` : '',
@@ -183,10 +184,12 @@ export class ProfileReadRepository {
           ORDER BY l.label COLLATE "C", f.id`;
         if (plan.events) {
           // An event belongs to the component of any of its identities; one with no known identity is its own profile.
-          eventSql = `SELECT COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity) AS label,
-                 e.event_time, e.ingest_time, e.record
-            FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}
-            ORDER BY 1 COLLATE "C", e.id`;
+          // Sorted outside: `ORDER BY 1 COLLATE "C"` would sort by the constant 1 (and fail).
+          eventSql = `SELECT x.label, x.event_time, x.ingest_time, x.record FROM (
+              SELECT COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity) AS label,
+                     e.event_time, e.ingest_time, e.record, e.id
+                FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}) x
+            ORDER BY x.label COLLATE "C", x.id`;
         }
         if (evaluatedSegments) {
           evaluatedSql = evaluatedRows(`COALESCE((SELECT il.label FROM ${identityLabels} il WHERE il.ident = m.identity), m.identity)`);
