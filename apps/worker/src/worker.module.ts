@@ -6,10 +6,13 @@ import { StorageModule } from '@sx/storage';
 import { CancelSignalsService } from './export/cancel-signals.service';
 import { ExportJobProcessor } from './export/export-job.processor';
 import { BatchPromotionProcessor } from './ingest/batch-promotion.processor';
+import { EvaluationPassNotBuilt, PreviewEvaluation } from './preview/preview-evaluation';
+import { PreviewProcessor } from './preview/preview.processor';
 import { JOB_HANDLERS, JobHandlerTable } from './processors/job-handlers';
 import { QueueWorkersService } from './processors/queue-workers.service';
 import { BatchPromotionReconcilerService } from './reconciler/batch-promotion-reconciler.service';
 import { ExportReconcilerService } from './reconciler/export-reconciler.service';
+import { PreviewReconcilerService } from './reconciler/preview-reconciler.service';
 
 /** The worker's module: the only one that registers processors. */
 @Module({})
@@ -22,17 +25,21 @@ export class WorkerModule {
         CancelSignalsService,
         ExportJobProcessor,
         BatchPromotionProcessor,
+        { provide: PreviewEvaluation, useClass: EvaluationPassNotBuilt },
+        PreviewProcessor,
         {
           provide: JOB_HANDLERS,
-          inject: [ExportJobProcessor, BatchPromotionProcessor],
-          useFactory: (exports: ExportJobProcessor, promotions: BatchPromotionProcessor): JobHandlerTable => ({
+          inject: [ExportJobProcessor, BatchPromotionProcessor, PreviewProcessor],
+          useFactory: (exports: ExportJobProcessor, promotions: BatchPromotionProcessor, previews: PreviewProcessor): JobHandlerTable => ({
             [JobName.RunExport]: exports.handle,
             [JobName.PromoteBatch]: promotions.handle,
+            [JobName.RunPreview]: previews.handle,
           }),
         },
         QueueWorkersService,
         ExportReconcilerService,
         BatchPromotionReconcilerService,
+        PreviewReconcilerService,
       ],
     };
   }

@@ -107,6 +107,22 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100)
   EXPORT_PROGRESS_INTERVAL_MS = 2000;
 
+  /** How long a preview (and its estimate and matches) is kept after POST /preview; workers remove expired ones. */
+  @Transform(toInt) @IsInt() @Min(10) @Max(7 * 24 * 3600)
+  PREVIEW_TTL_SECONDS = 3600;
+
+  /** A running preview records its progress (profilesReadSoFar) and writes its matches every this many profiles. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  PREVIEW_PROGRESS_EVERY = 1000;
+
+  /** Profiles per second one preview may read (0: unlimited); spares the database, and lets tests watch progress. */
+  @Transform(toInt) @IsInt() @Min(0)
+  PREVIEW_RATE_LIMIT = 0;
+
+  /** Attempts of a preview (a killed one included) before it ends FAILED. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  PREVIEW_ATTEMPTS = 3;
+
   /** Fallback poll of the cancel flag in Postgres (the Redis signal is immediate). */
   @Transform(toInt) @IsInt() @Min(100)
   CANCEL_POLL_MS = 1000;

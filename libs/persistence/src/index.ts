@@ -9,5 +9,6 @@ export * from './export-queue-state.repository';
 export * from './export-run.repository';
 export * from './merge-policy.repository';
 export * from './persistence.module';
+export * from './preview.repository';
 export * from './profile-read.repository';
 export * from './segment-definition.repository';

@@ -10,6 +10,7 @@ import { ProfileReadRepository } from './profile-read.repository';
 import { ExportJobRepository } from './export-job.repository';
 import { ExportQueueStateRepository } from './export-queue-state.repository';
 import { MergePolicyRepository } from './merge-policy.repository';
+import { PreviewRepository } from './preview.repository';
 import { PrismaService } from './prisma.service';
 import { SegmentDefinitionRepository } from './segment-definition.repository';
 
@@ -25,6 +26,7 @@ const repositories = [
   BulkIngestRepository,
   ExportRunRepository,
   ProfileReadRepository,
+  PreviewRepository,
 ];
 
 @Global()

@@ -2,7 +2,10 @@ import { Global, Module } from '@nestjs/common';
 import { BatchPromotionDispatcher } from './batch-promotion-dispatcher';
 import { ExportDispatcher } from './export-dispatcher';
 import { JobQueueService } from './job-queue.service';
+import { PreviewDispatcher } from './preview-dispatcher';
+
+const providers = [JobQueueService, ExportDispatcher, BatchPromotionDispatcher, PreviewDispatcher];
 
 @Global()
-@Module({ providers: [JobQueueService, ExportDispatcher, BatchPromotionDispatcher], exports: [JobQueueService, ExportDispatcher, BatchPromotionDispatcher] })
+@Module({ providers, exports: providers })
 export class QueueModule {}

@@ -7,16 +7,19 @@ import type { JobsOptions } from 'bullmq';
 export enum QueueName {
   Export = 'segment-export',
   Ingest = 'batch-promotion',
+  Preview = 'segment-preview',
 }
 
 export enum JobName {
   RunExport = 'run-export',
   PromoteBatch = 'promote-batch',
+  RunPreview = 'run-preview',
 }
 
 export interface JobPayloads {
   [JobName.RunExport]: { exportJobId: number; orgId: string; sandboxName: string; createdAtMs: number };
   [JobName.PromoteBatch]: { batchId: string; orgId: string; sandboxName: string };
+  [JobName.RunPreview]: { previewId: string; orgId: string; sandboxName: string };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -24,6 +27,7 @@ export type JobPayload<N extends JobName> = JobPayloads[N];
 export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   [JobName.RunExport]: QueueName.Export,
   [JobName.PromoteBatch]: QueueName.Ingest,
+  [JobName.RunPreview]: QueueName.Preview,
 };
 
 export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
@@ -41,6 +45,14 @@ export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
     removeOnComplete: { age: 24 * 3600, count: 1000 },
     removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
   },
+  [JobName.RunPreview]: {
+    // Attempts are counted in Postgres when claimed (previews.attempts, PREVIEW_ATTEMPTS); BullMQ
+    // retries what threw. Previews are short-lived: Redis keeps little history of them.
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: { age: 3600, count: 1000 },
+    removeOnFail: { age: 24 * 3600, count: 1000 },
+  },
 };
 
 /**
@@ -55,6 +67,11 @@ export function exportQueueJobId(exportJobId: number): string {
 /** BullMQ job id of a batch's promotion: one per batch, so a second enqueue is a no-op. */
 export function promotionQueueJobId(batchId: string): string {
   return `batch-${batchId}`;
+}
+
+/** BullMQ job id of a preview's run (its previewQueryId): one per preview, so a second enqueue is a no-op. */
+export function previewQueueJobId(previewId: string): string {
+  return `preview-${previewId}`;
 }
 
 /** Redis pub/sub channel on which the API tells workers that a running job was cancelled. */
