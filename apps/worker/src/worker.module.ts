@@ -13,6 +13,8 @@ import { QueueWorkersService } from './processors/queue-workers.service';
 import { BatchPromotionReconcilerService } from './reconciler/batch-promotion-reconciler.service';
 import { ExportReconcilerService } from './reconciler/export-reconciler.service';
 import { PreviewReconcilerService } from './reconciler/preview-reconciler.service';
+import { SegmentReconcilerService } from './reconciler/segment-reconciler.service';
+import { SegmentJobProcessor } from './segmentation/segment-job.processor';
 
 /** The worker's module: the only one that registers processors. */
 @Module({})
@@ -27,18 +29,21 @@ export class WorkerModule {
         BatchPromotionProcessor,
         { provide: PreviewEvaluation, useClass: EvaluationPassNotBuilt },
         PreviewProcessor,
+        SegmentJobProcessor,
         {
           provide: JOB_HANDLERS,
-          inject: [ExportJobProcessor, BatchPromotionProcessor, PreviewProcessor],
-          useFactory: (exports: ExportJobProcessor, promotions: BatchPromotionProcessor, previews: PreviewProcessor): JobHandlerTable => ({
+          inject: [ExportJobProcessor, BatchPromotionProcessor, SegmentJobProcessor, PreviewProcessor],
+          useFactory: (exports: ExportJobProcessor, promotions: BatchPromotionProcessor, segments: SegmentJobProcessor, previews: PreviewProcessor): JobHandlerTable => ({
             [JobName.RunExport]: exports.handle,
             [JobName.PromoteBatch]: promotions.handle,
+            [JobName.RunSegmentJob]: segments.handle,
             [JobName.RunPreview]: previews.handle,
           }),
         },
         QueueWorkersService,
         ExportReconcilerService,
         BatchPromotionReconcilerService,
+        SegmentReconcilerService,
         PreviewReconcilerService,
       ],
     };

@@ -122,6 +122,27 @@ export class AppConfig {
   /** Attempts of a preview (a killed one included) before it ends FAILED. */
   @Transform(toInt) @IsInt() @Min(1) @Max(20)
   PREVIEW_ATTEMPTS = 3;
+  /** Attempts of a segment job before it ends FAILED (a retry evaluates at the same `now`: same result). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  SEGMENT_JOB_ATTEMPTS = 3;
+
+  /**
+   * Segment jobs a sandbox may have unfinished (NEW, QUEUED, PROCESSING, CANCELLING) at once; one
+   * more is refused with 429 (AEP: "too many jobs processing"), so evaluations cannot pile up.
+   */
+  @Transform(toInt) @IsInt() @Min(1)
+  SEGMENT_JOBS_MAX_ACTIVE = 20;
+
+  /** IANA zone of PQL calendar words (`today`, `this month`, getMonth()...) in evaluations. */
+  @IsString() @MinLength(1)
+  SEGMENT_EVALUATION_ZONE = 'UTC';
+
+  /**
+   * Test and replay hook: when set, every evaluation run's `now` (epoch ms) is this instead of
+   * the clock at the job's first claim. Never set it in production.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value))) @IsOptional() @IsInt()
+  SEGMENT_EVALUATION_NOW_MS?: number;
 
   /** Fallback poll of the cancel flag in Postgres (the Redis signal is immediate). */
   @Transform(toInt) @IsInt() @Min(100)

@@ -7,3 +7,4 @@ export * from './merge-policy';
 export * from './segment-definition';
 export * from './tenant';
 export * from './preview';
+export * from './segment-job';

@@ -9,10 +9,13 @@ import { ExportRunRepository } from './export-run.repository';
 import { ProfileReadRepository } from './profile-read.repository';
 import { ExportJobRepository } from './export-job.repository';
 import { ExportQueueStateRepository } from './export-queue-state.repository';
+import { MembershipDeltaRepository } from './membership-delta.repository';
 import { MergePolicyRepository } from './merge-policy.repository';
 import { PreviewRepository } from './preview.repository';
 import { PrismaService } from './prisma.service';
 import { SegmentDefinitionRepository } from './segment-definition.repository';
+import { SegmentJobRepository } from './segment-job.repository';
+import { SegmentRunRepository } from './segment-run.repository';
 
 const repositories = [
   ExportJobRepository,
@@ -27,6 +30,9 @@ const repositories = [
   ExportRunRepository,
   ProfileReadRepository,
   PreviewRepository,
+  MembershipDeltaRepository,
+  SegmentJobRepository,
+  SegmentRunRepository,
 ];
 
 @Global()

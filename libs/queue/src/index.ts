@@ -5,3 +5,4 @@ export * from './preview-dispatcher';
 export * from './queue.module';
 export * from './redis-connection';
 export * from './registry';
+export * from './segment-dispatcher';

@@ -4,7 +4,9 @@ import { ExportDispatcher } from './export-dispatcher';
 import { JobQueueService } from './job-queue.service';
 import { PreviewDispatcher } from './preview-dispatcher';
 
-const providers = [JobQueueService, ExportDispatcher, BatchPromotionDispatcher, PreviewDispatcher];
+import { SegmentDispatcher } from './segment-dispatcher';
+
+const providers = [JobQueueService, ExportDispatcher, BatchPromotionDispatcher, SegmentDispatcher, PreviewDispatcher];
 
 @Global()
 @Module({ providers, exports: providers })

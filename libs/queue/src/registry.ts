@@ -8,18 +8,21 @@ export enum QueueName {
   Export = 'segment-export',
   Ingest = 'batch-promotion',
   Preview = 'segment-preview',
+  Segment = 'segment-evaluation',
 }
 
 export enum JobName {
   RunExport = 'run-export',
   PromoteBatch = 'promote-batch',
   RunPreview = 'run-preview',
+  RunSegmentJob = 'run-segment-job',
 }
 
 export interface JobPayloads {
   [JobName.RunExport]: { exportJobId: number; orgId: string; sandboxName: string; createdAtMs: number };
   [JobName.PromoteBatch]: { batchId: string; orgId: string; sandboxName: string };
   [JobName.RunPreview]: { previewId: string; orgId: string; sandboxName: string };
+  [JobName.RunSegmentJob]: { segmentJobId: string; orgId: string; sandboxName: string; createdAtMs: number };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -28,6 +31,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   [JobName.RunExport]: QueueName.Export,
   [JobName.PromoteBatch]: QueueName.Ingest,
   [JobName.RunPreview]: QueueName.Preview,
+  [JobName.RunSegmentJob]: QueueName.Segment,
 };
 
 export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
@@ -53,6 +57,11 @@ export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
     removeOnComplete: { age: 3600, count: 1000 },
     removeOnFail: { age: 24 * 3600, count: 1000 },
   },
+  [JobName.RunSegmentJob]: {
+    // attempts and backoff from config (SEGMENT_JOB_ATTEMPTS, EXPORT_BACKOFF_MS), as for exports.
+    removeOnComplete: { age: 24 * 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+  },
 };
 
 /**
@@ -72,6 +81,11 @@ export function promotionQueueJobId(batchId: string): string {
 /** BullMQ job id of a preview's run (its previewQueryId): one per preview, so a second enqueue is a no-op. */
 export function previewQueueJobId(previewId: string): string {
   return `preview-${previewId}`;
+}
+
+/** BullMQ job id of a segment job: one per job, so a second enqueue is a no-op. */
+export function segmentQueueJobId(segmentJobId: string): string {
+  return `segment-${segmentJobId}`;
 }
 
 /** Redis pub/sub channel on which the API tells workers that a running job was cancelled. */
