@@ -6,7 +6,7 @@ import { StorageModule } from '@sx/storage';
 import { CancelSignalsService } from './export/cancel-signals.service';
 import { ExportJobProcessor } from './export/export-job.processor';
 import { BatchPromotionProcessor } from './ingest/batch-promotion.processor';
-import { EvaluationPassNotBuilt, PreviewEvaluation } from './preview/preview-evaluation';
+import { PreviewEvaluation } from './preview/preview-evaluation';
 import { PreviewProcessor } from './preview/preview.processor';
 import { JOB_HANDLERS, JobHandlerTable } from './processors/job-handlers';
 import { QueueWorkersService } from './processors/queue-workers.service';
@@ -27,7 +27,7 @@ export class WorkerModule {
         CancelSignalsService,
         ExportJobProcessor,
         BatchPromotionProcessor,
-        { provide: PreviewEvaluation, useClass: EvaluationPassNotBuilt },
+        PreviewEvaluation,
         PreviewProcessor,
         SegmentJobProcessor,
         {

@@ -91,19 +91,28 @@ export class PreviewProcessor {
       return true;
     };
 
-    const profiles = this.evaluation.evaluate({
-      scope,
-      mergePolicy: { ...policy, identityGraph: { type: preview.graphType } },
-      definition,
-      clock: { nowMs: Date.now(), zone: 'UTC' },
-    });
-    for await (const profile of profiles) {
-      tally.add(profile);
-      await pace.wait(tally.profilesRead);
-      if (tally.profilesRead % every === 0 || tally.pendingCount >= every || Date.now() - lastCheckpoint > leaseMs / 3) {
-        if (!(await checkpoint())) return { stopped: 'deleted', profilesRead: tally.profilesRead };
-      }
-    }
+    const stop = new AbortController();
+    let stopped = false;
+    await this.evaluation.evaluate(
+      {
+        scope,
+        mergePolicy: { ...policy, identityGraph: { type: preview.graphType } },
+        definition,
+        clock: { nowMs: this.config.SEGMENT_EVALUATION_NOW_MS ?? Date.now(), zone: this.config.SEGMENT_EVALUATION_ZONE },
+        signal: stop.signal,
+      },
+      async (profile) => {
+        tally.add(profile);
+        await pace.wait(tally.profilesRead);
+        if (tally.profilesRead % every === 0 || tally.pendingCount >= every || Date.now() - lastCheckpoint > leaseMs / 3) {
+          if (!(await checkpoint())) {
+            stopped = true;
+            stop.abort();
+          }
+        }
+      },
+    );
+    if (stopped) return { stopped: 'deleted', profilesRead: tally.profilesRead };
     if (!(await checkpoint())) return { stopped: 'deleted', profilesRead: tally.profilesRead };
     if (!(await this.previews.finish(preview.id, token, 'RESULT_READY', { totalRows: tally.profilesRead }))) return { stopped: 'deleted' };
     return { state: 'RESULT_READY', profilesRead: tally.profilesRead, profilesMatched: tally.profilesMatched };
