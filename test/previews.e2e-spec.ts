@@ -151,7 +151,7 @@ describe('previews and estimates through the REST API (real worker, Postgres, Re
   it('inSegment reads the stored membership of the profile (ann\'s record says S1 realized)', async () => {
     const id = (await create(body(`inSegment("${S1}")`)).expect(201)).body.previewId;
     const { final } = await settle(id);
-    expect(final).toMatchObject({ state: 'RESULT_READY', estimatedSize: 1, profilesReadSoFar: 5 });
+    expect(final).toMatchObject({ state: 'RESULT_READY', estimatedSize: 1, profilesReadSoFar: 5, error: { description: '' } });
     expect((await page(id).expect(200)).body.results.map((r: object) => Object.keys(r)[0])).toEqual(['Email:ann@x.io']);
   });
 
