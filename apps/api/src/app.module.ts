@@ -15,6 +15,7 @@ import { ExportJobsModule } from './export-jobs/export-jobs.module';
 import { MergePoliciesModule } from './merge-policies/merge-policies.module';
 import { PreviewsModule } from './previews/previews.module';
 import { SegmentDefinitionsModule } from './segment-definitions/segment-definitions.module';
+import { SegmentJobsModule } from './segment-jobs/segment-jobs.module';
 
 @Module({})
 export class AppModule {
@@ -31,6 +32,7 @@ export class AppModule {
         MergePoliciesModule,
         SegmentDefinitionsModule,
         PreviewsModule,
+        SegmentJobsModule,
         CatalogModule,
         IngestionModule,
         DataAccessModule,
@@ -40,6 +42,7 @@ export class AppModule {
           { path: config.BASE_PATH, module: MergePoliciesModule },
           { path: config.BASE_PATH, module: SegmentDefinitionsModule },
           { path: config.BASE_PATH, module: PreviewsModule },
+          { path: config.BASE_PATH, module: SegmentJobsModule },
           // The Platform's foundation APIs keep AEP's own paths.
           { path: CATALOG_PATH, module: CatalogModule },
           { path: IMPORT_PATH, module: IngestionModule },

@@ -133,6 +133,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1)
   SEGMENT_JOBS_MAX_ACTIVE = 20;
 
+  /** Profiles per second one segment job may evaluate (0: unlimited), as EXPORT_RATE_LIMIT for exports. */
+  @Transform(toInt) @IsInt() @Min(0)
+  SEGMENT_RATE_LIMIT = 0;
+
   /** IANA zone of PQL calendar words (`today`, `this month`, getMonth()...) in evaluations. */
   @IsString() @MinLength(1)
   SEGMENT_EVALUATION_ZONE = 'UTC';

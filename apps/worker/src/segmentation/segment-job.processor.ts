@@ -155,6 +155,12 @@ export class SegmentJobProcessor {
     const all: SegmentCounters[] = [];
     const byPolicy: Record<string, number> = {};
     let read = 0;
+    const started = Date.now();
+    const rate = this.config.SEGMENT_RATE_LIMIT;
+    /** SEGMENT_RATE_LIMIT: wait (in short, abortable steps) until the next profile's turn. */
+    const pace = async () => {
+      for (let due = started + (read * 1000) / rate; Date.now() < due && !signal.aborted; ) await new Promise((r) => setTimeout(r, Math.min(50, due - Date.now())));
+    };
     for (const pass of plan.passes) {
       if (signal.aborted) break;
       const policy = await this.policies.resolve(scope, pass.mergePolicyId);
@@ -173,6 +179,7 @@ export class SegmentJobProcessor {
             for (const o of p.outcomes) {
               if (o.change) await stager.write({ segmentNs: o.segmentNs, segmentId: o.segmentId, identity: p.identity, status: o.change, lastQualificationTimeMs: nowMs });
             }
+            if (rate) await pace();
           },
         );
         byPolicy[pass.mergePolicyId] = n;
