@@ -132,9 +132,10 @@ export class PreviewRepository {
 
   /**
    * Starts an attempt: RUNNING, attempts + 1, a new token and lease (the database's now +
-   * `leaseMs`), counters reset and a previous attempt's matches deleted, in one transaction.
+   * `leaseMs`), counters reset (numRowsToRead = `totalRows`, counted before) and a previous
+   * attempt's matches deleted, in one transaction.
    */
-  async claim(id: string, leaseMs: number, maxAttempts: number): Promise<PreviewClaim> {
+  async claim(id: string, leaseMs: number, maxAttempts: number, totalRows: number): Promise<PreviewClaim> {
     try {
       return await this.prisma.$transaction(async (tx): Promise<PreviewClaim> => {
         const rows = await tx.$queryRaw<Array<{ state: string; attempts: number; live: boolean }>>`
@@ -152,7 +153,7 @@ export class PreviewRepository {
         await tx.$executeRaw`
           UPDATE previews SET state = 'RUNNING', attempts = attempts + 1, attempt_token = ${token}::uuid,
                  lease_expires_at = now() + ${leaseMs} * interval '1 millisecond', profiles_read = 0, profiles_matched = 0,
-                 namespace_distribution = '{}', total_rows = 0, error = NULL, updated_at = now()
+                 namespace_distribution = '{}', total_rows = ${totalRows}, error = NULL, updated_at = now()
            WHERE id = ${id}::uuid`;
         const updated = await tx.preview.findUniqueOrThrow({ where: { id } });
         return { outcome: 'claimed', preview: toPreview(updated), token };
@@ -175,16 +176,6 @@ export class PreviewRepository {
           UNION
           SELECT primary_identity FROM experience_events WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}) k`;
       return rows[0]?.n ?? 0;
-    } catch (e) {
-      return translateStoreError(e);
-    }
-  }
-
-  /** numRowsToRead for this run. False when the attempt no longer holds the preview. */
-  async setTotalRows(id: string, token: string, totalRows: number): Promise<boolean> {
-    try {
-      const { count } = await this.prisma.preview.updateMany({ where: { id, attemptToken: token, state: 'RUNNING' }, data: { totalRows } });
-      return count > 0;
     } catch (e) {
       return translateStoreError(e);
     }

@@ -139,9 +139,10 @@ export class ProfileReadRepository {
         ? plan.evaluated.map((x) => `(m.segment_ns = ${sqlString(x.segmentNs)} AND m.segment_id = ${sqlString(x.segmentId)})`).join(' OR ')
         : undefined;
       const evaluatedRows = (keyColumn: string) =>
-        `SELECT ${keyColumn}, m.identity, m.segment_ns, m.segment_id, m.status, m.last_qualification_time
-           FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated AND (${evaluatedSegments})
-          ORDER BY 1 COLLATE "C", m.segment_ns, m.segment_id`;
+        // ORDER BY takes the key by name from a subquery: `ORDER BY 1 COLLATE "C"` is the integer 1.
+        `SELECT * FROM (SELECT ${keyColumn} AS k, m.identity, m.segment_ns, m.segment_id, m.status, m.last_qualification_time
+           FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated AND (${evaluatedSegments})) q
+          ORDER BY q.k COLLATE "C", q.segment_ns, q.segment_id`;
       const eventWindow = [
         plan.events?.afterMs !== undefined ? `e.ingest_time > ${ts(plan.events.afterMs)}` : '',
         plan.events?.upToMs !== undefined ? `e.ingest_time <= ${ts(plan.events.upToMs)}` : '',
@@ -178,10 +179,11 @@ export class ProfileReadRepository {
           ORDER BY l.label COLLATE "C", f.id`;
         if (plan.events) {
           // An event belongs to the component of any of its identities; one with no known identity is its own profile.
-          eventSql = `SELECT COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity) AS label,
-                 e.event_time, e.ingest_time, e.record
-            FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}
-            ORDER BY 1 COLLATE "C", e.id`;
+          eventSql = `SELECT q.label, q.event_time, q.ingest_time, q.record FROM (
+              SELECT COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity) AS label,
+                     e.event_time, e.ingest_time, e.record, e.id
+                FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}) q
+            ORDER BY q.label COLLATE "C", q.id`;
         }
         if (evaluatedSegments) {
           evaluatedSql = evaluatedRows(`COALESCE((SELECT il.label FROM ${identityLabels} il WHERE il.ident = m.identity), m.identity)`);

@@ -41,8 +41,10 @@ export class PreviewProcessor {
   readonly handle = (job: RunPreviewJob) => this.run(job);
 
   async run(job: RunPreviewJob): Promise<Record<string, unknown>> {
-    const { previewId } = job.data;
-    const claim = await this.previews.claim(previewId, this.config.WORKER_LOCK_MS, this.config.PREVIEW_ATTEMPTS);
+    const { previewId, orgId, sandboxName } = job.data;
+    // Counted before the claim, so that a RUNNING estimate always shows numRowsToRead.
+    const totalRows = await this.previews.profileCount({ orgId, sandboxName });
+    const claim = await this.previews.claim(previewId, this.config.WORKER_LOCK_MS, this.config.PREVIEW_ATTEMPTS, totalRows);
     if (claim.outcome === 'busy') throw new PreviewBusy(previewId);
     if (claim.outcome !== 'claimed') return { skipped: claim.outcome };
     const { preview, token } = claim;
@@ -75,8 +77,6 @@ export class PreviewProcessor {
       if (e instanceof PqlError) throw new PreviewRefused(e.message);
       throw e;
     }
-    if (!(await this.previews.setTotalRows(preview.id, token, await this.previews.profileCount(scope)))) return { stopped: 'deleted' };
-
     const tally = new PreviewTally();
     const every = this.config.PREVIEW_PROGRESS_EVERY;
     const leaseMs = this.config.WORKER_LOCK_MS;
