@@ -259,7 +259,7 @@ const corpus: BadRequest[] = [
   { name: 'segments: lone surrogate in name', method: 'POST', path: SEGMENTS, body: segment({ name: '\udfff' }), status: 400, field: 'name' },
   { name: 'segments: NUL in mergePolicyId', method: 'POST', path: SEGMENTS, body: segment({ mergePolicyId: `m${NUL}` }), status: 400, field: 'mergePolicyId' },
   { name: 'segments: NUL in expression', method: 'POST', path: SEGMENTS, body: segment({ expression: { type: 'PQL', format: 'pql/text', value: `a${NUL}` } }), status: 400, field: 'expression.value' },
-  { name: 'segments: pql/json', method: 'POST', path: SEGMENTS, body: segment({ expression: { type: 'PQL', format: 'pql/json', value: '{}' } }), status: 400, field: 'expression.format' },
+  { name: 'segments: pql/json that is no PQL tree', method: 'POST', path: SEGMENTS, body: segment({ expression: { type: 'PQL', format: 'pql/json', value: '{}' } }), status: 400, field: 'expression.value' },
   { name: 'segments: id not a uuid', method: 'POST', path: SEGMENTS, body: segment({ id: 'seg-1' }), status: 400, field: 'id' },
   { name: 'segments: expression an array', method: 'POST', path: SEGMENTS, body: segment({ expression: [] }), status: 400, field: 'expression' },
   { name: 'segments: unknown merge policy', method: 'POST', path: SEGMENTS, body: segment({ mergePolicyId: 'nope' }), status: 400, field: 'mergePolicyId' },

@@ -302,7 +302,7 @@ describe('export pipeline end to end: REST → worker → committed batches (rea
 
   it('uses the merge policy of the first segment when the job names none', async () => {
     const policy = await api.http.post(POLICIES).set(client.headers()).send({ name: 'segment policy', attributeMerge: { type: 'timestampOrdered' }, identityGraph: { type: 'pdg' } }).expect(200);
-    await api.http.post('/data/core/ups/segment/definitions').set(client.headers()).send({ id: S1, name: 'S1', mergePolicyId: policy.body.id, expression: { type: 'PQL', format: 'pql/text', value: 'true' } }).expect(200);
+    await api.http.post('/data/core/ups/segment/definitions').set(client.headers()).send({ id: S1, name: 'S1', mergePolicyId: policy.body.id, expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.countryCode = "US"' } }).expect(200);
     const job = await runJob({ filter: { segments: [{ segmentId: S1 }] } });
     // pdg: ann's two fragments are one profile (with the ECID primary), bob the other.
     expect(job.metrics.exportedProfileByNamespaceCounter).toEqual({ ECID: 1, Email: 1 });

@@ -318,7 +318,7 @@ describe('merge policies API (real Postgres)', () => {
       const { body: segment } = await api.http
         .post(SEGMENTS)
         .set(a.headers('deletes'))
-        .send({ name: 's', mergePolicyId: policy.id, expression: { type: 'PQL', format: 'pql/text', value: 'true' } })
+        .send({ name: 's', mergePolicyId: policy.id, expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.countryCode = "US"' } })
         .expect(200);
       const res = await api.http.delete(`${POLICIES}/${policy.id}`).set(a.headers('deletes')).expect(409);
       expect(res.body.detail).toBe(`Merge policy "${policy.id}" is used by 1 segment definition(s); delete those first.`);

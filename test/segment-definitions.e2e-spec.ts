@@ -149,8 +149,7 @@ describe('segment definitions API (real Postgres)', () => {
       ['missing expression.type', 'expression.type', minimal({ expression: { format: 'pql/text', value: 'x' } }), /is required/],
       ['expression.type not PQL', 'expression.type', minimal({ expression: { ...expression, type: 'SQL' } }), /must be "PQL"/],
       ['missing expression.format', 'expression.format', minimal({ expression: { type: 'PQL', value: 'x' } }), /is required/],
-      ['expression.format pql/json', 'expression.format', minimal({ expression: { ...expression, format: 'pql/json' } }), /pql\/json is not supported yet/],
-      ['another expression.format', 'expression.format', minimal({ expression: { ...expression, format: 'text' } }), /must be "pql\/text"/],
+      ['another expression.format', 'expression.format', minimal({ expression: { ...expression, format: 'text' } }), /must be "pql\/text" or "pql\/json"/],
       ['missing expression.value', 'expression.value', minimal({ expression: { type: 'PQL', format: 'pql/text' } }), /is required/],
       ['empty expression.value', 'expression.value', minimal({ expression: { ...expression, value: '' } }), /must not be empty/],
       ['expression.value not a string', 'expression.value', minimal({ expression: { ...expression, value: { a: 1 } } }), /string/],
@@ -170,7 +169,7 @@ describe('segment definitions API (real Postgres)', () => {
 
     it('names every offending field at once', async () => {
       const res = await post({ name: '', expression: { type: 'pql', format: 'pql/json', value: '' }, namespace: '' }).expect(400);
-      expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['expression.format', 'expression.type', 'expression.value', 'name', 'namespace']);
+      expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['expression.type', 'expression.value', 'name', 'namespace']);
     });
 
     it('415 for another content type, 400 for a body that is not a JSON object', async () => {
@@ -347,6 +346,93 @@ describe('segment definitions API (real Postgres)', () => {
       const found = await repo.findMany(scope, [other, foreign, 'not-a-uuid', id.toUpperCase(), UNKNOWN_ID, other]);
       expect(found.map((d) => d.id)).toEqual([other, id]);
       expect(await repo.findMany(scope, [])).toEqual([]);
+    });
+  });
+
+  describe('PQL checks (the PQL library parses every expression)', () => {
+    // AEP's own conversion example (pql-conversions.md): workAddress.country = "US" as pql/json.
+    const workInUsJson = {
+      nodeType: 'fnApply',
+      fnName: '=',
+      params: [
+        { nodeType: 'fieldLookup', fieldName: 'country', object: { nodeType: 'fieldLookup', fieldName: 'workAddress', object: { nodeType: 'parameterReference', position: 1 } } },
+        { nodeType: 'literal', literalType: 'String', value: 'US' },
+      ],
+    };
+    const pql = (value: string, format = 'pql/text') => ({ type: 'PQL', format, value });
+    const convert = (body: unknown) => api.http.post(`${BASE}/segment/conversion`).set(a.headers()).send(body as object);
+    const refused = async (value: string, message: RegExp, overrides: Record<string, unknown> = {}) => {
+      const before = await storedCount();
+      const res = await post(minimal({ expression: pql(value), ...overrides })).expect(400);
+      expect(res.body).toMatchObject({ status: 400, title: 'Bad Request' });
+      expect(res.body.errors).toEqual([{ path: 'expression.value', message: expect.stringMatching(message) }]);
+      expect(await storedCount()).toBe(before);
+    };
+
+    it('400 naming an unsupported construct with its line:column', async () => {
+      await refused('person.tags.head() = "x"', /^unsupported construct 'head' at 1:13$/);
+      await refused('homeAddress.country = "US" and\n  person.tags.head() = "x"', /^unsupported construct 'head' at 2:15$/);
+      await refused('a = 1 // why', /^unsupported construct 'comment' at 1:7$/);
+    });
+
+    it('400 for a syntax error, with its position', async () => {
+      await refused('homeAddress.country = ', /^expected an expression but found end of input at 1:23$/);
+      await refused('(homeAddress.country = "US"', /^expected '\)' but found end of input at 1:28$/);
+    });
+
+    it('accepts pql/json and returns it as given', async () => {
+      const value = JSON.stringify(workInUsJson);
+      const res = await post(minimal({ name: 'json', expression: pql(value, 'pql/json') })).expect(200);
+      expect(res.body.expression).toEqual({ type: 'PQL', format: 'pql/json', value });
+      expect((await get(res.body.id).expect(200)).body.expression.format).toBe('pql/json');
+      const bad = await post(minimal({ expression: pql('{"nodeType":"fnApply"', 'pql/json') })).expect(400);
+      expect(bad.body.errors).toEqual([{ path: 'expression.value', message: expect.any(String) }]);
+    });
+
+    it('inSegment must name a definition of the same sandbox: 400 naming the unknown id', async () => {
+      await refused(`inSegment("${UNKNOWN_ID}")`, new RegExp(UNKNOWN_ID));
+      const inDev = (await post(minimal({ name: 'dev one' }), 'dev').expect(200)).body.id as string;
+      await refused(`inSegment("${inDev}")`, new RegExp(inDev));
+      const foreign = (await post(minimal(), 'prod', () => b).expect(200)).body.id as string;
+      await refused(`inSegment("${foreign}")`, new RegExp(foreign));
+    });
+
+    it('a chain of inSegment references is accepted; one that closes a cycle is a 400 naming it', async () => {
+      const base = (await post(minimal({ name: 'base' })).expect(200)).body.id as string;
+      const chained = await post(minimal({ name: 'chained', expression: pql(`inSegment("${base}") and homeAddress.country = "US"`) })).expect(200);
+      const id = chained.body.id as string;
+      await post(minimal({ name: 'chained twice', expression: pql(`inSegment("${id}")`) })).expect(200);
+      const self = 'c1c1c1c1-0000-4000-8000-000000000001';
+      await refused(`inSegment("${base}") or inSegment("${self}")`, new RegExp(`cycle: ${self} -> ${self}`), { id: self });
+      expect((await get(self).expect(404)).body.status).toBe(404);
+    });
+
+    it('POST /segment/conversion turns pql/text into AEP\'s pql/json and back, storing nothing', async () => {
+      const before = await storedCount();
+      const res = await convert({ name: 'People who ordered in the last 30 days', expression: pql('workAddress.country = "US"'), schema: { name: '_xdm.context.profile' }, ttlInDays: 60 }).expect(200);
+      expect(Object.keys(res.body)).toEqual(['ttlInDays', 'imsOrgId', 'sandbox', 'expression']);
+      expect(res.body).toMatchObject({ ttlInDays: 60, imsOrgId: ORG_A, sandbox: { sandboxName: 'prod' }, expression: { type: 'PQL', format: 'pql/json' } });
+      // AEP's tree: an "=" applied to the field lookup and the string literal.
+      const tree = JSON.parse(res.body.expression.value);
+      expect(tree).toMatchObject({ nodeType: 'fnApply', fnName: '=', params: [{ nodeType: 'fieldLookup', fieldName: 'country', object: { nodeType: 'fieldLookup', fieldName: 'workAddress' } }, workInUsJson.params[1]] });
+
+      const back = await convert({ expression: pql(res.body.expression.value, 'pql/json') }).expect(200);
+      expect(back.body.expression).toMatchObject({ type: 'PQL', format: 'pql/text' });
+      const again = await convert({ expression: pql(back.body.expression.value) }).expect(200);
+      expect(JSON.parse(again.body.expression.value)).toEqual(tree);
+      // AEP's own tree (its innermost lookup on parameterReference $1) converts to text and back to itself.
+      const aep = await convert({ expression: pql(JSON.stringify(workInUsJson), 'pql/json') }).expect(200);
+      expect(aep.body.expression.format).toBe('pql/text');
+      expect(JSON.parse((await convert({ expression: pql(aep.body.expression.value) }).expect(200)).body.expression.value)).toEqual(workInUsJson);
+      expect(await storedCount()).toBe(before);
+    });
+
+    it('POST /segment/conversion: 400 under expression.value for what does not parse, and for bad bodies', async () => {
+      const res = await convert({ expression: pql('person.tags.head() = "x"') }).expect(400);
+      expect(res.body.errors).toEqual([{ path: 'expression.value', message: "unsupported construct 'head' at 1:13" }]);
+      expect((await convert({}).expect(400)).body.errors).toEqual([{ path: 'expression', message: expect.stringMatching(/is required/) }]);
+      expect((await convert({ expression: { ...pql('a = 1'), format: 'sql' } }).expect(400)).body.errors[0].path).toBe('expression.format');
+      expect((await convert({ expression: pql('a = 1'), ttlInDays: 'x' }).expect(400)).body.errors[0].path).toBe('ttlInDays');
     });
   });
 });

@@ -13,6 +13,7 @@ import { ProblemFilter } from './common/problem.filter';
 import { validationPipe } from './common/validation';
 import { ExportJobsModule } from './export-jobs/export-jobs.module';
 import { MergePoliciesModule } from './merge-policies/merge-policies.module';
+import { PreviewsModule } from './previews/previews.module';
 import { SegmentDefinitionsModule } from './segment-definitions/segment-definitions.module';
 import { SegmentJobsModule } from './segment-jobs/segment-jobs.module';
 
@@ -30,6 +31,7 @@ export class AppModule {
         ExportJobsModule,
         MergePoliciesModule,
         SegmentDefinitionsModule,
+        PreviewsModule,
         SegmentJobsModule,
         CatalogModule,
         IngestionModule,
@@ -39,6 +41,7 @@ export class AppModule {
           { path: config.BASE_PATH, module: ExportJobsModule },
           { path: config.BASE_PATH, module: MergePoliciesModule },
           { path: config.BASE_PATH, module: SegmentDefinitionsModule },
+          { path: config.BASE_PATH, module: PreviewsModule },
           { path: config.BASE_PATH, module: SegmentJobsModule },
           // The Platform's foundation APIs keep AEP's own paths.
           { path: CATALOG_PATH, module: CatalogModule },

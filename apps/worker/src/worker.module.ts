@@ -6,10 +6,13 @@ import { StorageModule } from '@sx/storage';
 import { CancelSignalsService } from './export/cancel-signals.service';
 import { ExportJobProcessor } from './export/export-job.processor';
 import { BatchPromotionProcessor } from './ingest/batch-promotion.processor';
+import { PreviewEvaluation } from './preview/preview-evaluation';
+import { PreviewProcessor } from './preview/preview.processor';
 import { JOB_HANDLERS, JobHandlerTable } from './processors/job-handlers';
 import { QueueWorkersService } from './processors/queue-workers.service';
 import { BatchPromotionReconcilerService } from './reconciler/batch-promotion-reconciler.service';
 import { ExportReconcilerService } from './reconciler/export-reconciler.service';
+import { PreviewReconcilerService } from './reconciler/preview-reconciler.service';
 import { SegmentReconcilerService } from './reconciler/segment-reconciler.service';
 import { SegmentJobProcessor } from './segmentation/segment-job.processor';
 
@@ -24,20 +27,24 @@ export class WorkerModule {
         CancelSignalsService,
         ExportJobProcessor,
         BatchPromotionProcessor,
+        PreviewEvaluation,
+        PreviewProcessor,
         SegmentJobProcessor,
         {
           provide: JOB_HANDLERS,
-          inject: [ExportJobProcessor, BatchPromotionProcessor, SegmentJobProcessor],
-          useFactory: (exports: ExportJobProcessor, promotions: BatchPromotionProcessor, segments: SegmentJobProcessor): JobHandlerTable => ({
+          inject: [ExportJobProcessor, BatchPromotionProcessor, SegmentJobProcessor, PreviewProcessor],
+          useFactory: (exports: ExportJobProcessor, promotions: BatchPromotionProcessor, segments: SegmentJobProcessor, previews: PreviewProcessor): JobHandlerTable => ({
             [JobName.RunExport]: exports.handle,
             [JobName.PromoteBatch]: promotions.handle,
             [JobName.RunSegmentJob]: segments.handle,
+            [JobName.RunPreview]: previews.handle,
           }),
         },
         QueueWorkersService,
         ExportReconcilerService,
         BatchPromotionReconcilerService,
         SegmentReconcilerService,
+        PreviewReconcilerService,
       ],
     };
   }

@@ -107,6 +107,21 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100)
   EXPORT_PROGRESS_INTERVAL_MS = 2000;
 
+  /** How long a preview (and its estimate and matches) is kept after POST /preview; workers remove expired ones. */
+  @Transform(toInt) @IsInt() @Min(10) @Max(7 * 24 * 3600)
+  PREVIEW_TTL_SECONDS = 3600;
+
+  /** A running preview records its progress (profilesReadSoFar) and writes its matches every this many profiles. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  PREVIEW_PROGRESS_EVERY = 1000;
+
+  /** Profiles per second one preview may read (0: unlimited); spares the database, and lets tests watch progress. */
+  @Transform(toInt) @IsInt() @Min(0)
+  PREVIEW_RATE_LIMIT = 0;
+
+  /** Attempts of a preview (a killed one included) before it ends FAILED. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  PREVIEW_ATTEMPTS = 3;
   /** Attempts of a segment job before it ends FAILED (a retry evaluates at the same `now`: same result). */
   @Transform(toInt) @IsInt() @Min(1) @Max(20)
   SEGMENT_JOB_ATTEMPTS = 3;

@@ -6,4 +6,5 @@ export * from './export-job';
 export * from './merge-policy';
 export * from './segment-definition';
 export * from './tenant';
+export * from './preview';
 export * from './segment-job';

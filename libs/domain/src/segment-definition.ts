@@ -2,11 +2,14 @@
 export const PROFILE_INSTANCE_ID = 'ups';
 
 export const PQL_TEXT_FORMAT = 'pql/text';
+export const PQL_JSON_FORMAT = 'pql/json';
+export const PQL_FORMATS = [PQL_TEXT_FORMAT, PQL_JSON_FORMAT] as const;
+export type PqlExpressionFormat = (typeof PQL_FORMATS)[number];
 
-/** A PQL expression, stored and returned as given (evaluating it is its own capability). */
+/** A PQL expression, stored and returned as given; checked by the PQL library when it is created. */
 export interface SegmentExpression {
   type: 'PQL';
-  format: typeof PQL_TEXT_FORMAT;
+  format: PqlExpressionFormat;
   value: string;
 }
 

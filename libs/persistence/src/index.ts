@@ -10,6 +10,7 @@ export * from './export-run.repository';
 export * from './membership-delta.repository';
 export * from './merge-policy.repository';
 export * from './persistence.module';
+export * from './preview.repository';
 export * from './profile-read.repository';
 export * from './segment-definition.repository';
 export * from './segment-job.repository';

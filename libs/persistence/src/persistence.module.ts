@@ -11,6 +11,7 @@ import { ExportJobRepository } from './export-job.repository';
 import { ExportQueueStateRepository } from './export-queue-state.repository';
 import { MembershipDeltaRepository } from './membership-delta.repository';
 import { MergePolicyRepository } from './merge-policy.repository';
+import { PreviewRepository } from './preview.repository';
 import { PrismaService } from './prisma.service';
 import { SegmentDefinitionRepository } from './segment-definition.repository';
 import { SegmentJobRepository } from './segment-job.repository';
@@ -28,6 +29,7 @@ const repositories = [
   BulkIngestRepository,
   ExportRunRepository,
   ProfileReadRepository,
+  PreviewRepository,
   MembershipDeltaRepository,
   SegmentJobRepository,
   SegmentRunRepository,

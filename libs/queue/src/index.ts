@@ -1,6 +1,7 @@
 export * from './batch-promotion-dispatcher';
 export * from './export-dispatcher';
 export * from './job-queue.service';
+export * from './preview-dispatcher';
 export * from './queue.module';
 export * from './redis-connection';
 export * from './registry';

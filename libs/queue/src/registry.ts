@@ -7,18 +7,21 @@ import type { JobsOptions } from 'bullmq';
 export enum QueueName {
   Export = 'segment-export',
   Ingest = 'batch-promotion',
+  Preview = 'segment-preview',
   Segment = 'segment-evaluation',
 }
 
 export enum JobName {
   RunExport = 'run-export',
   PromoteBatch = 'promote-batch',
+  RunPreview = 'run-preview',
   RunSegmentJob = 'run-segment-job',
 }
 
 export interface JobPayloads {
   [JobName.RunExport]: { exportJobId: number; orgId: string; sandboxName: string; createdAtMs: number };
   [JobName.PromoteBatch]: { batchId: string; orgId: string; sandboxName: string };
+  [JobName.RunPreview]: { previewId: string; orgId: string; sandboxName: string };
   [JobName.RunSegmentJob]: { segmentJobId: string; orgId: string; sandboxName: string; createdAtMs: number };
 }
 
@@ -27,6 +30,7 @@ export type JobPayload<N extends JobName> = JobPayloads[N];
 export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   [JobName.RunExport]: QueueName.Export,
   [JobName.PromoteBatch]: QueueName.Ingest,
+  [JobName.RunPreview]: QueueName.Preview,
   [JobName.RunSegmentJob]: QueueName.Segment,
 };
 
@@ -44,6 +48,14 @@ export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
     backoff: { type: 'exponential', delay: 2000 },
     removeOnComplete: { age: 24 * 3600, count: 1000 },
     removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+  },
+  [JobName.RunPreview]: {
+    // Attempts are counted in Postgres when claimed (previews.attempts, PREVIEW_ATTEMPTS); BullMQ
+    // retries what threw. Previews are short-lived: Redis keeps little history of them.
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: { age: 3600, count: 1000 },
+    removeOnFail: { age: 24 * 3600, count: 1000 },
   },
   [JobName.RunSegmentJob]: {
     // attempts and backoff from config (SEGMENT_JOB_ATTEMPTS, EXPORT_BACKOFF_MS), as for exports.
@@ -64,6 +76,11 @@ export function exportQueueJobId(exportJobId: number): string {
 /** BullMQ job id of a batch's promotion: one per batch, so a second enqueue is a no-op. */
 export function promotionQueueJobId(batchId: string): string {
   return `batch-${batchId}`;
+}
+
+/** BullMQ job id of a preview's run (its previewQueryId): one per preview, so a second enqueue is a no-op. */
+export function previewQueueJobId(previewId: string): string {
+  return `preview-${previewId}`;
 }
 
 /** BullMQ job id of a segment job: one per job, so a second enqueue is a no-op. */

@@ -1,14 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, createParamDecorator } from '@nestjs/common';
 import {
-  
-  
+  ApiBadRequestResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  
-  
 } from '@nestjs/swagger';
 import { Caller, ValidationFailed, isUuid } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
@@ -46,8 +43,9 @@ export class SegmentDefinitionsController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Create a segment definition (the PQL expression is stored, not evaluated yet)' })
+  @ApiOperation({ summary: 'Create a segment definition (its PQL expression is parsed and checked, inSegment references included)' })
   @ApiOkResponse({ description: 'The segment definition' })
+  @ApiBadRequestResponse({ description: 'A field is wrong; an expression that does not parse, is not built, names an unknown segment or closes a cycle is a problem under expression.value' })
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateSegmentDefinitionDto) {
     return presentSegmentDefinition(await this.service.create(caller, dto));
   }

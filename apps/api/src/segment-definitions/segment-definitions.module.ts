@@ -1,12 +1,18 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { RequireJsonObjectMiddleware } from '../export-jobs/require-json.middleware';
+import { ExpressionChecker } from './expression-checker.service';
+import { SegmentConversionController } from './segment-conversion.controller';
 import { SegmentDefinitionsController } from './segment-definitions.controller';
 import { SegmentDefinitionsService } from './segment-definitions.service';
 
-@Module({ controllers: [SegmentDefinitionsController], providers: [SegmentDefinitionsService] })
+@Module({
+  controllers: [SegmentDefinitionsController, SegmentConversionController],
+  providers: [SegmentDefinitionsService, ExpressionChecker],
+  exports: [ExpressionChecker],
+})
 export class SegmentDefinitionsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     // Same body rules as the export API: JSON objects only (415 / 400 before validation).
-    consumer.apply(RequireJsonObjectMiddleware).forRoutes(SegmentDefinitionsController);
+    consumer.apply(RequireJsonObjectMiddleware).forRoutes(SegmentDefinitionsController, SegmentConversionController);
   }
 }

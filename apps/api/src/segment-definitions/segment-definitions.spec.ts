@@ -28,12 +28,12 @@ const definition: SegmentDefinition = {
 describe('CreateSegmentDefinitionDto', () => {
   it('accepts the smallest body and AEP\'s full one', () => {
     expect(problems({ name: 'n', expression })).toEqual([]);
+    expect(problems({ name: 'n', expression: { ...expression, format: 'pql/json', value: '{"nodeType":"literal","literalType":"Boolean","value":true}' } })).toEqual([]);
     expect(problems({ name: 'n', description: 'd', namespace: 'ups', mergePolicyId: 'm', expression, schema: { name: '_xdm.context.profile' }, profileInstanceId: 'ups' })).toEqual([]);
   });
 
   it.each([
-    ['pql/json', { ...expression, format: 'pql/json' }, 'expression.format', /pql\/json is not supported yet/],
-    ['another format', { ...expression, format: 'sql' }, 'expression.format', /must be "pql\/text"/],
+    ['another format', { ...expression, format: 'sql' }, 'expression.format', /must be "pql\/text" or "pql\/json"/],
     ['another type', { ...expression, type: 'SQL' }, 'expression.type', /must be "PQL"/],
     ['lower-case type', { ...expression, type: 'pql' }, 'expression.type', /must be "PQL"/],
     ['empty value', { ...expression, value: '' }, 'expression.value', /must not be empty/],

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsObject, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { DEFAULT_SEGMENT_NAMESPACE, PQL_TEXT_FORMAT, PROFILE_INSTANCE_ID, PROFILE_SCHEMA_NAME } from '@sx/domain';
+import { DEFAULT_SEGMENT_NAMESPACE, PQL_FORMATS, PQL_TEXT_FORMAT, PROFILE_INSTANCE_ID, PROFILE_SCHEMA_NAME, PqlExpressionFormat } from '@sx/domain';
 
 // Request body of POST /segment/definitions, as AEP's Segmentation Service takes it (the parts this
 // service stores). Unknown properties are refused by the global pipe.
@@ -11,14 +11,22 @@ export class SegmentExpressionDto {
   @IsIn(['PQL'], { message: 'must be "PQL"' })
   type: 'PQL';
 
-  @ApiProperty({ enum: [PQL_TEXT_FORMAT], example: PQL_TEXT_FORMAT, description: 'pql/json is not supported yet.' })
-  @IsIn([PQL_TEXT_FORMAT], {
-    message: ({ value }) =>
-      value === 'pql/json' ? `pql/json is not supported yet; send the expression as ${PQL_TEXT_FORMAT}` : `must be "${PQL_TEXT_FORMAT}"`,
+  @ApiProperty({
+    enum: PQL_FORMATS,
+    example: PQL_TEXT_FORMAT,
+    description: 'pql/text: PQL source. pql/json: the same tree as AEP\'s JSON AST (fnApply, fieldLookup, literal...), JSON-encoded in `value`.',
   })
-  format: typeof PQL_TEXT_FORMAT;
+  @IsIn(PQL_FORMATS, { message: `must be "${PQL_FORMATS.join('" or "')}"` })
+  format: PqlExpressionFormat;
 
-  @ApiProperty({ example: 'homeAddress.country = "US"', description: 'Stored and returned as given; not evaluated yet.' })
+  @ApiProperty({
+    example: 'homeAddress.country = "US"',
+    description:
+      'Stored and returned as given. Parsed and checked when the definition is created: a syntax error, a construct ' +
+      'the evaluator does not build, an inSegment() naming no definition of this sandbox, or a cycle of inSegment() ' +
+      'references is a 400 under expression.value with the position (e.g. "unsupported construct \'forall\' at 1:17"). ' +
+      'Segment jobs, previews and exports with evaluation compute its members.',
+  })
   @IsString() @Matches(/\S/, { message: 'must not be empty' }) @MaxLength(100_000)
   value: string;
 }
