@@ -14,6 +14,7 @@ import { validationPipe } from './common/validation';
 import { ExportJobsModule } from './export-jobs/export-jobs.module';
 import { MergePoliciesModule } from './merge-policies/merge-policies.module';
 import { SegmentDefinitionsModule } from './segment-definitions/segment-definitions.module';
+import { SegmentJobsModule } from './segment-jobs/segment-jobs.module';
 
 @Module({})
 export class AppModule {
@@ -29,6 +30,7 @@ export class AppModule {
         ExportJobsModule,
         MergePoliciesModule,
         SegmentDefinitionsModule,
+        SegmentJobsModule,
         CatalogModule,
         IngestionModule,
         DataAccessModule,
@@ -37,6 +39,7 @@ export class AppModule {
           { path: config.BASE_PATH, module: ExportJobsModule },
           { path: config.BASE_PATH, module: MergePoliciesModule },
           { path: config.BASE_PATH, module: SegmentDefinitionsModule },
+          { path: config.BASE_PATH, module: SegmentJobsModule },
           // The Platform's foundation APIs keep AEP's own paths.
           { path: CATALOG_PATH, module: CatalogModule },
           { path: IMPORT_PATH, module: IngestionModule },

@@ -10,6 +10,8 @@ import { JOB_HANDLERS, JobHandlerTable } from './processors/job-handlers';
 import { QueueWorkersService } from './processors/queue-workers.service';
 import { BatchPromotionReconcilerService } from './reconciler/batch-promotion-reconciler.service';
 import { ExportReconcilerService } from './reconciler/export-reconciler.service';
+import { SegmentReconcilerService } from './reconciler/segment-reconciler.service';
+import { SegmentJobProcessor } from './segmentation/segment-job.processor';
 
 /** The worker's module: the only one that registers processors. */
 @Module({})
@@ -22,17 +24,20 @@ export class WorkerModule {
         CancelSignalsService,
         ExportJobProcessor,
         BatchPromotionProcessor,
+        SegmentJobProcessor,
         {
           provide: JOB_HANDLERS,
-          inject: [ExportJobProcessor, BatchPromotionProcessor],
-          useFactory: (exports: ExportJobProcessor, promotions: BatchPromotionProcessor): JobHandlerTable => ({
+          inject: [ExportJobProcessor, BatchPromotionProcessor, SegmentJobProcessor],
+          useFactory: (exports: ExportJobProcessor, promotions: BatchPromotionProcessor, segments: SegmentJobProcessor): JobHandlerTable => ({
             [JobName.RunExport]: exports.handle,
             [JobName.PromoteBatch]: promotions.handle,
+            [JobName.RunSegmentJob]: segments.handle,
           }),
         },
         QueueWorkersService,
         ExportReconcilerService,
         BatchPromotionReconcilerService,
+        SegmentReconcilerService,
       ],
     };
   }

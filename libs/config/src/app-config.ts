@@ -107,6 +107,32 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100)
   EXPORT_PROGRESS_INTERVAL_MS = 2000;
 
+  /** Attempts of a segment job before it ends FAILED (a retry evaluates at the same `now`: same result). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(20)
+  SEGMENT_JOB_ATTEMPTS = 3;
+
+  /**
+   * Segment jobs a sandbox may have unfinished (NEW, QUEUED, PROCESSING, CANCELLING) at once; one
+   * more is refused with 429 (AEP: "too many jobs processing"), so evaluations cannot pile up.
+   */
+  @Transform(toInt) @IsInt() @Min(1)
+  SEGMENT_JOBS_MAX_ACTIVE = 20;
+
+  /** Profiles per second one segment job may evaluate (0: unlimited), as EXPORT_RATE_LIMIT for exports. */
+  @Transform(toInt) @IsInt() @Min(0)
+  SEGMENT_RATE_LIMIT = 0;
+
+  /** IANA zone of PQL calendar words (`today`, `this month`, getMonth()...) in evaluations. */
+  @IsString() @MinLength(1)
+  SEGMENT_EVALUATION_ZONE = 'UTC';
+
+  /**
+   * Test and replay hook: when set, every evaluation run's `now` (epoch ms) is this instead of
+   * the clock at the job's first claim. Never set it in production.
+   */
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value))) @IsOptional() @IsInt()
+  SEGMENT_EVALUATION_NOW_MS?: number;
+
   /** Fallback poll of the cancel flag in Postgres (the Redis signal is immediate). */
   @Transform(toInt) @IsInt() @Min(100)
   CANCEL_POLL_MS = 1000;

@@ -8,7 +8,7 @@ export interface FieldProblem {
 }
 
 export abstract class DomainError extends Error {
-  abstract readonly kind: 'validation' | 'not-found' | 'conflict' | 'unprocessable' | 'too-large' | 'unavailable' | 'not-implemented';
+  abstract readonly kind: 'validation' | 'not-found' | 'conflict' | 'unprocessable' | 'too-large' | 'unavailable' | 'not-implemented' | 'too-many';
 }
 
 export class ValidationFailed extends DomainError {
@@ -44,4 +44,9 @@ export class StoreUnavailable extends DomainError {
 /** A capability that is not built yet; says so instead of pretending. */
 export class NotImplemented extends DomainError {
   readonly kind = 'not-implemented' as const;
+}
+
+/** Too much work in flight (e.g. too many segment jobs processing): retry later. */
+export class TooManyRequests extends DomainError {
+  readonly kind = 'too-many' as const;
 }

@@ -6,3 +6,4 @@ export * from './export-job';
 export * from './merge-policy';
 export * from './segment-definition';
 export * from './tenant';
+export * from './segment-job';

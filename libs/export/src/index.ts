@@ -4,3 +4,4 @@ export type { PlainObject } from './plain-object';
 export * from './project';
 export * from './qualify';
 export * from './stored-json';
+export * from './overlay';

@@ -11,8 +11,9 @@ export class BulkPool extends Pool implements OnApplicationShutdown {
   constructor(config: AppConfig) {
     super({
       connectionString: config.DATABASE_URL,
-      // Each running export holds up to two COPY streams; ingestion one connection per COMPLETE.
-      max: Math.max(4, 2 * config.WORKER_CONCURRENCY + 2),
+      // Each running export or evaluation holds up to three COPY streams (fragments, events, evaluated
+      // memberships) and one more to stage deltas; ingestion one connection per COMPLETE.
+      max: Math.max(6, 4 * config.WORKER_CONCURRENCY + 2),
       connectionTimeoutMillis: 30_000,
       // The SQL literals of the bulk paths (copy-out.ts sqlString) rely on standard_conforming_strings.
       // Every ingest and export session has deadlines: a statement (a COPY included) that runs past

@@ -9,9 +9,12 @@ import { ExportRunRepository } from './export-run.repository';
 import { ProfileReadRepository } from './profile-read.repository';
 import { ExportJobRepository } from './export-job.repository';
 import { ExportQueueStateRepository } from './export-queue-state.repository';
+import { MembershipDeltaRepository } from './membership-delta.repository';
 import { MergePolicyRepository } from './merge-policy.repository';
 import { PrismaService } from './prisma.service';
 import { SegmentDefinitionRepository } from './segment-definition.repository';
+import { SegmentJobRepository } from './segment-job.repository';
+import { SegmentRunRepository } from './segment-run.repository';
 
 const repositories = [
   ExportJobRepository,
@@ -25,6 +28,9 @@ const repositories = [
   BulkIngestRepository,
   ExportRunRepository,
   ProfileReadRepository,
+  MembershipDeltaRepository,
+  SegmentJobRepository,
+  SegmentRunRepository,
 ];
 
 @Global()

@@ -28,6 +28,11 @@ export interface ProfileReadPlan {
    * `identities` as JSON and where its segmentMembership is (both stored at ingest; null for older rows).
    */
   storedText?: boolean;
+  /**
+   * Also stream the evaluated memberships (segment_memberships rows with evaluated = true) of these
+   * segments, ordered by the same profile key: what overlayMemberships lays over the records' own.
+   */
+  evaluated?: Array<{ segmentNs: string; segmentId: string }>;
 }
 
 export interface FragmentOut {
@@ -76,11 +81,23 @@ export interface EventOut {
   json: string;
 }
 
+export interface EvaluatedOut {
+  key: string;
+  /** The row's identity (`ns:id`): the key under `none`, an identity of the key's component under `pdg`. */
+  identity: string;
+  segmentNs: string;
+  segmentId: string;
+  status: string;
+  lastQualificationTime: number;
+}
+
 export interface ProfileReader {
   /** Fragments ordered by profile key (byte order), then id; in batches (one per chunk read). */
   fragments: AsyncIterable<FragmentOut[]>;
   /** Events ordered by the same key, then id, in batches; undefined when the plan asked for none. */
   events?: AsyncIterable<EventOut[]>;
+  /** Evaluated memberships ordered by the same key; undefined when the plan asked for none. */
+  evaluated?: AsyncIterable<EvaluatedOut[]>;
   close(): Promise<void>;
 }
 
@@ -117,6 +134,14 @@ export class ProfileReadRepository {
       const tenant = (alias: string) => `${alias}.org_id = ${sqlString(scope.orgId)} AND ${alias}.sandbox_name = ${sqlString(scope.sandboxName)}`;
       let fragmentSql: string;
       let eventSql: string | undefined;
+      let evaluatedSql: string | undefined;
+      const evaluatedSegments = plan.evaluated?.length
+        ? plan.evaluated.map((x) => `(m.segment_ns = ${sqlString(x.segmentNs)} AND m.segment_id = ${sqlString(x.segmentId)})`).join(' OR ')
+        : undefined;
+      const evaluatedRows = (keyColumn: string) =>
+        `SELECT ${keyColumn}, m.identity, m.segment_ns, m.segment_id, m.status, m.last_qualification_time
+           FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated AND (${evaluatedSegments})
+          ORDER BY 1 COLLATE "C", m.segment_ns, m.segment_id`;
       const eventWindow = [
         plan.events?.afterMs !== undefined ? `e.ingest_time > ${ts(plan.events.afterMs)}` : '',
         plan.events?.upToMs !== undefined ? `e.ingest_time <= ${ts(plan.events.upToMs)}` : '',
@@ -141,6 +166,7 @@ export class ProfileReadRepository {
             FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}
             ORDER BY e.primary_identity COLLATE "C", e.id`;
         }
+        if (evaluatedSegments) evaluatedSql = evaluatedRows('m.identity');
       } else {
         const { fragmentLabels, identityLabels } = await this.buildGraph(tenant('f'), scratch);
         const membership = this.membershipPredicate(scope, plan, 'q.primary_identity');
@@ -156,6 +182,9 @@ export class ProfileReadRepository {
                  e.event_time, e.ingest_time, e.record
             FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}
             ORDER BY 1 COLLATE "C", e.id`;
+        }
+        if (evaluatedSegments) {
+          evaluatedSql = evaluatedRows(`COALESCE((SELECT il.label FROM ${identityLabels} il WHERE il.ident = m.identity), m.identity)`);
         }
       }
 
@@ -207,7 +236,20 @@ export class ProfileReadRepository {
           }
         })();
       }
-      return { fragments, events, close };
+      let evaluated: AsyncIterable<EvaluatedOut[]> | undefined;
+      if (evaluatedSql) {
+        const evaluatedStream = await copyOut(evaluatedSql, 'SET jit = off');
+        evaluated = (async function* () {
+          for await (const b of copyBinaryBatches(evaluatedStream, 6)) {
+            const out = new Array<EvaluatedOut>(b.rows);
+            for (let r = 0; r < b.rows; r++) {
+              out[r] = { key: b.text(r, 0)!, identity: b.text(r, 1)!, segmentNs: b.text(r, 2)!, segmentId: b.text(r, 3)!, status: b.text(r, 4)!, lastQualificationTime: b.timestampMs(r, 5)! };
+            }
+            yield out;
+          }
+        })();
+      }
+      return { fragments, events, evaluated, close };
     } catch (e) {
       await close().catch(() => undefined);
       return translateStoreError(e);

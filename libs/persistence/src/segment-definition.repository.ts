@@ -71,6 +71,16 @@ export class SegmentDefinitionRepository {
   }
 
   /** The definitions of these ids that exist in the tenant, in the order asked, each once. */
+  /** Every definition of the sandbox, oldest first (a segment job's "*"). */
+  async all(scope: TenantScope): Promise<SegmentDefinition[]> {
+    try {
+      const rows = await this.prisma.segmentDefinition.findMany({ where: this.scoped(scope), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+      return rows.map(toSegmentDefinition);
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
   async findMany(scope: TenantScope, ids: string[]): Promise<SegmentDefinition[]> {
     const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     if (!wanted.length) return [];

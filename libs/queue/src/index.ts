@@ -4,3 +4,4 @@ export * from './job-queue.service';
 export * from './queue.module';
 export * from './redis-connection';
 export * from './registry';
+export * from './segment-dispatcher';

@@ -51,8 +51,10 @@ export class JobQueueService implements OnModuleInit, OnApplicationShutdown {
    * never exceeds it, so giving BullMQ the same number means it always retries when the worker does.
    */
   private retryOptions(name: JobName) {
-    if (name !== JobName.RunExport) return {};
-    return { attempts: this.config.EXPORT_ATTEMPTS, backoff: { type: 'exponential' as const, delay: this.config.EXPORT_BACKOFF_MS } };
+    const backoff = { type: 'exponential' as const, delay: this.config.EXPORT_BACKOFF_MS };
+    if (name === JobName.RunExport) return { attempts: this.config.EXPORT_ATTEMPTS, backoff };
+    if (name === JobName.RunSegmentJob) return { attempts: this.config.SEGMENT_JOB_ATTEMPTS, backoff };
+    return {};
   }
 
   /** The BullMQ state of a job (waiting, active, delayed, completed, failed…), undefined if not held. */

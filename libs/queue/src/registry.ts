@@ -7,16 +7,19 @@ import type { JobsOptions } from 'bullmq';
 export enum QueueName {
   Export = 'segment-export',
   Ingest = 'batch-promotion',
+  Segment = 'segment-evaluation',
 }
 
 export enum JobName {
   RunExport = 'run-export',
   PromoteBatch = 'promote-batch',
+  RunSegmentJob = 'run-segment-job',
 }
 
 export interface JobPayloads {
   [JobName.RunExport]: { exportJobId: number; orgId: string; sandboxName: string; createdAtMs: number };
   [JobName.PromoteBatch]: { batchId: string; orgId: string; sandboxName: string };
+  [JobName.RunSegmentJob]: { segmentJobId: string; orgId: string; sandboxName: string; createdAtMs: number };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -24,6 +27,7 @@ export type JobPayload<N extends JobName> = JobPayloads[N];
 export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   [JobName.RunExport]: QueueName.Export,
   [JobName.PromoteBatch]: QueueName.Ingest,
+  [JobName.RunSegmentJob]: QueueName.Segment,
 };
 
 export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
@@ -41,6 +45,11 @@ export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
     removeOnComplete: { age: 24 * 3600, count: 1000 },
     removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
   },
+  [JobName.RunSegmentJob]: {
+    // attempts and backoff from config (SEGMENT_JOB_ATTEMPTS, EXPORT_BACKOFF_MS), as for exports.
+    removeOnComplete: { age: 24 * 3600, count: 1000 },
+    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
+  },
 };
 
 /**
@@ -55,6 +64,11 @@ export function exportQueueJobId(exportJobId: number): string {
 /** BullMQ job id of a batch's promotion: one per batch, so a second enqueue is a no-op. */
 export function promotionQueueJobId(batchId: string): string {
   return `batch-${batchId}`;
+}
+
+/** BullMQ job id of a segment job: one per job, so a second enqueue is a no-op. */
+export function segmentQueueJobId(segmentJobId: string): string {
+  return `segment-${segmentJobId}`;
 }
 
 /** Redis pub/sub channel on which the API tells workers that a running job was cancelled. */

@@ -9,4 +9,5 @@ export const DOMAIN_STATUS: Record<DomainError['kind'], number> = {
   'too-large': 413,
   unavailable: 503,
   'not-implemented': 501,
+  'too-many': 429,
 };

@@ -16,6 +16,8 @@ type TokenHandler = (job: never, token?: string) => Promise<unknown>;
  */
 const QUEUE_WORKER_OPTIONS: Partial<Record<QueueName, Partial<WorkerOptions>>> = {
   [QueueName.Export]: { maxStalledCount: Number.MAX_SAFE_INTEGER },
+  // Segment jobs count their attempts in Postgres the same way.
+  [QueueName.Segment]: { maxStalledCount: Number.MAX_SAFE_INTEGER },
 };
 
 /** Opens one BullMQ consumer per queue that has built handlers, and closes them on shutdown. */
