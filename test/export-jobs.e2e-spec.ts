@@ -93,7 +93,7 @@ describe('export jobs API (real Postgres and Redis)', () => {
       ['toIngestTimestamp not ISO', { ...minimalJobBody(), additionalFields: { eventList: { filter: { toIngestTimestamp: 'soon' } } } }, 'additionalFields.eventList.filter.toIngestTimestamp', /ISO 8601/],
       ['event window reversed', { ...minimalJobBody(), additionalFields: { eventList: { filter: { fromIngestTimestamp: '2020-01-01T00:00:00Z', toIngestTimestamp: '2018-01-01T00:00:00Z' } } } }, 'additionalFields.eventList.filter.toIngestTimestamp', /after fromIngestTimestamp/],
       ['evaluationInfo.segmentation not boolean', { ...minimalJobBody(), evaluationInfo: { segmentation: 1 } }, 'evaluationInfo.segmentation', /boolean/],
-      ['segment evaluation asked for (not built yet)', { ...minimalJobBody(), evaluationInfo: { segmentation: true } }, 'evaluationInfo.segmentation', /not implemented yet/],
+      ['segment evaluation with no segment to evaluate', { ...minimalJobBody(), evaluationInfo: { segmentation: true } }, 'evaluationInfo.segmentation', /needs filter.segments/],
       ['a dataset that does not exist in the sandbox', { destination: { datasetId: '0'.repeat(24) }, schema: { name: '_xdm.context.profile' } }, 'destination.datasetId', /no such dataset/],
       ['a schema that is not the dataset\'s', { ...minimalJobBody(), schema: { name: '_xdm.context.experienceevent' } }, 'schema.name', /must be "_xdm.context.profile"/],
       ['an unknown merge policy', { ...minimalJobBody(), mergePolicy: { id: 'no-such-policy', version: 1 } }, 'mergePolicy.id', /no such merge policy/],

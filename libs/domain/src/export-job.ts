@@ -88,6 +88,8 @@ export interface ExportJob extends ExportJobRequest {
   creationTime: Date;
   updateTime: Date;
   cancelRequestedAt?: Date;
+  /** With evaluationInfo.segmentation: the run's one now (epoch ms), fixed when first claimed. */
+  evaluationNowMs?: number;
 }
 
 /** Keyset position in the newest-first list: `{creationTimeMs}_{id}` on the wire. */

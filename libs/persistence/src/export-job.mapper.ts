@@ -32,5 +32,6 @@ export function toExportJob(row: ExportJobRow): ExportJob {
   if (row.metrics !== null) job.metrics = row.metrics as ExportMetrics;
   if (row.errors !== null) job.errors = row.errors as unknown as ExportJobError[];
   if (row.cancelRequestedAt) job.cancelRequestedAt = row.cancelRequestedAt;
+  if (row.evaluationNowMs !== null) job.evaluationNowMs = Number(row.evaluationNowMs);
   return job;
 }

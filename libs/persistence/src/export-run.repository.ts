@@ -12,6 +12,7 @@ import {
 } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
+import { APPLY_DELTAS_SQL, DISCARD_RUN_SQL } from './membership-delta.repository';
 import { PrismaService } from './prisma.service';
 import { translateStoreError } from './store-errors';
 
@@ -89,9 +90,10 @@ export class ExportRunRepository {
    * NEW, or PROCESSING whose lease expired or was released (the previous attempt died or failed),
    * becomes PROCESSING under a new lease, and the attempt is counted here, when it starts: an
    * attempt killed before it could record anything still counts. Past `maxAttempts` the lease is
-   * taken without counting, for the caller to end the job FAILED.
+   * taken without counting, for the caller to end the job FAILED. A job with
+   * evaluationInfo.segmentation keeps the `nowMs` of its first claim as its run's one now.
    */
-  async claim(scope: TenantScope, id: number, leaseMs: number, maxAttempts: number): Promise<ExportClaim> {
+  async claim(scope: TenantScope, id: number, leaseMs: number, maxAttempts: number, nowMs: number = Date.now()): Promise<ExportClaim> {
     try {
       return await this.prisma.$transaction(async (tx) => {
         const row = await this.lock(tx, scope, id);
@@ -105,7 +107,8 @@ export class ExportRunRepository {
              SET status = 'PROCESSING', attempt_token = ${lease}::uuid, attempts = attempts + ${exhausted ? 0 : 1}::integer,
                  lease_expires_at = now() + ${leaseMs}::integer * interval '1 millisecond', update_time = now(),
                  compute_gateway_job_id = CASE WHEN compute_gateway_job_id = '' THEN ${randomUUID()} ELSE compute_gateway_job_id END,
-                 metrics = COALESCE(metrics, ${startedAt}::jsonb)
+                 metrics = COALESCE(metrics, ${startedAt}::jsonb),
+                 evaluation_now_ms = CASE WHEN (evaluation_info::jsonb ->> 'segmentation') = 'true' THEN COALESCE(evaluation_now_ms, ${nowMs}::bigint) END
            WHERE id = ${id}`;
         const job = toExportJob(await tx.exportJob.findUniqueOrThrow({ where: { id } }));
         return { kind: exhausted ? ('exhausted' as const) : ('claimed' as const), job, lease, attempt: exhausted ? row.attempts : row.attempts + 1 };
@@ -234,8 +237,9 @@ export class ExportRunRepository {
   }
 
   /**
-   * The atomic commit: the batches' files become visible, the batches succeed and the job is
-   * SUCCEEDED, in one transaction. If a cancel request arrived first, nothing is committed and
+   * The atomic commit: the batches' files become visible, the batches succeed, the memberships
+   * the attempt evaluated (`evaluationRunId`: staged under it and this lease) are applied and the
+   * job is SUCCEEDED, in one transaction. If a cancel request arrived first, nothing is committed and
    * the answer is 'cancel-requested'; if the attempt lost its lease (or the job ended), 'superseded'.
    */
   async succeed(
@@ -245,6 +249,7 @@ export class ExportRunRepository {
     commits: BatchCommit[],
     metrics: ExportMetrics,
     destination: ExportDestination,
+    evaluationRunId?: string,
   ): Promise<'succeeded' | 'cancel-requested' | 'superseded'> {
     try {
       return await this.prisma.$transaction(async (tx) => {
@@ -264,6 +269,11 @@ export class ExportRunRepository {
           });
           // Another attempt took over (and aborted this one's batches): commit nothing.
           if (count !== 1) throw new AttemptSuperseded();
+        }
+        if (evaluationRunId !== undefined) {
+          // The memberships this attempt evaluated (staged under its lease) become visible with its batches.
+          await tx.$executeRawUnsafe(APPLY_DELTAS_SQL, evaluationRunId, lease, scope.orgId, scope.sandboxName);
+          await tx.$executeRawUnsafe(DISCARD_RUN_SQL, evaluationRunId);
         }
         await tx.exportJob.update({
           where: { id },

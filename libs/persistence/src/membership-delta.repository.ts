@@ -16,6 +16,24 @@ export interface MembershipDelta {
   lastQualificationTimeMs: number;
 }
 
+/**
+ * The apply step's SQL ($1 run id, $2 attempt token, $3 org, $4 sandbox): upsert the attempt's
+ * staged deltas, latest lastQualificationTime wins, a tie goes to the evaluated row. Exported so
+ * that a commit on another client (the export's, through Prisma) runs the very same statement.
+ */
+export const APPLY_DELTAS_SQL = `INSERT INTO segment_memberships AS m (org_id, sandbox_name, segment_ns, segment_id, identity, status, last_qualification_time, evaluated)
+       SELECT DISTINCT ON (d.segment_ns, d.segment_id, d.identity)
+              $3, $4, d.segment_ns, d.segment_id, d.identity, d.status, d.last_qualification_time, true
+         FROM membership_deltas d
+        WHERE d.run_id = $1 AND d.attempt_token = $2::uuid
+        ORDER BY d.segment_ns, d.segment_id, d.identity, d.last_qualification_time DESC
+       ON CONFLICT (org_id, sandbox_name, segment_ns, segment_id, identity) DO UPDATE
+          SET status = EXCLUDED.status, last_qualification_time = EXCLUDED.last_qualification_time, evaluated = true
+        WHERE m.last_qualification_time <= EXCLUDED.last_qualification_time`;
+
+/** Drops every staged row of a run ($1), any attempt. */
+export const DISCARD_RUN_SQL = 'DELETE FROM membership_deltas WHERE run_id = $1';
+
 /** Rows buffered before they are written to the COPY stream. */
 const FLUSH_BYTES = 256 * 1024;
 
@@ -166,19 +184,8 @@ export class MembershipDeltaRepository {
    * commits). Other attempts' rows are dropped too, so nothing of the run is left staged.
    */
   async applyIn(client: PoolClient, runId: string, attemptToken: string, scope: TenantScope): Promise<number> {
-    const applied = await client.query(
-      `INSERT INTO segment_memberships AS m (org_id, sandbox_name, segment_ns, segment_id, identity, status, last_qualification_time, evaluated)
-       SELECT DISTINCT ON (d.segment_ns, d.segment_id, d.identity)
-              $3, $4, d.segment_ns, d.segment_id, d.identity, d.status, d.last_qualification_time, true
-         FROM membership_deltas d
-        WHERE d.run_id = $1 AND d.attempt_token = $2::uuid
-        ORDER BY d.segment_ns, d.segment_id, d.identity, d.last_qualification_time DESC
-       ON CONFLICT (org_id, sandbox_name, segment_ns, segment_id, identity) DO UPDATE
-          SET status = EXCLUDED.status, last_qualification_time = EXCLUDED.last_qualification_time, evaluated = true
-        WHERE m.last_qualification_time <= EXCLUDED.last_qualification_time`,
-      [runId, attemptToken, scope.orgId, scope.sandboxName],
-    );
-    await client.query('DELETE FROM membership_deltas WHERE run_id = $1', [runId]);
+    const applied = await client.query(APPLY_DELTAS_SQL, [runId, attemptToken, scope.orgId, scope.sandboxName]);
+    await client.query(DISCARD_RUN_SQL, [runId]);
     return applied.rowCount ?? 0;
   }
 }

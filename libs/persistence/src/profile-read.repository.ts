@@ -138,10 +138,11 @@ export class ProfileReadRepository {
       const evaluatedSegments = plan.evaluated?.length
         ? plan.evaluated.map((x) => `(m.segment_ns = ${sqlString(x.segmentNs)} AND m.segment_id = ${sqlString(x.segmentId)})`).join(' OR ')
         : undefined;
+      // The key is named in a subquery: `ORDER BY 1 COLLATE "C"` would sort by the constant 1.
       const evaluatedRows = (keyColumn: string) =>
-        `SELECT ${keyColumn}, m.identity, m.segment_ns, m.segment_id, m.status, m.last_qualification_time
-           FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated AND (${evaluatedSegments})
-          ORDER BY 1 COLLATE "C", m.segment_ns, m.segment_id`;
+        `SELECT * FROM (SELECT ${keyColumn} AS profile_key, m.identity, m.segment_ns, m.segment_id, m.status, m.last_qualification_time
+           FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated AND (${evaluatedSegments})) r
+          ORDER BY r.profile_key COLLATE "C", r.segment_ns, r.segment_id`;
       const eventWindow = [
         plan.events?.afterMs !== undefined ? `e.ingest_time > ${ts(plan.events.afterMs)}` : '',
         plan.events?.upToMs !== undefined ? `e.ingest_time <= ${ts(plan.events.upToMs)}` : '',
@@ -170,18 +171,25 @@ export class ProfileReadRepository {
       } else {
         const { fragmentLabels, identityLabels } = await this.buildGraph(tenant('f'), scratch);
         const membership = this.membershipPredicate(scope, plan, 'q.primary_identity');
+        // An evaluated row is stored under the merged profile's primary identity, which need not
+        // be any fragment's own primary identity: those rows find their component by any identity.
+        const evaluatedMembers = this.membershipConditions(plan);
         const qualifying = membership
-          ? `AND l.label IN (SELECT l2.label FROM ${fragmentLabels} l2 JOIN profile_fragments q ON q.id = l2.fid WHERE ${membership})`
+          ? `AND l.label IN (SELECT l2.label FROM ${fragmentLabels} l2 JOIN profile_fragments q ON q.id = l2.fid WHERE ${membership}
+              UNION SELECT il.label FROM ${identityLabels} il JOIN segment_memberships m ON m.identity = il.ident
+               WHERE ${tenant('m')} AND m.evaluated AND ${evaluatedMembers})`
           : '';
         fragmentSql = `SELECT l.label, f.primary_identity, ${storedTextColumns}, f.dataset_id, f.record_time, f.ingest_time, f.record
           FROM ${fragmentLabels} l JOIN profile_fragments f ON f.id = l.fid WHERE true ${qualifying}
           ORDER BY l.label COLLATE "C", f.id`;
         if (plan.events) {
           // An event belongs to the component of any of its identities; one with no known identity is its own profile.
-          eventSql = `SELECT COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity) AS label,
-                 e.event_time, e.ingest_time, e.record
-            FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}
-            ORDER BY 1 COLLATE "C", e.id`;
+          // Sorted outside: `ORDER BY 1 COLLATE "C"` would sort by the constant 1 (and fail).
+          eventSql = `SELECT x.label, x.event_time, x.ingest_time, x.record FROM (
+              SELECT COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity) AS label,
+                     e.event_time, e.ingest_time, e.record, e.id
+                FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}) x
+            ORDER BY x.label COLLATE "C", x.id`;
         }
         if (evaluatedSegments) {
           evaluatedSql = evaluatedRows(`COALESCE((SELECT il.label FROM ${identityLabels} il WHERE il.ident = m.identity), m.identity)`);
@@ -252,6 +260,24 @@ export class ProfileReadRepository {
       return { fragments, events, evaluated, close };
     } catch (e) {
       await close().catch(() => undefined);
+      return translateStoreError(e);
+    }
+  }
+
+  /**
+   * Whether any evaluated membership (segment_memberships.evaluated) of these segments exists in
+   * the sandbox: an export streams them for its overlay only then (a partial index answers it).
+   */
+  async hasEvaluated(scope: TenantScope, segments: ReadonlyArray<{ segmentNs: string; segmentId: string }>): Promise<boolean> {
+    if (!segments.length) return false;
+    try {
+      const which = segments.map((x) => `(m.segment_ns = ${sqlString(x.segmentNs)} AND m.segment_id = ${sqlString(x.segmentId)})`).join(' OR ');
+      const r = await this.pool.query<{ found: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM segment_memberships m
+          WHERE m.org_id = ${sqlString(scope.orgId)} AND m.sandbox_name = ${sqlString(scope.sandboxName)} AND m.evaluated AND (${which})) AS found`,
+      );
+      return r.rows[0]?.found === true;
+    } catch (e) {
       return translateStoreError(e);
     }
   }

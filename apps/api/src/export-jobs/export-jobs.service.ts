@@ -11,9 +11,10 @@ import {
   ValidationFailed,
   resolveSchema,
 } from '@sx/domain';
-import { DatasetRepository, ExportJobRepository, MergePolicyRepository } from '@sx/persistence';
+import { DatasetRepository, ExportJobRepository, MergePolicyRepository, SegmentDefinitionRepository } from '@sx/persistence';
 import { ExportDispatcher } from '@sx/queue';
 import type { CreateExportJobDto } from './dto/create-export-job.dto';
+import { evaluationProblems } from './evaluation-check';
 
 export interface ExportJobPage {
   jobs: ExportJob[];
@@ -30,6 +31,7 @@ export class ExportJobsService {
     private readonly dispatcher: ExportDispatcher,
     private readonly datasets: DatasetRepository,
     private readonly policies: MergePolicyRepository,
+    private readonly definitions: SegmentDefinitionRepository,
   ) {}
 
   /**
@@ -49,7 +51,8 @@ export class ExportJobsService {
   private async checkReferences(caller: Caller, request: ExportJobRequest): Promise<void> {
     const problems: FieldProblem[] = [];
     if (request.evaluationInfo?.segmentation) {
-      problems.push({ path: 'evaluationInfo.segmentation', message: 'segment evaluation is not implemented yet; send false (or omit it) to export the memberships as ingested' });
+      const ids = [...new Set((request.filter?.segments ?? []).map((s) => s.segmentId))];
+      problems.push(...evaluationProblems(request, ids.length ? await this.definitions.findMany(caller, ids) : []));
     }
     const dataset = await this.datasets.findById(caller, request.destination.datasetId);
     if (!dataset) {

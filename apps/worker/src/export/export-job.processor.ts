@@ -7,6 +7,8 @@ import {
   DatasetRepository,
   ExportClaim,
   ExportRunRepository,
+  DeltaStager,
+  MembershipDeltaRepository,
   MergePolicyRepository,
   ProfileReadRepository,
   SegmentDefinitionRepository,
@@ -17,7 +19,9 @@ import { CancelRequested, CancelSignalsService } from './cancel-signals.service'
 import { AttemptLease } from './attempt-lease';
 import { AttemptSuperseded, ERROR_CODES, ExportFailure, attemptsExhaustedError, jobError } from './export-failure';
 import { ExportPlan, planExport, readPlanOf } from './export-plan';
-import { PipelineCounters, runExportPipeline } from './export-pipeline';
+import { PipelineCounters, RowSink, runExportPipeline } from './export-pipeline';
+import { runEvaluatingExport } from './evaluating-export';
+import { compileExportEvaluation } from './export-evaluation';
 import { StagedBatchOutput } from './staged-batch-output';
 
 type RunExportJob = Job<JobPayload<JobName.RunExport>>;
@@ -50,6 +54,7 @@ export class ExportJobProcessor {
     private readonly reads: ProfileReadRepository,
     private readonly storage: DatasetStorage,
     private readonly cancels: CancelSignalsService,
+    private readonly deltas: MembershipDeltaRepository,
   ) {}
 
   readonly handle = (job: RunExportJob, token?: string) => this.run(job, token ?? job.token);
@@ -57,7 +62,9 @@ export class ExportJobProcessor {
   async run(queueJob: RunExportJob, token?: string): Promise<Record<string, unknown>> {
     const { exportJobId: id, orgId, sandboxName } = queueJob.data;
     const scope: TenantScope = { orgId, sandboxName };
-    const claim = await this.runs.claim(scope, id, this.config.WORKER_LOCK_MS, this.config.EXPORT_ATTEMPTS);
+    // The run's one now, should it evaluate: kept from the first claim on (memberships.md 4 and 7).
+    const nowMs = this.config.SEGMENT_EVALUATION_NOW_MS ?? Date.now();
+    const claim = await this.runs.claim(scope, id, this.config.WORKER_LOCK_MS, this.config.EXPORT_ATTEMPTS, nowMs);
     if (claim.kind === 'finished') return { skipped: 'finished, cancelled or deleted' };
     if (claim.kind === 'busy') {
       // BullMQ handed the job out while an attempt still holds it (a stall it misjudged, or a
@@ -80,6 +87,7 @@ export class ExportJobProcessor {
   private async failExhausted(scope: TenantScope, claim: Claimed): Promise<never> {
     const { job, lease, attempt } = claim;
     await this.discardAbandoned(scope, job.id, lease);
+    if (job.evaluationInfo?.segmentation) await this.deltas.discardRun(`export:${job.id}`);
     const error = attemptsExhaustedError(attempt);
     const startedAt = job.metrics?.totalTime?.startTimeInMs ?? Date.now();
     const end = Date.now();
@@ -113,6 +121,8 @@ export class ExportJobProcessor {
       );
     }, this.config.CANCEL_POLL_MS);
     let outputs: StagedBatchOutput[] = [];
+    let stager: DeltaStager | undefined;
+    const evaluationRunId = job.evaluationInfo?.segmentation ? `export:${id}` : undefined;
     let batches: Batch[] = [];
     // No prototype: namespace codes such as "constructor" are plain keys here.
     const counters: PipelineCounters = { profiles: 0, byNamespace: Object.create(null) as Record<string, number> };
@@ -121,6 +131,7 @@ export class ExportJobProcessor {
       if (await this.runs.cancelRequested(scope, id)) throw new CancelRequested();
       const plan = planExport(job, await this.policyOf(scope, job), this.config.EXPORT_RATE_LIMIT);
       await this.checkDestination(scope, plan);
+      await this.planMemberships(scope, job, plan);
 
       const started = await this.runs.startBatches(scope, id, token, plan.datasetId, plan.format, plan.segmentPerBatch ? plan.segments!.length : 1);
       if (started === 'superseded') throw new AttemptSuperseded();
@@ -133,6 +144,11 @@ export class ExportJobProcessor {
       await this.runs.progress(scope, id, token, metrics, destination);
 
       const exportStart = Date.now();
+      if (evaluationRunId) {
+        // Rows an earlier (killed) attempt staged are not this attempt's: they are never applied.
+        await this.deltas.discardOtherAttempts(evaluationRunId, token);
+        stager = await this.deltas.stage(evaluationRunId, token);
+      }
       const reader = await this.reads.open(scope, readPlanOf(plan));
       const progress = setInterval(() => {
         metrics.totalExportedProfileCounter = counters.profiles;
@@ -140,23 +156,24 @@ export class ExportJobProcessor {
         queueJob.updateProgress({ profiles: counters.profiles }).catch(() => undefined);
       }, this.config.EXPORT_PROGRESS_INTERVAL_MS);
       try {
-        await runExportPipeline(
-          reader,
-          plan,
-          plan.segmentPerBatch
-            ? async (row, segments) => {
-                for (const i of segments) await outputs[i].write(row);
-              }
-            : (row) => outputs[0].write(row),
-          controller.signal,
-          counters,
-        );
+        const sink: RowSink = plan.segmentPerBatch
+          ? async (row, segments) => {
+              for (const i of segments) await outputs[i].write(row);
+            }
+          : (row) => outputs[0].write(row);
+        if (stager) {
+          const staging = stager;
+          await runEvaluatingExport(reader, plan, sink, controller.signal, counters, (d) => staging.write(d));
+        } else {
+          await runExportPipeline(reader, plan, sink, controller.signal, counters);
+        }
       } finally {
         clearInterval(progress);
         await reader.close();
       }
       if (controller.signal.aborted) throw controller.signal.reason;
       for (const o of outputs) await o.finish();
+      if (stager) await stager.finish();
 
       const end = Date.now();
       metrics.profileExportTime = { startTimeInMs: exportStart, endTimeInMs: end, totalTimeInMs: end - exportStart };
@@ -165,13 +182,14 @@ export class ExportJobProcessor {
       metrics.exportedProfileByNamespaceCounter = counters.byNamespace;
       const commits: BatchCommit[] = [];
       for (let i = 0; i < outputs.length; i++) commits.push({ batchId: batches[i].id, records: outputs[i].records, files: await outputs[i].commit() });
-      const outcome = await this.runs.succeed(scope, id, token, commits, metrics, destination);
+      const outcome = await this.runs.succeed(scope, id, token, commits, metrics, destination, evaluationRunId);
       if (outcome === 'cancel-requested') throw new CancelRequested();
       if (outcome === 'superseded') throw new AttemptSuperseded(); // deleted, ended or taken over meanwhile: commit nothing
       this.logger.log({ msg: 'export succeeded', exportJobId: id, attempt, profiles: counters.profiles, ms: end - startedAt });
       return { profiles: counters.profiles };
     } catch (e) {
       await Promise.all(outputs.map((o) => o.abort().catch(() => undefined)));
+      stager?.abort();
       const reason = controller.signal.aborted ? controller.signal.reason : e;
       if (reason instanceof AttemptSuperseded || e instanceof AttemptSuperseded) {
         // Whoever holds the job now owns its record: write nothing, and let BullMQ close this run.
@@ -183,6 +201,7 @@ export class ExportJobProcessor {
       metrics.totalExportedProfileCounter = 0;
       if (reason instanceof CancelRequested) {
         await this.runs.end(scope, id, token, 'CANCELLED', batches.map((b) => b.id), metrics);
+        if (evaluationRunId) await this.deltas.discardRun(evaluationRunId).catch(() => undefined);
         this.logger.log({ msg: 'export cancelled', exportJobId: id });
         return { cancelled: true };
       }
@@ -190,6 +209,7 @@ export class ExportJobProcessor {
       this.logger.warn({ msg: final ? 'export failed' : 'export attempt failed; it will be retried', exportJobId: id, attempt, error: (e as Error).message });
       if (final) {
         await this.runs.end(scope, id, token, 'FAILED', batches.map((b) => b.id), metrics, [jobError(e, attempt)]);
+        if (evaluationRunId) await this.deltas.discardRun(evaluationRunId).catch(() => undefined);
         // Our count is the one that matters (BullMQ's may be lower: it misses stalls).
         throw new UnrecoverableError((e as Error).message);
       }
@@ -200,6 +220,28 @@ export class ExportJobProcessor {
       lease.stop();
       clearInterval(poll);
       this.cancels.unwatch(id);
+    }
+  }
+
+  /**
+   * Which memberships the run overlays and evaluates (memberships.md 3): with
+   * evaluationInfo.segmentation, the listed segments' definitions compiled with the run's now, and
+   * the evaluated rows of those segments and of the ones they name; otherwise the exported
+   * segments' evaluated rows, only if any exist (an EXISTS on a partial index: an export of a store
+   * no segment job has touched reads nothing more).
+   */
+  private async planMemberships(scope: TenantScope, job: ExportJob, plan: ExportPlan): Promise<void> {
+    if (job.evaluationInfo?.segmentation) {
+      if (!plan.segments?.length) throw new ExportFailure(ERROR_CODES.input, 'evaluationInfo.segmentation needs filter.segments: the segments to evaluate.');
+      if (job.evaluationNowMs === undefined) throw new Error('an evaluating export was claimed without its run time');
+      const definitions = await this.definitions.findMany(scope, [...new Set(plan.segments.map((s) => s.segmentId))]);
+      const compiled = compileExportEvaluation(plan.segments, definitions, { nowMs: job.evaluationNowMs, zone: this.config.SEGMENT_EVALUATION_ZONE });
+      plan.evaluation = compiled.evaluation;
+      plan.overlay = compiled.overlay;
+      return;
+    }
+    if (plan.segments?.length && (await this.reads.hasEvaluated(scope, plan.segments))) {
+      plan.overlay = plan.segments.map((s) => ({ segmentNs: s.segmentNs, segmentId: s.segmentId }));
     }
   }
 

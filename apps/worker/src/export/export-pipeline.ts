@@ -1,4 +1,4 @@
-import type { ProfileReader, EventOut, FragmentOut } from '@sx/persistence';
+import type { EvaluatedOut, ProfileReader, EventOut, FragmentOut } from '@sx/persistence';
 import {
   EventInput,
   FragmentInput,
@@ -12,9 +12,11 @@ import {
   qualifiesAny,
   appendMembersToBytes,
   compileMembershipPicker,
+  compileMembershipRestriction,
+  overlayMemberships,
   spliceMembersInBytes,
 } from '@sx/export';
-import { type ExportPlan, storedTextRows } from './export-plan';
+import { type ExportPlan, emptyProfilesWanted, storedTextRows } from './export-plan';
 import { compareKeys } from './key-order';
 import type { ExportRow } from './writers/row-writer';
 
@@ -70,29 +72,18 @@ function identitiesOfEvent(record: Record<string, unknown>): Array<{ namespace: 
   return out;
 }
 
+/** Writes one merged profile if the job selects it; shared by the plain and the evaluating pipelines. */
+export type ProfileEmitter = (merged: MergedProfile, newestIngest: number, profileEvents: EventOut[]) => Promise<void>;
+
 /**
- * Reads fragments (and events) ordered by profile key, merges one profile at a time, keeps the
- * ones the job selects, projects them and hands them to the sink. Memory: one profile.
+ * The step every selected profile goes through: the fromIngestTimestamp and segment filters (on
+ * the merged record's segmentMembership, overlaid or freshly evaluated by the caller), projection,
+ * events, counters, the sink, and EXPORT_RATE_LIMIT's pacing.
  */
-export async function runExportPipeline(
-  reader: ProfileReader,
-  plan: ExportPlan,
-  sink: RowSink,
-  signal: AbortSignal,
-  counters: PipelineCounters,
-): Promise<void> {
-  const rule = mergeRuleOf(plan.policy.attributeMerge);
+export function profileEmitter(plan: ExportPlan, sink: RowSink, signal: AbortSignal, counters: PipelineCounters): { emit: ProfileEmitter; pace: () => Promise<void> } {
   const project = compileProjection(plan.fields, plan.segments);
   const projectEvent = plan.eventList ? compileEventProjection(plan.eventList.fields) : undefined;
-  const wantEmpty = plan.emptyProfiles && !plan.segments;
   const everySegment: readonly number[] = [];
-  // Fast path: with no fields to select and no events to attach, a profile of one fragment is
-  // that fragment's text plus `identities` (stored at ingest), and with a segment filter only the
-  // exported segments' memberships: no merge, and only segmentMembership is parsed.
-  const fromStoredText = storedTextRows(plan);
-  const pickMemberships = plan.segments ? compileMembershipPicker(plan.segments) : undefined;
-  const fragments = new Cursor<FragmentOut>(reader.fragments[Symbol.asyncIterator]());
-  const events = reader.events ? new Cursor<EventOut>(reader.events[Symbol.asyncIterator]()) : undefined;
 
   const eventsInWindow = (list: EventOut[]): EventInput[] => {
     const out: EventInput[] = [];
@@ -129,13 +120,65 @@ export async function runExportPipeline(
     if (written) await written;
     if (plan.rateLimit) await pace();
   };
+  return { emit, pace };
+}
+
+const NO_EVALUATED: readonly EvaluatedOut[] = [];
+
+/**
+ * Reads fragments (and events, and evaluated memberships of the exported segments when some
+ * exist) ordered by profile key, merges one profile at a time, overlays its evaluated
+ * memberships (memberships.md 3), keeps the ones the job selects, projects them and hands them
+ * to the sink. Memory: one profile.
+ */
+export async function runExportPipeline(
+  reader: ProfileReader,
+  plan: ExportPlan,
+  sink: RowSink,
+  signal: AbortSignal,
+  counters: PipelineCounters,
+): Promise<void> {
+  const rule = mergeRuleOf(plan.policy.attributeMerge);
+  const { emit, pace } = profileEmitter(plan, sink, signal, counters);
+  const wantEmpty = emptyProfilesWanted(plan);
+  const everySegment: readonly number[] = [];
+  // Fast path: with no fields to select and no events to attach, a profile of one fragment is
+  // that fragment's text plus `identities` (stored at ingest), and with a segment filter only the
+  // exported segments' memberships: no merge, and only segmentMembership is parsed.
+  const fromStoredText = storedTextRows(plan);
+  const pickMemberships = plan.segments ? compileMembershipPicker(plan.segments) : undefined;
+  // An overlaid membership gets the exported segments' entries back in the order listed.
+  const restrict = plan.segments ? compileMembershipRestriction(plan.segments) : undefined;
+  const fragments = new Cursor<FragmentOut>(reader.fragments[Symbol.asyncIterator]());
+  const events = reader.events ? new Cursor<EventOut>(reader.events[Symbol.asyncIterator]()) : undefined;
+  const evaluated = reader.evaluated ? new Cursor<EvaluatedOut>(reader.evaluated[Symbol.asyncIterator]()) : undefined;
+
+  /** The evaluated rows of `key`; keys are asked for in ascending order (rows of earlier keys, whose profiles the read left out, are skipped). */
+  const evaluatedOf = async (key: string): Promise<readonly EvaluatedOut[]> => {
+    if (!evaluated) return NO_EVALUATED;
+    let e = await next(evaluated);
+    while (e && compareKeys(e.key, key) < 0) {
+      evaluated.take();
+      e = await next(evaluated);
+    }
+    if (!e || e.key !== key) return NO_EVALUATED;
+    const rows: EvaluatedOut[] = [];
+    for (; e && e.key === key; e = await next(evaluated)) rows.push(evaluated.take());
+    return rows;
+  };
+
+  /** The merged profile with its evaluated memberships laid over its record's own. */
+  const overlaid = (merged: MergedProfile, rows: readonly EvaluatedOut[]): MergedProfile => {
+    if (rows.length) merged.record.segmentMembership = overlayMemberships(merged.record.segmentMembership, rows);
+    return merged;
+  };
 
   /**
    * The fast path's row: the stored text with `identities` appended and, under a segment filter,
    * its segmentMembership replaced by the exported segments' entries (the profile qualifies by
    * those entries, exactly as a merged one would).
    */
-  const emitText = (f: FragmentOut, newestIngest: number): void | Promise<void> => {
+  const emitText = (f: FragmentOut, newestIngest: number, rows: readonly EvaluatedOut[]): void | Promise<void> => {
     if (plan.fromIngestMs !== undefined && !(newestIngest > plan.fromIngestMs)) return;
     let segments = everySegment;
     // The bytes Postgres sent: nothing decoded or re-encoded.
@@ -143,7 +186,9 @@ export async function runExportPipeline(
     let profileParts: ExportRow['profileParts'];
     if (plan.segments) {
       // Qualifying looks only at the exported segments' entries, so these few are all it needs.
-      const { span, kept } = pickMemberships!(bytes, f.membershipAt);
+      const picked = pickMemberships!(bytes, f.membershipAt);
+      const { span } = picked;
+      const kept = rows.length ? restrict!(overlayMemberships(picked.kept, rows)) : picked.kept;
       segments = qualifiesAny(kept, plan.segments, plan.qualifiedBetween);
       if (!segments.length) return;
       profileParts = spliceMembersInBytes(bytes, span, `"identities":${f.identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`);
@@ -180,7 +225,7 @@ export async function runExportPipeline(
         }
       }
       const newest = Math.max(...group.map((g) => g.ingestTime));
-      await emit(emptyProfile(identities), newest, group);
+      await emit(overlaid(emptyProfile(identities), await evaluatedOf(k)), newest, group);
       if (signal.aborted) return;
     }
   };
@@ -201,15 +246,16 @@ export async function runExportPipeline(
     }
     const profileEvents: EventOut[] = [];
     if (events) for (let e = await next(events); e && e.key === key; e = await next(events)) profileEvents.push(events.take());
+    const rows = evaluated ? await evaluatedOf(key) : NO_EVALUATED;
     const only = raw.length === 1 ? raw[0] : undefined;
     // identitiesJson is stored only for records without an `identities` of their own (ingest decides).
     if (fromStoredText && only?.identitiesJson) {
-      const written = emitText(only, newest);
+      const written = emitText(only, newest, rows);
       if (written) await written;
       continue;
     }
     const group: FragmentInput[] = raw.map((f) => ({ record: JSON.parse(f.json), datasetId: f.datasetId, recordTime: f.recordTime, ingestTime: f.ingestTime }));
-    await emit(mergeProfile(group, rule), newest, profileEvents);
+    await emit(overlaid(mergeProfile(group, rule), rows), newest, profileEvents);
   }
   if (!signal.aborted && events) await drainEventsBefore(undefined);
 }

@@ -1,6 +1,7 @@
 import type { ExportJob, MergePolicy, TenantScope } from '@sx/domain';
 import type { MembershipCondition, ProfileReadPlan } from '@sx/persistence';
 import type { OutputFormat } from './writers/row-writer';
+import type { EvaluationDefinition } from '../segmentation/evaluation-pass';
 
 export interface SegmentSelector {
   segmentNs: string;
@@ -24,6 +25,27 @@ export interface ExportPlan {
   eventList?: { fields?: string; afterMs?: number; upToMs?: number };
   /** Profiles per second at most (0 or undefined: unlimited). */
   rateLimit?: number;
+  /**
+   * Segments whose evaluated memberships (segment_memberships.evaluated) are streamed and laid over
+   * the records' own (memberships.md 3). Set only when some exist, or when the job evaluates.
+   */
+  overlay?: SegmentRef[];
+  /** evaluationInfo.segmentation: the listed segments' definitions, evaluated in the same pass. */
+  evaluation?: ExportEvaluation;
+}
+
+export interface SegmentRef {
+  segmentNs: string;
+  segmentId: string;
+}
+
+export interface ExportEvaluation {
+  /** The run's one now (epoch ms), fixed at the job's first claim. */
+  nowMs: number;
+  /** Compiled, in dependency order (a definition after the ones it names). */
+  definitions: EvaluationDefinition[];
+  /** Some definition reads xEvent: every event of each profile is read. */
+  withEvents: boolean;
 }
 
 const msOf = (iso?: string) => (iso === undefined ? undefined : Date.parse(iso));
@@ -69,9 +91,26 @@ export function storedTextRows(plan: ExportPlan): boolean {
   return !plan.fields?.trim() && !plan.eventList;
 }
 
+/**
+ * Whether event-only profiles can be exported: asked for, and either no segment filter or
+ * evaluated memberships to give them one (a record-less profile has no segmentMembership of its own).
+ */
+export function emptyProfilesWanted(plan: ExportPlan): boolean {
+  return plan.emptyProfiles && (!plan.segments || !!plan.overlay?.length || !!plan.evaluation);
+}
+
 /** What to read: a superset of the profiles to export, decided in SQL; the merged profile decides. */
 export function readPlanOf(plan: ExportPlan): ProfileReadPlan {
   const read: ProfileReadPlan = { identityGraph: plan.policy.identityGraph.type };
+  if (plan.overlay?.length) read.evaluated = plan.overlay;
+  if (plan.evaluation) {
+    // Every profile is evaluated (one that is in no segment yet may qualify now): no prefilter,
+    // every merge (no stored-text rows), and all its events when a definition reads xEvent
+    // (eventList's window is applied when writing).
+    if (plan.evaluation.withEvents || plan.emptyProfiles) read.events = {};
+    else if (plan.eventList) read.events = { afterMs: plan.eventList.afterMs, upToMs: plan.eventList.upToMs };
+    return read;
+  }
   // Only the pipeline's fast path for single-fragment profiles (no fields, no events) uses them.
   if (storedTextRows(plan)) read.storedText = true;
   if (plan.segments) {
@@ -79,8 +118,8 @@ export function readPlanOf(plan: ExportPlan): ProfileReadPlan {
     if (plan.qualifiedBetween) read.qualifiedBetween = plan.qualifiedBetween;
   }
   // Events are read for eventList, and for empty profiles (which only events make exist); with a
-  // segment filter an empty profile never qualifies (it has no memberships), so none are needed.
-  const emptyWanted = plan.emptyProfiles && !plan.segments;
+  // segment filter an empty profile qualifies only by an evaluated membership.
+  const emptyWanted = emptyProfilesWanted(plan);
   if (plan.eventList || emptyWanted) {
     read.events = emptyWanted ? {} : { afterMs: plan.eventList?.afterMs, upToMs: plan.eventList?.upToMs };
   }

@@ -45,6 +45,8 @@ export interface EvaluatedProfile {
   profile: MergedProfile;
   /** One per definition, in evaluation order. */
   outcomes: SegmentOutcome[];
+  /** What the read path sent for this profile (an export with evaluation writes from it too). */
+  group: ProfileGroup;
 }
 
 const IN_SEGMENT = new Set(['realized', 'existing']);
@@ -132,7 +134,7 @@ export async function runEvaluationPass(
     const primary = profile.primaryIdentity;
     const identity = options.identityGraph === 'none' && group.fragments.length ? group.key : `${primary.namespace}:${primary.id}`;
     profiles++;
-    const done = onProfile({ key: group.key, identity, primaryIdentity: primary, profile, outcomes });
+    const done = onProfile({ key: group.key, identity, primaryIdentity: primary, profile, outcomes, group });
     if (done) await done;
   }
   return profiles;
