@@ -3,9 +3,9 @@
 // fresh worker process each (all profiles as JSON Lines, all as Parquet, one segment as JSON
 // Lines) and prints profiles/s, wall time, the worker's peak RSS, and the same run's baseline:
 // `psql \copy (SELECT the stored fragments of those profiles) TO '/dev/null'`.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, fmt, peakRssMiB, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
+import { ROOT, fmt, generatedSample, peakRssMiB, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
 
 const sizes = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const seed = Number(process.env.BENCH_SEED ?? 42);
@@ -26,6 +26,21 @@ if (psql(db, 'SELECT count(*) FROM (SELECT 1 FROM profile_fragments WHERE member
   psql(admin, 'DROP DATABASE sx_bench_export WITH (FORCE)');
   psql(admin, 'CREATE DATABASE sx_bench_export');
   sh('npx', ['prisma', 'migrate', 'deploy'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db } });
+}
+// A store loaded from another version of the generator (other definitions and memberships) is
+// loaded again too.
+for (const n of sizes) {
+  const gen = join(work, `gen-${n}-${seed}`);
+  generatedSample(gen, n, seed);
+  const stored = psql(db, `SELECT coalesce(string_agg(id || ' ' || (expression->>'value'), E'\\n' ORDER BY id), '') FROM segment_definitions WHERE sandbox_name = 'bench${n}'`);
+  const wanted = JSON.parse(readFileSync(join(gen, 'segments.json'), 'utf8')).map((d) => `${d.id} ${d.expression.value}`).sort().join('\n');
+  if (stored && stored !== wanted) {
+    console.log(`the stored profiles of bench${n} come from another generator version: loading them again`);
+    psql(admin, 'DROP DATABASE sx_bench_export WITH (FORCE)');
+    psql(admin, 'CREATE DATABASE sx_bench_export');
+    sh('npx', ['prisma', 'migrate', 'deploy'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db } });
+    break;
+  }
 }
 const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: join(work, 'storage-export'), LOG_LEVEL: 'warn', QUEUE_PREFIX: 'sx-bench-export' };
 const sandboxOf = (n) => `bench${n}`;
@@ -49,7 +64,6 @@ try {
     const sandbox = sandboxOf(n);
     if (psql(db, `SELECT count(*) > 0 FROM batches WHERE sandbox_name = '${sandbox}' AND status = 'success' AND origin = 'ingest'`) === 't') continue;
     const gen = join(work, `gen-${n}-${seed}`);
-    if (!existsSync(join(gen, 'manifest.json'))) cli(['generate', '--profiles', String(n), '--seed', String(seed), '--out', gen, '--force'], env);
     // A worker promotes the loaded batches; it is stopped before the measured exports.
     const promoter = startApp('worker', env);
     const load = await time(async () => JSON.parse(cli(['load', gen, '--api', `http://127.0.0.1:${port}`, '--org', ORG, '--sandbox', sandbox], env)));

@@ -2,9 +2,9 @@
 // through the public API (create datasets, batches, streamed uploads, COMPLETE), and prints
 // records/s and the API process's peak RSS, next to a baseline measured in the same run:
 // `psql \copy` of the same JSON lines into a bare jsonb table.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, fmt, freshDatabase, peakRssMiB, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
+import { ROOT, fmt, freshDatabase, generatedSample, peakRssMiB, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
 
 const profiles = Number(process.env.BENCH_PROFILES ?? 1_000_000);
 const seed = Number(process.env.BENCH_SEED ?? 42);
@@ -17,11 +17,8 @@ const db = freshDatabase('sx_bench_ingest');
 const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: join(work, 'storage-ingest'), LOG_LEVEL: 'warn', QUEUE_PREFIX: 'sx-bench-ingest' };
 rmSync(env.STORAGE_ROOT, { recursive: true, force: true });
 
-if (!existsSync(join(gen, 'manifest.json'))) {
-  const g = await time(async () => sh('node', [join(ROOT, 'dist/apps/cli/src/main.js'), 'generate', '--profiles', String(profiles), '--seed', String(seed), '--out', gen, '--force']));
-  console.log(`generated ${fmt(profiles)} profiles in ${fmt(g.seconds, 1)} s → ${gen}`);
-}
-const manifest = JSON.parse(readFileSync(join(gen, 'manifest.json'), 'utf8'));
+const { value: manifest, seconds: genSeconds } = await time(async () => generatedSample(gen, profiles, seed));
+if (genSeconds > 1) console.log(`generated ${fmt(profiles)} profiles in ${fmt(genSeconds, 1)} s → ${gen}`);
 const files = manifest.datasets.flatMap((d) => d.files.map((f) => join(gen, f)));
 
 const api = startApp('api', env);

@@ -1,6 +1,7 @@
 // Shared pieces of the benchmark scripts: child processes, peak memory, timing, psql.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -64,3 +65,20 @@ export function freshDatabase(name) {
 }
 
 export const fmt = (n, digits = 0) => Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The version string the built generator writes into manifest.json. */
+export function generatorVersion() {
+  return createRequire(import.meta.url)(`${ROOT}dist/apps/cli/src/generate/generate.command.js`).GENERATOR;
+}
+
+/**
+ * A generated sample of `profiles` at `dir`, reused between runs unless it is missing or was
+ * written by another generator version (then it is written again). Answers its manifest.
+ */
+export function generatedSample(dir, profiles, seed) {
+  const path = `${dir}/manifest.json`;
+  const current = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
+  if (current?.generator === generatorVersion() && current.profiles === profiles && current.seed === seed) return current;
+  sh('node', [`${ROOT}dist/apps/cli/src/main.js`, 'generate', '--profiles', String(profiles), '--seed', String(seed), '--out', dir, '--force']);
+  return JSON.parse(readFileSync(path, 'utf8'));
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The service end to end, as a new user would run it: install and migrate, start the API and a
-# worker, generate and load sample profiles through the API, export a segment's members and all
+# worker, generate and load sample profiles through the API, evaluate a segment, export its members and all
 # profiles, download the result. Each run uses a sandbox of its own. Leaves nothing running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,10 +50,21 @@ echo "datasetId: $dataset"
 segment=$(node -e 'const s=require("./var/demo/sample/segments.json");const x=s.find(x=>/United States/.test(x.name))||s[0];console.log(x.id)')
 echo "segment: $segment ($(node -e 'const s=require("./var/demo/sample/segments.json");const x=s.find(x=>x.id===process.argv[1]);console.log(x.name+": "+x.expression.value)' "$segment"))"
 
-step "5. Export that segment's members as JSON Lines (POST /data/core/ups/export/jobs, the reference's body shape)"
+step "5. Evaluate that segment's PQL over the loaded profiles (POST /data/core/ups/segment/jobs)"
+seg_job=$(curl -sf -X POST "$HOST/data/core/ups/segment/jobs" "${headers[@]}" -H 'Content-Type: application/json' -d "[{\"segmentId\": \"$segment\"}]" | json id)
+for _ in $(seq 1 120); do
+  status=$(curl -sf "$HOST/data/core/ups/segment/jobs/$seg_job" "${headers[@]}" | json status)
+  case "$status" in SUCCEEDED|FAILED|CANCELLED) break ;; esac
+  sleep 0.5
+done
+# The generated memberships are what the definitions compute: the job qualifies the same profiles and exits nobody.
+curl -sf "$HOST/data/core/ups/segment/jobs/$seg_job" "${headers[@]}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);console.log(JSON.stringify({id:v.id,status:v.status,errors:v.errors,metrics:v.metrics},null,2))})'
+
+step "6. Export that segment's members as JSON Lines, evaluated in the same pass (POST /data/core/ups/export/jobs, the reference's body shape)"
 job=$(curl -sf -X POST "$HOST/data/core/ups/export/jobs" "${headers[@]}" -H 'Content-Type: application/json' -d "{
   \"fields\": \"identities.id,personalEmail.address,homeAddress.country\",
   \"mergePolicy\": {\"id\": \"timestampOrdered-none-mp\", \"version\": 1},
+  \"evaluationInfo\": {\"segmentation\": true},
   \"filter\": {\"segments\": [{\"segmentId\": \"$segment\", \"segmentNs\": \"ups\", \"status\": [\"realized\"]}]},
   \"destination\": {\"datasetId\": \"$dataset\", \"segmentPerBatch\": false, \"outputFormat\": \"jsonl\"},
   \"schema\": {\"name\": \"_xdm.context.profile\"}
@@ -67,7 +78,7 @@ for _ in $(seq 1 120); do
 done
 curl -sf "$HOST/data/core/ups/export/jobs/$id" "${headers[@]}" | json
 
-step "6. Download the result (Data Access: GET /data/foundation/export/batches/{batchId}/files, then the file)"
+step "7. Download the result (Data Access: GET /data/foundation/export/batches/{batchId}/files, then the file)"
 batch=$(curl -sf "$HOST/data/core/ups/export/jobs/$id" "${headers[@]}" | json destination.batchId)
 file_href=$(curl -sf "$HOST/data/foundation/export/batches/$batch/files" "${headers[@]}" | json data.0._links.self.href)
 part_href=$(curl -sf "$HOST$file_href" "${headers[@]}" | json data.0._links.self.href)
@@ -76,7 +87,7 @@ echo "$(wc -l < var/demo/export.jsonl) profiles in var/demo/export.jsonl; the fi
 head -n 2 var/demo/export.jsonl
 echo "(on disk: $(find "${STORAGE_ROOT:-var/datasets}" -path "*$batch*" -type f | head -n 1))"
 
-step "7. Every profile as Parquet (the default format), then list the jobs (GET /export/jobs?limit=2)"
+step "8. Every profile as Parquet (the default format), then list the jobs (GET /export/jobs?limit=2)"
 pq=$(curl -sf -X POST "$HOST/data/core/ups/export/jobs" "${headers[@]}" -H 'Content-Type: application/json' \
   -d "{\"destination\":{\"datasetId\":\"$dataset\"},\"schema\":{\"name\":\"_xdm.context.profile\"}}" | json id)
 for _ in $(seq 1 120); do
@@ -86,7 +97,7 @@ for _ in $(seq 1 120); do
 done
 curl -sf "$HOST/data/core/ups/export/jobs?limit=2" "${headers[@]}" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s);console.log(JSON.stringify({records:v.records.map(r=>({id:r.id,status:r.status,destination:r.destination,profiles:r.metrics.totalExportedProfileCounter})),page:v.page,link:v.link},null,2))})'
 
-step "8. A validation error names the field"
+step "9. A validation error names the field"
 curl -s -X POST "$HOST/data/core/ups/export/jobs" "${headers[@]}" -H 'Content-Type: application/json' \
   -d '{"destination":{"datasetId":"'"$dataset"'"},"schema":{"name":"_xdm.context.profile"},"filter":{"segments":[{"segmentId":"s","status":["gone"]}]}}' | json
 

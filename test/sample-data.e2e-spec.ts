@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
+import { membershipsOf, readSampleProfiles } from '../apps/cli/src/generate/sample-profiles';
 import { ApiHarness, ORG_A } from './support/api-harness';
 import { CATALOG } from './support/profile-store';
 import { ROOT, TestEnv, createTestEnv } from './support/test-env';
@@ -52,7 +53,15 @@ describe('sample data: generate, then load through the API (real processes, Post
     expect(await q('SELECT count(*)::int AS n FROM segment_definitions')).toBe(gen.counts.segments);
     // Every membership refers to a loaded definition: the ids were kept.
     expect(await q('SELECT count(*)::int AS n FROM segment_memberships m LEFT JOIN segment_definitions d ON d.id::text = m.segment_id WHERE d.id IS NULL')).toBe(0);
-    expect(await q('SELECT count(*)::int AS n FROM segment_memberships')).toBeGreaterThan(300 * 5 * 0.5);
+    // One record per primary identity, so the index holds every generated membership as written.
+    const { profiles } = await readSampleProfiles(join(out, 'g'));
+    const written = profiles.flatMap((p) => {
+      const m = membershipsOf(p.record);
+      return [...m.realized.map((id) => `${p.key} ${id} realized`), ...m.exited.map((id) => `${p.key} ${id} exited`)];
+    });
+    const stored = (await env.db.query(`SELECT identity || ' ' || segment_id || ' ' || status AS m FROM segment_memberships WHERE segment_ns = 'ups'`)).rows.map((r) => r.m as string);
+    expect(stored.sort()).toEqual(written.sort());
+    expect(written.length).toBeGreaterThan(300 * 5 * 0.5);
 
     // The datasets are there for a client of the Catalog to see.
     const headers = { 'x-api-key': loaded.clientId, 'x-gw-ims-org-id': ORG_A, 'x-sandbox-name': 'prod' };
@@ -65,6 +74,6 @@ describe('sample data: generate, then load through the API (real processes, Post
   it('load refuses a directory that generate did not write (exit 2)', async () => {
     await expect(cli(['load', out, '--api', base])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('manifest.json') });
     const manifestless = JSON.parse(await readFile(join(out, 'g', 'manifest.json'), 'utf8'));
-    expect(manifestless.generator).toBe('segment-export-sample/1');
+    expect(manifestless.generator).toBe('segment-export-sample/2');
   });
 });

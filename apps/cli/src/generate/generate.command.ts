@@ -6,7 +6,7 @@ import { PROFILES_PER_EVENT_ONLY_PERSON, ProfileFactory } from './records';
 import { segmentPool } from './segments';
 import { JsonlFileWriter, RECORDS_PER_FILE } from './writer';
 
-export const GENERATOR = 'segment-export-sample/1';
+export const GENERATOR = 'segment-export-sample/2';
 /** Sanity bound; 1,000,000 profiles make about 2.5 GB. */
 export const MAX_PROFILES = 100_000_000;
 

@@ -6,6 +6,7 @@ import { UsageError } from '../args';
 import { generate, generateCommand, Manifest, parseGenerateOptions } from './generate.command';
 import { Rng, seedKey } from './prng';
 import { isoTime, TIME_FROM, TIME_TO } from './records';
+import { factsOf, membershipsOf, readSampleProfiles } from './sample-profiles';
 import { segmentPool } from './segments';
 import { COUNTRIES, CONTENT_PAGES, FIRST_NAMES, INTERESTS, LAST_NAMES, LINKS, PRODUCTS } from './vocabulary';
 import { JsonlFileWriter } from './writer';
@@ -96,7 +97,7 @@ describe('generate: content', () => {
 
   it('writes a manifest that matches the files', async () => {
     expect(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'))).toEqual(manifest);
-    expect(manifest).toMatchObject({ generator: 'segment-export-sample/1', seed: 7, profiles: N, segments: 'segments.json' });
+    expect(manifest).toMatchObject({ generator: 'segment-export-sample/2', seed: 7, profiles: N, segments: 'segments.json' });
     expect(manifest.datasets.map((d) => [d.key, d.schema])).toEqual([
       ['crm', '_xdm.context.profile'],
       ['web', '_xdm.context.profile'],
@@ -166,53 +167,101 @@ describe('generate: content', () => {
     }
   });
 
-  it('gives every profile 5 to 20 memberships from the pool, mostly realized, latest-wins overlaps included', () => {
+  it('writes 40 tier-1 definitions; chained ones name earlier pool definitions', () => {
     expect(segments).toHaveLength(40);
-    const pool = new Set(segments.map((s) => s.id));
-    for (const s of segments) {
+    const ids = segments.map((s) => s.id);
+    expect(new Set(ids).size).toBe(40);
+    for (const [i, s] of segments.entries()) {
       expect(s.id).toMatch(UUID_V4);
       expect(s).toMatchObject({ namespace: 'ups', name: expect.any(String), description: expect.any(String) });
       expect(s.expression).toEqual({ type: 'PQL', format: 'pql/text', value: expect.any(String) });
-    }
-    expect(pool.size).toBe(40);
-
-    const perProfile = new Map<string, Set<string>>();
-    const statuses: Record<string, number> = {};
-    let onBoth = 0;
-    for (const r of [...crm, ...web]) {
-      const person = r.identityMap.Email?.[0].id ?? r.identityMap.ECID[0].id;
-      if (!r.segmentMembership) continue;
-      if (r.identityMap.ECID && r.identityMap.Email) onBoth++;
-      const ids = perProfile.get(person) ?? new Set<string>();
-      perProfile.set(person, ids);
-      for (const [id, m] of Object.entries(r.segmentMembership.ups as Record<string, Json>)) {
-        expect(pool.has(id)).toBe(true);
-        statuses[m.status] = (statuses[m.status] ?? 0) + 1;
-        const t = Date.parse(m.lastQualificationTime);
-        expect(t >= TIME_FROM && t <= TIME_TO).toBe(true);
-        ids.add(id);
+      for (const [, ref] of (s.expression.value as string).matchAll(/inSegment\("([^"]*)"\)/g)) {
+        expect(ids.indexOf(ref)).toBeGreaterThanOrEqual(0);
+        expect(ids.indexOf(ref)).toBeLessThan(i);
       }
     }
-    expect(perProfile.size).toBe(N);
-    for (const ids of perProfile.values()) {
-      expect(ids.size).toBeGreaterThanOrEqual(5);
-      expect(ids.size).toBeLessThanOrEqual(20);
+    expect(segments.filter((s) => s.expression.value.includes('xEvent')).length).toBeGreaterThanOrEqual(4);
+    expect(segments.filter((s) => s.expression.value.includes('inSegment(')).length).toBeGreaterThanOrEqual(1);
+    // No definition reads the clock (its truth must not depend on when it is evaluated).
+    for (const s of segments) expect(s.expression.value).not.toMatch(/\b(now|today|yesterday|tomorrow|this|last|next|current\w*)\b/i);
+    expect(segments.map((s) => s.expression.value)).toEqual(segmentPool(seedKey(7)).definitions.map((d) => d.expression.value));
+  });
+
+  it('gives every record "realized" for exactly the definitions its rules match, "exited" only for others, nothing else', async () => {
+    const { profiles } = await readSampleProfiles(dir);
+    const { rules } = segmentPool(seedKey(7));
+    const ids = segments.map((s) => s.id as string);
+    const statuses = { realized: 0, exited: 0 };
+    const realizedBy = new Array<number>(40).fill(0);
+    const unmatchedBy = new Array<number>(40).fill(0);
+    let records = 0;
+    let emptyProfiles = 0;
+    let bothDiffer = 0;
+    const crmRealized = new Map<string, string>();
+    for (const p of profiles) {
+      const facts = factsOf(p);
+      const expected = ids.filter((_, i) => rules[i](facts));
+      if (!p.record) {
+        // An event-only profile: nothing was ingested for it; a segment job may qualify it by its events.
+        emptyProfiles++;
+        continue;
+      }
+      records++;
+      const { realized, exited, other } = membershipsOf(p.record);
+      expect(other).toEqual([]);
+      expect([...realized].sort()).toEqual([...expected].sort());
+      for (const id of exited) expect(expected).not.toContain(id);
+      statuses.realized += realized.length;
+      statuses.exited += exited.length;
+      ids.forEach((id, i) => (expected.includes(id) ? realizedBy[i]++ : unmatchedBy[i]++));
+      for (const m of Object.values(p.record.segmentMembership.ups as Record<string, Json>)) {
+        const t = Date.parse(m.lastQualificationTime);
+        expect(t >= TIME_FROM && t <= TIME_TO).toBe(true);
+      }
+      // Under identity graph none the CRM record has no events (theirs are keyed by ECID or e-mail).
+      if (p.key.startsWith('CRMID:')) {
+        expect(p.events).toEqual([]);
+        crmRealized.set(p.record.identityMap.Email[0].id, [...realized].sort().join());
+      }
     }
-    expect(Object.keys(statuses).sort()).toEqual(['exited', 'realized']);
+    for (const p of profiles) {
+      const email = p.record?.identityMap.ECID && p.record.identityMap.Email?.[0].id;
+      if (email && crmRealized.get(email) !== membershipsOf(p.record).realized.sort().join()) bothDiffer++;
+    }
+    expect(records).toBe(crm.length + web.length);
+    expect(emptyProfiles).toBeGreaterThanOrEqual(manifest.counts.eventOnlyPeople);
+    // Every definition has members and non-members in the sample.
+    for (let i = 0; i < 40; i++) {
+      expect([segments[i].name, realizedBy[i] > 0]).toEqual([segments[i].name, true]);
+      expect([segments[i].name, unmatchedBy[i] > 0]).toEqual([segments[i].name, true]);
+    }
     const realizedShare = statuses.realized / (statuses.realized + statuses.exited);
     expect(realizedShare).toBeGreaterThan(0.7);
     expect(realizedShare).toBeLessThan(0.9);
-    expect(onBoth).toBeGreaterThan(0);
-    // Every CRM record carries the profile's memberships.
-    expect(crm.every((r) => r.segmentMembership)).toBe(true);
+    // The web record of someone in both datasets is a profile of its own, with its own memberships.
+    expect(bothDiffer).toBeGreaterThan(0);
+    expect([...crm, ...web].every((r) => r.segmentMembership)).toBe(true);
   });
 
-  it('makes realized memberships agree with the segment rules', () => {
-    const us = segments.find((s) => s.expression.value === 'homeAddress.country = "US"')!.id;
-    for (const r of crm) {
-      const m = r.segmentMembership.ups[us];
-      if (m?.status === 'realized') expect(r.homeAddress.country).toBe('US');
-    }
+  it('makes the rules what they say on a few hand-checked records', () => {
+    const { definitions, rules } = segmentPool(seedKey(7));
+    const rule = (name: string) => rules[definitions.findIndex((d) => d.name === name)];
+    const facts = (record: Json, events: Json[] = []) => factsOf({ key: 'x', record, events });
+    const purchase = (priceTotal: number, timestamp = '2025-03-01T10:00:00.000Z') => ({ eventType: 'commerce.purchases', timestamp, commerce: { order: { priceTotal } } });
+    expect(rule('Residents: United States')(facts({ homeAddress: { country: 'US' } }))).toBe(true);
+    expect(rule('Outside North America')(facts({ homeAddress: { country: 'FR' } }))).toBe(true);
+    expect(rule('Outside North America')(facts({}))).toBe(false);
+    expect(rule('Born before 1960')(facts({ person: { birthDate: '1959-12-31' } }))).toBe(true);
+    expect(rule('Born before 1960')(facts({ person: { birthDate: '1960-01-01' } }))).toBe(false);
+    expect(rule('Big spenders')(facts({}, [purchase(500)]))).toBe(false);
+    expect(rule('Big spenders')(facts({}, [purchase(500.01)]))).toBe(true);
+    expect(rule('Repeat buyers')(facts({}, [purchase(1), purchase(2)]))).toBe(true);
+    expect(rule('Visited in the first half of 2025')(facts({}, [purchase(1, '2025-06-30T23:59:59.999Z')]))).toBe(true);
+    expect(rule('Visited in the first half of 2025')(facts({}, [purchase(1, '2025-07-01T00:00:00.000Z')]))).toBe(false);
+    expect(rule('Early visitors')(facts({}, [purchase(1, '2024-03-31T23:59:59.999Z')]))).toBe(true);
+    expect(rule('Early visitors')(facts({}, [purchase(1, '2024-04-01T00:00:00.000Z')]))).toBe(false);
+    expect(rule('US big spenders')(facts({ homeAddress: { country: 'US' } }, [purchase(600)]))).toBe(true);
+    expect(rule('US big spenders')(facts({ homeAddress: { country: 'CA' } }, [purchase(600)]))).toBe(false);
   });
 
   it('writes experience events keyed by ECID or e-mail, plus event-only people', () => {
@@ -290,7 +339,7 @@ describe('generate: files and options', () => {
     await writeFile(join(out, 'notes.txt'), 'keep me');
     await expect(generateCommand({ profiles: '20', out })).rejects.toThrow(/not empty/);
     const summary = await generateCommand({ profiles: '20', out, force: 'true' });
-    expect(summary).toMatchObject({ out, profiles: 20, seed: 1, generator: 'segment-export-sample/1' });
+    expect(summary).toMatchObject({ out, profiles: 20, seed: 1, generator: 'segment-export-sample/2' });
 
     const fresh = join(root, 'fresh');
     await generateCommand({ profiles: '20', out: fresh });

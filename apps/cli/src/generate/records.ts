@@ -1,10 +1,11 @@
 import { fmix32, formatUuidV4, Rng, Weighted } from './prng';
-import { ProfileFacts, SegmentPool } from './segments';
+import { EventFacts, NO_EVENTS, ProfileFacts, SegmentPool } from './segments';
 import {
   COUNTRIES,
   CONTENT_PAGES,
   Country,
   emailSlug,
+  EventKind,
   FIRST_NAMES,
   INTERESTS,
   LAST_NAMES,
@@ -15,6 +16,7 @@ import {
   Page,
   PRODUCTS,
   SITE,
+  EVENT_TYPES,
 } from './vocabulary';
 
 /**
@@ -38,15 +40,10 @@ const P_CRM_ONLY = 0.4;
 const P_PHONE = 0.35;
 const P_LOYALTY = 0.8;
 const P_AUDIT = 0.9;
-/** Exited memberships per realized one; with the padding to 5 memberships, ~80% are realized. */
-const P_EXITED_PER_REALIZED = 0.15;
-const MIN_MEMBERSHIPS = 5;
-const MAX_MEMBERSHIPS = 20;
-const MAX_REALIZED = 16;
+/** Chance of an exited membership (of a segment the record does not match) per realized one. */
+const P_EXITED_PER_REALIZED = 0.25;
 const REALIZED = 1;
 const EXITED = 2;
-/** Profiles in both datasets whose web record also carries (older or newer) memberships. */
-const P_WEB_MEMBERSHIP_TOO = 0.05;
 const P_WEB_OTHER_CITY = 0.35;
 const P_WEB_LOYALTY = 0.6;
 const P_WEB_INTERESTS = 0.5;
@@ -64,13 +61,6 @@ const COUNTRY = new Weighted(COUNTRIES, COUNTRIES.map((c) => c.weight));
 const TIER = new Weighted([0, 1, 2, 3], LOYALTY_TIER_WEIGHTS);
 const EVENT_COUNT = new Weighted([0, 1, 2, 3, 4, 5], [15, 25, 25, 15, 12, 8]);
 
-const enum EventKind {
-  PageView,
-  ProductView,
-  ProductListAdd,
-  Purchase,
-  LinkClick,
-}
 const EVENT_KIND = new Weighted(
   [EventKind.PageView, EventKind.ProductView, EventKind.ProductListAdd, EventKind.Purchase, EventKind.LinkClick],
   [50, 22, 10, 8, 10],
@@ -170,6 +160,20 @@ function takeRandom(rng: Rng, from: number[], count: number, marks: Uint8Array, 
   return count;
 }
 
+const EMPTY_FACTS: ProfileFacts = { country: '', stateProvince: '', city: '', tier: -1, points: -1, birthYear: 0, interests: 0, events: NO_EVENTS };
+
+function resetFacts(f: ProfileFacts, events: EventFacts): ProfileFacts {
+  f.country = '';
+  f.stateProvince = '';
+  f.city = '';
+  f.tier = -1;
+  f.points = -1;
+  f.birthYear = 0;
+  f.interests = 0;
+  f.events = events;
+  return f;
+}
+
 export interface Person {
   /** The CRM record's line (without newline), or null. */
   crm: string | null;
@@ -184,11 +188,10 @@ export class ProfileFactory {
   private readonly ecidKey: number;
   private readonly eventIdKey: number;
   private readonly status = new Uint8Array(64);
-  private readonly chosenList: number[] = [];
-  private readonly matching: number[] = [];
   private readonly others: number[] = [];
-  private readonly facts: ProfileFacts = { country: '', stateProvince: '', city: '', tier: -1, points: -1, birthYear: 0, interests: 0 };
-  private readonly times: number[] = [];
+  private readonly eventFacts: EventFacts = { count: 0, times: [], kinds: [], totals: [] };
+  private readonly crmFacts: ProfileFacts = { ...EMPTY_FACTS };
+  private readonly webFacts: ProfileFacts = { ...EMPTY_FACTS };
   private eventSerial = 0;
   private readonly person: Person = { crm: null, web: null, events: [] };
 
@@ -219,41 +222,37 @@ export class ProfileFactory {
   }
 
   /**
-   * The memberships of a profile, in pool order: "realized" for the segments whose rule the facts
-   * match (at most 16), "exited" for about a quarter as many others (people leave segments), and at
-   * least 5 and at most 20 in all.
+   * A record's `segmentMembership`, in pool order: "realized" for exactly the segments whose rule
+   * the record's facts (its own fields and its profile's events) match, so that evaluating the
+   * definitions on the loaded data gives what was ingested; "exited" for about a quarter as many
+   * segments it does not match (people leave segments). Times are any in the data's range.
    */
-  private chooseSegments(facts: ProfileFacts): void {
+  private membership(facts: ProfileFacts): string {
     const rng = this.rng;
-    const { rules } = this.pool;
+    const { rules, quotedIds } = this.pool;
     const n = rules.length;
     const status = this.status;
-    const matching = this.matching;
     const others = this.others;
-    matching.length = 0;
     others.length = 0;
-    for (let s = 0; s < n; s++) (rules[s](facts) ? matching : others).push(s);
-    status.fill(0, 0, n);
-    const realized = takeRandom(rng, matching, Math.min(matching.length, MAX_REALIZED), status, REALIZED);
+    let realized = 0;
+    for (let s = 0; s < n; s++) {
+      if (rules[s](facts)) {
+        status[s] = REALIZED;
+        realized++;
+      } else {
+        status[s] = 0;
+        others.push(s);
+      }
+    }
     let exited = 0;
     for (let k = 0; k < realized; k++) if (rng.chance(P_EXITED_PER_REALIZED)) exited++;
-    exited = Math.min(Math.max(exited, MIN_MEMBERSHIPS - realized), MAX_MEMBERSHIPS - realized, others.length);
-    takeRandom(rng, others, exited, status, EXITED);
-    const list = this.chosenList;
-    list.length = 0;
-    for (let s = 0; s < n; s++) if (status[s]) list.push(s);
-  }
-
-  /**
-   * `{"ups":{"<id>":{"status":…,"lastQualificationTime":…},…}}` for the given segment indexes, with
-   * the statuses chooseSegments gave them, or random ones (`randomStatus`).
-   */
-  private membership(segments: readonly number[], randomStatus = false): string {
-    const rng = this.rng;
+    takeRandom(rng, others, Math.min(exited, others.length), status, EXITED);
     let out = '{"ups":{';
-    for (let j = 0; j < segments.length; j++) {
-      const realized = randomStatus ? rng.chance(0.5) : this.status[segments[j]] === REALIZED;
-      out += `${j ? ',' : ''}${this.pool.quotedIds[segments[j]]}:{"status":"${realized ? 'realized' : 'exited'}","lastQualificationTime":"${isoTime(randomTime(rng))}"}`;
+    let first = true;
+    for (let s = 0; s < n; s++) {
+      if (!status[s]) continue;
+      out += `${first ? '' : ','}${quotedIds[s]}:{"status":"${status[s] === REALIZED ? 'realized' : 'exited'}","lastQualificationTime":"${isoTime(randomTime(rng))}"}`;
+      first = false;
     }
     return out + '}}';
   }
@@ -266,7 +265,6 @@ export class ProfileFactory {
   profile(i: number): Person {
     const rng = this.rng.reseed(this.key, i, SALT_PROFILE);
     const person = this.person;
-    const facts = this.facts;
     const n = i + 1;
     const r = rng.float();
     const hasCrm = r < P_BOTH + P_CRM_ONLY;
@@ -280,38 +278,49 @@ export class ProfileFactory {
     const cityIndex = rng.int(0, country.cities.length - 1);
     const city = country.cities[cityIndex];
     const ecid = hasWeb ? this.ecid(i) : '';
-    facts.country = country.code;
-    facts.stateProvince = city.stateProvince;
-    facts.city = city.city;
-    facts.tier = -1;
-    facts.points = -1;
-    facts.birthYear = 0;
-    facts.interests = 0;
 
+    // Events first: the memberships of the record they belong to depend on them. They are keyed by
+    // the ECID when there is one, else by the e-mail address; half of the events of people in both
+    // datasets are authenticated (they carry the e-mail too). Under identity graph `none` they
+    // belong to the profile of their primary identity: the web record's, or for CRM-only people an
+    // empty profile (the e-mail); never the CRM record's.
+    person.events.length = 0;
+    this.eventFacts.count = 0;
+    const count = EVENT_COUNT.draw(rng);
+    if (count) {
+      const anonymous = hasWeb ? `{"ECID":[{"id":"${ecid}","primary":true}]}` : `{"Email":[{"id":"${email}","primary":true}]}`;
+      const authenticated = both ? `{"ECID":[{"id":"${ecid}","primary":true}],"Email":[{"id":"${email}"}]}` : anonymous;
+      this.events(count, country, (k) => (k % 2 === 1 ? authenticated : anonymous));
+    }
+
+    const crm = resetFacts(this.crmFacts, NO_EVENTS);
     if (hasCrm) {
       const phone = rng.chance(P_PHONE) ? `+1555${rng.digits(7)}` : '';
-      facts.birthYear = birthYear(rng);
+      crm.country = country.code;
+      crm.stateProvince = city.stateProvince;
+      crm.city = city.city;
+      crm.birthYear = birthYear(rng);
       let line =
         `{"identityMap":{"CRMID":[{"id":"crm-${n}","primary":true}],"Email":[{"id":"${email}"}]` +
         (phone ? `,"Phone":[{"id":"${phone}"}]` : '') +
-        `},"person":{"name":{"firstName":"${FIRST_NAMES[fi]}","lastName":"${LAST_NAMES[li]}"},"birthDate":"${birthDate(rng, facts.birthYear)}"}` +
+        `},"person":{"name":{"firstName":"${FIRST_NAMES[fi]}","lastName":"${LAST_NAMES[li]}"},"birthDate":"${birthDate(rng, crm.birthYear)}"}` +
         `,"personalEmail":{"address":"${email}"}` +
         `,"homeAddress":{"street1":"${street(rng, country)}","city":"${city.city}","postalCode":"${postalCode(rng, country.code, city.postal)}","stateProvince":"${city.stateProvince}","country":"${country.code}"}`;
       if (phone) line += `,"mobilePhone":{"number":"${phone}"}`;
       if (rng.chance(P_LOYALTY)) {
-        facts.tier = TIER.index(rng);
-        const [lo, hi] = LOYALTY_POINTS[facts.tier];
-        facts.points = rng.int(lo, hi);
-        line += `,"loyalty":{"tier":"${LOYALTY_TIERS[facts.tier]}","points":${facts.points}}`;
+        crm.tier = TIER.index(rng);
+        const [lo, hi] = LOYALTY_POINTS[crm.tier];
+        crm.points = rng.int(lo, hi);
+        line += `,"loyalty":{"tier":"${LOYALTY_TIERS[crm.tier]}","points":${crm.points}}`;
       }
-      facts.interests = interestMask(rng, 4);
-      line += `,"preferences":{"interests":${interestArray(facts.interests)}}`;
-      this.chooseSegments(facts);
-      line += `,"segmentMembership":${this.membership(this.chosenList)}`;
+      crm.interests = interestMask(rng, 4);
+      line += `,"preferences":{"interests":${interestArray(crm.interests)}}`;
+      line += `,"segmentMembership":${this.membership(crm)}`;
       person.crm = line + this.audit() + '}';
     } else person.crm = null;
 
     if (hasWeb) {
+      const web = resetFacts(this.webFacts, this.eventFacts);
       let line = `{"identityMap":{"ECID":[{"id":"${ecid}","primary":true}]` + (both ? `,"Email":[{"id":"${email}"}]}` : '}');
       if (both) line += `,"personalEmail":{"address":"${email}"}`;
       // Web data is geo-located, and for a third of the people in both datasets it disagrees with the CRM.
@@ -319,43 +328,22 @@ export class ProfileFactory {
         both && rng.chance(P_WEB_OTHER_CITY)
           ? country.cities[(cityIndex + rng.int(1, country.cities.length - 1)) % country.cities.length]
           : city;
+      web.country = country.code;
+      web.stateProvince = webCity.stateProvince;
+      web.city = webCity.city;
       line += `,"homeAddress":{"city":"${webCity.city}","stateProvince":"${webCity.stateProvince}","country":"${country.code}"}`;
-      if (facts.points >= 0 && rng.chance(P_WEB_LOYALTY)) {
+      if (crm.points >= 0 && rng.chance(P_WEB_LOYALTY)) {
         // Another balance than the CRM's (older or newer).
-        line += `,"loyalty":{"points":${Math.max(0, facts.points + rng.int(-500, 1500)) + 1}}`;
+        web.points = Math.max(0, crm.points + rng.int(-500, 1500)) + 1;
+        line += `,"loyalty":{"points":${web.points}}`;
       }
       if (rng.chance(P_WEB_INTERESTS)) {
-        const mask = interestMask(rng, 3);
-        if (!both) facts.interests = mask;
-        line += `,"preferences":{"interests":${interestArray(mask)}}`;
+        web.interests = interestMask(rng, 3);
+        line += `,"preferences":{"interests":${interestArray(web.interests)}}`;
       }
-      if (!both) {
-        this.chooseSegments(facts);
-        line += `,"segmentMembership":${this.membership(this.chosenList)}`;
-      } else if (rng.chance(P_WEB_MEMBERSHIP_TOO)) {
-        // A few of the CRM's segments again, with other times and statuses: the latest wins.
-        const list = this.chosenList;
-        const subset: number[] = [];
-        for (let k = rng.int(1, 3); k > 0; k--) {
-          const s = list[rng.int(0, list.length - 1)];
-          if (!subset.includes(s)) subset.push(s);
-        }
-        subset.sort((a, b) => a - b);
-        line += `,"segmentMembership":${this.membership(subset, true)}`;
-      }
+      line += `,"segmentMembership":${this.membership(web)}`;
       person.web = line + this.audit() + '}';
     } else person.web = null;
-
-    // Events: keyed by the ECID when there is one, else by the e-mail address; half of the events
-    // of people in both datasets are authenticated (they carry the e-mail too).
-    const events = person.events;
-    events.length = 0;
-    const count = EVENT_COUNT.draw(rng);
-    if (count) {
-      const anonymous = hasWeb ? `{"ECID":[{"id":"${ecid}","primary":true}]}` : `{"Email":[{"id":"${email}","primary":true}]}`;
-      const authenticated = both ? `{"ECID":[{"id":"${ecid}","primary":true}],"Email":[{"id":"${email}"}]}` : anonymous;
-      this.events(count, country, (k) => (k % 2 === 1 ? authenticated : anonymous));
-    }
     return person;
   }
 
@@ -366,29 +354,35 @@ export class ProfileFactory {
     person.crm = null;
     person.web = null;
     person.events.length = 0;
+    this.eventFacts.count = 0;
     const identityMap = `{"ECID":[{"id":"${this.ecid(this.profiles + j)}","primary":true}]}`;
     this.events(rng.int(1, 5), COUNTRY.draw(rng), () => identityMap);
     return person;
   }
 
+  /** Appends `count` events (in time order) to person.events, and their facts to eventFacts. */
   private events(count: number, country: Country, identityMap: (k: number) => string): void {
     const rng = this.rng;
-    const times = this.times;
+    const facts = this.eventFacts;
+    const times = facts.times;
     times.length = 0;
     for (let k = 0; k < count; k++) times.push(randomTime(rng));
     times.sort((a, b) => a - b);
+    facts.count = count;
     for (let k = 0; k < count; k++) {
       const head = `{"_id":"${this.eventId()}","timestamp":"${isoTime(times[k])}"`;
       const ids = `,"identityMap":${identityMap(k)}`;
       const kind = EVENT_KIND.draw(rng);
+      facts.kinds[k] = kind;
+      facts.totals[k] = 0;
       let line: string;
       if (kind === EventKind.PageView || kind === EventKind.LinkClick) {
         const page: Page = rng.pick(CONTENT_PAGES);
         const details = `"webPageDetails":{"URL":"${SITE}${page.path}","name":"${page.name}"`;
         line =
           kind === EventKind.PageView
-            ? `${head},"eventType":"web.webpagedetails.pageViews"${ids},"web":{${details},"pageViews":{"value":1}}}}`
-            : `${head},"eventType":"web.webinteraction.linkClicks"${ids},"web":{${details}},"webInteraction":{"name":"${rng.pick(LINKS)}","type":"other","linkClicks":{"value":1}}}}`;
+            ? `${head},"eventType":"${EVENT_TYPES[kind]}"${ids},"web":{${details},"pageViews":{"value":1}}}}`
+            : `${head},"eventType":"${EVENT_TYPES[kind]}"${ids},"web":{${details}},"webInteraction":{"name":"${rng.pick(LINKS)}","type":"other","linkClicks":{"value":1}}}}`;
       } else if (kind === EventKind.Purchase) {
         let items = '';
         let total = 0;
@@ -398,8 +392,9 @@ export class ProfileFactory {
           total += product.price * quantity;
           items += `${q ? ',' : ''}{"SKU":"${product.sku}","name":"${product.name}","quantity":${quantity},"priceTotal":${(product.price * quantity) / 100}}`;
         }
+        facts.totals[k] = total;
         line =
-          `${head},"eventType":"commerce.purchases"${ids}` +
+          `${head},"eventType":"${EVENT_TYPES[kind]}"${ids}` +
           `,"web":{"webPageDetails":{"URL":"${SITE}/checkout/confirmation","name":"Order confirmation"}}` +
           `,"commerce":{"order":{"purchaseID":"ORD-${rng.digits(10)}","priceTotal":${total / 100},"currencyCode":"${country.currency}"},"purchases":{"value":1}}` +
           `,"productListItems":[${items}]}`;
@@ -408,7 +403,7 @@ export class ProfileFactory {
         const add = kind === EventKind.ProductListAdd;
         const quantity = add ? rng.int(1, 2) : 1;
         line =
-          `${head},"eventType":"${add ? 'commerce.productListAdds' : 'commerce.productViews'}"${ids}` +
+          `${head},"eventType":"${EVENT_TYPES[kind]}"${ids}` +
           `,"web":{"webPageDetails":{"URL":"${SITE}/products/${product.sku.toLowerCase()}","name":"${product.name}"}}` +
           `,"commerce":{"${add ? 'productListAdds' : 'productViews'}":{"value":1}}` +
           `,"productListItems":[{"SKU":"${product.sku}","name":"${product.name}","quantity":${quantity},"priceTotal":${(product.price * quantity) / 100}}]}`;

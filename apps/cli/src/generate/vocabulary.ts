@@ -183,6 +183,17 @@ export const CONTENT_PAGES: Page[] = [
   ...CATEGORIES.map((cat) => ({ path: `/category/${cat}`, name: `Category: ${cat}` })),
 ];
 
+/** Experience event kinds, indexes into EVENT_TYPES (their `eventType`). */
+export const EventKind = { PageView: 0, ProductView: 1, ProductListAdd: 2, Purchase: 3, LinkClick: 4 } as const;
+export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+export const EVENT_TYPES = [
+  'web.webpagedetails.pageViews',
+  'commerce.productViews',
+  'commerce.productListAdds',
+  'commerce.purchases',
+  'web.webinteraction.linkClicks',
+] as const;
+
 export const LINKS = ['Newsletter signup', 'Store finder', 'Size guide', 'Free shipping banner', 'Footer: contact us', 'Social: Instagram'];
 
 export const SITE = 'https://www.example.com';
