@@ -340,6 +340,8 @@ class Parser {
       return { k: 'agg', fn: w as AggFn, value, bind: this.binding(false), pos: tok.pos };
     }
     if (w === 'chain' && this.isPunct('(', nxt)) return this.chain();
+    // `a or let X = ... in ...`: the let reaches as far right as it can, as at the top.
+    if (w === 'let' && nxt.type === 'ident' && this.isPunct('=', this.peek(2))) return this.expr();
     if (tok.text === 'offer' && this.isPunct('.', nxt)) throw unsupported('offer.*', tok.pos);
     this.next();
     if (this.isPunct('(')) {
