@@ -16,7 +16,7 @@ import {
 import type { JobPayload, JobName } from '@sx/queue';
 import { DatasetStorage, batchPrefix } from '@sx/storage';
 import { CancelRequested, CancelSignalsService } from './cancel-signals.service';
-import { AttemptLease } from './attempt-lease';
+import { AttemptLease } from '../common/attempt-lease';
 import { AttemptSuperseded, ERROR_CODES, ExportFailure, attemptsExhaustedError, jobError } from './export-failure';
 import { ExportPlan, planExport, readPlanOf } from './export-plan';
 import { PipelineCounters, RowSink, runExportPipeline } from './export-pipeline';
@@ -113,7 +113,7 @@ export class ExportJobProcessor {
     const startedAt = job.metrics?.totalTime?.startTimeInMs ?? Date.now();
     const metrics: ExportMetrics = { totalTime: { startTimeInMs: startedAt } };
     const controller = this.cancels.watch(id);
-    const lease = new AttemptLease(this.runs, scope, id, token, this.config.WORKER_LOCK_MS, () => controller.abort(new AttemptSuperseded())).start();
+    const lease = new AttemptLease({ label: { exportJobId: id }, renew: (ms) => this.runs.renew(scope, id, token, ms) }, token, this.config.WORKER_LOCK_MS, () => controller.abort(new AttemptSuperseded())).start();
     const poll = setInterval(() => {
       this.runs.cancelRequested(scope, id).then(
         (yes) => yes && controller.abort(new CancelRequested()),

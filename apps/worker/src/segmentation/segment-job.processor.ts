@@ -16,7 +16,7 @@ import {
   segmentAttemptsExhausted,
   segmentJobError,
 } from './segment-job-failure';
-import { SegmentLease } from './segment-lease';
+import { AttemptLease } from '../common/attempt-lease';
 
 type RunSegmentJob = Job<JobPayload<JobName.RunSegmentJob>>;
 type Claimed = Extract<SegmentClaim, { job: SegmentJob }>;
@@ -80,7 +80,7 @@ export class SegmentJobProcessor {
     const id = job.id;
     const startedAt = job.metrics?.totalTime?.startTimeInMs ?? Date.now();
     const controller = new AbortController();
-    const lease = new SegmentLease(this.runs, scope, id, token, this.config.WORKER_LOCK_MS, () => controller.abort(new SegmentAttemptSuperseded())).start();
+    const lease = new AttemptLease({ label: { segmentJobId: id }, renew: (ms) => this.runs.renew(scope, id, token, ms) }, token, this.config.WORKER_LOCK_MS, () => controller.abort(new SegmentAttemptSuperseded())).start();
     // Cancel requests are read from Postgres (the job's status): honoured between profiles.
     const poll = setInterval(() => {
       this.runs.cancelRequested(scope, id).then(

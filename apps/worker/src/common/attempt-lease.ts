@@ -1,12 +1,19 @@
 import { Logger } from '@nestjs/common';
-import type { TenantScope } from '@sx/domain';
-import type { ExportRunRepository } from '@sx/persistence';
+
+/** What a lease renews: one job's lease row (an export, a segment job), fenced by its token. */
+export interface LeasedJob {
+  /** For logs: `{exportJobId: 7}`, `{segmentJobId: "…"}`. */
+  readonly label: Readonly<Record<string, string | number>>;
+  /** Extends the lease by `leaseMs`; false when the token no longer holds it. */
+  renew(leaseMs: number): Promise<boolean>;
+}
 
 /**
  * Keeps an attempt's lease on its job alive while it runs: renewed every third of its length, so
  * two renewals may fail (a database blip) before it lapses. A renewal that finds the lease taken
  * calls `onLost`: the attempt must stop and commit nothing. A renewal that fails on the database
  * is left to the next tick (the lease is fenced by its token, so a late renewal is still valid).
+ * One class for every kind of job, so that the lease rules cannot drift apart.
  */
 export class AttemptLease {
   private readonly logger = new Logger(AttemptLease.name);
@@ -14,9 +21,7 @@ export class AttemptLease {
   private renewing = false;
 
   constructor(
-    private readonly runs: ExportRunRepository,
-    private readonly scope: TenantScope,
-    private readonly jobId: number,
+    private readonly job: LeasedJob,
     readonly token: string,
     private readonly leaseMs: number,
     private readonly onLost: () => void,
@@ -31,13 +36,13 @@ export class AttemptLease {
     if (this.renewing) return;
     this.renewing = true;
     try {
-      if (!(await this.runs.renew(this.scope, this.jobId, this.token, this.leaseMs))) {
+      if (!(await this.job.renew(this.leaseMs))) {
         this.stop();
-        this.logger.warn({ msg: 'export attempt lost its lease; stopping it', exportJobId: this.jobId });
+        this.logger.warn({ msg: 'attempt lost its lease; stopping it', ...this.job.label });
         this.onLost();
       }
     } catch (e) {
-      this.logger.warn({ msg: 'could not renew the export lease; will retry', exportJobId: this.jobId, error: (e as Error).message });
+      this.logger.warn({ msg: 'could not renew the lease; will retry', ...this.job.label, error: (e as Error).message });
     } finally {
       this.renewing = false;
     }
