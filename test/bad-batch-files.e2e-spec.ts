@@ -220,8 +220,9 @@ describe('bad batch files and promotion faults (real API and worker processes)',
       expect(res.body.status).toBe('staging');
       expect(Date.now() - t0).toBeLessThan(2000);
       expect(await settle(batchId)).toMatchObject({ status: 'success', metrics: { recordsWritten: 1 } });
-      // The API could not enqueue it: the worker's reconciler did, from the marker.
-      await worker.waitForLog((l) => l.msg === 'reconciled promotion queue with database' && Number(l.fromOutbox) >= 1, 5000);
+      // The API could not enqueue it (Redis unreachable), so only the worker's reconciler can have:
+      // from the marker, or (a pass that started before COMPLETE committed) from the `staging` status.
+      // Either way the marker is gone once the batch is queued.
       expect((await env.db.query('SELECT count(*)::int AS n FROM batch_promotion_outbox WHERE batch_id = $1', [batchId])).rows[0].n).toBe(0);
     } finally {
       await offline.close();
