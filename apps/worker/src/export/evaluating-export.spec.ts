@@ -3,31 +3,23 @@ import type { ExportJob } from '@sx/domain';
 import type { EvaluatedOut, FragmentOut, MembershipDelta, ProfileReader } from '@sx/persistence';
 import type { ProfileView } from '@sx/pql';
 import { runEvaluatingExport } from './evaluating-export';
+import { exportJobFixture, fixtureScope } from './export-job.fixture';
 import { type ExportPlan, planExport, readPlanOf } from './export-plan';
 import type { PipelineCounters } from './export-pipeline';
 
-const scope = { orgId: 'O', sandboxName: 'prod' };
+const scope = fixtureScope;
 const NOW = Date.parse('2026-06-01T00:00:00.000Z');
 const NOW_ISO = '2026-06-01T00:00:00.000Z';
 const T0 = '2026-01-01T00:00:00.000Z';
 
-const job = (status: ('realized' | 'exited')[] = ['realized'], extra: Partial<ExportJob> = {}): ExportJob => ({
-  id: 9,
-  ...scope,
-  clientId: 'c',
-  status: 'NEW',
-  profileInstanceId: 'ups',
-  computeGatewayJobId: '',
-  requestId: 'r',
-  creationTime: new Date(0),
-  updateTime: new Date(0),
-  destination: { datasetId: 'd', segmentPerBatch: false },
-  schema: { name: '_xdm.context.profile' },
-  filter: { segments: [{ segmentNs: 'ups', segmentId: 'adults', status }] },
-  evaluationInfo: { segmentation: true },
-  evaluationNowMs: NOW,
-  ...extra,
-});
+const job = (status: ('realized' | 'exited')[] = ['realized'], extra: Partial<ExportJob> = {}): ExportJob =>
+  exportJobFixture({
+    id: 9,
+    filter: { segments: [{ segmentNs: 'ups', segmentId: 'adults', status }] },
+    evaluationInfo: { segmentation: true },
+    evaluationNowMs: NOW,
+    ...extra,
+  });
 
 function fragment(key: string, extra: Record<string, unknown>): FragmentOut {
   const [ns, id] = key.split(':');

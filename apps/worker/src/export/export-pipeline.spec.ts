@@ -1,26 +1,14 @@
 import { builtInMergePolicy } from '@sx/domain';
 import type { ExportJob } from '@sx/domain';
+import { exportJobFixture, fixtureScope } from './export-job.fixture';
 import type { EvaluatedOut, EventOut, FragmentOut, ProfileReader } from '@sx/persistence';
 import { topLevelMember } from '@sx/export';
 import { type ExportPlan, planExport } from './export-plan';
 import { type PipelineCounters, runExportPipeline } from './export-pipeline';
 import type { ExportRow } from './writers/row-writer';
 
-const scope = { orgId: 'O', sandboxName: 'prod' };
-const job = (over: Partial<ExportJob> = {}): ExportJob => ({
-  id: 7,
-  ...scope,
-  clientId: 'c',
-  status: 'NEW',
-  profileInstanceId: 'ups',
-  computeGatewayJobId: '',
-  requestId: 'r',
-  creationTime: new Date(0),
-  updateTime: new Date(0),
-  destination: { datasetId: 'd', segmentPerBatch: false },
-  schema: { name: '_xdm.context.profile' },
-  ...over,
-});
+const scope = fixtureScope;
+const job = exportJobFixture;
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const T1 = '2026-03-01T00:00:00.000Z';

@@ -1,22 +1,9 @@
 import { builtInMergePolicy } from '@sx/domain';
-import type { ExportJob } from '@sx/domain';
+import { exportJobFixture, fixtureScope } from './export-job.fixture';
 import { planExport, readPlanOf, storedStatuses } from './export-plan';
 
-const scope = { orgId: 'O', sandboxName: 'prod' };
-const job = (over: Partial<ExportJob> = {}): ExportJob => ({
-  id: 7,
-  ...scope,
-  clientId: 'c',
-  status: 'NEW',
-  profileInstanceId: 'ups',
-  computeGatewayJobId: '',
-  requestId: 'r',
-  creationTime: new Date(0),
-  updateTime: new Date(0),
-  destination: { datasetId: 'd', segmentPerBatch: false },
-  schema: { name: '_xdm.context.profile' },
-  ...over,
-});
+const scope = fixtureScope;
+const job = exportJobFixture;
 
 describe('export plan', () => {
   it('maps filter statuses to stored ones (existing counts as realized)', () => {
