@@ -116,6 +116,9 @@ try {
       await stop(worker);
     }
     const m = job.metrics;
+    // The job's deltas left the planner's statistics stale: without this, the checks below pick a
+    // nested loop over every evaluated row (minutes at 30k).
+    psql(db, 'ANALYZE segment_memberships');
     const fragments = Number(psql(db, `SELECT count(*) FROM profile_fragments f WHERE ${tenant('f')}`));
     const events = Number(psql(db, `SELECT count(*) FROM experience_events e WHERE ${tenant('e')}`));
     const base = await time(async () => {

@@ -6,7 +6,10 @@
 import type { EvaluationClock, ProfileView } from './api';
 import type { Binding, CmpOp, Expr, OccursForm, TimeRef } from './ast';
 import { translateJavaRegex } from './regex';
-import { addUnits, calendarDate, calendarUnit, calendarWord, datePart, parseTimestamp, toWall } from './time';
+import { addUnits, calendarDate, calendarUnit, calendarWord, datePart, parseTimestampByPattern, toWall } from './time';
+
+// The pattern alone, not the compiler's fast path for canonical UTC strings: the two readings stay independent.
+const parseTs = (v: unknown, zone: string): number | null => (typeof v === 'string' ? parseTimestampByPattern(v, zone) : null);
 
 interface Span {
   readonly span: true;
@@ -52,7 +55,7 @@ function cmp(op: CmpOp, a: unknown, b: unknown, zone: string): boolean {
   if (isSpan(a) && isSpan(b)) return cmp(op, a.start, b.start, zone);
   if (isSpan(a) || isSpan(b)) {
     const span = (isSpan(a) ? a : b) as Span;
-    const ts = parseTimestamp(isSpan(a) ? b : a, zone);
+    const ts = parseTs(isSpan(a) ? b : a, zone);
     if (ts === null) return false;
     const before = ts < span.start;
     const inside = ts >= span.start && ts < span.end;
@@ -98,7 +101,7 @@ function span(t: TimeRef, env: Env): Span | null {
   if (t.k === 'timeWord') return mk(calendarWord(t.word, nowMs, zone));
   if (t.k === 'calUnit') return mk(calendarUnit(t.which, t.unit, nowMs, zone));
   if (t.k === 'date') return mk(calendarDate(t.y, t.m, t.d, zone));
-  const ts = parseTimestamp(ev(t.expr, env), zone);
+  const ts = parseTs(ev(t.expr, env), zone);
   return ts === null ? null : { span: true, start: ts, end: ts + 1 };
 }
 
@@ -154,7 +157,7 @@ function quantify(kind: 'exists' | 'forall', binds: readonly Binding[], env: Env
 function chain(e: Extract<Expr, { k: 'chain' }>, env: Env): boolean {
   const zone = env.clock.zone;
   const stamped = env.view.events
-    .map((ev0) => ({ ev: ev0 as unknown, ts: parseTimestamp(e.tsPath.reduce<unknown>((v, k) => field(v, k), ev0), zone) }))
+    .map((ev0) => ({ ev: ev0 as unknown, ts: parseTs(e.tsPath.reduce<unknown>((v, k) => field(v, k), ev0), zone) }))
     .filter((x): x is { ev: unknown; ts: number } => x.ts !== null);
   const matches = (stepIdx: number, x: { ev: unknown; ts: number }): boolean => {
     const st = e.steps[stepIdx];
@@ -217,7 +220,7 @@ function method(e: Extract<Expr, { k: 'call' }>, env: Env): unknown {
     case 'getYear':
     case 'getMonth':
     case 'getDayOfMonth': {
-      const ts = parseTimestamp(recv, zone);
+      const ts = parseTs(recv, zone);
       if (ts === null) return null;
       return datePart(ts, e.name === 'getYear' ? 'year' : e.name === 'getMonth' ? 'month' : 'day', zone);
     }
@@ -301,7 +304,7 @@ function ev(e: Expr, env: Env): unknown {
       return typeof v === 'number' ? -v : null;
     }
     case 'occurs': {
-      const ts = parseTimestamp(ev(e.subject, env), zone);
+      const ts = parseTs(ev(e.subject, env), zone);
       return ts !== null && occurs(ts, e.form, env);
     }
     case 'select': {

@@ -130,7 +130,10 @@ export function fromWall(zone: string, y: number, mo: number, d: number, h = 0, 
 const FIXED: Partial<Record<Unit, number>> = { millisecond: 1, second: 1000, minute: 60_000, hour: 3_600_000 };
 const MONTHS: Partial<Record<Unit, number>> = { month: 1, year: 12, decade: 120, century: 1200, millennium: 12000 };
 
-export const daysInMonth = (y: number, mo: number): number => new Date(utc(y, mo + 1, 0)).getUTCDate();
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Days in month `mo` (1-12) of proleptic Gregorian year `y`. */
+export const daysInMonth = (y: number, mo: number): number =>
+  mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : MONTH_DAYS[mo - 1];
 
 /** ms + n units: fixed durations below a day, calendar days/weeks and months (day clamped to the month's end). */
 export function addUnits(ms: number, n: number, unit: Unit, zone: string): number {
@@ -205,6 +208,61 @@ const ISO =
  */
 export function parseTimestamp(v: unknown, zone: string): number | null {
   if (typeof v !== 'string') return null;
+  // Events carry the canonical UTC form (what toISOString writes): read without the regex.
+  if ((v.length === 24 || v.length === 20) && v.charCodeAt(v.length - 1) === 90 /* Z */) {
+    const fast = canonicalUtc(v);
+    if (fast !== undefined) return fast;
+  }
+  // A date (birth dates): midnight UTC when the zone is UTC.
+  if (v.length === 10 && isUtc(zone)) {
+    const fast = canonicalDate(v);
+    if (fast !== undefined) return fast;
+  }
+  return parseTimestampByPattern(v, zone);
+}
+
+const digit = (v: string, i: number): number => {
+  const c = v.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : NaN;
+};
+const digits = (v: string, i: number, n: number): number => {
+  let out = 0;
+  for (let k = 0; k < n; k++) out = out * 10 + digit(v, i + k);
+  return out;
+};
+
+/**
+ * `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DDTHH:MM:SS.sssZ` as epoch ms; undefined for anything else
+ * (the pattern then decides, so a string this rejects is not thereby invalid).
+ */
+function canonicalUtc(v: string): number | undefined {
+  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return undefined;
+  if (v.length === 24 && v.charCodeAt(19) !== 46) return undefined;
+  const y = digits(v, 0, 4);
+  const mo = digits(v, 5, 2);
+  const d = digits(v, 8, 2);
+  const h = digits(v, 11, 2);
+  const mi = digits(v, 14, 2);
+  const s = digits(v, 17, 2);
+  const ms = v.length === 24 ? digits(v, 20, 3) : 0;
+  // NaN (a non-digit) fails every comparison below; years under 100 take the general path (Date.UTC maps them to 19xx).
+  if (!(y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && h <= 23 && mi <= 59 && s <= 59 && ms >= 0)) return undefined;
+  if (d > daysInMonth(y, mo)) return undefined;
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
+}
+
+/** `YYYY-MM-DD` as epoch ms of its midnight UTC; undefined for anything else (the pattern decides). */
+function canonicalDate(v: string): number | undefined {
+  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return undefined;
+  const y = digits(v, 0, 4);
+  const mo = digits(v, 5, 2);
+  const d = digits(v, 8, 2);
+  if (!(y >= 100 && mo >= 1 && mo <= 12 && d >= 1) || d > daysInMonth(y, mo)) return undefined;
+  return Date.UTC(y, mo - 1, d);
+}
+
+/** parseTimestamp by the ISO pattern alone (the naive interpreter's reading, and the fast path's reference). */
+export function parseTimestampByPattern(v: string, zone: string): number | null {
   const m = ISO.exec(v);
   if (!m) return null;
   const y = Number(m[1]);
