@@ -21,6 +21,12 @@ describe('Catalog filters compiled to SQL', () => {
     expect(hasWildcard('*')).toBe(true);
   });
 
+  it('** without a wildcard is one literal asterisk in an equality', () => {
+    const sql = conditionSql(DATASET_FIELDS, { kind: 'values', param: 'name', field: 'name', negate: false, values: ['star**name'] });
+    expect(sql.values).toEqual(['star*name']);
+    expect(sql.sql).not.toContain('LIKE');
+  });
+
   it('binds values as parameters, never in the SQL text', () => {
     const sql = conditionSql(DATASET_FIELDS, { kind: 'property', param: 'property', field: 'name', op: '~', value: "'; DROP TABLE x --" });
     expect(sql.sql).not.toContain('DROP');

@@ -165,7 +165,8 @@ function equals(field: CatalogField, value: string, param: string, name: string)
   if (field.type === 'absent') return FALSE;
   if (field.type === 'object') problem(param, `${name} is an object: only its presence can be tested`);
   if (field.type === 'string' && hasWildcard(value)) return Prisma.sql`(${raw(field.sql)}) LIKE ${likePattern(value)}`;
-  const { left, right } = typed(field, value, param, name);
+  // Without a wildcard, `**` still stands for one literal asterisk.
+  const { left, right } = typed(field, field.type === 'string' ? value.replace(/\*\*/g, '*') : value, param, name);
   return Prisma.sql`(${left}) = ${right}`;
 }
 
