@@ -8,25 +8,69 @@ export const EVENT_SCHEMA_NAME = '_xdm.context.experienceevent';
 
 export type DatasetKind = 'profile' | 'event';
 
+/**
+ * The profile union schema: AEP's export docs create the export target dataset with it. Here it
+ * is the profile schema under another id (kept, so that the dataset shows what the client sent);
+ * an export's `schema.name` stays `_xdm.context.profile`, as in those docs.
+ */
+export const PROFILE_UNION_SCHEMA_ID = 'https://ns.adobe.com/xdm/context/profile__union';
+const PROFILE_UNION_NAME = '_xdm.context.profile__union';
+
 const SCHEMAS: Record<string, { id: string; name: string; kind: DatasetKind }> = {
   [PROFILE_SCHEMA_ID]: { id: PROFILE_SCHEMA_ID, name: PROFILE_NAME, kind: 'profile' },
   [PROFILE_NAME]: { id: PROFILE_SCHEMA_ID, name: PROFILE_NAME, kind: 'profile' },
+  [PROFILE_UNION_SCHEMA_ID]: { id: PROFILE_UNION_SCHEMA_ID, name: PROFILE_NAME, kind: 'profile' },
+  [PROFILE_UNION_NAME]: { id: PROFILE_UNION_SCHEMA_ID, name: PROFILE_NAME, kind: 'profile' },
   [EVENT_SCHEMA_ID]: { id: EVENT_SCHEMA_ID, name: EVENT_SCHEMA_NAME, kind: 'event' },
   [EVENT_SCHEMA_NAME]: { id: EVENT_SCHEMA_ID, name: EVENT_SCHEMA_NAME, kind: 'event' },
 };
 
 /** The schema a reference names (URL or `_xdm.context.*` name); undefined if not one we store. */
 export function resolveSchema(ref: string): { id: string; name: string; kind: DatasetKind } | undefined {
-  return SCHEMAS[ref];
+  return Object.prototype.hasOwnProperty.call(SCHEMAS, ref) ? SCHEMAS[ref] : undefined;
 }
 
-export interface Dataset {
-  id: string;
-  orgId: string;
-  sandboxName: string;
+/** Every schema reference a dataset may be created with. */
+export const SCHEMA_REFS: readonly string[] = Object.keys(SCHEMAS);
+
+/** `tags` of a Catalog object: each tag name has a list of values (`"unifiedProfile": ["enabled:true"]`). */
+export type CatalogTags = Record<string, string[]>;
+
+/** `fileDescription` of a dataset, as AEP documents it (stored and echoed; reading uses the batch's inputFormat). */
+export interface FileDescription {
+  persisted?: boolean;
+  containerFormat?: string;
+  format?: string;
+  delimiters?: string[];
+  quotes?: string[];
+  escapes?: string[];
+  nullMarkers?: string[];
+  header?: boolean;
+  charset?: string;
+}
+
+/** The fields of a dataset a client writes (POST, PUT, PATCH). Absent optional fields are not shown. */
+export interface DatasetFields {
   name: string;
   description?: string;
   schemaId: string;
+  schemaContentType?: string;
+  tags?: CatalogTags;
+  fileDescription?: FileDescription;
+  observableSchema?: Record<string, unknown>;
+  enableErrorDiagnostics?: boolean;
+  basePath?: string;
+  dataSourceId?: number;
+}
+
+export interface Dataset extends DatasetFields {
+  id: string;
+  orgId: string;
+  sandboxName: string;
+  tags: CatalogTags;
+  createdClient?: string;
+  createdUser?: string;
+  updatedUser?: string;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Batch, BatchError, BatchFile, BatchStatus, TenantScope, newBatchId, newDatasetFileId } from '@sx/domain';
-import { Prisma } from './generated/prisma/client';
+import { Batch, BatchError, BatchFile, TenantScope, ValidationFailed, newBatchId, newDatasetFileId } from '@sx/domain';
+import { BATCH_FIELDS, CatalogListQuery, isBadRegex, listIdsSql } from './catalog-filter';
 import type { Batch as BatchRow, BatchFile as BatchFileRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import { translateStoreError } from './store-errors';
@@ -72,19 +72,16 @@ export class BatchRepository {
     }
   }
 
-  async list(scope: TenantScope, query: { datasetId?: string; status?: BatchStatus; start: number; limit: number }): Promise<Batch[]> {
+  /** One page of the tenant's batches matching every Catalog condition (filters, order and paging run in SQL). */
+  async list(scope: TenantScope, query: CatalogListQuery): Promise<Batch[]> {
     try {
-      const where: Prisma.BatchWhereInput = { ...this.scoped(scope) };
-      if (query.datasetId) where.datasetId = query.datasetId;
-      if (query.status) where.status = query.status;
-      const rows = await this.prisma.batch.findMany({
-        where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        skip: query.start,
-        take: query.limit,
-      });
-      return rows.map(toBatch);
+      const ids = (await this.prisma.$queryRaw<Array<{ id: string }>>(listIdsSql('batches', BATCH_FIELDS, scope, query))).map((r) => r.id);
+      if (!ids.length) return [];
+      const rows = await this.prisma.batch.findMany({ where: { id: { in: ids }, ...this.scoped(scope) } });
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.flatMap((id) => (byId.has(id) ? [toBatch(byId.get(id)!)] : []));
     } catch (e) {
+      if (isBadRegex(e)) throw new ValidationFailed([{ path: 'property', message: 'has a regular expression that is not valid' }]);
       return translateStoreError(e);
     }
   }

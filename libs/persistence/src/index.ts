@@ -3,6 +3,7 @@ export * from './api-client.repository';
 export * from './batch.repository';
 export * from './batch-promotion.repository';
 export * from './bulk-ingest.repository';
+export * from './catalog-filter';
 export * from './dataset.repository';
 export * from './export-job.repository';
 export * from './export-queue-state.repository';

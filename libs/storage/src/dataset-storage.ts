@@ -33,6 +33,11 @@ export class StorageLimitExceeded extends Error {
 
 const segment = (s: string) => encodeURIComponent(s);
 
+/** Everything stored for one dataset (its batches' folders): removed when the dataset is deleted. */
+export function datasetPrefix(p: { orgId: string; sandboxName: string; datasetId: string }): string {
+  return [p.orgId, p.sandboxName, p.datasetId].map(segment).join('/');
+}
+
 export function batchPrefix(p: { orgId: string; sandboxName: string; datasetId: string; batchId: string }): string {
   return [p.orgId, p.sandboxName, p.datasetId, p.batchId].map(segment).join('/');
 }

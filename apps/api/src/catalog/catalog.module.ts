@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CatalogController } from './catalog.controller';
+import { CatalogService } from './catalog.service';
 
-@Module({ controllers: [CatalogController] })
+@Module({ controllers: [CatalogController], providers: [CatalogService] })
 export class CatalogModule {}

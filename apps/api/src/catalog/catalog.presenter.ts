@@ -1,19 +1,24 @@
-import { Batch, Dataset, resolveSchema } from '@sx/domain';
+import { Batch, Dataset } from '@sx/domain';
 
-/** A dataset as AEP's Catalog shows it (the fields this service has). */
+/** schemaRef.contentType of a dataset created without one. */
+export const DEFAULT_SCHEMA_CONTENT_TYPE = 'application/vnd.adobe.xed-full+json;version=1';
+
+/** A dataset as AEP's Catalog shows it (the fields this service has; absent optional ones are left out). */
 export function presentDataset(d: Dataset): Record<string, unknown> {
-  const body: Record<string, unknown> = {
-    name: d.name,
-    imsOrg: d.orgId,
-    sandboxId: d.sandboxName,
-    schemaRef: { id: d.schemaId, contentType: 'application/vnd.adobe.xed-full+json;version=1' },
-    schema: `@/xdms/context/${resolveSchema(d.schemaId)?.kind === 'event' ? 'experienceevent' : 'profile'}`,
-    created: d.createdAt.getTime(),
-    updated: d.updatedAt.getTime(),
-    version: '1.0.0',
-    tags: {},
-  };
+  const body: Record<string, unknown> = { name: d.name };
   if (d.description !== undefined) body.description = d.description;
+  Object.assign(body, { imsOrg: d.orgId, sandboxId: d.sandboxName, tags: d.tags, version: '1.0.0', created: d.createdAt.getTime(), updated: d.updatedAt.getTime() });
+  if (d.createdClient !== undefined) body.createdClient = d.createdClient;
+  if (d.createdUser !== undefined) body.createdUser = d.createdUser;
+  if (d.updatedUser !== undefined) body.updatedUser = d.updatedUser;
+  if (d.basePath !== undefined) body.basePath = d.basePath;
+  if (d.fileDescription !== undefined) body.fileDescription = d.fileDescription;
+  body.schemaRef = { id: d.schemaId, contentType: d.schemaContentType ?? DEFAULT_SCHEMA_CONTENT_TYPE };
+  // The legacy URI form of the schema: @/xdms/context/profile, .../profile__union, .../experienceevent.
+  body.schema = `@/xdms/${d.schemaId.replace('https://ns.adobe.com/xdm/', '')}`;
+  if (d.enableErrorDiagnostics !== undefined) body.enableErrorDiagnostics = d.enableErrorDiagnostics;
+  if (d.observableSchema !== undefined) body.observableSchema = d.observableSchema;
+  if (d.dataSourceId !== undefined) body.dataSourceId = d.dataSourceId;
   return body;
 }
 

@@ -54,7 +54,8 @@ export function declaredLengthLimit(limitBytes: number, what: string): RequestHa
 }
 
 export function jsonBody(limitBytes: number): RequestHandler {
-  return guarded(express.json({ limit: limitBytes, strict: true }), limitBytes);
+  // `application/*+json` too: AEP's PATCH bodies are `application/json-patch+json` (RFC 6902).
+  return guarded(express.json({ limit: limitBytes, strict: true, type: ['application/json', 'application/*+json'] }), limitBytes);
 }
 
 export function formBody(limitBytes: number): RequestHandler {
