@@ -100,7 +100,8 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
         .expect(200);
       const accepted = await store.complete(batchId).expect(200);
       expect(accepted.body).toMatchObject({ id: batchId, status: 'staging' }); // answered at once; a worker promotes it
-      await store.complete(batchId).expect(409); // a second COMPLETE is refused, never waits
+      // A second COMPLETE (AEP: safe to retry) answers the batch as it is, never waits, queues nothing twice.
+      expect(['staging', 'processing', 'success']).toContain((await store.complete(batchId).expect(200)).body.status);
       const done = { body: await store.settled(batchId) };
       expect(done.body).toMatchObject({ id: batchId, status: 'success', metrics: { recordsRead: 2, recordsWritten: 2 }, completed: expect.any(Number) });
 
@@ -205,9 +206,9 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       expect(await count('profile_fragments', 'batch_id = $1', [batchId])).toBe(0);
       const files = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
       expect(files.body.data).toEqual([]);
-      // A finished batch takes no more files and no second COMPLETE.
+      // A finished batch takes no more files; a COMPLETE sent again answers it as it is (AEP: safe to retry).
       await store.upload(batchId, crm, 'c.json', lines([profile('x')])).expect(409);
-      await store.complete(batchId).expect(409);
+      expect((await store.complete(batchId).expect(200)).body.status).toBe('failed');
     });
 
     it('fails a batch with no files or no records', async () => {
@@ -258,7 +259,7 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       const format = await api.http.post(`${IMPORT}/batches`).set(client.headers()).send({ datasetId: crm, inputFormat: { format: 'csv' } }).expect(400);
       expect(format.body.errors[0].path).toBe('inputFormat.format');
       const action = await api.http.post(`${IMPORT}/batches/${batchId}?action=PUBLISH`).set(client.headers()).expect(400);
-      expect(action.body.errors).toEqual([{ path: 'action', message: 'must be COMPLETE or ABORT' }]);
+      expect(action.body.errors).toEqual([{ path: 'action', message: 'must be one of COMPLETE, ABORT, FAIL, REVERT (any case)' }]);
       await store.upload(batchId, crm, '..hidden', 'x').expect(400);
       await store.upload(batchId, '0'.repeat(24), 'a.json', 'x').expect(404); // not this batch's dataset
       await store.upload('0'.repeat(32), crm, 'a.json', 'x').expect(404);

@@ -75,8 +75,11 @@ export interface Dataset extends DatasetFields {
   updatedAt: Date;
 }
 
-/** AEP's lifecycle: loading → staging (COMPLETE accepted) → processing (a worker promotes it) → success | failed; or aborted. */
-export type BatchStatus = 'loading' | 'staging' | 'processing' | 'success' | 'failed' | 'aborted';
+/**
+ * AEP's lifecycle: loading → staging (COMPLETE accepted) → processing (a worker promotes it) →
+ * success | failed; or aborted (ABORT), failed (the client's FAIL), inactive (a success REVERTed).
+ */
+export type BatchStatus = 'loading' | 'staging' | 'processing' | 'success' | 'failed' | 'aborted' | 'inactive';
 
 export interface BatchError {
   code: string;
@@ -102,6 +105,27 @@ export interface Batch {
   completedAt?: Date;
   /** Promotion attempts started so far (ingestion batches; a killed attempt counts). */
   promotionAttempts?: number;
+  /** The import POST's `inputFormat` as sent (format lower-cased): echoed as AEP does. */
+  inputFormatOptions?: Record<string, unknown>;
+  /** AEP's batch `tags`, `externalId` and `replay` of the import POST (stored and echoed). */
+  tags?: Record<string, string[]>;
+  externalId?: string;
+  replay?: BatchReplay;
+}
+
+export interface BatchReplay {
+  predecessors?: string[];
+  predecessorsByExternalId?: string[];
+  reason?: string;
+}
+
+/** What an import POST stores beyond the dataset (AEP's documented batch fields). */
+export interface NewImportBatch {
+  datasetId: string;
+  inputFormatOptions: Record<string, unknown>;
+  tags?: Record<string, string[]>;
+  externalId?: string;
+  replay?: BatchReplay;
 }
 
 export interface BatchFile {

@@ -9,7 +9,12 @@ export interface QueueableBatch extends TenantScope {
   batchId: string;
 }
 
-export type PromotionRequest = { status: 'staged' } | { status: 'not-found' } | { status: 'not-loading'; current: string };
+export type PromotionRequest =
+  | { status: 'staged' }
+  | { status: 'not-found' }
+  | { status: 'not-loading'; current: string }
+  /** Large files initialized but not completed: the batch stays loading. */
+  | { status: 'open-uploads'; names: string[] };
 
 /**
  * The queue side of batch promotion: COMPLETE's request (batch → staging plus its outbox marker,
@@ -20,7 +25,10 @@ export type PromotionRequest = { status: 'staged' } | { status: 'not-found' } | 
 export class BatchPromotionRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** loading → staging, with the "to enqueue" marker. Only an ingestion batch of the tenant. */
+  /**
+   * loading → staging, with the "to enqueue" marker. Only an ingestion batch of the tenant, and
+   * only once every large file it initialized is completed.
+   */
   async request(scope: TenantScope, batchId: string): Promise<PromotionRequest> {
     try {
       return await this.prisma.$transaction(async (tx) => {
@@ -29,6 +37,8 @@ export class BatchPromotionRepository {
            WHERE id = ${batchId} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND origin = 'ingest' FOR UPDATE`;
         if (!rows.length) return { status: 'not-found' } as const;
         if (rows[0].status !== 'loading') return { status: 'not-loading', current: rows[0].status } as const;
+        const open = await tx.largeFileUpload.findMany({ where: { batchId }, select: { name: true }, orderBy: { name: 'asc' }, take: 10 });
+        if (open.length) return { status: 'open-uploads', names: open.map((u) => u.name) } as const;
         await tx.batch.update({ where: { id: batchId }, data: { status: 'staging', updatedAt: new Date() } });
         await tx.batchPromotionOutbox.create({ data: { batchId } });
         return { status: 'staged' } as const;

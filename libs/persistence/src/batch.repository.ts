@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Batch, BatchError, BatchFile, TenantScope, ValidationFailed, newBatchId, newDatasetFileId } from '@sx/domain';
+import { Batch, BatchError, BatchFile, BatchReplay, BatchStatus, NewImportBatch, TenantScope, ValidationFailed, newBatchId, newDatasetFileId } from '@sx/domain';
 import { BATCH_FIELDS, CatalogListQuery, isBadRegex, listIdsSql } from './catalog-filter';
+import { Prisma } from './generated/prisma/client';
 import type { Batch as BatchRow, BatchFile as BatchFileRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import { translateStoreError } from './store-errors';
@@ -23,6 +24,10 @@ function toBatch(row: BatchRow): Batch {
   };
   if (row.exportJobId !== null) b.exportJobId = row.exportJobId;
   if (row.completedAt) b.completedAt = row.completedAt;
+  if (row.inputFormatOptions !== null) b.inputFormatOptions = row.inputFormatOptions as Record<string, unknown>;
+  if (row.tags !== null) b.tags = row.tags as Record<string, string[]>;
+  if (row.externalId !== null) b.externalId = row.externalId;
+  if (row.replay !== null) b.replay = row.replay as BatchReplay;
   return b;
 }
 
@@ -58,6 +63,26 @@ export class BatchRepository {
         data: { id: newBatchId(), ...this.scoped(scope), origin: 'ingest', ...input },
       });
       return toBatch(row);
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /** A client's batch (origin ingest), with the documented fields of its POST. */
+  async createImport(scope: TenantScope, input: NewImportBatch): Promise<Batch> {
+    try {
+      const data: Prisma.BatchUncheckedCreateInput = {
+        id: newBatchId(),
+        ...this.scoped(scope),
+        origin: 'ingest',
+        datasetId: input.datasetId,
+        inputFormat: String(input.inputFormatOptions.format),
+        inputFormatOptions: input.inputFormatOptions as Prisma.InputJsonValue,
+      };
+      if (input.tags) data.tags = input.tags;
+      if (input.externalId !== undefined) data.externalId = input.externalId;
+      if (input.replay) data.replay = input.replay as Prisma.InputJsonValue;
+      return toBatch(await this.prisma.batch.create({ data }));
     } catch (e) {
       return translateStoreError(e);
     }
@@ -132,6 +157,29 @@ export class BatchRepository {
     try {
       const row = await this.prisma.batchFile.findFirst({ where: { id: fileId, batch: { ...this.scoped(scope), status: 'success' } } });
       return row && toFile(row);
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /** A file of the tenant's batch by name, whatever the batch's status (meta and failed listings). */
+  async fileByName(scope: TenantScope, batchId: string, name: string): Promise<BatchFile | null> {
+    try {
+      const row = await this.prisma.batchFile.findFirst({ where: { batchId, name, batch: this.scoped(scope) } });
+      return row && toFile(row);
+    } catch (e) {
+      return translateStoreError(e);
+    }
+  }
+
+  /** loading → failed (the client's FAIL), with why; false when the batch is not loading. */
+  async failLoading(scope: TenantScope, batchId: string, errors: BatchError[]): Promise<boolean> {
+    try {
+      const { count } = await this.prisma.batch.updateMany({
+        where: { id: batchId, ...this.scoped(scope), origin: 'ingest', status: 'loading' },
+        data: { status: 'failed', errors: errors as unknown as Prisma.InputJsonValue, updatedAt: new Date(), completedAt: new Date() },
+      });
+      return count === 1;
     } catch (e) {
       return translateStoreError(e);
     }

@@ -2,6 +2,9 @@ import { Global, Module } from '@nestjs/common';
 import { ApiClientRepository } from './api-client.repository';
 import { BatchRepository } from './batch.repository';
 import { BatchPromotionRepository } from './batch-promotion.repository';
+import { BatchRevertRepository } from './batch-revert.repository';
+import { DatasetRecordsRepository } from './dataset-records.repository';
+import { LargeFileRepository } from './large-file.repository';
 import { BulkIngestRepository } from './bulk-ingest.repository';
 import { BulkPool } from './bulk-pool';
 import { DatasetRepository } from './dataset.repository';
@@ -26,6 +29,9 @@ const repositories = [
   DatasetRepository,
   BatchRepository,
   BatchPromotionRepository,
+  BatchRevertRepository,
+  LargeFileRepository,
+  DatasetRecordsRepository,
   BulkIngestRepository,
   ExportRunRepository,
   ProfileReadRepository,

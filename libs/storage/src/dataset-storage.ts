@@ -13,8 +13,11 @@ export interface StoredObject {
 export abstract class DatasetStorage {
   /** Stores the stream under `key` atomically (readers never see half a file); at most maxBytes. */
   abstract write(key: string, body: Readable, options?: { maxBytes?: number }): Promise<StoredObject>;
-  /** The bytes of `key`; rejects with StorageObjectMissing if there is none. */
-  abstract read(key: string): Promise<Readable>;
+  /**
+   * The bytes of `key`, or of its bytes `range.start`..`range.end` (inclusive, within its size);
+   * rejects with StorageObjectMissing if there is none.
+   */
+  abstract read(key: string, range?: { start: number; end: number }): Promise<Readable>;
   abstract size(key: string): Promise<number | undefined>;
   /** Moves an object to another key of the same storage (the commit of a staged file). */
   abstract rename(fromKey: string, toKey: string): Promise<void>;
@@ -40,6 +43,11 @@ export function datasetPrefix(p: { orgId: string; sandboxName: string; datasetId
 
 export function batchPrefix(p: { orgId: string; sandboxName: string; datasetId: string; batchId: string }): string {
   return [p.orgId, p.sandboxName, p.datasetId, p.batchId].map(segment).join('/');
+}
+
+/** Where the chunks of a large file wait for its COMPLETE (a dot folder: file names never start with a dot). */
+export function largeFileChunksPrefix(p: { orgId: string; sandboxName: string; datasetId: string; batchId: string }, fileName: string): string {
+  return `${batchPrefix(p)}/.chunks/${segment(fileName)}`;
 }
 
 export function batchFileKey(p: { orgId: string; sandboxName: string; datasetId: string; batchId: string }, fileName: string): string {

@@ -29,6 +29,14 @@ describe('LocalDatasetStorage', () => {
     expect(Buffer.concat(chunks).equals(body)).toBe(true);
   });
 
+  it('reads a byte range, both ends included', async () => {
+    const key = batchFileKey(where, 'range.json');
+    await storage.write(key, Readable.from([Buffer.from('0123456789')]));
+    const chunks: Buffer[] = [];
+    for await (const c of await storage.read(key, { start: 2, end: 5 })) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('2345');
+  });
+
   it('keeps nothing when the body is over the limit', async () => {
     const key = batchFileKey(where, 'big.json');
     await expect(storage.write(key, Readable.from([Buffer.alloc(100)]), { maxBytes: 10 })).rejects.toBeInstanceOf(StorageLimitExceeded);

@@ -46,10 +46,10 @@ export class LocalDatasetStorage extends DatasetStorage {
     return { sizeBytes: size, sha256: hash.digest('hex') };
   }
 
-  async read(key: string): Promise<Readable> {
+  async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
     const path = this.path(key);
     if ((await this.size(key)) === undefined) throw new StorageObjectMissing(key);
-    return createReadStream(path);
+    return createReadStream(path, range && { start: range.start, end: range.end });
   }
 
   async size(key: string): Promise<number | undefined> {

@@ -62,9 +62,9 @@ export function formBody(limitBytes: number): RequestHandler {
   return guarded(express.urlencoded({ limit: limitBytes, extended: false }), limitBytes, (req) => Boolean(req.is('urlencoded')));
 }
 
-/** PUT of a batch file: the one request body that is a stream, not JSON to parse. */
+/** PUT of a batch file, or PATCH of a large file's chunk: the request bodies that are streams, not JSON to parse. */
 export function isFileUpload(req: Request): boolean {
-  return req.method === 'PUT' && req.path.startsWith(`${IMPORT_PATH}/batches/`);
+  return (req.method === 'PUT' || req.method === 'PATCH') && req.path.startsWith(`${IMPORT_PATH}/batches/`);
 }
 
 export function onlyIf(test: (req: Request) => boolean, handler: RequestHandler): RequestHandler {

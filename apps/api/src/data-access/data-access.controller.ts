@@ -1,72 +1,153 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
-import {  ApiOperation, ApiQuery } from '@nestjs/swagger';
-import type { Response } from 'express';
-import { pipeline } from 'node:stream/promises';
-import { Caller, NotFound } from '@sx/domain';
+import { Controller, Get, Head, Query, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { BatchFile, Caller, NotFound, ValidationFailed } from '@sx/domain';
 import { BatchRepository } from '@sx/persistence';
 import { DatasetStorage } from '@sx/storage';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';
 import { DATA_ACCESS_PATH } from '../common/paths';
-import { HEX32, PathParam } from '../common/param-decorators';
+import { HEX24, HEX32, PathParam } from '../common/param-decorators';
+import { DataAccessService, ListedItem, PAGE_SIZE, pageOf } from './data-access.service';
+import { headFile, sendFile, sendText } from './file-response';
 
 const FILE_ID = /^[0-9a-f]{32}-[0-9a-f]{12}$/;
+const FILE_ID_MESSAGE = 'must be a dataSetFileId as listed by /batches/{batchId}/files';
+const BATCH_ID_MESSAGE = 'must be a batch id (32 hex characters)';
+const RANGE = { name: 'Range', required: false, description: 'One range (bytes=a-b, a-, -n): 206; unsatisfiable: 416; several: 200 with the whole file' };
 
-const CONTENT_TYPES: Array<[RegExp, string]> = [
-  [/\.parquet$/, 'application/vnd.apache.parquet'],
-  [/\.(jsonl|ndjson)$/, 'application/x-ndjson'],
-  [/\.gz$/, 'application/gzip'],
-];
+const listing = (data: ListedItem[]) => ({ data, _page: { limit: PAGE_SIZE, count: data.length } });
 
 /**
- * AEP Data Access API: the files of a successful batch, listed and downloaded. Files of a batch
- * that is loading, failed or aborted do not exist here (batches commit atomically).
+ * AEP Data Access API: the files of a successful batch, listed and downloaded (byte ranges
+ * included), a failed batch's files, a batch's meta directory, a dataset's first rows. Files of a
+ * batch that is loading, failed, aborted or reverted are not among a batch's files.
  */
 @AepApi('data access')
 @Controller()
 export class DataAccessController {
   constructor(
+    private readonly access: DataAccessService,
     private readonly batches: BatchRepository,
     private readonly storage: DatasetStorage,
   ) {}
 
   @Get('batches/:batchId/files')
-  @ApiOperation({ summary: 'The files of a successful batch' })
-  async batchFiles(@CurrentCaller() caller: Caller, @PathParam('batchId', HEX32, 'must be a batch id (32 hex characters)') batchId: string) {
-    const batch = await this.batches.findById(caller, batchId);
-    if (!batch) throw new NotFound(`Batch ${batchId} does not exist.`);
-    const files = batch.status === 'success' ? await this.batches.files(caller, batchId) : [];
-    return {
-      data: files.map((f) => ({ dataSetFileId: f.id, dataSetViewId: batch.datasetId, version: '1.0.0', created: String(f.createdAt.getTime()), updated: String(f.createdAt.getTime()), isValid: true, _links: { self: { href: `${DATA_ACCESS_PATH}/files/${f.id}` } } })),
-      _page: { limit: files.length, count: files.length },
-    };
+  @ApiQuery({ name: 'start', required: false, description: '0-based offset' })
+  @ApiQuery({ name: 'limit', required: false, description: `default and maximum ${PAGE_SIZE}` })
+  @ApiOperation({ summary: 'The files of a successful batch (created, updated, records and size as strings, as AEP)' })
+  async batchFiles(
+    @CurrentCaller() caller: Caller,
+    @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
+    @Query('start') start: unknown,
+    @Query('limit') limit: unknown,
+  ) {
+    const page = pageOf(start, limit);
+    const { batch, files, total } = await this.access.batchFiles(caller, batchId, page);
+    const at = (s: number) => `${DATA_ACCESS_PATH}/batches/${batchId}/files?start=${s}&limit=${page.limit}`;
+    const links: Record<string, unknown> = {};
+    if (page.start + files.length < total) links.next = { href: at(page.start + page.limit) };
+    links.page = { href: at(page.start), templated: true };
+    return { data: files.map((f) => fileEntry(f, batch.datasetId)), _page: { limit: page.limit, count: files.length }, _links: links };
+  }
+
+  @Get('batches/:batchId/failed')
+  @ApiQuery({ name: 'path', required: false, description: 'A failed file to download; without it, the listing' })
+  @ApiHeader(RANGE)
+  @ApiOperation({ summary: 'The files of a failed batch (it failed as a whole: none of their records was ingested); with ?path= its bytes' })
+  async failed(
+    @CurrentCaller() caller: Caller,
+    @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
+    @Query('path') path: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    if (path !== undefined) return sendFile(req, res, this.storage, await this.access.failedFile(caller, batchId, path));
+    const href = (name: string) => `${DATA_ACCESS_PATH}/batches/${batchId}/failed?path=${encodeURIComponent(name)}`;
+    const files = await this.access.failedFiles(caller, batchId);
+    res.json({ ...listing(files.map((f) => ({ name: f.name, length: String(f.sizeBytes), _links: { self: { href: href(f.name) } } }))), _links: {} });
+  }
+
+  @Get('batches/:batchId/meta')
+  @ApiQuery({ name: 'path', required: false, description: 'row_errors, row_errors/{file}, input_files, input_files/{file} or row_errors_sample.json' })
+  @ApiHeader(RANGE)
+  @ApiOperation({ summary: "The batch's meta directory: input_files, row_errors (JSON Lines per file), row_errors_sample.json" })
+  async meta(
+    @CurrentCaller() caller: Caller,
+    @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
+    @Query('path') path: unknown,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const item = await this.access.meta(caller, batchId, path);
+    if (item.kind === 'listing') return void res.json({ ...listing(item.items), _links: {} });
+    if (item.kind === 'text') return sendText(req, res, item.name, item.text, item.contentType);
+    return sendFile(req, res, this.storage, item.file);
+  }
+
+  // Declared before the GET: Express lets a GET route answer HEAD requests when it comes first.
+  @Head('files/:fileId')
+  @ApiQuery({ name: 'path', required: true, description: 'The file name, as listed' })
+  @ApiOperation({ summary: "A dataset file's Content-Length, Content-Type and Accept-Ranges, without its bytes" })
+  async headOfFile(
+    @CurrentCaller() caller: Caller,
+    @PathParam('fileId', FILE_ID, FILE_ID_MESSAGE) fileId: string,
+    @Query('path') path: unknown,
+    @Res() res: Response,
+  ): Promise<void> {
+    if (path === undefined) throw new ValidationFailed([{ path: 'path', message: 'is required: the file name, as listed by GET /files/{id}' }]);
+    const file = await this.visibleFile(caller, fileId);
+    if (path !== file.name) throw new NotFound(`File ${fileId} has no part named "${String(path)}".`);
+    headFile(res, file);
   }
 
   @Get('files/:fileId')
   @ApiQuery({ name: 'path', required: false, description: 'The file name to download; without it, the listing' })
-  @ApiOperation({ summary: 'A dataset file: its listing, or with ?path= its bytes (streamed, with Content-Length)' })
+  @ApiHeader(RANGE)
+  @ApiOperation({ summary: 'A dataset file: its listing, or with ?path= its bytes (streamed, Accept-Ranges: bytes, one Range served with 206)' })
   async file(
     @CurrentCaller() caller: Caller,
-    @PathParam('fileId', FILE_ID, 'must be a dataSetFileId as listed by /batches/{batchId}/files') fileId: string,
+    @PathParam('fileId', FILE_ID, FILE_ID_MESSAGE) fileId: string,
     @Query('path') path: unknown,
+    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const file = await this.batches.visibleFile(caller, fileId);
-    if (!file) throw new NotFound(`File ${fileId} does not exist.`);
+    const file = await this.visibleFile(caller, fileId);
     if (path === undefined) {
-      res.json({
-        data: [{ name: file.name, length: String(file.sizeBytes), _links: { self: { href: `${DATA_ACCESS_PATH}/files/${file.id}?path=${encodeURIComponent(file.name)}` } } }],
-        _page: { limit: 1, count: 1 },
-      });
+      const href = `${DATA_ACCESS_PATH}/files/${file.id}?path=${encodeURIComponent(file.name)}`;
+      res.json(listing([{ name: file.name, length: String(file.sizeBytes), _links: { self: { href } } }]));
       return;
     }
     if (path !== file.name) throw new NotFound(`File ${fileId} has no part named "${String(path)}".`);
-    const body = await this.storage.read(file.storageKey);
-    res.status(200);
-    res.setHeader('Content-Type', CONTENT_TYPES.find(([re]) => re.test(file.name))?.[1] ?? 'application/octet-stream');
-    res.setHeader('Content-Length', String(file.sizeBytes));
-    res.setHeader('Content-Disposition', `attachment; filename="${file.name.replace(/"/g, '')}"`);
-    res.setHeader('ETag', `"${file.sha256}"`);
-    await pipeline(body, res);
+    await sendFile(req, res, this.storage, file);
   }
+
+  @Get('datasets/:datasetId/preview')
+  @ApiOperation({ summary: "A dataset's first 100 rows as stored: {data: [...]}" })
+  async preview(
+    @CurrentCaller() caller: Caller,
+    @PathParam('datasetId', HEX24, 'must be a dataset id (24 hex characters)') datasetId: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    const rows = await this.access.preview(caller, datasetId);
+    // The stored texts as they are: key order kept, nothing parsed and printed again.
+    res.status(200).type('application/json').send(`{"data":[${rows.join(',')}]}`);
+  }
+
+  private async visibleFile(caller: Caller, fileId: string): Promise<BatchFile> {
+    const file = await this.batches.visibleFile(caller, fileId);
+    if (!file) throw new NotFound(`File ${fileId} does not exist.`);
+    return file;
+  }
+}
+
+/** A batch file entry as AEP lists it: created, updated, records and size are strings. */
+function fileEntry(f: BatchFile, datasetId: string): Record<string, unknown> {
+  const at = String(f.createdAt.getTime());
+  const entry: Record<string, unknown> = { dataSetFileId: f.id, dataSetViewId: datasetId, version: '1.0.0', created: at, updated: at };
+  if (f.records !== undefined) entry.records = String(f.records);
+  entry.size = String(f.sizeBytes);
+  entry.isValid = true;
+  entry._links = { self: { href: `${DATA_ACCESS_PATH}/files/${f.id}` } };
+  return entry;
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DataAccessController } from './data-access.controller';
+import { DataAccessService } from './data-access.service';
 
-@Module({ controllers: [DataAccessController] })
+@Module({ controllers: [DataAccessController], providers: [DataAccessService] })
 export class DataAccessModule {}

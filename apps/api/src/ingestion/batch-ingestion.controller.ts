@@ -1,17 +1,21 @@
 import { Body, Controller, HttpCode, Post, Put, Query, Req } from '@nestjs/common';
-import {  ApiConsumes, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiConsumes, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { Caller, ValidationFailed } from '@sx/domain';
+import { Caller } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';
-import { presentBatch, presentImportBatch } from '../catalog/catalog.presenter';
 import { HEX24, HEX32, PathParam } from '../common/param-decorators';
+import { BATCH_ACTIONS, parseAction } from './batch-action';
 import { BatchIngestionService } from './batch-ingestion.service';
 import { CreateBatchDto } from './dto/create-batch.dto';
+import { presentActedBatch, presentCreatedBatch } from './import-batch.presenter';
 
-const FILE_NAME = /^(?!\.)[A-Za-z0-9._-]{1,200}$/;
+export const FILE_NAME = /^(?!\.)[A-Za-z0-9._-]{1,200}$/;
+export const FILE_NAME_MESSAGE = 'must be 1 to 200 of A-Z a-z 0-9 . _ - and not start with a dot';
+export const BATCH_ID_MESSAGE = 'must be a batch id (32 hex characters)';
+export const DATASET_ID_MESSAGE = 'must be a dataset id (24 hex characters)';
 
-/** AEP Batch Ingestion API: create a batch, upload its files, complete or abort it. */
+/** AEP Batch Ingestion API: create a batch, upload its files, then COMPLETE, ABORT, FAIL or REVERT it. */
 @AepApi('batch ingestion')
 @Controller('batches')
 export class BatchIngestionController {
@@ -19,9 +23,9 @@ export class BatchIngestionController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create a batch in a dataset (status loading)' })
+  @ApiOperation({ summary: 'Create a batch in a dataset (status loading); tags, externalId, replay and inputFormat are echoed' })
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateBatchDto) {
-    return presentImportBatch(await this.ingestion.create(caller, dto.datasetId));
+    return presentCreatedBatch(await this.ingestion.create(caller, dto));
   }
 
   @Put(':batchId/datasets/:datasetId/files/:fileName')
@@ -30,9 +34,9 @@ export class BatchIngestionController {
   @ApiOperation({ summary: 'Upload a file of the batch: JSON Lines or a JSON array, gzip accepted; streamed' })
   async upload(
     @CurrentCaller() caller: Caller,
-    @PathParam('batchId', HEX32, 'must be a batch id (32 hex characters)') batchId: string,
-    @PathParam('datasetId', HEX24, 'must be a dataset id (24 hex characters)') datasetId: string,
-    @PathParam('fileName', FILE_NAME, 'must be 1 to 200 of A-Z a-z 0-9 . _ - and not start with a dot') fileName: string,
+    @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
+    @PathParam('datasetId', HEX24, DATASET_ID_MESSAGE) datasetId: string,
+    @PathParam('fileName', FILE_NAME, FILE_NAME_MESSAGE) fileName: string,
     @Req() req: Request,
   ): Promise<void> {
     await this.ingestion.upload(caller, batchId, datasetId, fileName, req);
@@ -40,15 +44,18 @@ export class BatchIngestionController {
 
   @Post(':batchId')
   @HttpCode(200)
-  @ApiQuery({ name: 'action', enum: ['COMPLETE', 'ABORT'] })
-  @ApiOperation({ summary: 'COMPLETE accepts the batch (staging) for a worker to validate and promote, all or nothing; ABORT abandons a loading batch' })
+  @ApiQuery({ name: 'action', enum: BATCH_ACTIONS, description: 'Matched case-insensitively' })
+  @ApiOperation({
+    summary:
+      'COMPLETE accepts the batch (staging) for a worker to validate and promote, all or nothing (sent again: the batch as it is); ' +
+      'ABORT abandons a loading batch; FAIL ends a loading batch as failed; REVERT removes a successful batch\'s records (inactive)',
+  })
   async act(
     @CurrentCaller() caller: Caller,
-    @PathParam('batchId', HEX32, 'must be a batch id (32 hex characters)') batchId: string,
+    @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
     @Query('action') action: unknown,
   ) {
-    if (action === 'COMPLETE') return presentBatch(await this.ingestion.complete(caller, batchId));
-    if (action === 'ABORT') return presentBatch(await this.ingestion.abort(caller, batchId));
-    throw new ValidationFailed([{ path: 'action', message: 'must be COMPLETE or ABORT' }]);
+    const run = { COMPLETE: 'complete', ABORT: 'abort', FAIL: 'fail', REVERT: 'revert' } as const;
+    return presentActedBatch(await this.ingestion[run[parseAction(action, BATCH_ACTIONS)]](caller, batchId));
   }
 }

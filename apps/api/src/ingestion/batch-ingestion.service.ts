@@ -1,10 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { AppConfig } from '@sx/config';
-import { Batch, Caller, Conflict, NotFound, TooLarge, ValidationFailed } from '@sx/domain';
-import { BatchPromotionRepository, BatchRepository, DatasetRepository } from '@sx/persistence';
+import { Batch, BatchReplay, Caller, Conflict, NotFound, TooLarge, ValidationFailed } from '@sx/domain';
+import { BatchPromotionRepository, BatchRepository, BatchRevertRepository, DatasetRepository } from '@sx/persistence';
 import { BatchPromotionDispatcher } from '@sx/queue';
 import { DatasetStorage, StorageLimitExceeded, batchFileKey } from '@sx/storage';
+import { CreateBatchDto } from './dto/create-batch.dto';
+
+/** The error a client's FAIL leaves on its batch: tells it from a batch a worker failed. */
+export const FAILED_BY_CLIENT = 'FAILED_BY_CLIENT';
+/** Statuses a COMPLETE can have led to: a COMPLETE sent again answers the batch as it is (AEP: safe to retry). */
+const COMPLETED = new Set(['staging', 'processing', 'success', 'failed']);
+/** Documented fields that mean nothing here: accepted, type-checked, and ignored with a debug line. */
+const IGNORED_FIELDS = ['enableErrorDiagnostics', 'partialIngestionPercentage', 'partialIngestionPercent'] as const;
+const IGNORED_INPUT_FORMAT = ['delimiter', 'quote', 'escape', 'header', 'charset'] as const;
 
 @Injectable()
 export class BatchIngestionService {
@@ -15,17 +24,25 @@ export class BatchIngestionService {
     private readonly datasets: DatasetRepository,
     private readonly batches: BatchRepository,
     private readonly promotions: BatchPromotionRepository,
+    private readonly reverts: BatchRevertRepository,
     private readonly dispatcher: BatchPromotionDispatcher,
     private readonly storage: DatasetStorage,
   ) {}
 
-  async create(caller: Caller, datasetId: string): Promise<Batch> {
-    const dataset = await this.datasets.findById(caller, datasetId);
+  async create(caller: Caller, dto: CreateBatchDto): Promise<Batch> {
+    const dataset = await this.datasets.findById(caller, dto.datasetId);
     if (!dataset) throw new ValidationFailed([{ path: 'datasetId', message: 'no such dataset in this sandbox' }]);
-    return this.batches.create(caller, { datasetId, inputFormat: 'json' });
+    for (const field of IGNORED_FIELDS) if (dto[field] !== undefined) this.logger.debug({ msg: 'ignored batch field', field });
+    for (const field of IGNORED_INPUT_FORMAT) if (dto.inputFormat[field] !== undefined) this.logger.debug({ msg: 'ignored batch field', field: `inputFormat.${field}` });
+    // Stored as sent (the format lower-cased) and echoed, as AEP echoes inputFormat.
+    const inputFormatOptions = definedOnly({ ...dto.inputFormat });
+    const replay = dto.replay && (definedOnly({ ...dto.replay }) as BatchReplay);
+    if (replay) this.logger.debug({ msg: 'replay stored, predecessors not replaced', field: 'replay' });
+    return this.batches.createImport(caller, { datasetId: dto.datasetId, inputFormatOptions, tags: dto.tags, externalId: dto.externalId, replay });
   }
 
-  private async loadingBatch(caller: Caller, batchId: string, datasetId?: string): Promise<Batch> {
+  /** The batch of a file route: this tenant's ingestion batch of that dataset, still loading. */
+  async loadingBatch(caller: Caller, batchId: string, datasetId?: string): Promise<Batch> {
     const batch = await this.batches.findById(caller, batchId);
     if (!batch || (datasetId !== undefined && batch.datasetId !== datasetId) || batch.origin === 'export') {
       throw new NotFound(`Batch ${batchId}${datasetId ? ` of dataset ${datasetId}` : ''} does not exist.`);
@@ -52,12 +69,20 @@ export class BatchIngestionService {
   /**
    * COMPLETE: the batch goes `staging` and a worker promotes it (validates every record of every
    * file and makes it visible in one transaction, or fails it). Answers at once, as AEP's 200 means
-   * accepted; the batch's status tells the outcome. A batch no longer loading is a 409.
+   * accepted; the batch's status tells the outcome. AEP documents COMPLETE as safe to retry: sent
+   * again for a batch it already completed, it answers that batch as it is (nothing is queued twice).
    */
   async complete(caller: Caller, batchId: string): Promise<Batch> {
     const outcome = await this.promotions.request(caller, batchId);
     if (outcome.status === 'not-found') throw new NotFound(`Batch ${batchId} does not exist.`);
-    if (outcome.status === 'not-loading') throw new Conflict(`Batch ${batchId} is ${outcome.current}; only a loading batch can be completed.`);
+    if (outcome.status === 'open-uploads') {
+      throw new Conflict(`Batch ${batchId} has large files initialized but not completed (${outcome.names.join(', ')}): send their ?action=COMPLETE first.`);
+    }
+    if (outcome.status === 'not-loading') {
+      const batch = (await this.batches.findById(caller, batchId))!;
+      if (COMPLETED.has(batch.status) && !batch.errors.some((e) => e.code === FAILED_BY_CLIENT)) return batch;
+      throw new Conflict(`Batch ${batchId} is ${outcome.current}; only a loading batch can be completed.`);
+    }
     // Read before enqueueing: the answer shows the batch as accepted (staging), not a worker's progress.
     const staged = (await this.batches.findById(caller, batchId))!;
     await this.dispatcher.dispatchSoon({ ...caller, batchId });
@@ -66,10 +91,41 @@ export class BatchIngestionService {
   }
 
   async abort(caller: Caller, batchId: string): Promise<Batch> {
-    const batch = await this.batches.findById(caller, batchId);
-    // An export's output batches are the worker's to finish: not ingestion's to abort.
-    if (!batch || batch.origin === 'export') throw new NotFound(`Batch ${batchId} does not exist.`);
+    const batch = await this.ingestBatch(caller, batchId);
     if (!(await this.batches.abort(caller, batchId))) throw new Conflict(`Batch ${batchId} is ${batch.status}; only a loading batch can be aborted.`);
     return (await this.batches.findById(caller, batchId))!;
   }
+
+  /** FAIL: the client ends its loading batch as failed (nothing of it is ingested). Sent again, it answers the batch. */
+  async fail(caller: Caller, batchId: string): Promise<Batch> {
+    const batch = await this.ingestBatch(caller, batchId);
+    if (batch.status === 'failed' && batch.errors.some((e) => e.code === FAILED_BY_CLIENT)) return batch;
+    const failed = await this.batches.failLoading(caller, batchId, [{ code: FAILED_BY_CLIENT, description: 'the client failed the batch (action=FAIL)' }]);
+    if (!failed) throw new Conflict(`Batch ${batchId} is ${batch.status}; only a loading batch can be failed.`);
+    return (await this.batches.findById(caller, batchId))!;
+  }
+
+  /**
+   * REVERT: a successful batch's records leave the profile store and it becomes `inactive`, in one
+   * transaction (see BatchRevertRepository for memberships). Sent again, it answers the batch.
+   * Its files stay in storage but Data Access no longer lists them.
+   */
+  async revert(caller: Caller, batchId: string): Promise<Batch> {
+    const outcome = await this.reverts.revert(caller, batchId);
+    if (outcome.status === 'not-found') throw new NotFound(`Batch ${batchId} does not exist.`);
+    if (outcome.status === 'not-success') throw new Conflict(`Batch ${batchId} is ${outcome.current}; only a successful batch can be reverted.`);
+    if (outcome.status === 'reverted') this.logger.log({ msg: 'batch reverted', batchId, profiles: outcome.profiles, events: outcome.events });
+    return (await this.batches.findById(caller, batchId))!;
+  }
+
+  /** An export's output batches are the worker's to finish: not ingestion's to abort or fail. */
+  private async ingestBatch(caller: Caller, batchId: string): Promise<Batch> {
+    const batch = await this.batches.findById(caller, batchId);
+    if (!batch || batch.origin === 'export') throw new NotFound(`Batch ${batchId} does not exist.`);
+    return batch;
+  }
+}
+
+function definedOnly(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { BatchIngestionController } from './batch-ingestion.controller';
 import { BatchIngestionService } from './batch-ingestion.service';
+import { LargeFileController } from './large-file.controller';
+import { LargeFileService } from './large-file.service';
 
-@Module({ controllers: [BatchIngestionController], providers: [BatchIngestionService] })
+@Module({ controllers: [BatchIngestionController, LargeFileController], providers: [BatchIngestionService, LargeFileService] })
 export class IngestionModule {}

@@ -1,0 +1,63 @@
+import { Controller, Head, HttpCode, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiConsumes, ApiHeader, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Caller, NotFound } from '@sx/domain';
+import { CurrentCaller } from '../auth/auth.decorators';
+import { AepApi } from '../common/aep-api.decorator';
+import { HEX24, HEX32, PathParam } from '../common/param-decorators';
+import { FILE_ACTIONS, parseAction } from './batch-action';
+import { BATCH_ID_MESSAGE, DATASET_ID_MESSAGE, FILE_NAME, FILE_NAME_MESSAGE } from './batch-ingestion.controller';
+import { LargeFileService, LargeFileStatus } from './large-file.service';
+
+/** AEP's large-file upload: INITIALIZE, PATCH chunks with Content-Range, COMPLETE, HEAD. */
+@AepApi('batch ingestion')
+@Controller('batches/:batchId/datasets/:datasetId/files/:fileName')
+export class LargeFileController {
+  constructor(private readonly largeFiles: LargeFileService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiQuery({ name: 'action', enum: FILE_ACTIONS, description: 'Matched case-insensitively' })
+  @ApiOperation({ summary: 'INITIALIZE a large file, or COMPLETE it once its chunks cover it with no gap or overlap (400 naming the bytes otherwise)' })
+  async act(
+    @CurrentCaller() caller: Caller,
+    @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
+    @PathParam('datasetId', HEX24, DATASET_ID_MESSAGE) datasetId: string,
+    @PathParam('fileName', FILE_NAME, FILE_NAME_MESSAGE) name: string,
+    @Query('action') action: unknown,
+  ): Promise<LargeFileStatus> {
+    const file = { batchId, datasetId, name };
+    return parseAction(action, FILE_ACTIONS) === 'INITIALIZE' ? this.largeFiles.initialize(caller, file) : this.largeFiles.complete(caller, file);
+  }
+
+  @Patch()
+  @HttpCode(200)
+  @ApiConsumes('application/octet-stream')
+  @ApiHeader({ name: 'Content-Range', required: true, description: 'bytes {start}-{end} or bytes {start}-{end}/{total} (both ends included)' })
+  @ApiOperation({ summary: 'One chunk of a large file, in any order; streamed to storage' })
+  async chunk(
+    @CurrentCaller() caller: Caller,
+    @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
+    @PathParam('datasetId', HEX24, DATASET_ID_MESSAGE) datasetId: string,
+    @PathParam('fileName', FILE_NAME, FILE_NAME_MESSAGE) name: string,
+    @Req() req: Request,
+  ): Promise<LargeFileStatus> {
+    const headers = { contentRange: req.headers['content-range'], contentLength: req.headers['content-length'] };
+    return this.largeFiles.chunk(caller, { batchId, datasetId, name }, headers, req);
+  }
+
+  @Head()
+  @ApiOperation({ summary: 'Content-Length: the bytes received so far of a large file, or the size of an uploaded file; 404 when neither' })
+  async head(
+    @CurrentCaller() caller: Caller,
+    @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
+    @PathParam('datasetId', HEX24, DATASET_ID_MESSAGE) datasetId: string,
+    @PathParam('fileName', FILE_NAME, FILE_NAME_MESSAGE) name: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    const size = await this.largeFiles.size(caller, { batchId, datasetId, name });
+    if (size === undefined) throw new NotFound(`File ${name} of batch ${batchId} does not exist.`);
+    res.status(200).setHeader('Content-Length', String(size));
+    res.end();
+  }
+}
