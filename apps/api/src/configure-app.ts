@@ -9,6 +9,7 @@ import { BULL_BOARD_PATH, basicAuth, bullBoardRouter } from './admin/bull-board'
 import { AppModule } from './app.module';
 import { declaredLengthLimit, formBody, isFileUpload, jsonBody, onlyIf, unless } from './common/body-parsers';
 import { checkedInput } from './common/input-check.middleware';
+import { completeOpenApi } from './common/openapi';
 import { PathParamsGuard } from './common/path-params.guard';
 import { requestContext } from './common/request-context.middleware';
 
@@ -48,5 +49,6 @@ function setUpOpenApi(app: INestApplication, config: AppConfig): void {
       .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
       .build(),
   );
+  completeOpenApi(document, config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -27,6 +27,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
 
+  /** The URL clients reach the API at, as the OpenAPI document's `servers` names it (default: localhost and PORT). */
+  @Transform(blankToUndefined) @IsOptional() @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL' })
+  PUBLIC_BASE_URL?: string;
+
   /** Where the AEP-style routes live; clients keep their paths and change only the host. */
   @Matches(/^\/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$/, { message: 'BASE_PATH must start with / and not end with /' })
   BASE_PATH = '/data/core/ups';

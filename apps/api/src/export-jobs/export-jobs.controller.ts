@@ -19,6 +19,8 @@ import { CreateExportJobDto } from './dto/create-export-job.dto';
 import { ListExportJobsQuery } from './dto/list-export-jobs.query';
 import { presentExportJob } from './export-job.presenter';
 import { ExportJobsService } from './export-jobs.service';
+import { ApiJson } from '../common/openapi-schema';
+import { EXPORT_JOB_LIST_SCHEMA, EXPORT_JOB_SCHEMA } from './export-job.openapi';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -43,7 +45,7 @@ export class ExportJobsController {
 
   @Get()
   @ApiOperation({ summary: 'List export jobs, newest first (keyset paging via link.next)' })
-  @ApiOkResponse({ description: '{records, page, link}' })
+  @ApiJson(200, EXPORT_JOB_LIST_SCHEMA, 'A page of jobs: {records, page, link}')
   async list(@CurrentCaller() caller: Caller, @Query() query: ListExportJobsQuery) {
     const after = query.offset ? parseCursor(query.offset) : undefined;
     if (query.offset && !after) throw new ValidationFailed([{ path: 'offset', message: 'must be {creationTimeMs}_{id}, as given in link.next' }]);
@@ -67,7 +69,7 @@ export class ExportJobsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Create an export job (stored, queued, status NEW)' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key from the same client within 24 h returns the first job.' })
-  @ApiOkResponse({ description: 'The job' })
+  @ApiJson(200, EXPORT_JOB_SCHEMA, 'The job (status NEW), or the first job of the same Idempotency-Key')
   async create(
     @CurrentCaller() caller: Caller,
     @Body() dto: CreateExportJobDto,
@@ -84,6 +86,7 @@ export class ExportJobsController {
   @Get(':id')
   @ApiParam({ name: 'id', type: Number })
   @ApiOperation({ summary: 'One export job' })
+  @ApiJson(200, EXPORT_JOB_SCHEMA, 'The job')
   async get(@CurrentCaller() caller: Caller, @JobId() id: number) {
     return presentExportJob(await this.service.get(caller, id));
   }

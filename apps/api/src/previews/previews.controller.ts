@@ -8,6 +8,8 @@ import { CreatePreviewDto } from './dto/create-preview.dto';
 import { PREVIEW_PAGE_DEFAULT, PreviewPageQuery } from './dto/preview-page.query';
 import { presentCreatedPreview, presentEstimate, presentPreviewPage } from './preview.presenter';
 import { PreviewsService } from './previews.service';
+import { ApiJson } from '../common/openapi-schema';
+import { CREATED_PREVIEW_SCHEMA, ESTIMATE_SCHEMA, KILLED_PREVIEW_SCHEMA, PREVIEW_PAGE_SCHEMA } from './preview.openapi';
 
 @AepApi('previews and estimates')
 @Controller()
@@ -20,7 +22,7 @@ export class PreviewsController {
   @Post('preview')
   @HttpCode(201)
   @ApiOperation({ summary: 'Evaluate a PQL expression over the sandbox\'s profiles without writing anything (a preview and its estimate, same id)' })
-  @ApiCreatedResponse({ description: '{state, previewQueryId, previewQueryStatus, previewId, previewExecutionId}' })
+  @ApiJson(201, CREATED_PREVIEW_SCHEMA, '{state, previewQueryId, previewQueryStatus, previewId, previewExecutionId}')
   @ApiBadRequestResponse({ description: 'A field is wrong; an expression that does not parse or names an unknown segment is a problem under predicateExpression' })
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreatePreviewDto) {
     return presentCreatedPreview(await this.service.create(caller, dto));
@@ -29,7 +31,7 @@ export class PreviewsController {
   @Get('preview/:previewId')
   @ApiParam({ name: 'previewId', type: String })
   @ApiOperation({ summary: 'A page of the matching profiles, in profile key order' })
-  @ApiOkResponse({ description: '{results: [{<entityId>: {_href, endCustomerIds}}], state, links: {_self, next, prev}, page: {offset, size}}' })
+  @ApiJson(200, PREVIEW_PAGE_SCHEMA, '{results: [{<entityId>: {_href, endCustomerIds}}], state, links: {_self, next, prev}, page: {offset, size}}')
   @ApiNotFoundResponse()
   async page(@CurrentCaller() caller: Caller, @Param('previewId') previewId: string, @Query() query: PreviewPageQuery) {
     const offset = query.offset ?? 0;
@@ -42,7 +44,7 @@ export class PreviewsController {
   @HttpCode(200)
   @ApiParam({ name: 'previewId', type: String })
   @ApiOperation({ summary: 'Stop and remove a preview (and its estimate)' })
-  @ApiOkResponse({ description: '{status: true, message: "KILLED"}' })
+  @ApiJson(200, KILLED_PREVIEW_SCHEMA, '{status: true, message: "KILLED"}')
   @ApiNotFoundResponse()
   async remove(@CurrentCaller() caller: Caller, @Param('previewId') previewId: string) {
     await this.service.delete(caller, previewId);
@@ -52,7 +54,7 @@ export class PreviewsController {
   @Get('estimate/:previewId')
   @ApiParam({ name: 'previewId', type: String })
   @ApiOperation({ summary: 'The estimate of a preview: counts so far (profilesReadSoFar rises while it runs), then the exact count and its namespace distribution' })
-  @ApiOkResponse({ description: 'AEP\'s estimate body' })
+  @ApiJson(200, ESTIMATE_SCHEMA, 'AEP\'s estimate body')
   @ApiNotFoundResponse()
   async estimate(@CurrentCaller() caller: Caller, @Param('previewId') previewId: string) {
     return presentEstimate(this.config.BASE_PATH, await this.service.get(caller, previewId));

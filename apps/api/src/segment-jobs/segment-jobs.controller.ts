@@ -11,6 +11,8 @@ import { BulkGetSegmentJobsDto } from './dto/bulk-get-segment-jobs.dto';
 import { ListSegmentJobsQuery } from './dto/list-segment-jobs.query';
 import { presentSegmentJob } from './segment-job.presenter';
 import { SegmentJobsService } from './segment-jobs.service';
+import { ApiJson } from '../common/openapi-schema';
+import { SEGMENT_JOB_BULK_SCHEMA, SEGMENT_JOB_LIST_SCHEMA, SEGMENT_JOB_SCHEMA } from './segment-job.openapi';
 
 /** The `{id}` path parameter: a uuid, else a 400 naming it. */
 const SegmentJobId = createParamDecorator((_: unknown, ctx): string => {
@@ -45,7 +47,7 @@ export class SegmentJobsController {
 
   @Get()
   @ApiOperation({ summary: 'List segment jobs (start/limit offset paging; sort creationTime:desc by default)' })
-  @ApiOkResponse({ description: '{_page: {totalCount, pageSize}, children: [SegmentJob], _links: {next}}' })
+  @ApiJson(200, SEGMENT_JOB_LIST_SCHEMA, '{_page: {totalCount, pageSize}, children: [SegmentJob], _links: {next}}')
   async list(@CurrentCaller() caller: Caller, @Query() query: ListSegmentJobsQuery) {
     const limit = effectiveLimit(query.limit);
     const start = query.start ?? 0;
@@ -65,7 +67,7 @@ export class SegmentJobsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a segment job: evaluate the listed definitions (or "*": all of the sandbox)' })
   @ApiBody({ schema: CREATE_BODY })
-  @ApiOkResponse({ description: 'The job (status NEW or QUEUED)' })
+  @ApiJson(200, SEGMENT_JOB_SCHEMA, 'The job (status NEW or QUEUED)')
   @ApiResponse({ status: 400, description: 'An unknown segment (segments[i].segmentId), an expression that does not parse, an inSegment cycle' })
   @ApiResponse({ status: 429, description: 'Too many segment jobs unfinished in the sandbox (SEGMENT_JOBS_MAX_ACTIVE)' })
   async create(@CurrentCaller() caller: Caller, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
@@ -75,7 +77,7 @@ export class SegmentJobsController {
   @Post('bulk-get')
   @HttpCode(207)
   @ApiOperation({ summary: 'Several segment jobs by id; unknown ids are left out' })
-  @ApiResponse({ status: 207, description: '{results: {<jobId>: SegmentJob}}' })
+  @ApiJson(207, SEGMENT_JOB_BULK_SCHEMA, '{results: {<jobId>: SegmentJob}}')
   async bulkGet(@CurrentCaller() caller: Caller, @Body() dto: BulkGetSegmentJobsDto) {
     const jobs = await this.service.bulkGet(caller, dto.ids.map((i) => i.id));
     return { results: Object.fromEntries(jobs.map((j) => [j.id, this.present(j)])) };
@@ -84,7 +86,7 @@ export class SegmentJobsController {
   @Get(':id')
   @ApiParam({ name: 'id', type: String, format: 'uuid' })
   @ApiOperation({ summary: 'One segment job, with progress (metrics.profilesRead) while it runs' })
-  @ApiOkResponse({ description: 'The job' })
+  @ApiJson(200, SEGMENT_JOB_SCHEMA, 'The job')
   @ApiNotFoundResponse()
   async get(@CurrentCaller() caller: Caller, @SegmentJobId() id: string) {
     return this.present(await this.service.get(caller, id));

@@ -1,0 +1,43 @@
+import { S } from '../common/openapi-schema';
+
+const span = S.obj({ startTimeInMs: S.ms(), endTimeInMs: S.ms(), totalTimeInMs: S.int() }, [], { description: 'start, end and length of a phase (ms)' });
+const error = S.obj({ code: S.str({ example: '0100-422' }), msg: S.str(), callStack: S.str() }, ['code', 'msg']);
+
+/** GET/POST /export/jobs[/{id}]: the job as the reference shows it (see export-job.presenter.ts). */
+export const EXPORT_JOB_SCHEMA = S.obj(
+  {
+    id: S.int(),
+    jobType: S.oneOf('BATCH'),
+    destination: S.ref('DestinationDto'),
+    fields: S.str(),
+    schema: S.ref('SchemaRefDto'),
+    imsOrgId: S.str(),
+    status: S.oneOf('NEW', 'PROCESSING', 'SUCCEEDED', 'FAILED', 'CANCELLED'),
+    filter: S.ref('ExportFilterDto'),
+    additionalFields: S.ref('AdditionalFieldsDto'),
+    mergePolicy: S.ref('MergePolicyRefDto'),
+    evaluationInfo: S.ref('EvaluationInfoDto'),
+    profileInstanceId: S.str({ example: 'ups' }),
+    errors: S.arr(error),
+    metrics: S.obj({
+      totalTime: span,
+      profileExportTime: span,
+      totalExportedProfileCounter: S.int(),
+      exportedProfileByNamespaceCounter: S.map(S.int(), 'profiles exported per namespace'),
+    }),
+    computeGatewayJobId: S.obj({ exportJob: S.str() }),
+    creationTime: S.ms(),
+    updateTime: S.ms(),
+    requestId: S.str(),
+  },
+  ['id', 'jobType', 'destination', 'schema', 'imsOrgId', 'status', 'profileInstanceId', 'metrics', 'computeGatewayJobId', 'creationTime', 'updateTime', 'requestId'],
+);
+
+export const EXPORT_JOB_LIST_SCHEMA = S.obj(
+  {
+    records: S.arr(EXPORT_JOB_SCHEMA),
+    page: S.obj({ sortField: S.str(), sort: S.oneOf('desc'), pageOffset: S.str(), pageSize: S.int() }, ['sortField', 'sort', 'pageOffset', 'pageSize']),
+    link: S.obj({ next: S.str({ description: 'empty on the last page' }) }, ['next']),
+  },
+  ['records', 'page', 'link'],
+);
