@@ -18,7 +18,8 @@ import { MergePolicyRepository } from '@sx/persistence';
 import { logIgnored, sentFields } from '../common/read-only-fields';
 import { CreateMergePolicyDto, READ_ONLY_POLICY_FIELDS } from './dto/create-merge-policy.dto';
 
-const BUILT_IN_IS_FIXED = `${BUILT_IN_MERGE_POLICY_ID} is the built-in merge policy every sandbox has (the default when no other policy is); it cannot be changed or deleted.`;
+const builtInIsFixed = (what: 'deleted' | 'changed') =>
+  `${BUILT_IN_MERGE_POLICY_ID} is the built-in merge policy every sandbox has (the default when no other policy is); it cannot be ${what}.`;
 
 @Injectable()
 export class MergePoliciesService {
@@ -71,7 +72,7 @@ export class MergePoliciesService {
       case 'not-found':
         throw new NotFound(`Merge policy ${JSON.stringify(id)} does not exist.`);
       case 'built-in':
-        throw new Conflict(BUILT_IN_IS_FIXED);
+        throw new Conflict(builtInIsFixed('deleted'));
       case 'active-on-edge':
         throw new Conflict(`Merge policy ${JSON.stringify(id)} is active on edge and cannot be deleted (AEP's rule): set isActiveOnEdge to false first.`);
       case 'in-use':
@@ -88,7 +89,7 @@ function saved(result: MergePolicyWrite, id: string): MergePolicy {
     case 'not-found':
       throw new NotFound(`Merge policy ${JSON.stringify(id)} does not exist.`);
     case 'built-in':
-      throw new Conflict(BUILT_IN_IS_FIXED);
+      throw new Conflict(builtInIsFixed('changed'));
     case 'edge-taken':
       throw new ValidationFailed([{ path: 'isActiveOnEdge', message: 'another merge policy of this sandbox is active on edge (AEP allows one): set its isActiveOnEdge to false first' }]);
   }
