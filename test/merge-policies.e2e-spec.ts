@@ -26,6 +26,7 @@ const builtIn = (orgId: string, sandboxName: string, isDefault: boolean) => ({
   version: 1,
   identityGraph: { type: 'none' },
   attributeMerge: { type: 'timestampOrdered' },
+  isActiveOnEdge: false,
   default: isDefault,
   updateEpoch: 1546300800,
 });
@@ -90,6 +91,7 @@ describe('merge policies API (real Postgres)', () => {
         version: 1,
         identityGraph: { type: 'pdg' },
         attributeMerge: { type: 'timestampOrdered' },
+        isActiveOnEdge: false,
         default: false,
         updateEpoch: expect.any(Number),
       });
@@ -138,7 +140,7 @@ describe('merge policies API (real Postgres)', () => {
       ['a schema other than the profile class', 'schema.name', timestampPolicy({ schema: { name: '_xdm.context.experienceevent' } }), /_xdm\.context\.profile/],
       ['missing schema.name', 'schema.name', timestampPolicy({ schema: {} }), /is required/],
       ['default not a boolean', 'default', timestampPolicy({ default: 'true' }), /boolean/],
-      ['unknown top-level property', 'isActiveOnEdge', timestampPolicy({ isActiveOnEdge: true }), /not a known property/],
+      ['unknown top-level property', 'isActiveOnEdges', timestampPolicy({ isActiveOnEdges: true }), /not a known property/],
       ['unknown nested property', 'identityGraph.depth', timestampPolicy({ identityGraph: { type: 'none', depth: 2 } }), /not a known property/],
     ];
 
@@ -191,7 +193,7 @@ describe('merge policies API (real Postgres)', () => {
       expect(stored.rows).toEqual([{ id: second.body.id }]);
 
       // Deleting the stored default makes the built-in the default again.
-      await api.http.delete(`${POLICIES}/${second.body.id}`).set(a.headers('defaults')).expect(204);
+      await api.http.delete(`${POLICIES}/${second.body.id}`).set(a.headers('defaults')).expect(200);
       expect(await isDefault(BUILT_IN)).toBe(true);
       expect(await isDefault(first.body.id)).toBe(false);
     });
@@ -229,19 +231,18 @@ describe('merge policies API (real Postgres)', () => {
   describe('GET list', () => {
     let ids: string[];
 
+    // AEP's default order is by name, ascending: here case-insensitively, equal names by id.
+    const names = ['beta', 'Alpha', 'same', 'same', 'same', 'zeta'];
+
     beforeAll(async () => {
       ids = [];
-      for (let i = 0; i < 6; i++) ids.push((await post(timestampPolicy({ name: `p${i}` }), 'paging').expect(200)).body.id);
-      // Same creation millisecond for some: the order must still be stable (oldest first, then id).
-      await env.db.query(`UPDATE merge_policies SET created_at = '2026-01-01T00:00:00.500Z' WHERE id = ANY($1)`, [ids.slice(1, 4)]);
-      await env.db.query(`UPDATE merge_policies SET created_at = '2026-01-01T00:00:00.100Z' WHERE id = $1`, [ids[0]]);
-      await env.db.query(`UPDATE merge_policies SET created_at = '2026-01-02T00:00:00.000Z' WHERE id = $1`, [ids[4]]);
-      await env.db.query(`UPDATE merge_policies SET created_at = '2026-01-03T00:00:00.000Z' WHERE id = $1`, [ids[5]]);
+      for (const name of names) ids.push((await post(timestampPolicy({ name }), 'paging').expect(200)).body.id);
     });
 
-    const expectedOrder = () => [BUILT_IN, ids[0], ...ids.slice(1, 4).sort(), ids[4], ids[5]];
+    // The built-in is named "Timestamp ordered, no identity graph": between "same" and "zeta".
+    const expectedOrder = () => [ids[1], ids[0], ...ids.slice(2, 5).sort(), BUILT_IN, ids[5]];
 
-    it('starts with the built-in and follows _links.next.href until it is empty, seeing each policy once', async () => {
+    it('orders by name (the built-in among them) and follows _links.next.href until it is empty, seeing each policy once', async () => {
       const seen: string[] = [];
       let href = '@/mergePolicies?limit=3';
       let pages = 0;
@@ -263,6 +264,30 @@ describe('merge policies API (real Postgres)', () => {
       expect(seen).toEqual(expectedOrder());
     });
 
+    it('orderBy=-name (or the spec\'s orderby) reverses the order; +name is the default one', async () => {
+      const ordered = async (query: string) => (await list(query, 'paging').expect(200)).body.children.map((p: { id: string }) => p.id);
+      expect(await ordered('?orderBy=-name')).toEqual([...expectedOrder()].reverse());
+      expect(await ordered('?orderby=-name')).toEqual([...expectedOrder()].reverse());
+      expect(await ordered('?orderBy=%2Bname')).toEqual(expectedOrder());
+      expect(await ordered('?orderBy=name')).toEqual(expectedOrder());
+      const page = await list('?orderBy=-name&limit=2', 'paging').expect(200);
+      expect(page.body._links.next.href).toBe('@/mergePolicies?start=2&limit=2&orderBy=-name');
+    });
+
+    it('filters by AEP\'s parameters, the built-in included, and counts what matches', async () => {
+      const filtered = async (query: string) => (await list(query, 'paging').expect(200)).body;
+      expect((await filtered('?identityGraph.type=none')).children.map((p: { id: string }) => p.id)).toEqual([BUILT_IN]);
+      expect((await filtered('?identityGraph.type=pdg'))._page).toEqual({ totalCount: 6, pageSize: 6, next: '' });
+      expect((await filtered('?default=true')).children.map((p: { id: string }) => p.id)).toEqual([BUILT_IN]);
+      expect((await filtered('?default=false'))._page.totalCount).toBe(6);
+      expect((await filtered('?attributeMerge.type=dataSetPrecedence'))._page.totalCount).toBe(0);
+      expect((await filtered('?schema.name=_xdm.context.profile&version=1&isActiveOnEdge=false'))._page.totalCount).toBe(7);
+      const next = await filtered('?identityGraph.type=pdg&limit=4');
+      expect(next._links.next.href).toBe('@/mergePolicies?start=4&limit=4&identityGraph.type=pdg');
+      const rest = await filtered(next._links.next.href.replace(/^@\/mergePolicies/, ''));
+      expect([...next.children, ...rest.children].map((p: { id: string }) => p.id)).toEqual(expectedOrder().filter((id) => id !== BUILT_IN));
+    });
+
     it('defaults to 20 and caps limit at 1000 without an error', async () => {
       const def = await list('', 'paging').expect(200);
       expect(def.body._page).toEqual({ totalCount: 7, pageSize: 7, next: '' });
@@ -271,7 +296,7 @@ describe('merge policies API (real Postgres)', () => {
       expect(capped.body._links).toEqual({ next: { href: '' } });
     });
 
-    it('an offset past the built-in starts in the stored policies; past the end is an empty page', async () => {
+    it('an offset starts that far into the list; past the end is an empty page', async () => {
       const res = await list('?start=1&limit=2', 'paging').expect(200);
       expect(res.body.children.map((p: { id: string }) => p.id)).toEqual(expectedOrder().slice(1, 3));
       const beyond = await list('?start=100', 'paging').expect(200);
@@ -286,7 +311,9 @@ describe('merge policies API (real Postgres)', () => {
       ['start=-1', 'start'],
       ['start=1.5', 'start'],
       ['start=next', 'start'],
-      ['orderBy=name', 'orderBy'],
+      ['orderBy=created', 'orderBy'],
+      ['default=yes', 'default'],
+      ['identityGraph.type=full', 'identityGraph.type'],
     ])('400 for %s', async (query, path) => {
       const res = await list(`?${query}`, 'paging').expect(400);
       expect(res.body.errors).toEqual([expect.objectContaining({ path })]);
@@ -294,9 +321,9 @@ describe('merge policies API (real Postgres)', () => {
   });
 
   describe('DELETE', () => {
-    it('deletes a stored policy: 204 with an empty body, then 404 for get and delete, gone from the list', async () => {
+    it('deletes a stored policy: 200 with an empty body (AEP), then 404 for get and delete, gone from the list', async () => {
       const { body: policy } = await post(timestampPolicy(), 'deletes').expect(200);
-      const res = await api.http.delete(`${POLICIES}/${policy.id}`).set(a.headers('deletes')).expect(204);
+      const res = await api.http.delete(`${POLICIES}/${policy.id}`).set(a.headers('deletes')).expect(200);
       expect(res.text).toBe('');
       const missing = await get(policy.id, 'deletes').expect(404);
       expect(missing.body).toMatchObject({ status: 404, title: 'Not Found', detail: `Merge policy "${policy.id}" does not exist.` });
@@ -323,8 +350,8 @@ describe('merge policies API (real Postgres)', () => {
       const res = await api.http.delete(`${POLICIES}/${policy.id}`).set(a.headers('deletes')).expect(409);
       expect(res.body.detail).toBe(`Merge policy "${policy.id}" is used by 1 segment definition(s); delete those first.`);
       await get(policy.id, 'deletes').expect(200);
-      await api.http.delete(`${SEGMENTS}/${segment.id}`).set(a.headers('deletes')).expect(204);
-      await api.http.delete(`${POLICIES}/${policy.id}`).set(a.headers('deletes')).expect(204);
+      await api.http.delete(`${SEGMENTS}/${segment.id}`).set(a.headers('deletes')).expect(200);
+      await api.http.delete(`${POLICIES}/${policy.id}`).set(a.headers('deletes')).expect(200);
     });
 
     it('a delete waits for a segment being created with the policy, then sees it (409)', async () => {

@@ -59,6 +59,8 @@ describe('segment definitions API (real Postgres)', () => {
         namespace: 'ups',
         mergePolicyId: BUILT_IN,
         expression,
+        evaluationInfo: { batch: { enabled: true }, continuous: { enabled: false }, synchronous: { enabled: false } },
+        dataGovernancePolicy: { excludeOptOut: false },
         creationTime: expect.any(Number),
         updateEpoch: expect.any(Number),
         updateTime: expect.any(Number),
@@ -155,7 +157,7 @@ describe('segment definitions API (real Postgres)', () => {
       ['expression.value not a string', 'expression.value', minimal({ expression: { ...expression, value: { a: 1 } } }), /string/],
       ['a schema other than the profile class', 'schema.name', minimal({ schema: { name: '_xdm.context.experienceevent' } }), /_xdm\.context\.profile/],
       ['profileInstanceId other than ups', 'profileInstanceId', minimal({ profileInstanceId: 'other' }), /must be "ups"/],
-      ['unknown top-level property', 'ttlInDays', minimal({ ttlInDays: 30 }), /not a known property/],
+      ['unknown top-level property', 'ttlInDay', minimal({ ttlInDay: 30 }), /not a known property/],
       ['unknown expression property', 'expression.lang', minimal({ expression: { ...expression, lang: 'x' } }), /not a known property/],
     ];
 
@@ -213,27 +215,27 @@ describe('segment definitions API (real Postgres)', () => {
       expected = [ids[6], ids[5], ids[4], ...ids.slice(0, 3).sort().reverse(), ids[3]];
     });
 
-    it('follows link.next until it is empty, newest first, each definition once', async () => {
+    it('follows link.next until there is none, newest first, each definition once', async () => {
       const seen: string[] = [];
-      let next = '/segment/definitions?limit=3';
+      let next: string | undefined = '/segment/definitions?limit=3';
       let pages = 0;
-      while (next !== '') {
+      while (next !== undefined) {
         const res = await api.http.get(`${BASE}${next}`).set(a.headers('paging')).expect(200);
         expect(res.body.page).toEqual({ totalCount: 7, totalPages: 3, sortField: 'creationTime', sort: 'desc', pageSize: res.body.segments.length, limit: 3 });
         seen.push(...res.body.segments.map((s: { id: string }) => s.id));
         pages++;
         next = res.body.link.next;
-        if (next) expect(next).toBe(`/segment/definitions?page=${pages}&limit=3`);
+        if (next !== undefined) expect(next).toBe(`/segment/definitions?start=${seen.length}&limit=3`);
         expect(pages).toBeLessThan(10);
       }
       expect(pages).toBe(3);
       expect(seen).toEqual(expected);
     });
 
-    it('defaults to page 0 of 20, caps limit at 1000 without an error, and answers an empty page past the end', async () => {
+    it('defaults to page 0 of 100 (AEP\'s), caps limit at 1000 without an error, and answers an empty page past the end', async () => {
       const def = await list('', 'paging').expect(200);
-      expect(def.body.page).toEqual({ totalCount: 7, totalPages: 1, sortField: 'creationTime', sort: 'desc', pageSize: 7, limit: 20 });
-      expect(def.body.link).toEqual({ next: '' });
+      expect(def.body.page).toEqual({ totalCount: 7, totalPages: 1, sortField: 'creationTime', sort: 'desc', pageSize: 7, limit: 100 });
+      expect(def.body.link).toEqual({});
       expect(def.body.segments[0]).toEqual((await get(expected[0], 'paging').expect(200)).body);
       const capped = await list('?limit=5000', 'paging').expect(200);
       expect(capped.body.page.limit).toBe(1000);
@@ -242,7 +244,7 @@ describe('segment definitions API (real Postgres)', () => {
       expect(beyond.body).toEqual({
         segments: [],
         page: { totalCount: 7, totalPages: 1, sortField: 'creationTime', sort: 'desc', pageSize: 0, limit: 1000 },
-        link: { next: '' },
+        link: {},
       });
     });
 
@@ -250,8 +252,8 @@ describe('segment definitions API (real Postgres)', () => {
       const res = await list('', 'prod', () => b).expect(200);
       expect(res.body).toEqual({
         segments: [],
-        page: { totalCount: 0, totalPages: 0, sortField: 'creationTime', sort: 'desc', pageSize: 0, limit: 20 },
-        link: { next: '' },
+        page: { totalCount: 0, totalPages: 0, sortField: 'creationTime', sort: 'desc', pageSize: 0, limit: 100 },
+        link: {},
       });
     });
 
@@ -262,7 +264,10 @@ describe('segment definitions API (real Postgres)', () => {
       ['page=-1', 'page'],
       ['page=1.5', 'page'],
       ['page=first', 'page'],
-      ['start=0', 'start'],
+      ['start=-1', 'start'],
+      ['start=x', 'start'],
+      ['sort=id:asc', 'sort'],
+      ['evaluationInfo.batch.enabled=yes', 'evaluationInfo.batch.enabled'],
     ])('400 for %s', async (query, path) => {
       const res = await list(`?${query}`, 'paging').expect(400);
       expect(res.body.errors).toEqual([expect.objectContaining({ path })]);
@@ -270,9 +275,9 @@ describe('segment definitions API (real Postgres)', () => {
   });
 
   describe('DELETE', () => {
-    it('deletes a definition: 204 with an empty body, then 404 for get and delete, gone from the list', async () => {
+    it('deletes a definition: 200 with an empty body (AEP), then 404 for get and delete, gone from the list', async () => {
       const { body } = await post(minimal()).expect(200);
-      const res = await del(body.id).expect(204);
+      const res = await del(body.id).expect(200);
       expect(res.text).toBe('');
       await get(body.id).expect(404);
       await del(body.id).expect(404);

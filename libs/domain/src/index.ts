@@ -4,6 +4,7 @@ export * from './dataset';
 export * from './errors';
 export * from './export-job';
 export * from './merge-policy';
+export * from './merge-policy-patch';
 export * from './segment-definition';
 export * from './tenant';
 export * from './preview';

@@ -24,6 +24,8 @@ export interface NewMergePolicy {
   schema: { name: string };
   /** Makes this policy the sandbox default (clearing any other stored default). */
   default: boolean;
+  /** AEP's flag for edge segmentation (not built here): stored, echoed, at most one per sandbox. */
+  isActiveOnEdge: boolean;
 }
 
 export interface MergePolicy extends NewMergePolicy {
@@ -54,23 +56,28 @@ export function builtInMergePolicy(scope: TenantScope, isDefault: boolean): Merg
     identityGraph: { type: 'none' },
     schema: { name: PROFILE_SCHEMA_NAME },
     default: isDefault,
+    isActiveOnEdge: false,
     builtIn: true,
     updatedAt: BUILT_IN_UPDATED_AT,
   };
 }
 
-/** Which part of the list `[built-in, ...stored policies]` an offset page covers. */
-export interface MergePolicyWindow {
-  builtIn: boolean;
-  /** Stored policies to skip and take, in their list order. */
-  skip: number;
-  take: number;
+/** Filters of GET /config/mergePolicies (AEP's query parameters); absent ones do not filter. */
+export interface MergePolicyFilter {
+  default?: boolean;
+  isActiveOnEdge?: boolean;
+  schemaName?: string;
+  identityGraphType?: IdentityGraphType;
+  attributeMergeType?: AttributeMergeType;
+  version?: number;
 }
 
-/** `start` is the offset into the whole list, whose first entry is the built-in policy. */
-export function mergePolicyWindow(start: number, limit: number): MergePolicyWindow {
-  if (start === 0) return { builtIn: true, skip: 0, take: Math.max(limit - 1, 0) };
-  return { builtIn: false, skip: start - 1, take: limit };
+/** One offset page of the filtered list (built-in included), ordered by name: AEP's default is ascending. */
+export interface MergePolicyListing {
+  start: number;
+  limit: number;
+  nameOrder: 'asc' | 'desc';
+  filter: MergePolicyFilter;
 }
 
 export interface MergePolicyPage {
@@ -79,9 +86,17 @@ export interface MergePolicyPage {
   totalCount: number;
 }
 
-/** What DELETE did, or why it did not: the built-in and policies segments use stay. */
+/** What DELETE did, or why it did not: the built-in, policies segments use and the edge-active one stay. */
 export type MergePolicyDeletion =
   | { outcome: 'deleted' }
   | { outcome: 'not-found' }
   | { outcome: 'built-in' }
+  | { outcome: 'active-on-edge' }
   | { outcome: 'in-use'; segmentCount: number };
+
+/** What a create, PUT or PATCH did. `edge-taken`: another policy of the sandbox is active on edge. */
+export type MergePolicyWrite =
+  | { outcome: 'saved'; policy: MergePolicy }
+  | { outcome: 'not-found' }
+  | { outcome: 'built-in' }
+  | { outcome: 'edge-taken' };

@@ -6,16 +6,18 @@ import {
   IdentityGraphType,
   MergePolicy,
   MergePolicyDeletion,
+  MergePolicyListing,
   MergePolicyPage,
+  MergePolicyWrite,
   NewMergePolicy,
   TenantScope,
   builtInMergePolicy,
-  mergePolicyWindow,
 } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import type { MergePolicy as MergePolicyRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
+import { mergePolicyListQueries } from './merge-policy-list.sql';
+import { isUniqueViolation, translateStoreError } from './store-errors';
 
 /** Thrown inside a transaction to roll a delete back when segments still use the policy. */
 class PolicyInUse extends Error {
@@ -23,6 +25,11 @@ class PolicyInUse extends Error {
     super('merge policy in use');
   }
 }
+
+/** Thrown inside a transaction to roll a delete back: the edge-active policy stays (AEP: set it false first). */
+class PolicyActiveOnEdge extends Error {}
+
+type Tx = Prisma.TransactionClient;
 
 /**
  * Merge policies of one tenant, plus the built-in `timestampOrdered-none-mp` that every sandbox has
@@ -37,34 +44,53 @@ export class MergePolicyRepository {
   }
 
   /**
-   * Stores a new policy (version 1, a fresh uuid). A default policy takes the place of the previous
-   * stored default in the same transaction; concurrent ones are serialised by a per-sandbox advisory
-   * lock, so that a sandbox never ends up with two defaults.
+   * Stores a new policy (version 1, a fresh uuid). Every write of a sandbox's policies holds one
+   * advisory lock, so that a default policy takes the place of the previous default without two
+   * ever coexisting. A second edge-active policy hits the partial unique index: `edge-taken`.
    */
-  async create(scope: TenantScope, policy: NewMergePolicy): Promise<MergePolicy> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
-        if (policy.default) {
-          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`merge-policy-default:${scope.orgId}:${scope.sandboxName}`}, 0))`;
-          await tx.mergePolicy.updateMany({
-            where: { ...this.scoped(scope), isDefault: true },
-            data: { isDefault: false, updatedAt: new Date() },
-          });
-        }
-        const row = await tx.mergePolicy.create({
-          data: {
-            id: randomUUID(),
-            ...this.scoped(scope),
-            name: policy.name,
-            version: 1,
-            attributeMerge: policy.attributeMerge as unknown as Prisma.InputJsonValue,
-            identityGraph: policy.identityGraph.type,
-            schemaName: policy.schema.name,
-            isDefault: policy.default,
-          },
-        });
-        return toMergePolicy(row);
+  async create(scope: TenantScope, policy: NewMergePolicy): Promise<MergePolicyWrite> {
+    return this.write(async (tx) => {
+      await this.lockSandbox(tx, scope);
+      if (policy.default) await this.clearDefault(tx, scope);
+      const row = await tx.mergePolicy.create({
+        data: { id: randomUUID(), ...this.scoped(scope), version: 1, ...columnsOf(policy) },
       });
+      return { outcome: 'saved', policy: toMergePolicy(row) };
+    });
+  }
+
+  /**
+   * PUT and PATCH: `change` turns the stored policy into its replacement (it may throw a domain
+   * error, which rolls back). The row is locked for the read-modify-write; version +1.
+   */
+  async update(scope: TenantScope, id: string, change: (current: MergePolicy) => NewMergePolicy): Promise<MergePolicyWrite> {
+    if (id === BUILT_IN_MERGE_POLICY_ID) return { outcome: 'built-in' };
+    return this.write(async (tx) => {
+      await this.lockSandbox(tx, scope);
+      const locked = await tx.$queryRaw<Array<{ id: string }>>`
+        SELECT id FROM merge_policies WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} FOR UPDATE`;
+      if (!locked.length) return { outcome: 'not-found' };
+      const current = toMergePolicy((await tx.mergePolicy.findFirstOrThrow({ where: { id, ...this.scoped(scope) } })));
+      const next = change(current);
+      if (next.default && !current.default) await this.clearDefault(tx, scope);
+      const row = await tx.mergePolicy.update({
+        where: { id },
+        data: { ...columnsOf(next), version: { increment: 1 }, updatedAt: new Date() },
+      });
+      return { outcome: 'saved', policy: toMergePolicy(row) };
+    });
+  }
+
+  /** The policies of these ids in the tenant (the built-in included), in the order asked, each once. */
+  async findMany(scope: TenantScope, ids: string[]): Promise<MergePolicy[]> {
+    const wanted = [...new Set(ids)];
+    try {
+      const rows = await this.prisma.mergePolicy.findMany({ where: { id: { in: wanted }, ...this.scoped(scope) } });
+      const byId = new Map(rows.map((row) => [row.id, toMergePolicy(row)]));
+      if (wanted.includes(BUILT_IN_MERGE_POLICY_ID)) {
+        byId.set(BUILT_IN_MERGE_POLICY_ID, builtInMergePolicy(scope, !(await this.storedDefault(this.prisma, scope))));
+      }
+      return wanted.flatMap((id) => byId.get(id) ?? []);
     } catch (e) {
       return translateStoreError(e);
     }
@@ -92,28 +118,20 @@ export class MergePolicyRepository {
   }
 
   /**
-   * One offset page of `[built-in, ...stored policies oldest first]`. Read in one repeatable-read
-   * snapshot so that the count, the page and the default flag agree.
+   * One offset page of the sandbox's policies, the built-in included as if it were a row, filtered
+   * and ordered in SQL so that offsets mean the same thing on every page. Count and page come from
+   * one repeatable-read snapshot.
    */
-  async list(scope: TenantScope, page: { start: number; limit: number }): Promise<MergePolicyPage> {
-    const window = mergePolicyWindow(page.start, page.limit);
+  async list(scope: TenantScope, listing: MergePolicyListing): Promise<MergePolicyPage> {
+    const builtIn = builtInMergePolicy(scope, false);
+    const queries = mergePolicyListQueries(scope, builtIn, listing);
     try {
       return await this.prisma.$transaction(
         async (tx) => {
-          const stored = await tx.mergePolicy.count({ where: this.scoped(scope) });
-          // Beyond the end there is nothing to read (and Prisma refuses skips above 32 bits).
-          const rows =
-            window.take > 0 && window.skip < stored
-              ? await tx.mergePolicy.findMany({
-                  where: this.scoped(scope),
-                  orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-                  skip: window.skip,
-                  take: window.take,
-                })
-              : [];
-          const policies = rows.map(toMergePolicy);
-          if (window.builtIn) policies.unshift(builtInMergePolicy(scope, !(await this.storedDefault(tx, scope))));
-          return { policies, totalCount: stored + 1 };
+          const [{ n }] = await tx.$queryRaw<Array<{ n: number }>>(queries.count);
+          const rows = listing.start < n ? await tx.$queryRaw<ListedRow[]>(queries.page) : [];
+          const policies = rows.map((row) => (row.built_in ? builtInMergePolicy(scope, row.is_default) : toMergePolicy(fromListed(row, scope))));
+          return { policies, totalCount: n };
         },
         { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
       );
@@ -132,16 +150,38 @@ export class MergePolicyRepository {
     if (id === BUILT_IN_MERGE_POLICY_ID) return { outcome: 'built-in' };
     try {
       return await this.prisma.$transaction(async (tx): Promise<MergePolicyDeletion> => {
-        const { count } = await tx.mergePolicy.deleteMany({ where: { id, ...this.scoped(scope) } });
-        if (!count) return { outcome: 'not-found' };
+        const deleted = await tx.$queryRaw<Array<{ is_active_on_edge: boolean }>>`
+          DELETE FROM merge_policies WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+          RETURNING is_active_on_edge`;
+        if (!deleted.length) return { outcome: 'not-found' };
+        if (deleted[0].is_active_on_edge) throw new PolicyActiveOnEdge();
         const segmentCount = await tx.segmentDefinition.count({ where: { ...this.scoped(scope), mergePolicyId: id } });
         if (segmentCount) throw new PolicyInUse(segmentCount);
         return { outcome: 'deleted' };
       });
     } catch (e) {
       if (e instanceof PolicyInUse) return { outcome: 'in-use', segmentCount: e.segmentCount };
+      if (e instanceof PolicyActiveOnEdge) return { outcome: 'active-on-edge' };
       return translateStoreError(e);
     }
+  }
+
+  /** Runs a write transaction; the edge index's unique violation is an outcome, not an error. */
+  private async write(work: (tx: Tx) => Promise<MergePolicyWrite>): Promise<MergePolicyWrite> {
+    try {
+      return await this.prisma.$transaction(work);
+    } catch (e) {
+      if (isUniqueViolation(e)) return { outcome: 'edge-taken' };
+      return translateStoreError(e);
+    }
+  }
+
+  private async lockSandbox(tx: Tx, scope: TenantScope): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`merge-policy-default:${scope.orgId}:${scope.sandboxName}`}, 0))`;
+  }
+
+  private async clearDefault(tx: Tx, scope: TenantScope): Promise<void> {
+    await tx.mergePolicy.updateMany({ where: { ...this.scoped(scope), isDefault: true }, data: { isDefault: false, updatedAt: new Date() } });
   }
 
   private storedDefault(db: Pick<Prisma.TransactionClient, 'mergePolicy'>, scope: TenantScope): Promise<MergePolicyRow | null> {
@@ -165,7 +205,52 @@ function toMergePolicy(row: MergePolicyRow): MergePolicy {
     identityGraph: { type: row.identityGraph as IdentityGraphType },
     schema: { name: row.schemaName },
     default: row.isDefault,
+    isActiveOnEdge: row.isActiveOnEdge,
     builtIn: false,
     updatedAt: row.updatedAt,
+  };
+}
+
+/** The columns a create or an update writes. */
+function columnsOf(policy: NewMergePolicy) {
+  return {
+    name: policy.name,
+    attributeMerge: policy.attributeMerge as unknown as Prisma.InputJsonValue,
+    identityGraph: policy.identityGraph.type,
+    schemaName: policy.schema.name,
+    isDefault: policy.default,
+    isActiveOnEdge: policy.isActiveOnEdge,
+  };
+}
+
+/** A row of the list query (snake_case, the built-in marked). */
+interface ListedRow {
+  id: string;
+  name: string;
+  version: number;
+  attribute_merge: unknown;
+  identity_graph: string;
+  schema_name: string;
+  is_default: boolean;
+  is_active_on_edge: boolean;
+  created_at: Date;
+  updated_at: Date;
+  built_in: boolean;
+}
+
+function fromListed(row: ListedRow, scope: TenantScope): MergePolicyRow {
+  return {
+    id: row.id,
+    orgId: scope.orgId,
+    sandboxName: scope.sandboxName,
+    name: row.name,
+    version: row.version,
+    attributeMerge: row.attribute_merge as Prisma.JsonValue,
+    identityGraph: row.identity_graph,
+    schemaName: row.schema_name,
+    isDefault: row.is_default,
+    isActiveOnEdge: row.is_active_on_edge,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }

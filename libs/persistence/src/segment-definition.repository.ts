@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import {
+  AudienceFields,
   BUILT_IN_MERGE_POLICY_ID,
+  DefinitionLookup,
   NewSegmentDefinition,
   SegmentDefinition,
   SegmentDefinitionCreation,
+  SegmentDefinitionListing,
   SegmentDefinitionPage,
+  SegmentDefinitionReplacement,
+  SegmentDefinitionUpdate,
   SegmentExpression,
+  SegmentSortField,
   TenantScope,
   isUuid,
 } from '@sx/domain';
@@ -14,6 +20,18 @@ import { Prisma } from './generated/prisma/client';
 import type { SegmentDefinition as SegmentDefinitionRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import { isUniqueViolation, translateStoreError } from './store-errors';
+
+type Tx = Prisma.TransactionClient;
+
+/** Checks a definition's inSegment references against the stored definitions it is given. */
+export type ReferenceCheck = (lookup: DefinitionLookup) => Promise<void>;
+
+const SORT_COLUMNS: Record<SegmentSortField, 'createdAt' | 'updatedAt' | 'name'> = {
+  creationTime: 'createdAt',
+  updateTime: 'updatedAt',
+  updateEpoch: 'updatedAt',
+  name: 'name',
+};
 
 /**
  * Segment definitions of one tenant. Ids are uuids (a uuid column): a text that is not one cannot
@@ -30,11 +48,12 @@ export class SegmentDefinitionRepository {
   /**
    * Stores a definition with a merge policy of its sandbox: the one named, or the sandbox default
    * now. The stored policy is held FOR SHARE until commit, so it cannot be deleted in between (see
-   * MergePolicyRepository.delete).
+   * MergePolicyRepository.delete). `check` runs first, under the sandbox's reference lock.
    */
-  async create(scope: TenantScope, definition: NewSegmentDefinition): Promise<SegmentDefinitionCreation> {
+  async create(scope: TenantScope, definition: NewSegmentDefinition, check: ReferenceCheck): Promise<SegmentDefinitionCreation> {
     try {
       return await this.prisma.$transaction(async (tx): Promise<SegmentDefinitionCreation> => {
+        await this.lockReferences(tx, scope, check);
         const mergePolicyId =
           definition.mergePolicyId === undefined
             ? await this.lockDefaultPolicy(tx, scope)
@@ -44,18 +63,41 @@ export class SegmentDefinitionRepository {
           data: {
             id: definition.id?.toLowerCase() ?? randomUUID(),
             ...this.scoped(scope),
-            name: definition.name,
-            description: definition.description ?? null,
-            namespace: definition.namespace,
+            ...columnsOf(definition),
             mergePolicyId,
-            expression: definition.expression as unknown as Prisma.InputJsonValue,
-            schemaName: definition.schema.name,
           },
         });
         return { outcome: 'created', definition: toSegmentDefinition(row) };
       });
     } catch (e) {
       if (definition.id !== undefined && isUniqueViolation(e)) return { outcome: 'id-taken' };
+      return translateStoreError(e);
+    }
+  }
+
+  /**
+   * AEP's PATCH: overwrites everything but the id and creation time. The row is locked, `check`
+   * runs under the sandbox's reference lock (two updates cannot close a cycle between them), and
+   * an omitted mergePolicyId keeps the stored one.
+   */
+  async replace(scope: TenantScope, id: string, definition: SegmentDefinitionReplacement, check: ReferenceCheck): Promise<SegmentDefinitionUpdate> {
+    if (!isUuid(id)) return { outcome: 'not-found' };
+    const key = { orgId_sandboxName_id: { ...this.scoped(scope), id: id.toLowerCase() } };
+    try {
+      return await this.prisma.$transaction(async (tx): Promise<SegmentDefinitionUpdate> => {
+        await this.lockReferences(tx, scope, check);
+        const locked = await tx.$queryRaw<Array<{ merge_policy_id: string }>>`
+          SELECT merge_policy_id FROM segment_definitions
+          WHERE id = ${id.toLowerCase()}::uuid AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+          FOR UPDATE`;
+        if (!locked.length) return { outcome: 'not-found' };
+        const mergePolicyId =
+          definition.mergePolicyId === undefined ? locked[0].merge_policy_id : await this.lockPolicy(tx, scope, definition.mergePolicyId);
+        if (!mergePolicyId) return { outcome: 'unknown-merge-policy' };
+        const row = await tx.segmentDefinition.update({ where: key, data: { ...columnsOf(definition), mergePolicyId, updatedAt: new Date() } });
+        return { outcome: 'updated', definition: toSegmentDefinition(row) };
+      });
+    } catch (e) {
       return translateStoreError(e);
     }
   }
@@ -70,7 +112,6 @@ export class SegmentDefinitionRepository {
     }
   }
 
-  /** The definitions of these ids that exist in the tenant, in the order asked, each once. */
   /** Every definition of the sandbox, oldest first (a segment job's "*"). */
   async all(scope: TenantScope): Promise<SegmentDefinition[]> {
     try {
@@ -81,11 +122,16 @@ export class SegmentDefinitionRepository {
     }
   }
 
-  async findMany(scope: TenantScope, ids: string[]): Promise<SegmentDefinition[]> {
+  /** The definitions of these ids that exist in the tenant, in the order asked, each once. */
+  findMany(scope: TenantScope, ids: string[]): Promise<SegmentDefinition[]> {
+    return this.findManyIn(this.prisma, scope, ids);
+  }
+
+  private async findManyIn(db: Pick<Tx, 'segmentDefinition'>, scope: TenantScope, ids: string[]): Promise<SegmentDefinition[]> {
     const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     if (!wanted.length) return [];
     try {
-      const rows = await this.prisma.segmentDefinition.findMany({ where: { id: { in: wanted }, ...this.scoped(scope) } });
+      const rows = await db.segmentDefinition.findMany({ where: { id: { in: wanted }, ...this.scoped(scope) } });
       const byId = new Map(rows.map((row) => [row.id, toSegmentDefinition(row)]));
       return wanted.flatMap((id) => byId.get(id) ?? []);
     } catch (e) {
@@ -93,22 +139,21 @@ export class SegmentDefinitionRepository {
     }
   }
 
-  /** One page, newest first by (creation time, id); count and page from one snapshot. */
-  async list(scope: TenantScope, page: { page: number; limit: number }): Promise<SegmentDefinitionPage> {
-    const skip = page.page * page.limit;
+  /**
+   * One page in the order asked (ties broken by id, in the direction of the last sort key, so
+   * that the order is total and offsets are stable); count and page from one snapshot.
+   */
+  async list(scope: TenantScope, listing: SegmentDefinitionListing): Promise<SegmentDefinitionPage> {
+    const orderBy: Prisma.SegmentDefinitionOrderByWithRelationInput[] = listing.sort.map((key) => ({ [SORT_COLUMNS[key.field]]: key.direction }));
+    orderBy.push({ id: listing.sort[listing.sort.length - 1]?.direction ?? 'desc' });
     try {
       return await this.prisma.$transaction(
         async (tx) => {
           const totalCount = await tx.segmentDefinition.count({ where: this.scoped(scope) });
           // Beyond the end there is nothing to read (and Prisma refuses skips above 32 bits).
           const rows =
-            skip < totalCount
-              ? await tx.segmentDefinition.findMany({
-                  where: this.scoped(scope),
-                  orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-                  skip,
-                  take: page.limit,
-                })
+            listing.skip < totalCount
+              ? await tx.segmentDefinition.findMany({ where: this.scoped(scope), orderBy, skip: listing.skip, take: listing.limit })
               : [];
           return { definitions: rows.map(toSegmentDefinition), totalCount };
         },
@@ -128,6 +173,15 @@ export class SegmentDefinitionRepository {
     } catch (e) {
       return translateStoreError(e);
     }
+  }
+
+  /**
+   * Serialises the writes of a sandbox's definitions that check inSegment references, then runs
+   * the check against this transaction's view of the stored definitions.
+   */
+  private async lockReferences(tx: Tx, scope: TenantScope, check: ReferenceCheck): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`segment-references:${scope.orgId}:${scope.sandboxName}`}, 0))`;
+    await check((ids) => this.findManyIn(tx, scope, ids));
   }
 
   /** The id when the tenant has this policy (the built-in always), locked until commit; else null. */
@@ -153,6 +207,20 @@ export class SegmentDefinitionRepository {
   }
 }
 
+/** The columns a create or an overwrite writes (all of them: AEP's PATCH loses what it omits). */
+function columnsOf(definition: SegmentDefinitionReplacement) {
+  return {
+    name: definition.name,
+    description: definition.description ?? null,
+    namespace: definition.namespace,
+    expression: definition.expression as unknown as Prisma.InputJsonValue,
+    schemaName: definition.schema.name,
+    ttlInDays: definition.ttlInDays ?? null,
+    payloadSchema: definition.payloadSchema ?? null,
+    audienceFields: definition.audience && Object.keys(definition.audience).length ? (definition.audience as Prisma.InputJsonValue) : Prisma.DbNull,
+  };
+}
+
 /** Prisma row → domain type; the only place that knows the column layout of segment_definitions. */
 function toSegmentDefinition(row: SegmentDefinitionRow): SegmentDefinition {
   const definition: SegmentDefinition = {
@@ -168,5 +236,8 @@ function toSegmentDefinition(row: SegmentDefinitionRow): SegmentDefinition {
     updatedAt: row.updatedAt,
   };
   if (row.description !== null) definition.description = row.description;
+  if (row.ttlInDays !== null) definition.ttlInDays = row.ttlInDays;
+  if (row.payloadSchema !== null) definition.payloadSchema = row.payloadSchema;
+  if (row.audienceFields !== null) definition.audience = row.audienceFields as AudienceFields;
   return definition;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FieldProblem, PqlExpressionFormat, TenantScope, ValidationFailed } from '@sx/domain';
+import { DefinitionLookup, FieldProblem, PqlExpressionFormat, TenantScope, ValidationFailed } from '@sx/domain';
 import { ParsedDefinition, PqlCycleError, PqlError, evaluationOrder, parseDefinition } from '@sx/pql';
 import { SegmentDefinitionRepository } from '@sx/persistence';
 
@@ -28,14 +28,16 @@ export class ExpressionChecker {
   /**
    * Every segment the expression references exists in the sandbox, and (with `selfId`, the id the
    * new definition will have) no chain of references leads back to it. Referenced definitions are
-   * read transitively so that a cycle through stored definitions is found too.
+   * read transitively so that a cycle through stored definitions is found too. `lookup` reads the
+   * stored definitions (by default the repository; a writer passes its transaction's view).
    */
-  async checkReferences(scope: TenantScope, parsed: ParsedDefinition, path: string, selfId?: string): Promise<void> {
+  async checkReferences(scope: TenantScope, parsed: ParsedDefinition, path: string, selfId?: string, lookup?: DefinitionLookup): Promise<void> {
+    const find: DefinitionLookup = lookup ?? ((ids) => this.definitions.findMany(scope, ids));
     const self = selfId?.toLowerCase();
     const direct = parsed.segmentRefs.map((id) => id.toLowerCase());
-    const missing = await this.missing(scope, direct.filter((id) => id !== self));
+    const missing = await this.missing(find, direct.filter((id) => id !== self));
     if (missing.length) throw new ValidationFailed(missing.map((id): FieldProblem => ({ path, message: `inSegment("${id}") names no segment definition of this sandbox` })));
-    const graph = await this.referenceGraph(scope, direct);
+    const graph = await this.referenceGraph(find, direct);
     if (self) graph.set(self, direct);
     try {
       evaluationOrder([...graph].map(([id, refs]) => ({ id, refs })));
@@ -45,9 +47,9 @@ export class ExpressionChecker {
     }
   }
 
-  private async missing(scope: TenantScope, ids: string[]): Promise<string[]> {
+  private async missing(find: DefinitionLookup, ids: string[]): Promise<string[]> {
     if (!ids.length) return [];
-    const found = new Set((await this.definitions.findMany(scope, ids)).map((d) => d.id));
+    const found = new Set((await find(ids)).map((d) => d.id));
     return [...new Set(ids)].filter((id) => !found.has(id));
   }
 
@@ -55,11 +57,11 @@ export class ExpressionChecker {
    * id → referenced ids of every stored definition reachable from `start`. A stored expression
    * that no longer parses (stored before definitions were checked) counts as referencing nothing.
    */
-  private async referenceGraph(scope: TenantScope, start: string[]): Promise<Map<string, string[]>> {
+  private async referenceGraph(find: DefinitionLookup, start: string[]): Promise<Map<string, string[]>> {
     const graph = new Map<string, string[]>();
     let frontier = [...new Set(start)];
     while (frontier.length && graph.size < MAX_REFERENCED_DEFINITIONS) {
-      const defs = await this.definitions.findMany(scope, frontier);
+      const defs = await find(frontier);
       const next: string[] = [];
       for (const def of defs) {
         const refs = refsOf(def.expression.format, def.expression.value);

@@ -1,14 +1,17 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Logger, Post } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Caller } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';
+import { logIgnored, sentFields } from '../common/read-only-fields';
 import { ConvertExpressionDto } from './dto/convert-expression.dto';
 import { SegmentDefinitionsService } from './segment-definitions.service';
 
 @AepApi('segment definitions')
 @Controller('segment/conversion')
 export class SegmentConversionController {
+  private readonly logger = new Logger(SegmentConversionController.name);
+
   constructor(private readonly service: SegmentDefinitionsService) {}
 
   /** AEP's response: `{ttlInDays?, imsOrgId, sandbox, description?, expression}`, in that order. */
@@ -19,6 +22,7 @@ export class SegmentConversionController {
   @ApiBadRequestResponse({ description: 'The expression does not parse, or uses a construct that is not built (errors[] under expression.value)' })
   convert(@CurrentCaller() caller: Caller, @Body() dto: ConvertExpressionDto): Record<string, unknown> {
     const converted = this.service.convert(dto.expression.format, dto.expression.value);
+    logIgnored(this.logger, 'POST /segment/conversion', sentFields(dto, ['payloadSchema', 'imsOrgId']));
     const body: Record<string, unknown> = {};
     if (dto.ttlInDays !== undefined) body.ttlInDays = dto.ttlInDays;
     body.imsOrgId = caller.orgId;

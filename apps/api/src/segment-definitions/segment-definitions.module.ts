@@ -1,5 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { RequireJsonObjectMiddleware } from '../export-jobs/require-json.middleware';
+import { RequireJsonObjectBodyMiddleware } from '../common/require-json-body.middleware';
 import { ExpressionChecker } from './expression-checker.service';
 import { SegmentConversionController } from './segment-conversion.controller';
 import { SegmentDefinitionsController } from './segment-definitions.controller';
@@ -12,7 +12,7 @@ import { SegmentDefinitionsService } from './segment-definitions.service';
 })
 export class SegmentDefinitionsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    // Same body rules as the export API: JSON objects only (415 / 400 before validation).
-    consumer.apply(RequireJsonObjectMiddleware).forRoutes(SegmentDefinitionsController, SegmentConversionController);
+    // Same body rules as the export API, for PATCH too: JSON objects only (415 / 400 before validation).
+    consumer.apply(RequireJsonObjectBodyMiddleware).forRoutes(SegmentDefinitionsController, SegmentConversionController);
   }
 }

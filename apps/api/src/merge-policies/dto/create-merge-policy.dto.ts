@@ -8,12 +8,14 @@ import {
   IsBoolean,
   IsDefined,
   IsIn,
+  IsInt,
   IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
+  Min,
   ValidateIf,
   ValidateNested,
   registerDecorator,
@@ -25,9 +27,13 @@ import {
   IdentityGraphType,
   PROFILE_SCHEMA_NAME,
 } from '@sx/domain';
+import { SandboxRefDto } from '../../common/read-only-fields';
 
-// Request body of POST /config/mergePolicies, as AEP's Real-Time Customer Profile API takes it.
-// Unknown properties are refused by the global pipe; nested objects are validated as their class.
+// Request body of POST /config/mergePolicies and PUT /config/mergePolicies/{id}, as AEP's
+// Real-Time Customer Profile API takes it. The read-only fields of AEP's responses (id, imsOrgId,
+// sandbox, version, updateEpoch) are accepted and ignored, so that a policy read with GET can be
+// sent back as it is. Unknown properties are refused by the global pipe; nested objects are
+// validated as their class.
 
 /** `order` means something only under dataSetPrecedence; elsewhere it would be silently ignored, so it is refused. */
 function OnlyForDataSetPrecedence(): PropertyDecorator {
@@ -92,4 +98,31 @@ export class CreateMergePolicyDto {
   @ApiPropertyOptional({ default: false, description: 'true makes this the sandbox default; the previous default stops being one.' })
   @IsOptional() @IsBoolean()
   default?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'Stored and echoed (edge segmentation is not built here). At most one policy of a sandbox may be active on edge.' })
+  @IsOptional() @IsBoolean()
+  isActiveOnEdge?: boolean;
+
+  @ApiPropertyOptional({ description: 'Read-only: ignored (ids are made by the service; PUT takes the path\'s).' })
+  @IsOptional() @IsString() @MaxLength(1000)
+  id?: string;
+
+  @ApiPropertyOptional({ description: 'Read-only: ignored (the caller\'s org is used).' })
+  @IsOptional() @IsString() @MaxLength(200)
+  imsOrgId?: string;
+
+  @ApiPropertyOptional({ type: SandboxRefDto, description: 'Read-only: ignored (the x-sandbox-name sandbox is used).' })
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => SandboxRefDto)
+  sandbox?: SandboxRefDto;
+
+  @ApiPropertyOptional({ description: 'Read-only: ignored (1 on create, +1 per update).' })
+  @IsOptional() @IsInt({ message: 'must be a whole number' }) @Min(0)
+  version?: number;
+
+  @ApiPropertyOptional({ description: 'Read-only (epoch s): ignored.' })
+  @IsOptional() @IsInt({ message: 'must be a whole number' }) @Min(0)
+  updateEpoch?: number;
 }
+
+/** The read-only fields above, as the service logs them when ignored. */
+export const READ_ONLY_POLICY_FIELDS = ['id', 'imsOrgId', 'sandbox', 'version', 'updateEpoch'] as const;

@@ -32,4 +32,14 @@ export class ConvertExpressionDto {
   @ApiPropertyOptional({ enum: ['ups'] })
   @IsOptional() @IsIn(['ups'], { message: 'must be "ups"' })
   profileInstanceId?: string;
+
+  // AEP's conversion example sends payloadSchema, and aepp sends imsOrgId: neither is echoed by
+  // AEP's response, so both are type-checked and ignored.
+  @ApiPropertyOptional({ description: 'Accepted and ignored.' })
+  @IsOptional() @IsString() @MaxLength(10_000)
+  payloadSchema?: string;
+
+  @ApiPropertyOptional({ description: 'Accepted and ignored (the caller\'s org is used).' })
+  @IsOptional() @IsString() @MaxLength(200)
+  imsOrgId?: string;
 }
