@@ -232,7 +232,7 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
         let next: string | undefined = first;
         let pages = 0;
         while (next !== undefined && pages < 20) {
-          const res = await api.http.get(`${BASE}${next}`).set(a.headers('walk')).expect(200);
+          const res: { body: any } = await api.http.get(`${BASE}${next}`).set(a.headers('walk')).expect(200);
           expect(Object.keys(res.body)).toEqual(['segments', 'page', 'link']);
           expect(res.body.page).toMatchObject({ totalCount: COUNT, sortField, sort, pageSize: res.body.segments.length });
           seen.push(...res.body.segments.map((s: { id: string }) => s.id));

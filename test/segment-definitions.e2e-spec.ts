@@ -220,7 +220,7 @@ describe('segment definitions API (real Postgres)', () => {
       let next: string | undefined = '/segment/definitions?limit=3';
       let pages = 0;
       while (next !== undefined) {
-        const res = await api.http.get(`${BASE}${next}`).set(a.headers('paging')).expect(200);
+        const res: { body: any } = await api.http.get(`${BASE}${next}`).set(a.headers('paging')).expect(200);
         expect(res.body.page).toEqual({ totalCount: 7, totalPages: 3, sortField: 'creationTime', sort: 'desc', pageSize: res.body.segments.length, limit: 3 });
         seen.push(...res.body.segments.map((s: { id: string }) => s.id));
         pages++;
