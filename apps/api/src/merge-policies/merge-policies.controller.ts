@@ -21,6 +21,9 @@ import { MergePolicyPatchOperationDto } from './dto/patch-merge-policy.dto';
 import { mergePolicyListRequest, patchOperationsOf } from './merge-policy-request';
 import { presentMergePolicy, presentMergePolicyPage } from './merge-policy.presenter';
 import { MergePoliciesService } from './merge-policies.service';
+import { ApiJson } from '../common/openapi-schema';
+import { MERGE_POLICY_BULK_SCHEMA, MERGE_POLICY_LIST_SCHEMA, MERGE_POLICY_SCHEMA } from './merge-policy.openapi';
+import { EMPTY_SCHEMA } from '../segment-definitions/segment-definition.openapi';
 
 // Merge policy ids are not validated for shape: the built-in's id is not a uuid, and any other text
 // simply names no policy (404), as in AEP.
@@ -43,7 +46,7 @@ export class MergePoliciesController {
 
   @Get()
   @ApiOperation({ summary: 'List merge policies (the built-in included), by name ascending unless orderBy=-name; AEP\'s filters; offset paging' })
-  @ApiOkResponse({ description: '{_page: {totalCount, pageSize, next}, children, _links: {next: {href}}}' })
+  @ApiJson(200, MERGE_POLICY_LIST_SCHEMA, '{_page: {totalCount, pageSize, next}, children, _links: {next: {href}}}')
   async list(@CurrentCaller() caller: Caller, @Query() query: ListMergePoliciesQuery) {
     const { listing, repeated } = mergePolicyListRequest(query);
     return presentMergePolicyPage(await this.service.list(caller, listing), listing.start, listing.limit, repeated);
@@ -52,7 +55,7 @@ export class MergePoliciesController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a merge policy (AEP answers 200 with it); read-only fields of a GET answer are accepted and ignored' })
-  @ApiOkResponse({ description: 'The merge policy, version 1' })
+  @ApiJson(200, MERGE_POLICY_SCHEMA, 'The merge policy, version 1')
   @ApiBadRequestResponse({ description: 'A field is wrong, or isActiveOnEdge: true while another policy of the sandbox is active on edge' })
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateMergePolicyDto) {
     return presentMergePolicy(await this.service.create(caller, dto));
@@ -61,7 +64,7 @@ export class MergePoliciesController {
   @Post('bulk-get')
   @HttpCode(207)
   @ApiOperation({ summary: 'Several merge policies by id: {ids: [{id}]}; ids that name none are left out of results' })
-  @ApiResponse({ status: 207, description: '{results: {<id>: MergePolicy}}' })
+  @ApiJson(207, MERGE_POLICY_BULK_SCHEMA, '{results: {<id>: MergePolicy}}')
   @ApiBadRequestResponse({ description: 'ids missing, empty or over 1000' })
   async bulkGet(@CurrentCaller() caller: Caller, @Body() dto: BulkGetDto) {
     const found = await this.service.bulkGet(caller, dto.ids.map((entry) => entry.id));
@@ -71,7 +74,7 @@ export class MergePoliciesController {
   @Get(':id')
   @ApiParam({ name: 'id', type: String, example: BUILT_IN_MERGE_POLICY_ID })
   @ApiOperation({ summary: 'One merge policy' })
-  @ApiOkResponse({ description: 'The merge policy' })
+  @ApiJson(200, MERGE_POLICY_SCHEMA, 'The merge policy')
   @ApiNotFoundResponse()
   async get(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return presentMergePolicy(await this.service.get(caller, id));
@@ -80,7 +83,7 @@ export class MergePoliciesController {
   @Put(':id')
   @ApiParam({ name: 'id', type: String })
   @ApiOperation({ summary: 'Overwrite a merge policy (every create field again); version +1' })
-  @ApiOkResponse({ description: 'The merge policy' })
+  @ApiJson(200, MERGE_POLICY_SCHEMA, 'The merge policy')
   @ApiBadRequestResponse({ description: 'A field is wrong, or isActiveOnEdge: true while another policy of the sandbox is active on edge' })
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: `${BUILT_IN_MERGE_POLICY_ID} cannot be changed` })
@@ -92,7 +95,7 @@ export class MergePoliciesController {
   @ApiParam({ name: 'id', type: String })
   @ApiBody(PATCH_BODY)
   @ApiOperation({ summary: 'Change fields of a merge policy with AEP\'s operations ({op: "add", path, value}); all or none; version +1' })
-  @ApiOkResponse({ description: 'The merge policy' })
+  @ApiJson(200, MERGE_POLICY_SCHEMA, 'The merge policy')
   @ApiBadRequestResponse({ description: 'An operation is wrong (named as [i].op/path/value, or op/path/value for a single one)' })
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: `${BUILT_IN_MERGE_POLICY_ID} cannot be changed` })
@@ -104,7 +107,7 @@ export class MergePoliciesController {
   @HttpCode(200)
   @ApiParam({ name: 'id', type: String })
   @ApiOperation({ summary: 'Delete a merge policy (AEP: 200 with an empty body)' })
-  @ApiOkResponse({ description: 'Deleted; empty body' })
+  @ApiJson(200, EMPTY_SCHEMA, 'Deleted; empty body')
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: `${BUILT_IN_MERGE_POLICY_ID}, a policy segment definitions use, or the policy active on edge` })
   async remove(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<void> {

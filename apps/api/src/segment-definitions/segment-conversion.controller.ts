@@ -6,6 +6,8 @@ import { AepApi } from '../common/aep-api.decorator';
 import { logIgnored, sentFields } from '../common/read-only-fields';
 import { ConvertExpressionDto } from './dto/convert-expression.dto';
 import { SegmentDefinitionsService } from './segment-definitions.service';
+import { ApiJson } from '../common/openapi-schema';
+import { CONVERSION_SCHEMA } from './segment-definition.openapi';
 
 @AepApi('segment definitions')
 @Controller('segment/conversion')
@@ -18,7 +20,7 @@ export class SegmentConversionController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Convert a PQL expression between pql/text and pql/json (nothing is stored)' })
-  @ApiOkResponse({ description: '{ttlInDays?, imsOrgId, sandbox, description?, expression: {type: "PQL", format, value}}' })
+  @ApiJson(200, CONVERSION_SCHEMA, '{ttlInDays?, imsOrgId, sandbox, description?, expression: {type: "PQL", format, value}}')
   @ApiBadRequestResponse({ description: 'The expression does not parse, or uses a construct that is not built (errors[] under expression.value)' })
   convert(@CurrentCaller() caller: Caller, @Body() dto: ConvertExpressionDto): Record<string, unknown> {
     const converted = this.service.convert(dto.expression.format, dto.expression.value);

@@ -9,6 +9,8 @@ import { CreateSegmentDefinitionDto } from './dto/create-segment-definition.dto'
 import { ListSegmentDefinitionsQuery } from './dto/list-segment-definitions.query';
 import { presentSegmentDefinition, presentSegmentDefinitionPage } from './segment-definition.presenter';
 import { SegmentDefinitionsService } from './segment-definitions.service';
+import { ApiJson } from '../common/openapi-schema';
+import { EMPTY_SCHEMA, SEGMENT_DEFINITION_BULK_SCHEMA, SEGMENT_DEFINITION_LIST_SCHEMA, SEGMENT_DEFINITION_SCHEMA } from './segment-definition.openapi';
 
 /**
  * The `{id}` path parameter: a uuid, else a 400 naming the parameter. A custom decorator, not a
@@ -30,7 +32,7 @@ export class SegmentDefinitionsController {
 
   @Get()
   @ApiOperation({ summary: 'List segment definitions, newest first unless sorted (offset paging: start, or page × limit; default limit 100)' })
-  @ApiOkResponse({ description: '{segments, page: {totalCount, totalPages, sortField, sort, pageSize, limit}, link: {next?}}' })
+  @ApiJson(200, SEGMENT_DEFINITION_LIST_SCHEMA, '{segments, page: {totalCount, totalPages, sortField, sort, pageSize, limit}, link: {next?}}')
   async list(@CurrentCaller() caller: Caller, @Query() query: ListSegmentDefinitionsQuery) {
     const request = definitionListRequest(query);
     const listing = { skip: request.page.first, limit: request.page.limit, sort: request.page.sort };
@@ -40,7 +42,7 @@ export class SegmentDefinitionsController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a segment definition (its PQL expression is parsed and checked, inSegment references included)' })
-  @ApiOkResponse({ description: 'The segment definition' })
+  @ApiJson(200, SEGMENT_DEFINITION_SCHEMA, 'The segment definition')
   @ApiBadRequestResponse({ description: EXPRESSION_400 })
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateSegmentDefinitionDto) {
     return presentSegmentDefinition(await this.service.create(caller, dto));
@@ -50,7 +52,7 @@ export class SegmentDefinitionsController {
   @Post('bulk-get')
   @HttpCode(207)
   @ApiOperation({ summary: 'Several segment definitions by id: {ids: [{id}]}; ids that name none are left out of results' })
-  @ApiResponse({ status: 207, description: '{results: {<id>: SegmentDefinition}}' })
+  @ApiJson(207, SEGMENT_DEFINITION_BULK_SCHEMA, '{results: {<id>: SegmentDefinition}}')
   @ApiBadRequestResponse({ description: 'ids missing, empty, over 1000, or an id that is not a uuid (ids[i].id)' })
   async bulkGet(@CurrentCaller() caller: Caller, @Body() dto: BulkGetDto) {
     const found = await this.service.bulkGet(caller, dto.ids.map((entry) => entry.id));
@@ -60,7 +62,7 @@ export class SegmentDefinitionsController {
   @Get(':id')
   @ApiParam({ name: 'id', type: String, format: 'uuid' })
   @ApiOperation({ summary: 'One segment definition' })
-  @ApiOkResponse({ description: 'The segment definition' })
+  @ApiJson(200, SEGMENT_DEFINITION_SCHEMA, 'The segment definition')
   @ApiNotFoundResponse()
   async get(@CurrentCaller() caller: Caller, @SegmentDefinitionId() id: string) {
     return presentSegmentDefinition(await this.service.get(caller, id));
@@ -69,7 +71,7 @@ export class SegmentDefinitionsController {
   @Patch(':id')
   @ApiParam({ name: 'id', type: String, format: 'uuid' })
   @ApiOperation({ summary: 'Overwrite a segment definition (AEP: the whole object, not JSON Patch; what is left out is lost, an omitted mergePolicyId keeps the stored one)' })
-  @ApiOkResponse({ description: 'The updated segment definition' })
+  @ApiJson(200, SEGMENT_DEFINITION_SCHEMA, 'The updated segment definition')
   @ApiBadRequestResponse({ description: EXPRESSION_400 })
   @ApiNotFoundResponse()
   async replace(@CurrentCaller() caller: Caller, @SegmentDefinitionId() id: string, @Body() dto: CreateSegmentDefinitionDto) {
@@ -80,7 +82,7 @@ export class SegmentDefinitionsController {
   @HttpCode(200)
   @ApiParam({ name: 'id', type: String, format: 'uuid' })
   @ApiOperation({ summary: 'Delete a segment definition (AEP: 200 with no body)' })
-  @ApiOkResponse({ description: 'Deleted; empty body' })
+  @ApiJson(200, EMPTY_SCHEMA, 'Deleted; empty body')
   @ApiNotFoundResponse()
   async remove(@CurrentCaller() caller: Caller, @SegmentDefinitionId() id: string): Promise<void> {
     await this.service.delete(caller, id);
