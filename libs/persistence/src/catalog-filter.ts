@@ -91,12 +91,17 @@ export const BATCH_FIELDS: CatalogFields = {
   inputFormat: f('object', 't.input_format'),
   metrics: f('object', 't.id'),
   errors: f('object', 't.id'),
-  // The presenter's tags: an export's batch is tagged with its job.
-  tags: f('object', `CASE WHEN t.export_job_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('exportJobId', jsonb_build_array(t.export_job_id::text)) END`),
+  // The presenter's tags: the import POST's, and an export's batch tagged with its job (that tag wins, as in the presenter).
+  tags: f(
+    'object',
+    `(CASE WHEN jsonb_typeof(t.tags::jsonb) = 'object' THEN t.tags::jsonb ELSE '{}'::jsonb END)` +
+      ` || (CASE WHEN t.export_job_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('exportJobId', jsonb_build_array(t.export_job_id::text)) END)`,
+  ),
+  externalId: f('string', 't.external_id'),
+  replay: f('object', 't.replay'),
   // Documented for batches, never set here (see the README's Catalog rows).
   started: ABSENT,
   size: ABSENT,
-  externalId: ABSENT,
   createdClient: ABSENT,
   createdUser: ABSENT,
   updatedUser: ABSENT,

@@ -4,6 +4,7 @@ import { Caller, NotFound, ValidationFailed } from '@sx/domain';
 import { BatchRepository, DatasetRepository } from '@sx/persistence';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';
+import { ApiJson } from '../common/openapi-schema';
 import { HEX24, HEX32, PathParam } from '../common/param-decorators';
 import { batchList, datasetList, project } from './catalog-list';
 import { parseProperties } from './catalog-query.parser';
@@ -11,6 +12,7 @@ import { CatalogService } from './catalog.service';
 import { BatchListQuery, DatasetListQuery } from './dto/catalog-page.query';
 import { CreateDatasetDto, PatchDatasetDto, PutDatasetDto } from './dto/create-dataset.dto';
 import { byId, presentBatch, presentDataset } from './catalog.presenter';
+import { ApiProblem, BATCH_MAP_SCHEMA, DATASET_MAP_SCHEMA, DATASET_REFS_SCHEMA } from './catalog.openapi';
 
 const ref = (id: string) => [`@/dataSets/${id}`];
 const DATASET_ID = PathParam('id', HEX24, 'must be a dataset id (24 hex characters)');
@@ -39,6 +41,7 @@ export class CatalogController {
   @Post('dataSets')
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a dataset; answers ["@/dataSets/{id}"] as AEP does' })
+  @ApiJson(201, DATASET_REFS_SCHEMA, '["@/dataSets/{id}"]')
   @ApiQuery({ name: 'requestDataSource', required: false, enum: ['true', 'false'], description: 'Accepted and ignored (no data sources here).' })
   async createDataset(@CurrentCaller() caller: Caller, @Body() dto: CreateDatasetDto, @Query('requestDataSource') requestDataSource?: unknown): Promise<string[]> {
     if (requestDataSource !== undefined) {
@@ -50,6 +53,7 @@ export class CatalogController {
 
   @Get('dataSets')
   @ApiOperation({ summary: 'Datasets as a map keyed by id: Catalog filters, orderBy, properties, start/limit (20 by default)' })
+  @ApiJson(200, DATASET_MAP_SCHEMA, '{"<id>": {dataset}, ...}; only the fields of ?properties= when given')
   async listDatasets(@CurrentCaller() caller: Caller, @Query() q: DatasetListQuery) {
     const { query, properties } = datasetList(q);
     return byId(await this.datasets.list(caller, query), (d) => project(presentDataset(d), properties));
@@ -57,6 +61,7 @@ export class CatalogController {
 
   @Get('dataSets/:id')
   @ApiOperation({ summary: 'One dataset, as a map with its id as the only key' })
+  @ApiJson(200, DATASET_MAP_SCHEMA, '{"<id>": {dataset}}')
   @ApiQuery({ name: 'properties', required: false, description: 'Comma-separated top-level fields to answer with.' })
   async getDataset(@CurrentCaller() caller: Caller, @DATASET_ID id: string, @Query('properties') properties?: unknown) {
     const fields = singleProperties(properties);
@@ -67,6 +72,7 @@ export class CatalogController {
 
   @Put('dataSets/:id')
   @ApiOperation({ summary: 'Replace a dataset (its schema stays); answers ["@/dataSets/{id}"]' })
+  @ApiJson(200, DATASET_REFS_SCHEMA, '["@/dataSets/{id}"]')
   async replaceDataset(@CurrentCaller() caller: Caller, @DATASET_ID id: string, @Body() dto: PutDatasetDto): Promise<string[]> {
     return ref((await this.service.replace(caller, id, dto)).id);
   }
@@ -74,6 +80,7 @@ export class CatalogController {
   @Patch('dataSets/:id')
   @ApiOperation({ summary: 'Update a dataset: fields (application/json) or JSON Patch (application/json-patch+json); answers ["@/dataSets/{id}"]' })
   @ApiConsumes('application/json', 'application/json-patch+json')
+  @ApiJson(200, DATASET_REFS_SCHEMA, '["@/dataSets/{id}"]')
   @ApiBody({
     schema: {
       oneOf: [
@@ -88,19 +95,23 @@ export class CatalogController {
 
   @Delete('dataSets/:id')
   @ApiOperation({ summary: 'Delete a dataset with its batches and data; ["@/dataSets/{id}"], or [] for an unknown id (as AEP); 409 while a batch is processed or an export writes into it' })
+  @ApiJson(200, DATASET_REFS_SCHEMA, '["@/dataSets/{id}"], or [] for an unknown id')
+  @ApiProblem(409, 'A batch of the dataset is being processed, or an export job writes into it')
   async deleteDataset(@CurrentCaller() caller: Caller, @DATASET_ID id: string): Promise<string[]> {
     return (await this.service.remove(caller, id)) ? ref(id) : [];
   }
 
   @Get('batches')
   @ApiOperation({ summary: 'Batches as a map keyed by id: Catalog filters (dataSet, status, createdAfter...), orderBy, properties, start/limit' })
+  @ApiJson(200, BATCH_MAP_SCHEMA, '{"<id>": {batch}, ...}; only the fields of ?properties= when given')
   async listBatches(@CurrentCaller() caller: Caller, @Query() q: BatchListQuery) {
     const { query, properties } = batchList(q);
     return byId(await this.batches.list(caller, query), (b) => project(presentBatch(b), properties));
   }
 
   @Get('batches/:id')
-  @ApiOperation({ summary: 'One batch: status, record counts, times, errors' })
+  @ApiOperation({ summary: 'One batch: status, record counts, times, errors, and what its import POST stored (tags, externalId, inputFormat, replay)' })
+  @ApiJson(200, BATCH_MAP_SCHEMA, '{"<id>": {batch}}')
   async getBatch(@CurrentCaller() caller: Caller, @PathParam('id', HEX32, 'must be a batch id (32 hex characters)') id: string) {
     const batch = await this.batches.findById(caller, id);
     if (!batch) throw new NotFound(`Batch ${id} does not exist.`);

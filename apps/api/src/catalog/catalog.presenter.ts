@@ -22,9 +22,9 @@ export function presentDataset(d: Dataset): Record<string, unknown> {
   return body;
 }
 
-/** A batch as the Batch Ingestion API answers its creation. */
+/** A batch as the Batch Ingestion API answers its creation: with what the POST stored (inputFormat as sent, tags, externalId, replay). */
 export function presentImportBatch(b: Batch): Record<string, unknown> {
-  return {
+  const body: Record<string, unknown> = {
     id: b.id,
     imsOrg: b.orgId,
     sandboxId: b.sandboxName,
@@ -32,10 +32,21 @@ export function presentImportBatch(b: Batch): Record<string, unknown> {
     created: b.createdAt.getTime(),
     updated: b.updatedAt.getTime(),
     relatedObjects: [{ type: 'dataSet', id: b.datasetId }],
-    inputFormat: { format: b.inputFormat },
+    inputFormat: b.inputFormatOptions ?? { format: b.inputFormat },
     version: '1.0.0',
-    tags: {},
+    tags: batchTags(b),
   };
+  if (b.externalId !== undefined) body.externalId = b.externalId;
+  if (b.replay) body.replay = b.replay;
+  return body;
+}
+
+/**
+ * The POST's tags, plus `exportJobId` on the batches an export writes (the service's own tag wins;
+ * BATCH_FIELDS.tags in libs/persistence filters on the same merge).
+ */
+function batchTags(b: Batch): Record<string, string[]> {
+  return { ...(b.tags ?? {}), ...(b.exportJobId !== undefined ? { exportJobId: [String(b.exportJobId)] } : {}) };
 }
 
 /** A batch as AEP's Catalog shows it: the import view plus counts, errors and completion. */
@@ -44,7 +55,6 @@ export function presentBatch(b: Batch): Record<string, unknown> {
     ...presentImportBatch(b),
     metrics: { recordsRead: b.recordCount + b.failedRecordCount, recordsWritten: b.status === 'success' ? b.recordCount : 0, failedRecordCount: b.failedRecordCount },
     errors: b.errors,
-    tags: b.exportJobId !== undefined ? { exportJobId: [String(b.exportJobId)] } : {},
   };
   if (b.completedAt) body.completed = b.completedAt.getTime();
   return body;

@@ -6,8 +6,12 @@ import { BatchRepository } from '@sx/persistence';
 import { DatasetStorage } from '@sx/storage';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';
+import { ApiJson } from '../common/openapi-schema';
 import { DATA_ACCESS_PATH } from '../common/paths';
 import { HEX24, HEX32, PathParam } from '../common/param-decorators';
+import {
+  ApiDownload, ApiFileHead, BATCH_FILES_SCHEMA, DATASET_PREVIEW_SCHEMA, DIRECTORY_LISTING_SCHEMA, FILE_LISTING_SCHEMA, ROW_ERRORS_SAMPLE_SCHEMA,
+} from './data-access.openapi';
 import { DataAccessService, ListedItem, PAGE_SIZE, pageOf } from './data-access.service';
 import { headFile, sendFile, sendText } from './file-response';
 
@@ -36,6 +40,7 @@ export class DataAccessController {
   @ApiQuery({ name: 'start', required: false, description: '0-based offset' })
   @ApiQuery({ name: 'limit', required: false, description: `default and maximum ${PAGE_SIZE}` })
   @ApiOperation({ summary: 'The files of a successful batch (created, updated, records and size as strings, as AEP)' })
+  @ApiJson(200, BATCH_FILES_SCHEMA, '{data: [file], _page: {limit, count}, _links: {next?, page}}')
   async batchFiles(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
@@ -55,6 +60,7 @@ export class DataAccessController {
   @ApiQuery({ name: 'path', required: false, description: 'A failed file to download; without it, the listing' })
   @ApiHeader(RANGE)
   @ApiOperation({ summary: 'The files of a failed batch (it failed as a whole: none of their records was ingested); with ?path= its bytes' })
+  @ApiDownload(DIRECTORY_LISTING_SCHEMA, 'Without path: {data: [{name, length, _links}], _page, _links}. With path: the file as it was uploaded.')
   async failed(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
@@ -72,6 +78,11 @@ export class DataAccessController {
   @ApiQuery({ name: 'path', required: false, description: 'row_errors, row_errors/{file}, input_files, input_files/{file} or row_errors_sample.json' })
   @ApiHeader(RANGE)
   @ApiOperation({ summary: "The batch's meta directory: input_files, row_errors (JSON Lines per file), row_errors_sample.json" })
+  @ApiDownload(
+    { oneOf: [DIRECTORY_LISTING_SCHEMA, ROW_ERRORS_SAMPLE_SCHEMA] },
+    'A directory (no path, row_errors, input_files): its listing. row_errors_sample.json: the errors as JSON. row_errors/{file} (JSON Lines) or input_files/{file}: its bytes.',
+    true,
+  )
   async meta(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
@@ -89,6 +100,7 @@ export class DataAccessController {
   @Head('files/:fileId')
   @ApiQuery({ name: 'path', required: true, description: 'The file name, as listed' })
   @ApiOperation({ summary: "A dataset file's Content-Length, Content-Type and Accept-Ranges, without its bytes" })
+  @ApiFileHead()
   async headOfFile(
     @CurrentCaller() caller: Caller,
     @PathParam('fileId', FILE_ID, FILE_ID_MESSAGE) fileId: string,
@@ -105,6 +117,7 @@ export class DataAccessController {
   @ApiQuery({ name: 'path', required: false, description: 'The file name to download; without it, the listing' })
   @ApiHeader(RANGE)
   @ApiOperation({ summary: 'A dataset file: its listing, or with ?path= its bytes (streamed, Accept-Ranges: bytes, one Range served with 206)' })
+  @ApiDownload(FILE_LISTING_SCHEMA, 'Without path: {data: [{name, length, _links}], _page}. With path: the whole file.')
   async file(
     @CurrentCaller() caller: Caller,
     @PathParam('fileId', FILE_ID, FILE_ID_MESSAGE) fileId: string,
@@ -124,6 +137,7 @@ export class DataAccessController {
 
   @Get('datasets/:datasetId/preview')
   @ApiOperation({ summary: "A dataset's first 100 rows as stored: {data: [...]}" })
+  @ApiJson(200, DATASET_PREVIEW_SCHEMA, '{data: [record, ...]}')
   async preview(
     @CurrentCaller() caller: Caller,
     @PathParam('datasetId', HEX24, 'must be a dataset id (24 hex characters)') datasetId: string,

@@ -21,6 +21,9 @@ const CONTENT_TYPES: Array<[RegExp, string]> = [
 
 export const contentTypeOf = (name: string) => CONTENT_TYPES.find(([re]) => re.test(name))?.[1] ?? 'application/octet-stream';
 
+/** Every Content-Type a stored file is downloaded with (for the OpenAPI document). */
+export const FILE_CONTENT_TYPES = ['application/octet-stream', ...CONTENT_TYPES.map(([, type]) => type)];
+
 function setFileHeaders(res: Response, file: Downloadable): void {
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Content-Type', file.contentType ?? contentTypeOf(file.name));

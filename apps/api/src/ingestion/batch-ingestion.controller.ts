@@ -4,8 +4,11 @@ import type { Request } from 'express';
 import { Caller } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';
+import { ApiJson } from '../common/openapi-schema';
 import { HEX24, HEX32, PathParam } from '../common/param-decorators';
 import { BATCH_ACTIONS, parseAction } from './batch-action';
+import { ApiProblem } from '../catalog/catalog.openapi';
+import { ACTED_BATCH_SCHEMA, ApiNoBody, CREATED_BATCH_SCHEMA } from './batch-ingestion.openapi';
 import { BatchIngestionService } from './batch-ingestion.service';
 import { CreateBatchDto } from './dto/create-batch.dto';
 import { presentActedBatch, presentCreatedBatch } from './import-batch.presenter';
@@ -24,6 +27,7 @@ export class BatchIngestionController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a batch in a dataset (status loading); tags, externalId, replay and inputFormat are echoed' })
+  @ApiJson(201, CREATED_BATCH_SCHEMA, 'The batch, status loading')
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateBatchDto) {
     return presentCreatedBatch(await this.ingestion.create(caller, dto));
   }
@@ -32,6 +36,8 @@ export class BatchIngestionController {
   @HttpCode(200)
   @ApiConsumes('application/octet-stream', 'application/json', 'application/gzip')
   @ApiOperation({ summary: 'Upload a file of the batch: JSON Lines or a JSON array, gzip accepted; streamed' })
+  @ApiNoBody(200, 'Stored (a file of the same name is replaced); no body')
+  @ApiProblem(409, 'The batch is not loading (completed, aborted, failed...)')
   async upload(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
@@ -50,6 +56,8 @@ export class BatchIngestionController {
       'COMPLETE accepts the batch (staging) for a worker to validate and promote, all or nothing (sent again: the batch as it is); ' +
       'ABORT abandons a loading batch; FAIL ends a loading batch as failed; REVERT removes a successful batch\'s records (inactive)',
   })
+  @ApiJson(200, ACTED_BATCH_SCHEMA, 'The batch after the action (COMPLETE sent again: the batch as it is)')
+  @ApiProblem(409, 'The batch is not in a state the action applies to (e.g. REVERT of a loading batch), or COMPLETE while a large file is open')
   async act(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,

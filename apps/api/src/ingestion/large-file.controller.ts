@@ -1,12 +1,15 @@
 import { Controller, Head, HttpCode, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiConsumes, ApiHeader, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Caller, NotFound } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';
+import { ApiJson } from '../common/openapi-schema';
 import { HEX24, HEX32, PathParam } from '../common/param-decorators';
 import { FILE_ACTIONS, parseAction } from './batch-action';
 import { BATCH_ID_MESSAGE, DATASET_ID_MESSAGE, FILE_NAME, FILE_NAME_MESSAGE } from './batch-ingestion.controller';
+import { ApiProblem } from '../catalog/catalog.openapi';
+import { LARGE_FILE_SCHEMA } from './batch-ingestion.openapi';
 import { LargeFileService, LargeFileStatus } from './large-file.service';
 
 /** AEP's large-file upload: INITIALIZE, PATCH chunks with Content-Range, COMPLETE, HEAD. */
@@ -19,6 +22,8 @@ export class LargeFileController {
   @HttpCode(201)
   @ApiQuery({ name: 'action', enum: FILE_ACTIONS, description: 'Matched case-insensitively' })
   @ApiOperation({ summary: 'INITIALIZE a large file, or COMPLETE it once its chunks cover it with no gap or overlap (400 naming the bytes otherwise)' })
+  @ApiJson(201, LARGE_FILE_SCHEMA, '{name, sizeInBytes}: 0 after INITIALIZE (or what was received, when sent again), the whole size after COMPLETE')
+  @ApiProblem(409, 'The batch stopped loading, or the chunks changed during COMPLETE (send it again)')
   async act(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
@@ -35,6 +40,8 @@ export class LargeFileController {
   @ApiConsumes('application/octet-stream')
   @ApiHeader({ name: 'Content-Range', required: true, description: 'bytes {start}-{end} or bytes {start}-{end}/{total} (both ends included)' })
   @ApiOperation({ summary: 'One chunk of a large file, in any order; streamed to storage' })
+  @ApiJson(200, LARGE_FILE_SCHEMA, '{name, sizeInBytes}: the bytes received so far')
+  @ApiProblem(409, 'The batch stopped loading')
   async chunk(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
@@ -48,6 +55,7 @@ export class LargeFileController {
 
   @Head()
   @ApiOperation({ summary: 'Content-Length: the bytes received so far of a large file, or the size of an uploaded file; 404 when neither' })
+  @ApiResponse({ status: 200, description: 'Content-Length: the bytes received so far, or the size of the uploaded file; no body' })
   async head(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,

@@ -1,0 +1,28 @@
+import { ApiResponse } from '@nestjs/swagger';
+import { S } from '../common/openapi-schema';
+import { BATCH_FIELDS, IMPORT_BATCH_FIELDS, IMPORT_BATCH_REQUIRED } from '../catalog/catalog.openapi';
+
+/** POST /batches: AEP's 201 body (import-batch.presenter.ts presentCreatedBatch). */
+export const CREATED_BATCH_SCHEMA = S.obj(IMPORT_BATCH_FIELDS, IMPORT_BATCH_REQUIRED, {
+  additionalProperties: false,
+  description: 'The new batch (status loading), with what the POST stored: inputFormat as sent (format lower-cased), tags, externalId, replay',
+});
+
+/** POST /batches/{id}?action=: the batch as the Catalog shows it (AEP's spec; its docs show an empty 200). */
+export const ACTED_BATCH_SCHEMA = S.obj(BATCH_FIELDS, [...IMPORT_BATCH_REQUIRED, 'metrics', 'errors'], {
+  additionalProperties: false,
+  description: 'The batch after the action: staging (COMPLETE), aborted (ABORT), failed (FAIL), inactive (REVERT)',
+});
+
+/** A large file's INITIALIZE, chunk PATCH and COMPLETE: AEP's spec `File` body. */
+export const LARGE_FILE_SCHEMA = S.obj(
+  { name: S.str({ example: 'big.json' }), sizeInBytes: S.int({ minimum: 0, description: 'the bytes received so far (the whole file at COMPLETE)' }) },
+  ['name', 'sizeInBytes'],
+  { additionalProperties: false },
+);
+
+/**
+ * A success that answers no body at all (a PUT of a small file, as AEP's spec documents it):
+ * `content: {}` says so explicitly, where a response without `content` would only be undocumented.
+ */
+export const ApiNoBody = (status: number, description: string) => ApiResponse({ status, description, content: {} });
