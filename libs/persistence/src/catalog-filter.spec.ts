@@ -1,15 +1,6 @@
-import { ValidationFailed } from '@sx/domain';
+import { refused } from '../../../test/support/refused';
 import { BATCH_FIELDS, DATASET_FIELDS, conditionSql, hasWildcard, likePattern, listIdsSql, orderSql } from './catalog-filter';
 
-function refused(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationFailed) return e.problems.map((p) => p.path);
-    throw e;
-  }
-  throw new Error('not refused');
-}
 
 describe('Catalog filters compiled to SQL', () => {
   it('wildcards: * is any text, ** a literal asterisk; LIKE characters escaped', () => {

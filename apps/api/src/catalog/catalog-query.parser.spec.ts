@@ -1,17 +1,7 @@
-import { ValidationFailed } from '@sx/domain';
+import { refused } from '../../../../test/support/refused';
 import { batchList, datasetList, project } from './catalog-list';
 import { parseOrderBy, parseProperties, parseProperty, parseRange, parseTags, parseValues } from './catalog-query.parser';
 
-/** The field a 400 names. */
-function refused(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationFailed) return e.problems.map((p) => p.path);
-    throw e;
-  }
-  throw new Error('not refused');
-}
 
 describe('property= (AEP Catalog expressions)', () => {
   it.each([

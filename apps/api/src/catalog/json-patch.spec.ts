@@ -1,15 +1,7 @@
 import { ValidationFailed } from '@sx/domain';
+import { refused } from '../../../../test/support/refused';
 import { applyJsonPatch, parsePointer } from './json-patch';
 
-function refused(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ValidationFailed) return e.problems.map((p) => p.path);
-    throw e;
-  }
-  throw new Error('not refused');
-}
 
 describe('JSON Patch (RFC 6902) for dataset PATCH', () => {
   const doc = { name: 'crm', tags: { a: ['1'] }, list: [1, 2] };

@@ -13,5 +13,29 @@ export function PathParam(name: string, pattern: RegExp, message: string) {
   })();
 }
 
+/** One path parameter's rule: the pattern it must match, and what the 400 says when it does not. */
+export interface PathRule {
+  pattern: RegExp;
+  message: string;
+}
+
+/**
+ * Several path parameters read as one object, each checked by its rule; every mismatch is named in
+ * one 400. For routes whose handlers all take the same parameters.
+ */
+export function PathParams<K extends string>(rules: Record<K, PathRule>) {
+  return createParamDecorator((_: unknown, ctx): Record<K, string> => {
+    const params = ctx.switchToHttp().getRequest<{ params: Record<string, string> }>().params;
+    const values = {} as Record<K, string>;
+    const problems: Array<{ path: string; message: string }> = [];
+    for (const name of Object.keys(rules) as K[]) {
+      values[name] = String(params[name] ?? '');
+      if (!rules[name].pattern.test(values[name])) problems.push({ path: name, message: rules[name].message });
+    }
+    if (problems.length) throw new ValidationFailed(problems);
+    return values;
+  })();
+}
+
 export const HEX24 = /^[0-9a-f]{24}$/;
 export const HEX32 = /^[0-9a-f]{32}$/;

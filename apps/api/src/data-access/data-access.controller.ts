@@ -1,5 +1,5 @@
 import { Controller, Get, Head, Query, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { BatchFile, Caller, NotFound, ValidationFailed } from '@sx/domain';
 import { BatchRepository } from '@sx/persistence';
@@ -10,7 +10,7 @@ import { ApiJson } from '../common/openapi-schema';
 import { DATA_ACCESS_PATH } from '../common/paths';
 import { HEX24, HEX32, PathParam } from '../common/param-decorators';
 import {
-  ApiDownload, ApiFileHead, BATCH_FILES_SCHEMA, DATASET_PREVIEW_SCHEMA, DIRECTORY_LISTING_SCHEMA, FILE_LISTING_SCHEMA, ROW_ERRORS_SAMPLE_SCHEMA,
+  ApiFileHead, DownloadRoute, BATCH_FILES_SCHEMA, DATASET_PREVIEW_SCHEMA, DIRECTORY_LISTING_SCHEMA, FILE_LISTING_SCHEMA, ROW_ERRORS_SAMPLE_SCHEMA,
 } from './data-access.openapi';
 import { DataAccessService, ListedItem, PAGE_SIZE, pageOf } from './data-access.service';
 import { headFile, sendFile, sendText } from './file-response';
@@ -18,7 +18,6 @@ import { headFile, sendFile, sendText } from './file-response';
 const FILE_ID = /^[0-9a-f]{32}-[0-9a-f]{12}$/;
 const FILE_ID_MESSAGE = 'must be a dataSetFileId as listed by /batches/{batchId}/files';
 const BATCH_ID_MESSAGE = 'must be a batch id (32 hex characters)';
-const RANGE = { name: 'Range', required: false, description: 'One range (bytes=a-b, a-, -n): 206; unsatisfiable: 416; several: 200 with the whole file' };
 
 const listing = (data: ListedItem[]) => ({ data, _page: { limit: PAGE_SIZE, count: data.length } });
 
@@ -56,11 +55,12 @@ export class DataAccessController {
     return { data: files.map((f) => fileEntry(f, batch.datasetId)), _page: { limit: page.limit, count: files.length }, _links: links };
   }
 
-  @Get('batches/:batchId/failed')
-  @ApiQuery({ name: 'path', required: false, description: 'A failed file to download; without it, the listing' })
-  @ApiHeader(RANGE)
-  @ApiOperation({ summary: 'The files of a failed batch (it failed as a whole: none of their records was ingested); with ?path= its bytes' })
-  @ApiDownload(DIRECTORY_LISTING_SCHEMA, 'Without path: {data: [{name, length, _links}], _page, _links}. With path: the file as it was uploaded.')
+  @DownloadRoute('batches/:batchId/failed', {
+    path: 'A failed file to download; without it, the listing',
+    summary: 'The files of a failed batch (it failed as a whole: none of their records was ingested); with ?path= its bytes',
+    json: DIRECTORY_LISTING_SCHEMA,
+    description: 'Without path: {data: [{name, length, _links}], _page, _links}. With path: the file as it was uploaded.',
+  })
   async failed(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
@@ -74,15 +74,14 @@ export class DataAccessController {
     res.json({ ...listing(files.map((f) => ({ name: f.name, length: String(f.sizeBytes), _links: { self: { href: href(f.name) } } }))), _links: {} });
   }
 
-  @Get('batches/:batchId/meta')
-  @ApiQuery({ name: 'path', required: false, description: 'row_errors, row_errors/{file}, input_files, input_files/{file} or row_errors_sample.json' })
-  @ApiHeader(RANGE)
-  @ApiOperation({ summary: "The batch's meta directory: input_files, row_errors (JSON Lines per file), row_errors_sample.json" })
-  @ApiDownload(
-    { oneOf: [DIRECTORY_LISTING_SCHEMA, ROW_ERRORS_SAMPLE_SCHEMA] },
-    'A directory (no path, row_errors, input_files): its listing. row_errors_sample.json: the errors as JSON. row_errors/{file} (JSON Lines) or input_files/{file}: its bytes.',
-    true,
-  )
+  @DownloadRoute('batches/:batchId/meta', {
+    path: 'row_errors, row_errors/{file}, input_files, input_files/{file} or row_errors_sample.json',
+    summary: "The batch's meta directory: input_files, row_errors (JSON Lines per file), row_errors_sample.json",
+    json: { oneOf: [DIRECTORY_LISTING_SCHEMA, ROW_ERRORS_SAMPLE_SCHEMA] },
+    description:
+      'A directory (no path, row_errors, input_files): its listing. row_errors_sample.json: the errors as JSON. row_errors/{file} (JSON Lines) or input_files/{file}: its bytes.',
+    jsonParts: true,
+  })
   async meta(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
@@ -113,11 +112,12 @@ export class DataAccessController {
     headFile(res, file);
   }
 
-  @Get('files/:fileId')
-  @ApiQuery({ name: 'path', required: false, description: 'The file name to download; without it, the listing' })
-  @ApiHeader(RANGE)
-  @ApiOperation({ summary: 'A dataset file: its listing, or with ?path= its bytes (streamed, Accept-Ranges: bytes, one Range served with 206)' })
-  @ApiDownload(FILE_LISTING_SCHEMA, 'Without path: {data: [{name, length, _links}], _page}. With path: the whole file.')
+  @DownloadRoute('files/:fileId', {
+    path: 'The file name to download; without it, the listing',
+    summary: 'A dataset file: its listing, or with ?path= its bytes (streamed, Accept-Ranges: bytes, one Range served with 206)',
+    json: FILE_LISTING_SCHEMA,
+    description: 'Without path: {data: [{name, length, _links}], _page}. With path: the whole file.',
+  })
   async file(
     @CurrentCaller() caller: Caller,
     @PathParam('fileId', FILE_ID, FILE_ID_MESSAGE) fileId: string,

@@ -1,5 +1,5 @@
-import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { applyDecorators, Get } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiQuery, ApiResponse } from '@nestjs/swagger';
 import { Schema, S } from '../common/openapi-schema';
 import { FILE_CONTENT_TYPES } from './file-response';
 
@@ -87,6 +87,27 @@ export function ApiDownload(json: Schema, description: string, jsonParts = false
     }),
   );
 }
+
+const RANGE = { name: 'Range', required: false, description: 'One range (bytes=a-b, a-, -n): 206; unsatisfiable: 416; several: 200 with the whole file' };
+
+/** What a download route documents: its `path` query, its summary and its two answers. */
+export interface DownloadDoc {
+  path: string;
+  summary: string;
+  json: Schema;
+  description: string;
+  jsonParts?: boolean;
+}
+
+/** A GET that lists, or with ?path= downloads (Range honoured): the route and its documentation. */
+export const DownloadRoute = (route: string, doc: DownloadDoc): MethodDecorator =>
+  applyDecorators(
+    Get(route),
+    ApiQuery({ name: 'path', required: false, description: doc.path }),
+    ApiHeader(RANGE),
+    ApiOperation({ summary: doc.summary }),
+    ApiDownload(doc.json, doc.description, doc.jsonParts),
+  );
 
 /** HEAD /files/{id}?path=: the download's headers, no body. */
 export const ApiFileHead = () =>

@@ -37,6 +37,25 @@ export function headFile(res: Response, file: Downloadable): void {
   res.status(200).end();
 }
 
+type Part = { start: number; end: number };
+
+/**
+ * The one range to send of `size` bytes, or undefined for the whole; false when the Range cannot be
+ * satisfied, after answering 416 with `Content-Range: bytes *\/size`.
+ */
+function partToSend(req: Request, res: Response, size: number, ignoreRange = false): Part | undefined | false {
+  const range = ignoreRange ? ({ kind: 'none' } as const) : parseRange(req.headers.range, size);
+  res.setHeader('Accept-Ranges', 'bytes');
+  if (range.kind === 'unsatisfiable') {
+    res.setHeader('Content-Range', `bytes */${size}`);
+    sendProblem(res, 416, `The Range ${String(req.headers.range)} cannot be satisfied: the file has ${size} bytes.`);
+    return false;
+  }
+  return range.kind === 'one' ? { start: range.start, end: range.end } : undefined;
+}
+
+const attachment = (name: string) => `attachment; filename="${name.split('/').pop()!.replace(/["\\\r\n]/g, '')}"`;
+
 /**
  * A file's bytes, streamed. One satisfiable range: 206 with Content-Range; an unsatisfiable one:
  * 416 with `Content-Range: bytes *\/size`; several ranges (or an If-Range that no longer matches):
@@ -46,16 +65,11 @@ export async function sendFile(req: Request, res: Response, storage: DatasetStor
   const size = file.sizeBytes;
   const ifRange = req.headers['if-range'];
   const stale = ifRange !== undefined && (!file.sha256 || ifRange !== `"${file.sha256}"`);
-  const range = stale ? ({ kind: 'none' } as const) : parseRange(req.headers.range, size);
-  res.setHeader('Accept-Ranges', 'bytes');
-  if (range.kind === 'unsatisfiable') {
-    res.setHeader('Content-Range', `bytes */${size}`);
-    return sendProblem(res, 416, `The Range ${String(req.headers.range)} cannot be satisfied: the file has ${size} bytes.`);
-  }
-  const part = range.kind === 'one' ? { start: range.start, end: range.end } : undefined;
+  const part = partToSend(req, res, size, stale);
+  if (part === false) return;
   const body = await storage.read(file.storageKey, part);
   setFileHeaders(res, file);
-  res.setHeader('Content-Disposition', `attachment; filename="${file.name.replace(/["\\\r\n]/g, '')}"`);
+  res.setHeader('Content-Disposition', attachment(file.name));
   if (part) {
     res.status(206);
     res.setHeader('Content-Range', `bytes ${part.start}-${part.end}/${size}`);
@@ -70,17 +84,13 @@ export async function sendFile(req: Request, res: Response, storage: DatasetStor
 /** Sends a small generated text (meta files) the way files are sent: ranges and all. */
 export function sendText(req: Request, res: Response, name: string, text: string, contentType: string): void {
   const bytes = Buffer.from(text);
-  const range = parseRange(req.headers.range, bytes.length);
-  res.setHeader('Accept-Ranges', 'bytes');
-  if (range.kind === 'unsatisfiable') {
-    res.setHeader('Content-Range', `bytes */${bytes.length}`);
-    return sendProblem(res, 416, `The Range ${String(req.headers.range)} cannot be satisfied: the file has ${bytes.length} bytes.`);
-  }
+  const part = partToSend(req, res, bytes.length);
+  if (part === false) return;
   res.setHeader('Content-Type', contentType);
-  res.setHeader('Content-Disposition', `attachment; filename="${name.split('/').pop()!.replace(/["\\\r\n]/g, '')}"`);
-  if (range.kind === 'one') {
-    res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${bytes.length}`);
-    res.end(bytes.subarray(range.start, range.end + 1));
+  res.setHeader('Content-Disposition', attachment(name));
+  if (part) {
+    res.status(206).setHeader('Content-Range', `bytes ${part.start}-${part.end}/${bytes.length}`);
+    res.end(bytes.subarray(part.start, part.end + 1));
     return;
   }
   res.status(200).end(bytes);

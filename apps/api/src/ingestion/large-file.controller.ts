@@ -5,12 +5,19 @@ import { Caller, NotFound } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';
 import { ApiJson } from '../common/openapi-schema';
-import { HEX24, HEX32, PathParam } from '../common/param-decorators';
+import { HEX24, HEX32, PathParams } from '../common/param-decorators';
 import { FILE_ACTIONS, parseAction } from './batch-action';
 import { BATCH_ID_MESSAGE, DATASET_ID_MESSAGE, FILE_NAME, FILE_NAME_MESSAGE } from './batch-ingestion.controller';
 import { ApiProblem } from '../catalog/catalog.openapi';
 import { LARGE_FILE_SCHEMA } from './batch-ingestion.openapi';
 import { LargeFileService, LargeFileStatus } from './large-file.service';
+
+const LargeFileParams = () => PathParams({
+  batchId: { pattern: HEX32, message: BATCH_ID_MESSAGE },
+  datasetId: { pattern: HEX24, message: DATASET_ID_MESSAGE },
+  fileName: { pattern: FILE_NAME, message: FILE_NAME_MESSAGE },
+});
+type LargeFileRef = { batchId: string; datasetId: string; fileName: string };
 
 /** AEP's large-file upload: INITIALIZE, PATCH chunks with Content-Range, COMPLETE, HEAD. */
 @AepApi('batch ingestion')
@@ -26,9 +33,7 @@ export class LargeFileController {
   @ApiProblem(409, 'The batch stopped loading, or the chunks changed during COMPLETE (send it again)')
   async act(
     @CurrentCaller() caller: Caller,
-    @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
-    @PathParam('datasetId', HEX24, DATASET_ID_MESSAGE) datasetId: string,
-    @PathParam('fileName', FILE_NAME, FILE_NAME_MESSAGE) name: string,
+    @LargeFileParams() { batchId, datasetId, fileName: name }: LargeFileRef,
     @Query('action') action: unknown,
   ): Promise<LargeFileStatus> {
     const file = { batchId, datasetId, name };
@@ -44,9 +49,7 @@ export class LargeFileController {
   @ApiProblem(409, 'The batch stopped loading')
   async chunk(
     @CurrentCaller() caller: Caller,
-    @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
-    @PathParam('datasetId', HEX24, DATASET_ID_MESSAGE) datasetId: string,
-    @PathParam('fileName', FILE_NAME, FILE_NAME_MESSAGE) name: string,
+    @LargeFileParams() { batchId, datasetId, fileName: name }: LargeFileRef,
     @Req() req: Request,
   ): Promise<LargeFileStatus> {
     const headers = { contentRange: req.headers['content-range'], contentLength: req.headers['content-length'] };
@@ -58,9 +61,7 @@ export class LargeFileController {
   @ApiResponse({ status: 200, description: 'Content-Length: the bytes received so far, or the size of the uploaded file; no body' })
   async head(
     @CurrentCaller() caller: Caller,
-    @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
-    @PathParam('datasetId', HEX24, DATASET_ID_MESSAGE) datasetId: string,
-    @PathParam('fileName', FILE_NAME, FILE_NAME_MESSAGE) name: string,
+    @LargeFileParams() { batchId, datasetId, fileName: name }: LargeFileRef,
     @Res() res: Response,
   ): Promise<void> {
     const size = await this.largeFiles.size(caller, { batchId, datasetId, name });

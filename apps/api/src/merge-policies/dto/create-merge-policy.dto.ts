@@ -27,7 +27,7 @@ import {
   IdentityGraphType,
   PROFILE_SCHEMA_NAME,
 } from '@sx/domain';
-import { SandboxRefDto } from '../../common/read-only-fields';
+import { AEP_READ_ONLY_FIELDS, AepReadOnlyFieldsDto } from '../../common/read-only-fields';
 
 // Request body of POST /config/mergePolicies and PUT /config/mergePolicies/{id}, as AEP's
 // Real-Time Customer Profile API takes it. The read-only fields of AEP's responses (id, imsOrgId,
@@ -78,7 +78,7 @@ export class ProfileSchemaDto {
   name: string;
 }
 
-export class CreateMergePolicyDto {
+export class CreateMergePolicyDto extends AepReadOnlyFieldsDto {
   @ApiProperty({ example: 'Loyalty members ordered by ID' })
   @IsString() @Matches(/\S/, { message: 'must not be empty' }) @MaxLength(255)
   name: string;
@@ -107,22 +107,10 @@ export class CreateMergePolicyDto {
   @IsOptional() @IsString() @MaxLength(1000)
   id?: string;
 
-  @ApiPropertyOptional({ description: 'Read-only: ignored (the caller\'s org is used).' })
-  @IsOptional() @IsString() @MaxLength(200)
-  imsOrgId?: string;
-
-  @ApiPropertyOptional({ type: SandboxRefDto, description: 'Read-only: ignored (the x-sandbox-name sandbox is used).' })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => SandboxRefDto)
-  sandbox?: SandboxRefDto;
-
   @ApiPropertyOptional({ description: 'Read-only: ignored (1 on create, +1 per update).' })
   @IsOptional() @IsInt({ message: 'must be a whole number' }) @Min(0)
   version?: number;
-
-  @ApiPropertyOptional({ description: 'Read-only (epoch s): ignored.' })
-  @IsOptional() @IsInt({ message: 'must be a whole number' }) @Min(0)
-  updateEpoch?: number;
 }
 
 /** The read-only fields above, as the service logs them when ignored. */
-export const READ_ONLY_POLICY_FIELDS = ['id', 'imsOrgId', 'sandbox', 'version', 'updateEpoch'] as const;
+export const READ_ONLY_POLICY_FIELDS = ['id', 'version', ...AEP_READ_ONLY_FIELDS] as const;

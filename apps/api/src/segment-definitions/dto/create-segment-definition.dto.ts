@@ -27,7 +27,7 @@ import {
   PROFILE_SCHEMA_NAME,
   PqlExpressionFormat,
 } from '@sx/domain';
-import { SandboxRefDto } from '../../common/read-only-fields';
+import { AEP_READ_ONLY_FIELDS, AepReadOnlyFieldsDto } from '../../common/read-only-fields';
 import { EvaluationInfoDto } from './evaluation-info.dto';
 
 // Request body of POST and PATCH /segment/definitions(/{id}), as AEP's Segmentation Service takes
@@ -82,7 +82,7 @@ export class DataGovernancePolicyDto {
   excludeOptOut?: boolean;
 }
 
-export class CreateSegmentDefinitionDto {
+export class CreateSegmentDefinitionDto extends AepReadOnlyFieldsDto {
   // Not in AEP (it always makes the id): accepted so that definitions can keep the ids that
   // ingested segmentMembership already refers to (sample data, migrations from AEP). 409 if taken.
   @ApiPropertyOptional({ format: 'uuid', description: 'Optional client-chosen id; generated when absent.' })
@@ -167,14 +167,6 @@ export class CreateSegmentDefinitionDto {
   // Read-only fields of AEP's response, sent back by GET-then-write clients and by AEP's own PATCH
   // example: type-checked, then ignored (debug log).
 
-  @ApiPropertyOptional({ description: 'Read-only: ignored (the caller\'s org is used).' })
-  @IsOptional() @IsString() @MaxLength(200)
-  imsOrgId?: string;
-
-  @ApiPropertyOptional({ type: SandboxRefDto, description: 'Read-only: ignored (the x-sandbox-name sandbox is used).' })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => SandboxRefDto)
-  sandbox?: SandboxRefDto;
-
   @ApiPropertyOptional({ type: DataGovernancePolicyDto, description: 'Read-only: ignored.' })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => DataGovernancePolicyDto)
   dataGovernancePolicy?: DataGovernancePolicyDto;
@@ -187,14 +179,10 @@ export class CreateSegmentDefinitionDto {
   @IsOptional() @IsInt({ message: 'must be a whole number' }) @Min(0)
   updateTime?: number;
 
-  @ApiPropertyOptional({ description: 'Read-only (epoch s): ignored.' })
-  @IsOptional() @IsInt({ message: 'must be a whole number' }) @Min(0)
-  updateEpoch?: number;
-
   @ApiPropertyOptional({ description: 'Read-only (epoch s, list items in AEP): ignored.' })
   @IsOptional() @IsInt({ message: 'must be a whole number' }) @Min(0)
   baselineTime?: number;
 }
 
 /** The read-only fields above, as the service logs them when ignored. */
-export const READ_ONLY_DEFINITION_FIELDS = ['imsOrgId', 'sandbox', 'dataGovernancePolicy', 'creationTime', 'updateTime', 'updateEpoch', 'baselineTime'] as const;
+export const READ_ONLY_DEFINITION_FIELDS = [...AEP_READ_ONLY_FIELDS, 'dataGovernancePolicy', 'creationTime', 'updateTime', 'baselineTime'] as const;
