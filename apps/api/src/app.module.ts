@@ -4,6 +4,7 @@ import { AppConfig, ConfigModule } from '@sx/config';
 import { PersistenceModule } from '@sx/persistence';
 import { QueueModule } from '@sx/queue';
 import { StorageModule } from '@sx/storage';
+import { bullBoardModules } from './admin/bull-board';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { DATA_ACCESS_PATH, CATALOG_PATH, IMPORT_PATH } from './common/paths';
@@ -36,6 +37,7 @@ export class AppModule {
         CatalogModule,
         IngestionModule,
         DataAccessModule,
+        ...bullBoardModules(),
         // AEP paths live under a configurable base path (default /data/core/ups).
         RouterModule.register([
           { path: config.BASE_PATH, module: ExportJobsModule },

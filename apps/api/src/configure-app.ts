@@ -4,8 +4,6 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from '@sx/config';
 import { JsonLogger } from '@sx/observability';
-import { JobQueueService } from '@sx/queue';
-import { BULL_BOARD_PATH, basicAuth, bullBoardRouter } from './admin/bull-board';
 import { AppModule } from './app.module';
 import { declaredLengthLimit, formBody, isFileUpload, jsonBody, onlyIf, unless } from './common/body-parsers';
 import { checkedInput } from './common/input-check.middleware';
@@ -30,7 +28,6 @@ export async function createApiApp(config: AppConfig, logger: LoggerService = ne
   // Depth, NUL and reserved property names of every parsed body and query, before anything reads them.
   app.use(checkedInput(config.BODY_MAX_DEPTH));
   app.useGlobalGuards(new PathParamsGuard());
-  app.use(BULL_BOARD_PATH, basicAuth(config.ADMIN_USER, config.adminPassword), bullBoardRouter(app.get(JobQueueService).allQueues()));
   setUpOpenApi(app, config);
   return app;
 }

@@ -1,22 +1,29 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@sx/config';
 import { PersistenceModule } from '@sx/persistence';
-import { JobName, QueueModule } from '@sx/queue';
+import { CancelSubscriber, JobName, QueueModule } from '@sx/queue';
 import { StorageModule } from '@sx/storage';
-import { CancelSignalsService } from './export/cancel-signals.service';
 import { ExportJobProcessor } from './export/export-job.processor';
 import { BatchPromotionProcessor } from './ingest/batch-promotion.processor';
 import { PreviewEvaluation } from './preview/preview-evaluation';
 import { PreviewProcessor } from './preview/preview.processor';
-import { JOB_HANDLERS, JobHandlerTable } from './processors/job-handlers';
-import { QueueWorkersService } from './processors/queue-workers.service';
+import { JobProcessorTable, builtProcessors, handlerTableProvider } from './processors/job-handlers';
+import { queueConsumers } from './processors/queue-consumers';
 import { BatchPromotionReconcilerService } from './reconciler/batch-promotion-reconciler.service';
 import { ExportReconcilerService } from './reconciler/export-reconciler.service';
 import { PreviewReconcilerService } from './reconciler/preview-reconciler.service';
 import { SegmentReconcilerService } from './reconciler/segment-reconciler.service';
 import { SegmentJobProcessor } from './segmentation/segment-job.processor';
 
-/** The worker's module: the only one that registers processors. */
+/** Which provider handles each job of the registry; a missing entry does not compile. */
+const JOB_PROCESSORS: JobProcessorTable = {
+  [JobName.RunExport]: ExportJobProcessor,
+  [JobName.PromoteBatch]: BatchPromotionProcessor,
+  [JobName.RunSegmentJob]: SegmentJobProcessor,
+  [JobName.RunPreview]: PreviewProcessor,
+};
+
+/** The worker's module: the only one that registers processors (one @Processor per queue). */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -24,23 +31,11 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [ConfigModule.forRoot(config), PersistenceModule, QueueModule, StorageModule],
       providers: [
-        CancelSignalsService,
-        ExportJobProcessor,
-        BatchPromotionProcessor,
+        CancelSubscriber,
         PreviewEvaluation,
-        PreviewProcessor,
-        SegmentJobProcessor,
-        {
-          provide: JOB_HANDLERS,
-          inject: [ExportJobProcessor, BatchPromotionProcessor, SegmentJobProcessor, PreviewProcessor],
-          useFactory: (exports: ExportJobProcessor, promotions: BatchPromotionProcessor, segments: SegmentJobProcessor, previews: PreviewProcessor): JobHandlerTable => ({
-            [JobName.RunExport]: exports.handle,
-            [JobName.PromoteBatch]: promotions.handle,
-            [JobName.RunSegmentJob]: segments.handle,
-            [JobName.RunPreview]: previews.handle,
-          }),
-        },
-        QueueWorkersService,
+        ...builtProcessors(JOB_PROCESSORS),
+        handlerTableProvider(JOB_PROCESSORS),
+        ...queueConsumers(config, JOB_PROCESSORS),
         ExportReconcilerService,
         BatchPromotionReconcilerService,
         SegmentReconcilerService,

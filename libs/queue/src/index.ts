@@ -1,4 +1,5 @@
 export * from './batch-promotion-dispatcher';
+export * from './cancel-signals';
 export * from './export-dispatcher';
 export * from './job-queue.service';
 export * from './preview-dispatcher';

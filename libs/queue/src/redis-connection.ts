@@ -22,3 +22,26 @@ export function redisOptionsFromUrl(url: string): RedisEndpoint {
   if (u.protocol === 'rediss:') options.tls = {};
   return options;
 }
+
+/** What a connection is for; each role has the one set of options below. */
+export type RedisRole = 'producer' | 'worker' | 'subscriber' | 'publisher';
+
+/**
+ * The one place Redis connections are configured.
+ * - producer (API and worker queues): fail fast when Redis is down, no offline queue; Postgres
+ *   holds what must be enqueued and the dispatchers retry, so no caller hangs on Redis.
+ * - worker and subscriber: blocking commands that must wait out a reconnect.
+ * - publisher (cancel signals): one retry, bounded by `commandTimeoutMs`.
+ */
+export function redisConnection(url: string, role: RedisRole, commandTimeoutMs?: number) {
+  const endpoint = redisOptionsFromUrl(url);
+  switch (role) {
+    case 'producer':
+      return { ...endpoint, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+    case 'worker':
+    case 'subscriber':
+      return { ...endpoint, maxRetriesPerRequest: null };
+    case 'publisher':
+      return { ...endpoint, maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs };
+  }
+}

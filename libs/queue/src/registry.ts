@@ -2,6 +2,7 @@
  * The one registry of queues and jobs: names, payload types and options. Every producer and
  * processor is typed by it, and the worker refuses to start if a job here has no handler entry.
  */
+import type { AppConfig } from '@sx/config';
 import type { JobsOptions } from 'bullmq';
 
 export enum QueueName {
@@ -34,35 +35,35 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   [JobName.RunSegmentJob]: QueueName.Segment,
 };
 
-export const JOB_OPTIONS: { readonly [N in JobName]: JobsOptions } = {
-  [JobName.RunExport]: {
-    // attempts and backoff come from config (EXPORT_ATTEMPTS, EXPORT_BACKOFF_MS): JobQueueService adds them.
-    // Postgres is the record of every job; Redis keeps only a short history for Bull Board.
-    removeOnComplete: { age: 24 * 3600, count: 1000 },
-    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
-  },
-  [JobName.PromoteBatch]: {
-    // Attempts are counted in Postgres (batches.promotion_attempts, a killed attempt included) and
-    // capped by INGEST_ATTEMPTS there; BullMQ only retries what threw, with backoff.
-    attempts: 20,
-    backoff: { type: 'exponential', delay: 2000 },
-    removeOnComplete: { age: 24 * 3600, count: 1000 },
-    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
-  },
-  [JobName.RunPreview]: {
-    // Attempts are counted in Postgres when claimed (previews.attempts, PREVIEW_ATTEMPTS); BullMQ
-    // retries what threw. Previews are short-lived: Redis keeps little history of them.
-    attempts: 5,
-    backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { age: 3600, count: 1000 },
-    removeOnFail: { age: 24 * 3600, count: 1000 },
-  },
-  [JobName.RunSegmentJob]: {
-    // attempts and backoff from config (SEGMENT_JOB_ATTEMPTS, EXPORT_BACKOFF_MS), as for exports.
-    removeOnComplete: { age: 24 * 3600, count: 1000 },
-    removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
-  },
-};
+/** What the retry policy of a job reads from configuration. */
+export type RetryConfig = Pick<AppConfig, 'EXPORT_ATTEMPTS' | 'SEGMENT_JOB_ATTEMPTS' | 'EXPORT_BACKOFF_MS'>;
+
+/** Redis keeps a short history for Bull Board; Postgres is the record of every job. */
+const KEEP_DAY = { removeOnComplete: { age: 24 * 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600, count: 5000 } };
+
+/**
+ * The options of each job, attempts included: the one source of its retry policy. Exports and
+ * segment jobs count their attempts in Postgres when claimed (a killed attempt included) and end
+ * after the configured number themselves: BullMQ gets the same number, so it retries whenever the
+ * worker would.
+ */
+export function jobOptions<N extends JobName>(name: N, config: RetryConfig): JobsOptions {
+  const configured = { type: 'exponential' as const, delay: config.EXPORT_BACKOFF_MS };
+  switch (name as JobName) {
+    case JobName.RunExport:
+      return { ...KEEP_DAY, attempts: config.EXPORT_ATTEMPTS, backoff: configured };
+    case JobName.RunSegmentJob:
+      return { ...KEEP_DAY, attempts: config.SEGMENT_JOB_ATTEMPTS, backoff: configured };
+    case JobName.PromoteBatch:
+      // Attempts are counted in Postgres (batches.promotion_attempts) and capped by INGEST_ATTEMPTS
+      // there; BullMQ only retries what threw, with backoff, up to this bound.
+      return { ...KEEP_DAY, attempts: 20, backoff: { type: 'exponential', delay: 2000 } };
+    case JobName.RunPreview:
+      // Counted in Postgres when claimed (previews.attempts, PREVIEW_ATTEMPTS). Previews are
+      // short-lived: Redis keeps little history of them.
+      return { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600, count: 1000 } };
+  }
+}
 
 /**
  * BullMQ job id of an export job. BullMQ refuses custom ids that are bare integers (they would
@@ -88,7 +89,12 @@ export function segmentQueueJobId(segmentJobId: string): string {
   return `segment-${segmentJobId}`;
 }
 
-/** Redis pub/sub channel on which the API tells workers that a running job was cancelled. */
+/** Redis pub/sub channel on which the API tells workers that a running export was cancelled. */
 export function cancelChannel(prefix: string): string {
   return `${prefix}:export-jobs:cancel`;
+}
+
+/** The message on the cancel channel. */
+export interface CancelMessage {
+  exportJobId: number;
 }

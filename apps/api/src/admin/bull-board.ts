@@ -1,9 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Queue } from 'bullmq';
+import { BullBoardModule } from '@bull-board/nestjs';
+import type { DynamicModule } from '@nestjs/common';
+import { AppConfig } from '@sx/config';
+import { QueueName } from '@sx/queue';
 
 export const BULL_BOARD_PATH = '/admin/queues';
 
@@ -24,10 +26,16 @@ export function basicAuth(user: string, password: string): RequestHandler {
   };
 }
 
-/** Bull Board's router for the given queues, mounted by the caller behind basicAuth. */
-export function bullBoardRouter(queues: Queue[]): RequestHandler {
-  const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(BULL_BOARD_PATH);
-  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: false })), serverAdapter });
-  return serverAdapter.getRouter() as RequestHandler;
+/**
+ * Bull Board through @bull-board/nestjs: every queue of the registry, behind the admin credential.
+ * The queues are the ones QueueModule registers (resolved by name).
+ */
+export function bullBoardModules(): DynamicModule[] {
+  return [
+    BullBoardModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({ route: BULL_BOARD_PATH, adapter: ExpressAdapter, middleware: basicAuth(config.ADMIN_USER, config.adminPassword) }),
+    }),
+    BullBoardModule.forFeature(...Object.values(QueueName).map((name) => ({ name, adapter: BullMQAdapter, options: { readOnlyMode: false } }))),
+  ];
 }

@@ -15,7 +15,7 @@ import {
 } from '@sx/persistence';
 import type { JobPayload, JobName } from '@sx/queue';
 import { DatasetStorage, batchPrefix } from '@sx/storage';
-import { CancelRequested, CancelSignalsService } from './cancel-signals.service';
+import { CancelRequested, CancelSubscriber } from '@sx/queue';
 import { AttemptLease } from '../common/attempt-lease';
 import { AttemptSuperseded, ERROR_CODES, ExportFailure, attemptsExhaustedError, jobError } from './export-failure';
 import { ExportPlan, planExport, readPlanOf } from './export-plan';
@@ -53,7 +53,7 @@ export class ExportJobProcessor {
     private readonly datasets: DatasetRepository,
     private readonly reads: ProfileReadRepository,
     private readonly storage: DatasetStorage,
-    private readonly cancels: CancelSignalsService,
+    private readonly cancels: CancelSubscriber,
     private readonly deltas: MembershipDeltaRepository,
   ) {}
 

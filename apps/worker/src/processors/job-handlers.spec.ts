@@ -1,5 +1,5 @@
 import { JobName, QueueName } from '@sx/queue';
-import { NOT_BUILT, assertEveryJobHandled, consumableQueues } from './job-handlers';
+import { NOT_BUILT, assertEveryJobHandled, consumableQueues, handlerTableProvider } from './job-handlers';
 
 describe('job handler table', () => {
   it('refuses a table that misses a job', () => {
@@ -21,5 +21,22 @@ describe('job handler table', () => {
       [QueueName.Preview, [JobName.RunPreview]],
       [QueueName.Segment, [JobName.RunSegmentJob]],
     ]);
+  });
+});
+
+describe('the JOB_HANDLERS provider', () => {
+  it("injects each built processor and takes its handle; a NOT_BUILT job stays NOT_BUILT", () => {
+    class A { handle = async () => 'a'; }
+    class B { handle = async () => 'b'; }
+    const processors = { [JobName.RunExport]: A, [JobName.PromoteBatch]: B, [JobName.RunSegmentJob]: A, [JobName.RunPreview]: NOT_BUILT } as never;
+    const provider = handlerTableProvider(processors);
+    expect(provider.inject).toEqual([A, B]);
+    const a = new A();
+    const b = new B();
+    const table = provider.useFactory(a, b) as Record<string, unknown>;
+    expect(table[JobName.RunExport]).toBe(a.handle);
+    expect(table[JobName.PromoteBatch]).toBe(b.handle);
+    expect(table[JobName.RunSegmentJob]).toBe(a.handle);
+    expect(table[JobName.RunPreview]).toBe(NOT_BUILT);
   });
 });
