@@ -9,7 +9,7 @@ export const CREATED_BATCH_SCHEMA = S.obj(IMPORT_BATCH_FIELDS, IMPORT_BATCH_REQU
 });
 
 /** POST /batches/{id}?action=: the batch as the Catalog shows it (AEP's spec; its docs show an empty 200). */
-export const ACTED_BATCH_SCHEMA = S.obj(BATCH_FIELDS, [...IMPORT_BATCH_REQUIRED, 'metrics', 'errors'], {
+export const ACTED_BATCH_SCHEMA = S.obj(BATCH_FIELDS, [...IMPORT_BATCH_REQUIRED, 'recordCount', 'failedRecordCount', 'metrics', 'errors'], {
   additionalProperties: false,
   description: 'The batch after the action: staging (COMPLETE), aborted (ABORT), failed (FAIL), inactive (REVERT)',
 });
