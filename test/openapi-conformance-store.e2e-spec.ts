@@ -50,7 +50,6 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
   describe('Catalog datasets', () => {
     const DS = `${CATALOG}/dataSets`;
     const ONE = `${DS}/{id}`;
-    let id: string;
 
     it('create, get, list, properties; 400 and 404 bodies', async () => {
       const body = {
@@ -64,7 +63,7 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
         basePath: 'loyalty/',
         dataSourceId: 20984,
       };
-      id = (await expectAnswer(201, 'post', DS, DS, { body })).body[0].slice('@/dataSets/'.length);
+      const id = (await expectAnswer(201, 'post', DS, DS, { body })).body[0].slice('@/dataSets/'.length);
       const got = await expectAnswer(200, 'get', ONE, `${DS}/${id}`);
       expect(got.body[id]).toMatchObject({ name: 'Loyalty', tags: body.tags, dataSourceId: 20984 });
       await expectAnswer(200, 'get', ONE, `${DS}/${id}?properties=name,tags`);
@@ -77,6 +76,7 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
     });
 
     it('patch (merge and JSON Patch), put, delete; 404 and 400 bodies', async () => {
+      const id = await store.createDataset('to change');
       await expectAnswer(200, 'patch', ONE, `${DS}/${id}`, { body: { description: 'all members' } });
       await expectAnswer(200, 'patch', ONE, `${DS}/${id}`, { body: [{ op: 'replace', path: '/name', value: 'Loyal' }], contentType: 'application/json-patch+json' });
       await expectAnswer(400, 'patch', ONE, `${DS}/${id}`, { body: [{ op: 'replace', path: '/created', value: 1 }], contentType: 'application/json-patch+json' });
@@ -196,11 +196,14 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
     const POLICIES = `${UPS}/config/mergePolicies`;
 
     it('definitions: create, get, list, patch, bulk-get, delete; 400 and 404 bodies', async () => {
-      const body = { name: 'US', description: 'in the US', expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.country = "US"' }, schema: { name: '_xdm.context.profile' }, ttlInDays: 30 };
+      const expression = { type: 'PQL', format: 'pql/text', value: 'homeAddress.country = "US"' };
+      const body = { name: 'US', description: 'in the US', expression, schema: { name: '_xdm.context.profile' }, ttlInDays: 30, payloadSchema: 'string', labels: ['core/C1'], lifecycleState: 'published' };
       const created = await expectAnswer(200, 'post', DEFS, DEFS, { body });
+      await expectAnswer(200, 'post', DEFS, DEFS, { body: { name: 'plain', expression, schema: { name: '_xdm.context.profile' } } });
       const url = `${DEFS}/${created.body.id}`;
       await expectAnswer(200, 'get', `${DEFS}/{id}`, url);
-      await expectAnswer(200, 'get', DEFS, `${DEFS}?limit=1`);
+      expect((await expectAnswer(200, 'get', DEFS, `${DEFS}?limit=1`)).body.link.next).toEqual(expect.any(String));
+      expect((await expectAnswer(200, 'get', DEFS, `${DEFS}?limit=10`)).body.link).toEqual({});
       await expectAnswer(200, 'patch', `${DEFS}/{id}`, url, { body: { ...created.body, name: 'US people' } });
       const bulk = await expectAnswer(207, 'post', `${DEFS}/bulk-get`, `${DEFS}/bulk-get`, { body: { ids: [{ id: created.body.id }, { id: NO_UUID }] } });
       expect(Object.keys(bulk.body.results)).toContain(created.body.id);
@@ -218,7 +221,8 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
       const url = `${POLICIES}/${created.body.id}`;
       await expectAnswer(200, 'get', `${POLICIES}/{id}`, url);
       await expectAnswer(200, 'get', `${POLICIES}/{id}`, `${POLICIES}/timestampOrdered-none-mp`);
-      await expectAnswer(200, 'get', POLICIES, `${POLICIES}?limit=1`);
+      expect((await expectAnswer(200, 'get', POLICIES, `${POLICIES}?limit=1`)).body._links.next.href).not.toBe('');
+      expect((await expectAnswer(200, 'get', POLICIES, `${POLICIES}?limit=10`)).body._links.next.href).toBe('');
       await expectAnswer(200, 'patch', `${POLICIES}/{id}`, url, { body: { op: 'add', path: '/name', value: 'Renamed' } });
       await expectAnswer(200, 'patch', `${POLICIES}/{id}`, url, { body: [{ op: 'add', path: '/identityGraph.type', value: 'pdg' }] });
       await expectAnswer(200, 'put', `${POLICIES}/{id}`, url, { body: { ...body, attributeMerge: { type: 'timestampOrdered' } } });

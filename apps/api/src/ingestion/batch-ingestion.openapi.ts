@@ -1,4 +1,3 @@
-import { ApiResponse } from '@nestjs/swagger';
 import { S } from '../common/openapi-schema';
 import { BATCH_FIELDS, IMPORT_BATCH_FIELDS, IMPORT_BATCH_REQUIRED } from '../catalog/catalog.openapi';
 
@@ -21,8 +20,5 @@ export const LARGE_FILE_SCHEMA = S.obj(
   { additionalProperties: false },
 );
 
-/**
- * A success that answers no body at all (a PUT of a small file, as AEP's spec documents it):
- * `content: {}` says so explicitly, where a response without `content` would only be undocumented.
- */
-export const ApiNoBody = (status: number, description: string) => ApiResponse({ status, description, content: {} });
+// A bodiless success (the small-file PUT): declared with content {} (common/openapi-schema.ts).
+export { ApiNoBody } from '../common/openapi-schema';
