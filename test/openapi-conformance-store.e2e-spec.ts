@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiHarness, ORG_A, TestClient } from './support/api-harness';
+import { eventually } from './support/child-process';
 import { Call, Conformance, Method } from './support/openapi-conformance';
 import { CATALOG, DATA_ACCESS, IMPORT, ProfileStoreClient, profile } from './support/profile-store';
 import { TestEnv, createTestEnv } from './support/test-env';
@@ -174,6 +175,22 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
       const PREVIEW = `${DATA_ACCESS}/datasets/{datasetId}/preview`;
       expect((await expectAnswer(200, 'get', PREVIEW, `${DATA_ACCESS}/datasets/${ds}/preview`)).body.data.length).toBeGreaterThan(0);
       await expectAnswer(404, 'get', PREVIEW, `${DATA_ACCESS}/datasets/${NO_DATASET}/preview`);
+    });
+
+    it("an export's output batch: Catalog batch (inputFormat parquet, exportJobId tag) and its Data Access files", async () => {
+      const job = await api.http.post(`${UPS}/export/jobs`).set(client.headers()).send({ schema: { name: '_xdm.context.profile' }, destination: { datasetId: client.datasets.prod } }).expect(200);
+      let ended: { body: any } = job;
+      await eventually(async () => {
+        ended = await api.http.get(`${UPS}/export/jobs/${job.body.id}`).set(client.headers()).expect(200);
+        return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(ended.body.status);
+      }, 30_000);
+      expect(ended.body.status).toBe('SUCCEEDED');
+      const batchId = ended.body.destination.batchId;
+      const got = await expectAnswer(200, 'get', CATALOG_BATCH, `${CATALOG}/batches/${batchId}`);
+      expect(got.body[batchId]).toMatchObject({ inputFormat: { format: 'parquet' }, tags: { exportJobId: [String(job.body.id)] }, recordCount: expect.any(Number) });
+      const files = await expectAnswer(200, 'get', `${DATA_ACCESS}/batches/{batchId}/files`, `${DATA_ACCESS}/batches/${batchId}/files`);
+      expect(files.body.data[0]).toMatchObject({ records: expect.stringMatching(/^\d+$/), size: expect.stringMatching(/^\d+$/) });
+      await expectAnswer(200, 'get', `${DATA_ACCESS}/files/{fileId}`, `${DATA_ACCESS}/files/${files.body.data[0].dataSetFileId}`);
     });
 
     it('Data Access of a failed batch: failed listing, meta listing, row_errors_sample.json', async () => {
