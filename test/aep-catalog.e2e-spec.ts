@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiHarness, ORG_A, ORG_B, TestClient } from './support/api-harness';
 import { eventually } from './support/child-process';
-import { CATALOG, DATA_ACCESS, ProfileStoreClient, profile } from './support/profile-store';
+import { CATALOG, DATA_ACCESS, IMPORT, ProfileStoreClient, profile } from './support/profile-store';
 import { TestEnv, createTestEnv } from './support/test-env';
 import { startWorker } from './support/worker-harness';
 
@@ -306,7 +306,54 @@ describe('AEP Catalog compatibility: documented bodies and query strings (real P
       expect(await listIds(`${CATALOG}/batches?dataSet=${ds}&orderBy=asc:created`, 'batches', 32)).toEqual([done, open]);
       expect(await listIds(`${CATALOG}/batches?dataSet=${ds}&orderBy=desc:created`, 'batches', 32)).toEqual([open, done]);
       const props = await api.http.get(`${CATALOG}/batches?dataSet=${ds}&properties=status,recordCount`).set(h('batches')).expect(200);
-      expect(props.body).toEqual({ [done]: { status: 'success' }, [open]: { status: 'loading' } });
+      expect(props.body).toEqual({ [done]: { status: 'success', recordCount: 2 }, [open]: { status: 'loading', recordCount: 0 } });
+    });
+
+    it('show what the import POST sent (tags, externalId, inputFormat, replay) and filter on externalId and tags', async () => {
+      const s = new ProfileStoreClient(api, client, 'batches');
+      const ds2 = await s.createDataset('imports');
+      const post = async (body: Obj) => (await api.http.post(`${IMPORT}/batches`).set(h('batches')).send({ datasetId: ds2, ...body }).expect(201)).body.id as string;
+      const sent = {
+        inputFormat: { format: 'JSON', isMultiLineJson: true },
+        tags: { source: ['crm'], owner: ['team-a', 'team-b'] },
+        externalId: 'nightly-2024-07-01',
+        replay: { predecessors: [done], reason: 'replace' },
+      };
+      const crm = await post(sent);
+      const web = await post({ inputFormat: { format: 'json' }, tags: { source: ['web'] }, externalId: 'nightly-2024-07-02' });
+      const bare = await post({ inputFormat: { format: 'json' } });
+      const shown = { ...sent, inputFormat: { format: 'json', isMultiLineJson: true } };
+      expect((await s.batch(crm)) as Obj).toMatchObject(shown);
+      const listed = (await api.http.get(`${CATALOG}/batches?dataSet=${ds2}`).set(h('batches')).expect(200)).body;
+      expect(listed[crm]).toMatchObject(shown);
+      expect(listed[bare]).toMatchObject({ tags: {}, inputFormat: { format: 'json' } });
+      expect(listed[bare]).not.toHaveProperty('externalId');
+      expect(listed[bare]).not.toHaveProperty('replay');
+      const props = await api.http.get(`${CATALOG}/batches/${crm}`).set(h('batches')).expect(200);
+      expect(props.body[crm]).toMatchObject({ externalId: sent.externalId, recordCount: 0, failedRecordCount: 0 });
+      const only = await api.http.get(`${CATALOG}/batches?batch=${crm}&properties=externalId,tags,replay`).set(h('batches')).expect(200);
+      expect(only.body).toEqual({ [crm]: { tags: sent.tags, externalId: sent.externalId, replay: sent.replay } });
+
+      const in2 = async (query: string) => q(`dataSet=${ds2}&${query}`);
+      expect(await in2('externalId=nightly-2024-07-01')).toEqual([crm]);
+      expect(await in2('externalId=nightly-*')).toEqual([crm, web].sort());
+      expect(await in2('externalId=nightly-2024-07-01,nightly-2024-07-02')).toEqual([crm, web].sort());
+      expect(await in2('externalId=!nightly-2024-07-01')).toEqual([web, bare].sort());
+      expect(await in2('property=externalId')).toEqual([crm, web].sort());
+      expect(await in2('property=!externalId')).toEqual([bare]);
+      expect(await in2('property=externalId~07-02$')).toEqual([web]);
+      expect(await in2('property=replay')).toEqual([crm]);
+      expect(await in2('tags=source:crm')).toEqual([crm]);
+      expect(await in2('tags=source:*')).toEqual([crm, web].sort());
+      expect(await in2('tags=source')).toEqual([crm, web].sort());
+      expect(await in2('tags=source:w*')).toEqual([web]);
+      expect(await in2('tags=owner:team-*')).toEqual([crm]);
+      expect(await in2('tags=source:*,owner:team-b')).toEqual([crm]);
+      expect(await in2('tags=source:web,owner:*')).toEqual([]);
+      expect(await in2('tags=nosuch:*')).toEqual([]);
+      expect(await in2('tags=source:crm&externalId=nightly-2024-07-02')).toEqual([]);
+      // Another sandbox's filter never sees them.
+      expect(await listIds(`${CATALOG}/batches?tags=source:crm`, 'lists', 32)).not.toContain(crm);
     });
 
     it('400 naming the parameter for bad values', async () => {

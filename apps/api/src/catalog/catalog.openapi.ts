@@ -89,7 +89,9 @@ export const IMPORT_BATCH_FIELDS: Record<string, Schema> = {
 
 export const BATCH_FIELDS: Record<string, Schema> = {
   ...IMPORT_BATCH_FIELDS,
-  metrics: S.obj({ recordsRead: S.int(), recordsWritten: S.int(), failedRecordCount: S.int() }, ['recordsRead', 'recordsWritten', 'failedRecordCount']),
+  recordCount: S.int({ minimum: 0, description: 'records ingested (a successful batch) or written (an export\'s batch)' }),
+  failedRecordCount: S.int({ minimum: 0, description: 'records refused' }),
+  metrics: S.obj({ recordsRead: S.int({ minimum: 0 }), recordsWritten: S.int({ minimum: 0 }), recordsFailed: S.int({ minimum: 0 }) }, ['recordsRead', 'recordsWritten', 'recordsFailed'], { additionalProperties: false }),
   errors: S.arr(batchError),
   completed: { ...S.ms(), description: 'epoch milliseconds: when it ended' },
 };

@@ -49,11 +49,17 @@ function batchTags(b: Batch): Record<string, string[]> {
   return { ...(b.tags ?? {}), ...(b.exportJobId !== undefined ? { exportJobId: [String(b.exportJobId)] } : {}) };
 }
 
-/** A batch as AEP's Catalog shows it: the import view plus counts, errors and completion. */
+/**
+ * A batch as AEP's Catalog shows it: the import view plus counts, errors and completion. The
+ * counts are where AEP puts them: `recordCount` and `failedRecordCount` at the top (the stored
+ * columns the `recordCount=` filters read), `metrics.recordsRead/recordsWritten/recordsFailed`.
+ */
 export function presentBatch(b: Batch): Record<string, unknown> {
   const body: Record<string, unknown> = {
     ...presentImportBatch(b),
-    metrics: { recordsRead: b.recordCount + b.failedRecordCount, recordsWritten: b.status === 'success' ? b.recordCount : 0, failedRecordCount: b.failedRecordCount },
+    recordCount: b.recordCount,
+    failedRecordCount: b.failedRecordCount,
+    metrics: { recordsRead: b.recordCount + b.failedRecordCount, recordsWritten: b.status === 'success' ? b.recordCount : 0, recordsFailed: b.failedRecordCount },
     errors: b.errors,
   };
   if (b.completedAt) body.completed = b.completedAt.getTime();

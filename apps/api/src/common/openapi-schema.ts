@@ -35,3 +35,10 @@ export const S = {
 export function ApiJson(status: number, schema: Schema, description: string): MethodDecorator & ClassDecorator {
   return applyDecorators(ApiResponse({ status, description, content: { 'application/json': { schema } } }));
 }
+
+/**
+ * A success that answers no body at all (a PUT of a small file, a DELETE of a definition or merge
+ * policy, as AEP documents them): `content: {}` says so explicitly, where a response without
+ * `content` would only be undocumented.
+ */
+export const ApiNoBody = (status: number, description: string) => ApiResponse({ status, description, content: {} });

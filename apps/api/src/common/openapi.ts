@@ -75,6 +75,8 @@ export function completeOpenApi(document: OpenAPIObject, serverUrl: string): Ope
         const response = (op.responses[status] ??= { description });
         response.content ??= json(gated && status in GATEWAY ? 'GatewayError' : 'Problem');
       }
+      // Errors only some operations answer (409, 415, 422...), declared by a decorator without a body: the problem shape too.
+      for (const [status, response] of Object.entries(op.responses)) if (/^[45]/.test(status)) response.content ??= json('Problem');
     }
   }
   return document;

@@ -1,4 +1,3 @@
-import { ApiResponse } from '@nestjs/swagger';
 import { S } from '../common/openapi-schema';
 import { BATCH_FIELDS, IMPORT_BATCH_FIELDS, IMPORT_BATCH_REQUIRED } from '../catalog/catalog.openapi';
 
@@ -9,7 +8,7 @@ export const CREATED_BATCH_SCHEMA = S.obj(IMPORT_BATCH_FIELDS, IMPORT_BATCH_REQU
 });
 
 /** POST /batches/{id}?action=: the batch as the Catalog shows it (AEP's spec; its docs show an empty 200). */
-export const ACTED_BATCH_SCHEMA = S.obj(BATCH_FIELDS, [...IMPORT_BATCH_REQUIRED, 'metrics', 'errors'], {
+export const ACTED_BATCH_SCHEMA = S.obj(BATCH_FIELDS, [...IMPORT_BATCH_REQUIRED, 'recordCount', 'failedRecordCount', 'metrics', 'errors'], {
   additionalProperties: false,
   description: 'The batch after the action: staging (COMPLETE), aborted (ABORT), failed (FAIL), inactive (REVERT)',
 });
@@ -21,8 +20,5 @@ export const LARGE_FILE_SCHEMA = S.obj(
   { additionalProperties: false },
 );
 
-/**
- * A success that answers no body at all (a PUT of a small file, as AEP's spec documents it):
- * `content: {}` says so explicitly, where a response without `content` would only be undocumented.
- */
-export const ApiNoBody = (status: number, description: string) => ApiResponse({ status, description, content: {} });
+// A bodiless success (the small-file PUT): declared with content {} (common/openapi-schema.ts).
+export { ApiNoBody } from '../common/openapi-schema';

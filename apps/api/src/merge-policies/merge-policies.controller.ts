@@ -21,9 +21,8 @@ import { MergePolicyPatchOperationDto } from './dto/patch-merge-policy.dto';
 import { mergePolicyListRequest, patchOperationsOf } from './merge-policy-request';
 import { presentMergePolicy, presentMergePolicyPage } from './merge-policy.presenter';
 import { MergePoliciesService } from './merge-policies.service';
-import { ApiJson } from '../common/openapi-schema';
+import { ApiJson, ApiNoBody } from '../common/openapi-schema';
 import { MERGE_POLICY_BULK_SCHEMA, MERGE_POLICY_LIST_SCHEMA, MERGE_POLICY_SCHEMA } from './merge-policy.openapi';
-import { EMPTY_SCHEMA } from '../segment-definitions/segment-definition.openapi';
 
 // Merge policy ids are not validated for shape: the built-in's id is not a uuid, and any other text
 // simply names no policy (404), as in AEP.
@@ -107,7 +106,7 @@ export class MergePoliciesController {
   @HttpCode(200)
   @ApiParam({ name: 'id', type: String })
   @ApiOperation({ summary: 'Delete a merge policy (AEP: 200 with an empty body)' })
-  @ApiJson(200, EMPTY_SCHEMA, 'Deleted; empty body')
+  @ApiNoBody(200, 'Deleted; no body')
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: `${BUILT_IN_MERGE_POLICY_ID}, a policy segment definitions use, or the policy active on edge` })
   async remove(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<void> {

@@ -9,8 +9,8 @@ import { CreateSegmentDefinitionDto } from './dto/create-segment-definition.dto'
 import { ListSegmentDefinitionsQuery } from './dto/list-segment-definitions.query';
 import { presentSegmentDefinition, presentSegmentDefinitionPage } from './segment-definition.presenter';
 import { SegmentDefinitionsService } from './segment-definitions.service';
-import { ApiJson } from '../common/openapi-schema';
-import { EMPTY_SCHEMA, SEGMENT_DEFINITION_BULK_SCHEMA, SEGMENT_DEFINITION_LIST_SCHEMA, SEGMENT_DEFINITION_SCHEMA } from './segment-definition.openapi';
+import { ApiJson, ApiNoBody } from '../common/openapi-schema';
+import { SEGMENT_DEFINITION_BULK_SCHEMA, SEGMENT_DEFINITION_LIST_SCHEMA, SEGMENT_DEFINITION_SCHEMA } from './segment-definition.openapi';
 
 /**
  * The `{id}` path parameter: a uuid, else a 400 naming the parameter. A custom decorator, not a
@@ -82,7 +82,7 @@ export class SegmentDefinitionsController {
   @HttpCode(200)
   @ApiParam({ name: 'id', type: String, format: 'uuid' })
   @ApiOperation({ summary: 'Delete a segment definition (AEP: 200 with no body)' })
-  @ApiJson(200, EMPTY_SCHEMA, 'Deleted; empty body')
+  @ApiNoBody(200, 'Deleted; no body')
   @ApiNotFoundResponse()
   async remove(@CurrentCaller() caller: Caller, @SegmentDefinitionId() id: string): Promise<void> {
     await this.service.delete(caller, id);
