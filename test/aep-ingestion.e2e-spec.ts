@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Response } from 'superagent';
 import { ApiHarness, ORG_A, ORG_B, TestClient } from './support/api-harness';
@@ -451,6 +452,90 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       await api.http.get(`${DATA_ACCESS}/datasets/${'0'.repeat(24)}/preview`).set(h()).expect(404);
       await api.http.get(`${DATA_ACCESS}/datasets/${ds}/preview`).set(client.headers('dev')).expect(404);
       await api.http.get(`${DATA_ACCESS}/datasets/nope/preview`).set(h()).expect(400);
+    });
+  });
+
+  describe('GET /batches/{b}/datasets/{d}/preview', () => {
+    const previewOf = (batchId: string, query: string, dataset = crm) => api.http.get(`${IMPORT}/batches/${batchId}/datasets/${dataset}/preview${query}`).set(h());
+
+    it('previews the files of a loading batch: top-level fields as columns, values as strings, across files (gzip too)', async () => {
+      const batchId = await store.createBatch(crm);
+      const first = Array.from({ length: 3 }, (_, i) => profile(`pv-a${i}`, { loyalty: { points: i } }));
+      await store.upload(batchId, crm, 'a.json', lines(first)).expect(200);
+      await store.upload(batchId, crm, 'b.json.gz', gzipSync(lines([{ ...profile('pv-b0'), score: 1.5, vip: true, note: null }]))).expect(200);
+      const res = await previewOf(batchId, '?format=JSON').expect(200);
+      expect(res.body).toEqual({
+        formatParams: { format: 'json', isMultiLineJson: false, charset: 'UTF-8', nrow: 100 },
+        preview: {
+          columns: [
+            { cid: 'c0', name: 'identityMap' }, { cid: 'c1', name: 'person' }, { cid: 'c2', name: 'loyalty' },
+            { cid: 'c3', name: 'score' }, { cid: 'c4', name: 'vip' }, { cid: 'c5', name: 'note' },
+          ],
+          rows: [
+            ...first.map((r) => ({ c0: JSON.stringify(r.identityMap), c1: JSON.stringify(r.person), c2: JSON.stringify((r as Record<string, unknown>).loyalty) })),
+            { c0: JSON.stringify(profile('pv-b0').identityMap), c1: JSON.stringify(profile('pv-b0').person), c3: '1.5', c4: 'true', c5: 'null' },
+          ],
+        },
+      });
+      // The batch is still loading: the preview changed nothing.
+      expect((await store.batch(batchId)).status).toBe('loading');
+    });
+
+    it('reads a multi-line JSON array with isMultiLineJson=true; nrow bounds the rows (0: 100, above 1000: 1000)', async () => {
+      const batchId = await store.createBatch(crm);
+      const many = Array.from({ length: 1100 }, (_, i) => ({ identityMap: { Email: [{ id: `m${i}@example.com` }] }, i }));
+      await store.upload(batchId, crm, 'pretty.json', JSON.stringify(many, null, 2)).expect(200);
+      const three = await previewOf(batchId, '?format=json&isMultiLineJson=true&nrow=3').expect(200);
+      expect(three.body.formatParams).toEqual({ format: 'json', isMultiLineJson: true, charset: 'UTF-8', nrow: 3 });
+      expect(three.body.preview.rows.map((r: Record<string, string>) => r.c1)).toEqual(['0', '1', '2']);
+      expect((await previewOf(batchId, '?format=json&nrow=0').expect(200)).body.preview.rows).toHaveLength(100);
+      const capped = await previewOf(batchId, '?format=json&nrow=5000&delimiter=%3B&quote=%27&escape=%5C&charset=UTF-8&header=false').expect(200);
+      expect(capped.body.formatParams.nrow).toBe(1000);
+      expect(capped.body.preview.rows).toHaveLength(1000);
+      expect(capped.body.preview.rows[999]).toEqual({ c0: JSON.stringify(many[999].identityMap), c1: '999' });
+    });
+
+    it('previews a successful batch too, and skips the records ingestion would refuse as unreadable', async () => {
+      const batchId = await store.createBatch(crm);
+      await store.upload(batchId, crm, 'mixed.json', `${JSON.stringify(profile('pv-ok'))}
+{"broken":
+42
+${JSON.stringify({ identityMap: {} })}
+`).expect(200);
+      const res = await previewOf(batchId, '?format=json').expect(200);
+      expect(res.body.preview.rows).toEqual([{ c0: JSON.stringify(profile('pv-ok').identityMap), c1: JSON.stringify(profile('pv-ok').person) }, { c0: '{}' }]);
+      const ok = await store.ingest(crm, [profile('pv-done')]);
+      expect((await previewOf(ok.batchId, '?format=json').expect(200)).body.preview.rows).toHaveLength(1);
+      const empty = await store.createBatch(crm);
+      expect((await previewOf(empty, '?format=json').expect(200)).body.preview).toEqual({ columns: [], rows: [] });
+    });
+
+    it.each([
+      ['?format=parquet', 'format', /parquet is not supported by this service/],
+      ['?format=CSV&delimiter=%3B', 'format', /csv is not supported by this service/],
+      ['', 'format', /is required/],
+      ['?format=xml', 'format', /json, parquet or csv/],
+      ['?format=json&nrow=-1', 'nrow', /0/],
+      ['?format=json&nrow=ten', 'nrow', /whole number/],
+      ['?format=json&isMultiLineJson=yes', 'isMultiLineJson', /true or false/],
+      ['?format=json&rows=5', 'rows', /not a known/],
+    ])('400 for %s naming %s', async (query, path, message) => {
+      const batchId = await store.createBatch(crm);
+      const res = await previewOf(batchId, query).expect(400);
+      expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path, message: expect.stringMatching(message) })]));
+    });
+
+    it('404 for an unknown batch or dataset, a dataset the batch is not of, or another sandbox; 400 for a malformed id', async () => {
+      const batchId = await store.createBatch(crm);
+      await store.upload(batchId, crm, 'a.json', lines([profile('pv-404')])).expect(200);
+      const other = await store.createDataset('preview other');
+      await previewOf('0'.repeat(32), '?format=json').expect(404);
+      await previewOf(batchId, '?format=json', '0'.repeat(24)).expect(404);
+      const notOf = await previewOf(batchId, '?format=json', other).expect(404);
+      expect(notOf.body.detail).toContain('is not a batch of dataset');
+      await api.http.get(`${IMPORT}/batches/${batchId}/datasets/${crm}/preview?format=json`).set(client.headers('dev')).expect(404);
+      expect((await previewOf('nope', '?format=json').expect(400)).body.errors[0].path).toBe('batchId');
+      expect((await previewOf(batchId, '?format=json', 'nope').expect(400)).body.errors[0].path).toBe('datasetId');
     });
   });
 

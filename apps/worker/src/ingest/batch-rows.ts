@@ -1,6 +1,5 @@
-import type { Readable } from 'node:stream';
 import type { BatchError, DatasetKind } from '@sx/domain';
-import { MalformedFile, RecordLimits, eventFacts, isRefused, membershipOffset, profileFacts, readRecords } from '@sx/ingest';
+import { MalformedFile, RecordFileSource, RecordLimits, eventFacts, isRefused, membershipOffset, profileFacts, readRecords } from '@sx/ingest';
 import type { ProducerReport, RowOf, RowSink } from '@sx/persistence';
 
 /** At most this many refused records are listed on a failed batch (all are counted). */
@@ -11,10 +10,8 @@ export interface BatchRowLimits extends RecordLimits {
   maxBatchRecords: number;
 }
 
-export interface BatchFileSource {
-  name: string;
-  open(): Promise<Readable>;
-}
+/** A file of the batch: its name and its bytes. */
+export type BatchFileSource = RecordFileSource;
 
 /**
  * The rows of a batch's files, validated record by record, into the promotion's COPY. Every
