@@ -306,7 +306,7 @@ describe('AEP Catalog compatibility: documented bodies and query strings (real P
       expect(await listIds(`${CATALOG}/batches?dataSet=${ds}&orderBy=asc:created`, 'batches', 32)).toEqual([done, open]);
       expect(await listIds(`${CATALOG}/batches?dataSet=${ds}&orderBy=desc:created`, 'batches', 32)).toEqual([open, done]);
       const props = await api.http.get(`${CATALOG}/batches?dataSet=${ds}&properties=status,recordCount`).set(h('batches')).expect(200);
-      expect(props.body).toEqual({ [done]: { status: 'success' }, [open]: { status: 'loading' } });
+      expect(props.body).toEqual({ [done]: { status: 'success', recordCount: 2 }, [open]: { status: 'loading', recordCount: 0 } });
     });
 
     it('400 naming the parameter for bad values', async () => {

@@ -455,6 +455,80 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
     });
   });
 
+  describe('partial ingestion (partialIngestionPercentage)', () => {
+    /** 20 records of which the first `bad` are refused (alternately not JSON and without an identity). */
+    const twenty = (tag: string, bad: number) =>
+      Array.from({ length: 20 }, (_, i) => (i >= bad ? JSON.stringify(profile(`${tag}${i}`)) : i % 2 ? JSON.stringify({ noIdentity: i }) : `{"broken${i}":`)).join('\n') + '\n';
+    const partialBatch = async (extra: Record<string, unknown>) =>
+      (await api.http.post(`${IMPORT}/batches`).set(h()).send({ datasetId: crm, inputFormat: { format: 'json' }, ...extra }).expect(201)).body.id as string;
+    const stored = (batchId: string) => count('profile_fragments', 'batch_id = $1', [batchId]);
+
+    it('10% with 1 bad record of 20: success, 19 ingested, the refused one counted, listed and served by /failed', async () => {
+      const batchId = await partialBatch({ partialIngestionPercentage: 10 });
+      await store.upload(batchId, crm, 'a.json', twenty('pi-a', 1)).expect(200);
+      const batch = await store.finish(batchId);
+      expect(batch).toMatchObject({ status: 'success', recordCount: 19, failedRecordCount: 1, metrics: { recordsRead: 20, recordsWritten: 19, recordsFailed: 1 } });
+      expect(batch.errors).toEqual([{ code: 'MALFORMED_JSON', description: 'the record is not valid JSON', file: 'a.json', line: 1 }]);
+      expect(await stored(batchId)).toBe(19);
+      // The 201 and the Catalog do not echo the threshold (AEP does not).
+      expect(batch.partialIngestionPercentage).toBeUndefined();
+
+      const failed = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/failed`).set(h()).expect(200);
+      expect(failed.body.data).toEqual([{ name: 'a.json.failed.jsonl', length: expect.stringMatching(/^\d+$/), _links: { self: { href: `${DATA_ACCESS}/batches/${batchId}/failed?path=a.json.failed.jsonl` } } }]);
+      const rows = await api.http.get(failed.body.data[0]._links.self.href).set(h()).buffer(true).parse(bytes).expect(200);
+      expect(rows.headers['content-type']).toMatch(/^application\/x-ndjson/);
+      expect((rows.body as Buffer).toString()).toBe(JSON.stringify({ code: 'MALFORMED_JSON', description: 'the record is not valid JSON', file: 'a.json', line: 1, record: '{"broken0":' }) + '\n');
+      expect(failed.body.data[0].length).toBe(String((rows.body as Buffer).length));
+      // The input file is among the batch's files (it succeeded); row_errors name the refused record.
+      expect((await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(h()).expect(200)).body.data).toHaveLength(1);
+      const rowErrors = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/meta?path=row_errors%2Fa.json`).set(h()).buffer(true).parse(bytes).expect(200);
+      expect(JSON.parse((rowErrors.body as Buffer).toString())).toMatchObject({ code: 'MALFORMED_JSON', line: 1 });
+    });
+
+    it('10% with 5 bad records of 20: the batch fails as without a threshold, naming file and line, nothing ingested', async () => {
+      const batchId = await partialBatch({ partialIngestionPercent: 10 });
+      await store.upload(batchId, crm, 'b.json', twenty('pi-b', 5)).expect(200);
+      const batch = await store.finish(batchId);
+      expect(batch).toMatchObject({ status: 'failed', failedRecordCount: 5, metrics: { recordsWritten: 0 } });
+      expect(batch.errors.map((e: { code: string; file: string; line: number }) => [e.code, e.file, e.line])).toEqual([
+        ['MALFORMED_JSON', 'b.json', 1], ['INVALID_RECORD', 'b.json', 2], ['MALFORMED_JSON', 'b.json', 3], ['INVALID_RECORD', 'b.json', 4], ['MALFORMED_JSON', 'b.json', 5],
+      ]);
+      expect(await stored(batchId)).toBe(0);
+      // /failed serves the files as uploaded, as for any failed batch.
+      expect((await api.http.get(`${DATA_ACCESS}/batches/${batchId}/failed`).set(h()).expect(200)).body.data.map((d: { name: string }) => d.name)).toEqual(['b.json']);
+    });
+
+    it('refused records of several files go to a file each; an exact threshold holds', async () => {
+      const batchId = await partialBatch({ partialIngestionPercentage: 10 });
+      await store.upload(batchId, crm, 'c1.json', twenty('pi-c1', 1)).expect(200);
+      await store.upload(batchId, crm, 'c2.json', twenty('pi-c2', 3)).expect(200);
+      const batch = await store.finish(batchId);
+      expect(batch).toMatchObject({ status: 'success', recordCount: 36, failedRecordCount: 4 });
+      const failed = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/failed`).set(h()).expect(200);
+      expect(failed.body.data.map((d: { name: string }) => d.name)).toEqual(['c1.json.failed.jsonl', 'c2.json.failed.jsonl']);
+      const c2 = await api.http.get(failed.body.data[1]._links.self.href).set(h()).buffer(true).parse(bytes).expect(200);
+      expect((c2.body as Buffer).toString().trim().split('\n').map((l) => JSON.parse(l).line)).toEqual([1, 2, 3]);
+    });
+
+    it('a file that breaks the stream (a JSON array cut short) still fails the batch; without a threshold one bad record does', async () => {
+      const cut = await partialBatch({ partialIngestionPercentage: 50 });
+      await store.upload(cut, crm, 'cut.json', `[${JSON.stringify(profile('pi-cut1'))},${JSON.stringify(profile('pi-cut2'))},{"a":`).expect(200);
+      const failed = await store.finish(cut);
+      expect(failed).toMatchObject({ status: 'failed', errors: [expect.objectContaining({ code: 'MALFORMED_FILE', file: 'cut.json' })] });
+      expect(await stored(cut)).toBe(0);
+      const strict = await partialBatch({});
+      await store.upload(strict, crm, 'd.json', twenty('pi-d', 1)).expect(200);
+      expect(await store.finish(strict)).toMatchObject({ status: 'failed', failedRecordCount: 1 });
+      expect(await stored(strict)).toBe(0);
+    });
+
+    it('the two spellings must agree when both are given', async () => {
+      await partialBatch({ partialIngestionPercentage: 5, partialIngestionPercent: 5 });
+      const res = await api.http.post(`${IMPORT}/batches`).set(h()).send({ datasetId: crm, inputFormat: { format: 'json' }, partialIngestionPercentage: 5, partialIngestionPercent: 10 }).expect(400);
+      expect(res.body.errors).toEqual([expect.objectContaining({ path: 'partialIngestionPercent' })]);
+    });
+  });
+
   describe('GET /batches/{b}/datasets/{d}/preview', () => {
     const previewOf = (batchId: string, query: string, dataset = crm) => api.http.get(`${IMPORT}/batches/${batchId}/datasets/${dataset}/preview${query}`).set(h());
 

@@ -89,7 +89,12 @@ export const IMPORT_BATCH_FIELDS: Record<string, Schema> = {
 
 export const BATCH_FIELDS: Record<string, Schema> = {
   ...IMPORT_BATCH_FIELDS,
-  metrics: S.obj({ recordsRead: S.int(), recordsWritten: S.int(), failedRecordCount: S.int() }, ['recordsRead', 'recordsWritten', 'failedRecordCount']),
+  recordCount: S.int({ minimum: 0, description: 'records ingested' }),
+  failedRecordCount: S.int({ minimum: 0, description: 'records refused (with partialIngestionPercentage, skipped within it)' }),
+  metrics: S.obj(
+    { recordsRead: S.int(), recordsWritten: S.int(), recordsFailed: S.int(), failedRecordCount: S.int({ description: 'the same as recordsFailed (the name of earlier versions)' }) },
+    ['recordsRead', 'recordsWritten', 'recordsFailed', 'failedRecordCount'],
+  ),
   errors: S.arr(batchError),
   completed: { ...S.ms(), description: 'epoch milliseconds: when it ended' },
 };

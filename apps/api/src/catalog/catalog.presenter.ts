@@ -53,7 +53,14 @@ function batchTags(b: Batch): Record<string, string[]> {
 export function presentBatch(b: Batch): Record<string, unknown> {
   const body: Record<string, unknown> = {
     ...presentImportBatch(b),
-    metrics: { recordsRead: b.recordCount + b.failedRecordCount, recordsWritten: b.status === 'success' ? b.recordCount : 0, failedRecordCount: b.failedRecordCount },
+    recordCount: b.recordCount,
+    failedRecordCount: b.failedRecordCount,
+    metrics: {
+      recordsRead: b.recordCount + b.failedRecordCount,
+      recordsWritten: b.status === 'success' ? b.recordCount : 0,
+      recordsFailed: b.failedRecordCount,
+      failedRecordCount: b.failedRecordCount,
+    },
     errors: b.errors,
   };
   if (b.completedAt) body.completed = b.completedAt.getTime();

@@ -59,8 +59,15 @@ export class DataAccessController {
   @Get('batches/:batchId/failed')
   @ApiQuery({ name: 'path', required: false, description: 'A failed file to download; without it, the listing' })
   @ApiHeader(RANGE)
-  @ApiOperation({ summary: 'The files of a failed batch (it failed as a whole: none of their records was ingested); with ?path= its bytes' })
-  @ApiDownload(DIRECTORY_LISTING_SCHEMA, 'Without path: {data: [{name, length, _links}], _page, _links}. With path: the file as it was uploaded.')
+  @ApiOperation({
+    summary:
+      'The files of a failed batch (it failed as a whole: none of their records was ingested), or of a partially ingested one ' +
+      'the refused rows ({file}.failed.jsonl); with ?path= its bytes',
+  })
+  @ApiDownload(
+    DIRECTORY_LISTING_SCHEMA,
+    'Without path: {data: [{name, length, _links}], _page, _links}. With path: the file as it was uploaded, or the refused rows as JSON Lines {file, line, code, description, record?}.',
+  )
   async failed(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
