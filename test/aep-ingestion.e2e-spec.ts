@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Response } from 'superagent';
 import { ApiHarness, ORG_A, ORG_B, TestClient } from './support/api-harness';
@@ -451,6 +452,164 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       await api.http.get(`${DATA_ACCESS}/datasets/${'0'.repeat(24)}/preview`).set(h()).expect(404);
       await api.http.get(`${DATA_ACCESS}/datasets/${ds}/preview`).set(client.headers('dev')).expect(404);
       await api.http.get(`${DATA_ACCESS}/datasets/nope/preview`).set(h()).expect(400);
+    });
+  });
+
+  describe('partial ingestion (partialIngestionPercentage)', () => {
+    /** 20 records of which the first `bad` are refused (alternately not JSON and without an identity). */
+    const twenty = (tag: string, bad: number) =>
+      Array.from({ length: 20 }, (_, i) => (i >= bad ? JSON.stringify(profile(`${tag}${i}`)) : i % 2 ? JSON.stringify({ noIdentity: i }) : `{"broken${i}":`)).join('\n') + '\n';
+    const partialBatch = async (extra: Record<string, unknown>) =>
+      (await api.http.post(`${IMPORT}/batches`).set(h()).send({ datasetId: crm, inputFormat: { format: 'json' }, ...extra }).expect(201)).body.id as string;
+    const stored = (batchId: string) => count('profile_fragments', 'batch_id = $1', [batchId]);
+
+    it('10% with 1 bad record of 20: success, 19 ingested, the refused one counted, listed and served by /failed', async () => {
+      const batchId = await partialBatch({ partialIngestionPercentage: 10 });
+      await store.upload(batchId, crm, 'a.json', twenty('pi-a', 1)).expect(200);
+      const batch = await store.finish(batchId);
+      expect(batch).toMatchObject({ status: 'success', recordCount: 19, failedRecordCount: 1, metrics: { recordsRead: 20, recordsWritten: 19, recordsFailed: 1 } });
+      expect(batch.errors).toEqual([{ code: 'MALFORMED_JSON', description: 'the record is not valid JSON', file: 'a.json', line: 1 }]);
+      expect(await stored(batchId)).toBe(19);
+      // The 201 and the Catalog do not echo the threshold (AEP does not).
+      expect(batch.partialIngestionPercentage).toBeUndefined();
+
+      const failed = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/failed`).set(h()).expect(200);
+      expect(failed.body.data).toEqual([{ name: 'a.json.failed.jsonl', length: expect.stringMatching(/^\d+$/), _links: { self: { href: `${DATA_ACCESS}/batches/${batchId}/failed?path=a.json.failed.jsonl` } } }]);
+      const rows = await api.http.get(failed.body.data[0]._links.self.href).set(h()).buffer(true).parse(bytes).expect(200);
+      expect(rows.headers['content-type']).toMatch(/^application\/x-ndjson/);
+      expect((rows.body as Buffer).toString()).toBe(JSON.stringify({ code: 'MALFORMED_JSON', description: 'the record is not valid JSON', file: 'a.json', line: 1, record: '{"broken0":' }) + '\n');
+      expect(failed.body.data[0].length).toBe(String((rows.body as Buffer).length));
+      // The input file is among the batch's files (it succeeded); row_errors name the refused record.
+      expect((await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(h()).expect(200)).body.data).toHaveLength(1);
+      const rowErrors = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/meta?path=row_errors%2Fa.json`).set(h()).buffer(true).parse(bytes).expect(200);
+      expect(JSON.parse((rowErrors.body as Buffer).toString())).toMatchObject({ code: 'MALFORMED_JSON', line: 1 });
+    });
+
+    it('10% with 5 bad records of 20: the batch fails as without a threshold, naming file and line, nothing ingested', async () => {
+      const batchId = await partialBatch({ partialIngestionPercent: 10 });
+      await store.upload(batchId, crm, 'b.json', twenty('pi-b', 5)).expect(200);
+      const batch = await store.finish(batchId);
+      expect(batch).toMatchObject({ status: 'failed', failedRecordCount: 5, metrics: { recordsWritten: 0 } });
+      expect(batch.errors.map((e: { code: string; file: string; line: number }) => [e.code, e.file, e.line])).toEqual([
+        ['MALFORMED_JSON', 'b.json', 1], ['INVALID_RECORD', 'b.json', 2], ['MALFORMED_JSON', 'b.json', 3], ['INVALID_RECORD', 'b.json', 4], ['MALFORMED_JSON', 'b.json', 5],
+      ]);
+      expect(await stored(batchId)).toBe(0);
+      // /failed serves the files as uploaded, as for any failed batch.
+      expect((await api.http.get(`${DATA_ACCESS}/batches/${batchId}/failed`).set(h()).expect(200)).body.data.map((d: { name: string }) => d.name)).toEqual(['b.json']);
+    });
+
+    it('refused records of several files go to a file each; an exact threshold holds', async () => {
+      const batchId = await partialBatch({ partialIngestionPercentage: 10 });
+      await store.upload(batchId, crm, 'c1.json', twenty('pi-c1', 1)).expect(200);
+      await store.upload(batchId, crm, 'c2.json', twenty('pi-c2', 3)).expect(200);
+      const batch = await store.finish(batchId);
+      expect(batch).toMatchObject({ status: 'success', recordCount: 36, failedRecordCount: 4 });
+      const failed = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/failed`).set(h()).expect(200);
+      expect(failed.body.data.map((d: { name: string }) => d.name)).toEqual(['c1.json.failed.jsonl', 'c2.json.failed.jsonl']);
+      const c2 = await api.http.get(failed.body.data[1]._links.self.href).set(h()).buffer(true).parse(bytes).expect(200);
+      expect((c2.body as Buffer).toString().trim().split('\n').map((l) => JSON.parse(l).line)).toEqual([1, 2, 3]);
+    });
+
+    it('a file that breaks the stream (a JSON array cut short) still fails the batch; without a threshold one bad record does', async () => {
+      const cut = await partialBatch({ partialIngestionPercentage: 50 });
+      await store.upload(cut, crm, 'cut.json', `[${JSON.stringify(profile('pi-cut1'))},${JSON.stringify(profile('pi-cut2'))},{"a":`).expect(200);
+      const failed = await store.finish(cut);
+      expect(failed).toMatchObject({ status: 'failed', errors: [expect.objectContaining({ code: 'MALFORMED_FILE', file: 'cut.json' })] });
+      expect(await stored(cut)).toBe(0);
+      const strict = await partialBatch({});
+      await store.upload(strict, crm, 'd.json', twenty('pi-d', 1)).expect(200);
+      expect(await store.finish(strict)).toMatchObject({ status: 'failed', failedRecordCount: 1 });
+      expect(await stored(strict)).toBe(0);
+    });
+
+    it('the two spellings must agree when both are given', async () => {
+      await partialBatch({ partialIngestionPercentage: 5, partialIngestionPercent: 5 });
+      const res = await api.http.post(`${IMPORT}/batches`).set(h()).send({ datasetId: crm, inputFormat: { format: 'json' }, partialIngestionPercentage: 5, partialIngestionPercent: 10 }).expect(400);
+      expect(res.body.errors).toEqual([expect.objectContaining({ path: 'partialIngestionPercent' })]);
+    });
+  });
+
+  describe('GET /batches/{b}/datasets/{d}/preview', () => {
+    const previewOf = (batchId: string, query: string, dataset = crm) => api.http.get(`${IMPORT}/batches/${batchId}/datasets/${dataset}/preview${query}`).set(h());
+
+    it('previews the files of a loading batch: top-level fields as columns, values as strings, across files (gzip too)', async () => {
+      const batchId = await store.createBatch(crm);
+      const first = Array.from({ length: 3 }, (_, i) => profile(`pv-a${i}`, { loyalty: { points: i } }));
+      await store.upload(batchId, crm, 'a.json', lines(first)).expect(200);
+      await store.upload(batchId, crm, 'b.json.gz', gzipSync(lines([{ ...profile('pv-b0'), score: 1.5, vip: true, note: null }]))).expect(200);
+      const res = await previewOf(batchId, '?format=JSON').expect(200);
+      expect(res.body).toEqual({
+        formatParams: { format: 'json', isMultiLineJson: false, charset: 'UTF-8', nrow: 100 },
+        preview: {
+          columns: [
+            { cid: 'c0', name: 'identityMap' }, { cid: 'c1', name: 'person' }, { cid: 'c2', name: 'loyalty' },
+            { cid: 'c3', name: 'score' }, { cid: 'c4', name: 'vip' }, { cid: 'c5', name: 'note' },
+          ],
+          rows: [
+            ...first.map((r) => ({ c0: JSON.stringify(r.identityMap), c1: JSON.stringify(r.person), c2: JSON.stringify((r as Record<string, unknown>).loyalty) })),
+            { c0: JSON.stringify(profile('pv-b0').identityMap), c1: JSON.stringify(profile('pv-b0').person), c3: '1.5', c4: 'true', c5: 'null' },
+          ],
+        },
+      });
+      // The batch is still loading: the preview changed nothing.
+      expect((await store.batch(batchId)).status).toBe('loading');
+    });
+
+    it('reads a multi-line JSON array with isMultiLineJson=true; nrow bounds the rows (0: 100, above 1000: 1000)', async () => {
+      const batchId = await store.createBatch(crm);
+      const many = Array.from({ length: 1100 }, (_, i) => ({ identityMap: { Email: [{ id: `m${i}@example.com` }] }, i }));
+      await store.upload(batchId, crm, 'pretty.json', JSON.stringify(many, null, 2)).expect(200);
+      const three = await previewOf(batchId, '?format=json&isMultiLineJson=true&nrow=3').expect(200);
+      expect(three.body.formatParams).toEqual({ format: 'json', isMultiLineJson: true, charset: 'UTF-8', nrow: 3 });
+      expect(three.body.preview.rows.map((r: Record<string, string>) => r.c1)).toEqual(['0', '1', '2']);
+      expect((await previewOf(batchId, '?format=json&nrow=0').expect(200)).body.preview.rows).toHaveLength(100);
+      const capped = await previewOf(batchId, '?format=json&nrow=5000&delimiter=%3B&quote=%27&escape=%5C&charset=UTF-8&header=false').expect(200);
+      expect(capped.body.formatParams.nrow).toBe(1000);
+      expect(capped.body.preview.rows).toHaveLength(1000);
+      expect(capped.body.preview.rows[999]).toEqual({ c0: JSON.stringify(many[999].identityMap), c1: '999' });
+    });
+
+    it('previews a successful batch too, and skips the records ingestion would refuse as unreadable', async () => {
+      const batchId = await store.createBatch(crm);
+      await store.upload(batchId, crm, 'mixed.json', `${JSON.stringify(profile('pv-ok'))}
+{"broken":
+42
+${JSON.stringify({ identityMap: {} })}
+`).expect(200);
+      const res = await previewOf(batchId, '?format=json').expect(200);
+      expect(res.body.preview.rows).toEqual([{ c0: JSON.stringify(profile('pv-ok').identityMap), c1: JSON.stringify(profile('pv-ok').person) }, { c0: '{}' }]);
+      const ok = await store.ingest(crm, [profile('pv-done')]);
+      expect((await previewOf(ok.batchId, '?format=json').expect(200)).body.preview.rows).toHaveLength(1);
+      const empty = await store.createBatch(crm);
+      expect((await previewOf(empty, '?format=json').expect(200)).body.preview).toEqual({ columns: [], rows: [] });
+    });
+
+    it.each([
+      ['?format=parquet', 'format', /parquet is not supported by this service/],
+      ['?format=CSV&delimiter=%3B', 'format', /csv is not supported by this service/],
+      ['', 'format', /is required/],
+      ['?format=xml', 'format', /json, parquet or csv/],
+      ['?format=json&nrow=-1', 'nrow', /0/],
+      ['?format=json&nrow=ten', 'nrow', /whole number/],
+      ['?format=json&isMultiLineJson=yes', 'isMultiLineJson', /true or false/],
+      ['?format=json&rows=5', 'rows', /not a known/],
+    ])('400 for %s naming %s', async (query, path, message) => {
+      const batchId = await store.createBatch(crm);
+      const res = await previewOf(batchId, query).expect(400);
+      expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path, message: expect.stringMatching(message) })]));
+    });
+
+    it('404 for an unknown batch or dataset, a dataset the batch is not of, or another sandbox; 400 for a malformed id', async () => {
+      const batchId = await store.createBatch(crm);
+      await store.upload(batchId, crm, 'a.json', lines([profile('pv-404')])).expect(200);
+      const other = await store.createDataset('preview other');
+      await previewOf('0'.repeat(32), '?format=json').expect(404);
+      await previewOf(batchId, '?format=json', '0'.repeat(24)).expect(404);
+      const notOf = await previewOf(batchId, '?format=json', other).expect(404);
+      expect(notOf.body.detail).toContain('is not a batch of dataset');
+      await api.http.get(`${IMPORT}/batches/${batchId}/datasets/${crm}/preview?format=json`).set(client.headers('dev')).expect(404);
+      expect((await previewOf('nope', '?format=json').expect(400)).body.errors[0].path).toBe('batchId');
+      expect((await previewOf(batchId, '?format=json', 'nope').expect(400)).body.errors[0].path).toBe('datasetId');
     });
   });
 

@@ -1,5 +1,6 @@
 import { ApiHarness, ORG_A, TestClient, minimalJobBody, referenceJobBody } from './support/api-harness';
 import { Conformance, Method } from './support/openapi-conformance';
+import { IMPORT, ProfileStoreClient, profile } from './support/profile-store';
 import { TestEnv, createTestEnv } from './support/test-env';
 
 type Operation = {
@@ -141,6 +142,19 @@ describe('the OpenAPI document (/docs-json) is complete', () => {
       await conforming('get', `${UPS}/preview/{previewId}`, `${UPS}/preview/${preview.body.previewId}`);
       await conforming('get', `${UPS}/estimate/{previewId}`, `${UPS}/estimate/${preview.body.previewId}`);
       expect((await conforming('delete', `${UPS}/preview/{previewId}`, `${UPS}/preview/${preview.body.previewId}`)).status).toBe(200);
+    });
+
+    it("batch ingestion: the preview of a loading batch's files", async () => {
+      const store = new ProfileStoreClient(api, client);
+      const datasetId = await store.createDataset('openapi preview');
+      const batchId = await store.createBatch(datasetId);
+      await store.upload(batchId, datasetId, 'a.json', [profile('o1'), profile('o2', { score: 3 })].map((r) => JSON.stringify(r)).join('\n')).expect(200);
+      const path = `${IMPORT}/batches/{batchId}/datasets/{datasetId}/preview`;
+      const res = await conforming('get', path, `${IMPORT}/batches/${batchId}/datasets/${datasetId}/preview?format=json&nrow=5`);
+      expect(res.status).toBe(200);
+      expect(res.body.preview.rows).toHaveLength(2);
+      expect((await conforming('get', path, `${IMPORT}/batches/${batchId}/datasets/${datasetId}/preview?format=csv`)).status).toBe(400);
+      expect((await conforming('get', path, `${IMPORT}/batches/${'0'.repeat(32)}/datasets/${datasetId}/preview?format=json`)).status).toBe(404);
     });
   });
 });

@@ -111,6 +111,17 @@ export interface Batch {
   tags?: Record<string, string[]>;
   externalId?: string;
   replay?: BatchReplay;
+  /** AEP's partialIngestionPercentage: refused records up to this percent of the batch are skipped, not fatal. */
+  partialIngestionPercent?: number;
+  /** A partially ingested batch: the files of its refused rows (Data Access /failed). */
+  failedFiles?: FailedRowsFile[];
+}
+
+/** The refused rows of one input file of a partially ingested batch, as JSON Lines in dataset storage. */
+export interface FailedRowsFile {
+  name: string;
+  storageKey: string;
+  sizeBytes: number;
 }
 
 export interface BatchReplay {
@@ -126,6 +137,7 @@ export interface NewImportBatch {
   tags?: Record<string, string[]>;
   externalId?: string;
   replay?: BatchReplay;
+  partialIngestionPercent?: number;
 }
 
 export interface BatchFile {

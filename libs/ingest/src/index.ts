@@ -1,2 +1,3 @@
 export * from './record-source';
 export * from './xdm-record';
+export * from './preview';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Batch, BatchError, BatchFile, BatchReplay, BatchStatus, NewImportBatch, TenantScope, ValidationFailed, newBatchId, newDatasetFileId } from '@sx/domain';
+import { Batch, BatchError, BatchFile, BatchReplay, BatchStatus, FailedRowsFile, NewImportBatch, TenantScope, ValidationFailed, newBatchId, newDatasetFileId } from '@sx/domain';
 import { BATCH_FIELDS, CatalogListQuery, isBadRegex, listIdsSql } from './catalog-filter';
 import { Prisma } from './generated/prisma/client';
 import type { Batch as BatchRow, BatchFile as BatchFileRow } from './generated/prisma/client';
@@ -28,6 +28,8 @@ function toBatch(row: BatchRow): Batch {
   if (row.tags !== null) b.tags = row.tags as Record<string, string[]>;
   if (row.externalId !== null) b.externalId = row.externalId;
   if (row.replay !== null) b.replay = row.replay as BatchReplay;
+  if (row.partialIngestionPercent !== null) b.partialIngestionPercent = row.partialIngestionPercent;
+  if (row.failedFiles !== null) b.failedFiles = row.failedFiles as unknown as FailedRowsFile[];
   return b;
 }
 
@@ -82,6 +84,7 @@ export class BatchRepository {
       if (input.tags) data.tags = input.tags;
       if (input.externalId !== undefined) data.externalId = input.externalId;
       if (input.replay) data.replay = input.replay as Prisma.InputJsonValue;
+      if (input.partialIngestionPercent !== undefined) data.partialIngestionPercent = input.partialIngestionPercent;
       return toBatch(await this.prisma.batch.create({ data }));
     } catch (e) {
       return translateStoreError(e);

@@ -3,7 +3,7 @@ import { finished } from 'node:stream/promises';
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { BatchError, DatasetKind, TenantScope } from '@sx/domain';
+import { BatchError, DatasetKind, FailedRowsFile, TenantScope } from '@sx/domain';
 import { BulkPool } from './bulk-pool';
 import { COPY_NULL, copyField, copyTextArray } from './copy-text';
 import { translateStoreError } from './store-errors';
@@ -40,11 +40,19 @@ export interface RowSink<R> {
 export interface ProducerReport {
   recordCount: number;
   failedRecordCount: number;
+  /** The first refusals (a sample: at most 100), all counted in failedRecordCount. */
   errors: BatchError[];
+  /**
+   * The batch has a partial-ingestion threshold and its refused records stay within it: they were
+   * skipped (not written) and the batch succeeds with them counted. Otherwise any refusal fails it.
+   */
+  withinThreshold?: boolean;
+  /** With withinThreshold: the files of the refused rows (Data Access /failed). */
+  failedFiles?: FailedRowsFile[];
 }
 
 export type PromoteOutcome =
-  | { status: 'success'; recordCount: number; ingestTime: Date }
+  | { status: 'success'; recordCount: number; failedRecordCount: number; ingestTime: Date }
   | { status: 'failed'; failedRecordCount: number; errors: BatchError[] }
   /** Another live promotion of the batch holds its lock (a worker still running it). */
   | { status: 'busy' }
@@ -82,7 +90,8 @@ const ANALYZE_AFTER_RECORDS = 10_000;
 /**
  * Promotes a completed batch (staging or processing) into the profile store in one transaction,
  * on a worker: COPY of every record, then the segment memberships they carry. Any refused record rolls the whole batch back (AEP's
- * default: a batch fails as a whole and nothing of it becomes visible).
+ * default: a batch fails as a whole and nothing of it becomes visible), unless the producer reports
+ * the refusals within the batch's partial-ingestion threshold: then the batch succeeds without them.
  */
 @Injectable()
 export class BulkIngestRepository {
@@ -163,7 +172,7 @@ export class BulkIngestRepository {
     await client.query(`CREATE TEMP TABLE ${STAGED} ON COMMIT DROP AS SELECT ${target.columns} FROM ${target.table} WITH NO DATA`);
     const report = await this.copyRows(client, [scope.orgId, scope.sandboxName, datasetId, batchId], ingestTime, kind, produce);
 
-    if (report.errors.length || report.failedRecordCount) {
+    if ((report.errors.length || report.failedRecordCount) && !report.withinThreshold) {
       await client.query('ROLLBACK');
       await this.markFailed(client, scope, batchId, report.errors, report.failedRecordCount);
       return { status: 'failed', failedRecordCount: report.failedRecordCount, errors: report.errors };
@@ -173,9 +182,12 @@ export class BulkIngestRepository {
       `INSERT INTO ${target.table} (${target.columns}) SELECT ${target.columns} FROM ${STAGED} ORDER BY primary_identity COLLATE "C", ctid`,
     );
     if (kind === 'profile') await this.upsertMemberships(client, scope);
+    // A partially ingested batch keeps its refusals: counted, sampled in errors[], and their files for /failed.
+    const partial = report.failedRecordCount > 0;
     await client.query(
-      `UPDATE batches SET status = 'success', record_count = $2, updated_at = now(), completed_at = now() WHERE id = $1`,
-      [batchId, report.recordCount],
+      `UPDATE batches SET status = 'success', record_count = $2, failed_record_count = $3, errors = $4::jsonb, failed_files = $5::jsonb,
+              updated_at = now(), completed_at = now() WHERE id = $1`,
+      [batchId, report.recordCount, report.failedRecordCount, partial ? JSON.stringify(report.errors) : null, partial ? JSON.stringify(report.failedFiles ?? []) : null],
     );
     await client.query('COMMIT');
     // A large batch changes the tables' shape: refresh the planner's statistics now (a sample,
@@ -184,7 +196,7 @@ export class BulkIngestRepository {
       const tables = kind === 'profile' ? 'profile_fragments, segment_memberships' : 'experience_events';
       await client.query(`ANALYZE ${tables}`).catch(() => undefined);
     }
-    return { status: 'success', recordCount: report.recordCount, ingestTime };
+    return { status: 'success', recordCount: report.recordCount, failedRecordCount: report.failedRecordCount, ingestTime };
   }
 
   /**

@@ -53,3 +53,8 @@ export function largeFileChunksPrefix(p: { orgId: string; sandboxName: string; d
 export function batchFileKey(p: { orgId: string; sandboxName: string; datasetId: string; batchId: string }, fileName: string): string {
   return `${batchPrefix(p)}/${segment(fileName)}`;
 }
+
+/** Where the refused rows of one input file of a partially ingested batch are kept (a dot folder, as `.chunks`). */
+export function failedRowsKey(p: { orgId: string; sandboxName: string; datasetId: string; batchId: string }, fileName: string): string {
+  return `${batchPrefix(p)}/.failed/${segment(fileName)}`;
+}

@@ -57,9 +57,12 @@ export class DataAccessController {
 
   @DownloadRoute('batches/:batchId/failed', {
     path: 'A failed file to download; without it, the listing',
-    summary: 'The files of a failed batch (it failed as a whole: none of their records was ingested); with ?path= its bytes',
+    summary:
+      'The files of a failed batch (it failed as a whole: none of their records was ingested), or of a partially ingested one ' +
+      'the refused rows ({file}.failed.jsonl); with ?path= its bytes',
     json: DIRECTORY_LISTING_SCHEMA,
-    description: 'Without path: {data: [{name, length, _links}], _page, _links}. With path: the file as it was uploaded.',
+    description:
+      'Without path: {data: [{name, length, _links}], _page, _links}. With path: the file as it was uploaded, or the refused rows as JSON Lines {file, line, code, description, record?}.',
   })
   async failed(
     @CurrentCaller() caller: Caller,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Batch, BatchError, BatchFile, Caller, NotFound, ValidationFailed, resolveSchema } from '@sx/domain';
+import { Batch, BatchError, BatchFile, Caller, FailedRowsFile, NotFound, ValidationFailed, resolveSchema } from '@sx/domain';
 import { BatchRepository, DatasetRecordsRepository, DatasetRepository } from '@sx/persistence';
 import { DATA_ACCESS_PATH } from '../common/paths';
 
@@ -68,13 +68,18 @@ export class DataAccessService {
     return { batch, files: all.slice(page.start, page.start + page.limit), total: all.length };
   }
 
-  /** The files of a failed batch: it failed as a whole, so none of their records was ingested. */
-  async failedFiles(caller: Caller, batchId: string): Promise<BatchFile[]> {
+  /**
+   * What failed of a batch: all its files when it failed as a whole (none of their records was
+   * ingested); the files of its refused rows when it was partially ingested (success within its
+   * partialIngestionPercentage); nothing otherwise.
+   */
+  async failedFiles(caller: Caller, batchId: string): Promise<Array<BatchFile | FailedRowsFile>> {
     const batch = await this.batch(caller, batchId);
-    return batch.status === 'failed' ? this.batches.files(caller, batchId) : [];
+    if (batch.status === 'failed') return this.batches.files(caller, batchId);
+    return batch.status === 'success' ? (batch.failedFiles ?? []) : [];
   }
 
-  async failedFile(caller: Caller, batchId: string, path: unknown): Promise<BatchFile> {
+  async failedFile(caller: Caller, batchId: string, path: unknown): Promise<BatchFile | FailedRowsFile> {
     const file = (await this.failedFiles(caller, batchId)).find((f) => f.name === path);
     if (!file) throw new NotFound(`Batch ${batchId} has no failed file named "${String(path)}".`);
     return file;

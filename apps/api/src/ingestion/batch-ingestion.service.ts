@@ -12,7 +12,7 @@ export const FAILED_BY_CLIENT = 'FAILED_BY_CLIENT';
 /** Statuses a COMPLETE can have led to: a COMPLETE sent again answers the batch as it is (AEP: safe to retry). */
 const COMPLETED = new Set(['staging', 'processing', 'success', 'failed']);
 /** Documented fields that mean nothing here: accepted, type-checked, and ignored with a debug line. */
-const IGNORED_FIELDS = ['enableErrorDiagnostics', 'partialIngestionPercentage', 'partialIngestionPercent'] as const;
+const IGNORED_FIELDS = ['enableErrorDiagnostics'] as const;
 const IGNORED_INPUT_FORMAT = ['delimiter', 'quote', 'escape', 'header', 'charset'] as const;
 
 @Injectable()
@@ -38,7 +38,8 @@ export class BatchIngestionService {
     const inputFormatOptions = definedOnly({ ...dto.inputFormat });
     const replay = dto.replay && (definedOnly({ ...dto.replay }) as BatchReplay);
     if (replay) this.logger.debug({ msg: 'replay stored, predecessors not replaced', field: 'replay' });
-    return this.batches.createImport(caller, { datasetId: dto.datasetId, inputFormatOptions, tags: dto.tags, externalId: dto.externalId, replay });
+    const partialIngestionPercent = partialThreshold(dto);
+    return this.batches.createImport(caller, { datasetId: dto.datasetId, inputFormatOptions, tags: dto.tags, externalId: dto.externalId, replay, partialIngestionPercent });
   }
 
   /** The batch of a file route: this tenant's ingestion batch of that dataset, still loading. */
@@ -124,6 +125,15 @@ export class BatchIngestionService {
     if (!batch || batch.origin === 'export') throw new NotFound(`Batch ${batchId} does not exist.`);
     return batch;
   }
+}
+
+/** AEP's two spellings of the threshold: either one, or both when they agree. */
+function partialThreshold(dto: CreateBatchDto): number | undefined {
+  const { partialIngestionPercentage: a, partialIngestionPercent: b } = dto;
+  if (a !== undefined && b !== undefined && a !== b) {
+    throw new ValidationFailed([{ path: 'partialIngestionPercent', message: `differs from partialIngestionPercentage (${a}): give one of the two spellings` }]);
+  }
+  return a ?? b;
 }
 
 function definedOnly(o: Record<string, unknown>): Record<string, unknown> {

@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@sx/config';
-import { TenantScope, resolveSchema } from '@sx/domain';
+import { Batch, TenantScope, resolveSchema } from '@sx/domain';
 import { BatchPromotionRepository, BatchRepository, BulkIngestRepository, DatasetRepository, PromoteOutcome } from '@sx/persistence';
 import type { JobName, JobPayload } from '@sx/queue';
-import { DatasetStorage } from '@sx/storage';
-import { BatchRowLimits, produceBatchRows } from './batch-rows';
+import { DatasetStorage, failedRowsKey } from '@sx/storage';
+import { BatchRowLimits, RefusalPolicy, produceBatchRows } from './batch-rows';
+import { StoredFailedRows } from './failed-rows';
 
 type PromoteBatchJob = Job<JobPayload<JobName.PromoteBatch>>;
 
@@ -18,7 +19,8 @@ export class PromotionBusy extends Error {
 
 /**
  * Promotes a completed batch on a worker: every record of every file validated and COPYed into
- * the store in one transaction, or the batch failed with the refused records by file and line.
+ * the store in one transaction, or the batch failed with the refused records by file and line
+ * (with a partial-ingestion threshold: refused records within it are skipped, the rest ingested).
  * A worker killed mid-promotion leaves nothing visible (the transaction dies with its connection)
  * and the next attempt starts over; attempts are counted in Postgres, killed ones included.
  */
@@ -61,7 +63,7 @@ export class BatchPromotionProcessor {
     const started = Date.now();
     let outcome: PromoteOutcome;
     try {
-      outcome = await this.bulk.promote(scope, batchId, kind, { maxAttempts: this.config.INGEST_ATTEMPTS }, (sink) => produceBatchRows(kind, files, this.limits, sink));
+      outcome = await this.bulk.promote(scope, batchId, kind, { maxAttempts: this.config.INGEST_ATTEMPTS }, (sink) => produceBatchRows(kind, files, this.limits, sink, this.refusalPolicy(batch)));
     } catch (e) {
       await this.failIfLastAttempt(scope, batchId, e as Error);
       throw e;
@@ -70,6 +72,14 @@ export class BatchPromotionProcessor {
     const ms = Date.now() - started;
     this.logger.log({ msg: 'batch promotion ended', batchId, status: outcome.status, ms, ...('recordCount' in outcome ? { records: outcome.recordCount } : {}), ...('failedRecordCount' in outcome ? { failedRecords: outcome.failedRecordCount } : {}) });
     return { status: outcome.status, ms };
+  }
+
+  /** With a partial-ingestion threshold, refused records are skipped into files of their own (Data Access /failed). */
+  private refusalPolicy(batch: Batch): RefusalPolicy {
+    const threshold = batch.partialIngestionPercent;
+    if (threshold === undefined) return {};
+    const where = { orgId: batch.orgId, sandboxName: batch.sandboxName, datasetId: batch.datasetId, batchId: batch.id };
+    return { partialIngestionPercent: threshold, failedRows: new StoredFailedRows(this.storage, (name) => failedRowsKey(where, name)) };
   }
 
   /** An attempt that threw (storage, database): the batch fails once its attempts are used up, naming why. */

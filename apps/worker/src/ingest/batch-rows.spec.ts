@@ -60,3 +60,57 @@ describe('produceBatchRows', () => {
     expect((await produce([file('blank.json', '\n\n')])).report.errors).toEqual([{ code: 'EMPTY_BATCH', description: 'the batch files hold no records' }]);
   });
 });
+
+describe('produceBatchRows with partialIngestionPercent', () => {
+  /** A FailedRowsSink that keeps what it is given (the stored one is covered in failed-rows.spec.ts). */
+  const failedRows = () => {
+    const seen: Array<{ code: string; file: string; line?: number; text?: string }> = [];
+    let closed = false;
+    return {
+      seen,
+      get closed() { return closed; },
+      sink: {
+        write: async (e: { code: string; file: string; line?: number }, text?: string) => void seen.push({ code: e.code, file: e.file, line: e.line, text }),
+        close: async () => { closed = true; return seen.length ? [{ name: 'a.json.failed.jsonl', storageKey: 'k', sizeBytes: 1 }] : []; },
+        abort: async () => undefined,
+      },
+    };
+  };
+  const twenty = (bad: number) => lines(Array.from({ length: 20 }, (_, i) => (i < bad ? (i % 2 ? { noIdentity: i } : `{"broken${i}":`) : person(`p${i}`))));
+
+  it('skips the refused records within the threshold, writes the rest and sends the refused ones on', async () => {
+    const out = failedRows();
+    const rows: FragmentRow[] = [];
+    const report = await produceBatchRows('profile', [file('a.json', twenty(1))], limits, { write: (r) => void rows.push(r) }, { partialIngestionPercent: 10, failedRows: out.sink });
+    expect(report).toMatchObject({ recordCount: 19, failedRecordCount: 1, withinThreshold: true, failedFiles: [{ name: 'a.json.failed.jsonl' }] });
+    expect(report.errors).toEqual([{ code: 'MALFORMED_JSON', description: 'the record is not valid JSON', file: 'a.json', line: 1 }]);
+    expect(rows).toHaveLength(19);
+    expect(out.seen).toEqual([{ code: 'MALFORMED_JSON', file: 'a.json', line: 1, text: '{"broken0":' }]);
+    expect(out.closed).toBe(true);
+  });
+
+  it('is over the threshold above it (5 of 20 at 10%), at it exactly within (2 of 20)', async () => {
+    const over = await produceBatchRows('profile', [file('a.json', twenty(5))], limits, { write: () => undefined }, { partialIngestionPercent: 10, failedRows: failedRows().sink });
+    expect(over).toMatchObject({ recordCount: 15, failedRecordCount: 5, withinThreshold: false });
+    expect(over.failedFiles).toBeUndefined();
+    expect(over.errors.map((e) => [e.code, e.line])).toEqual([['MALFORMED_JSON', 1], ['INVALID_RECORD', 2], ['MALFORMED_JSON', 3], ['INVALID_RECORD', 4], ['MALFORMED_JSON', 5]]);
+    const exact = await produceBatchRows('profile', [file('a.json', twenty(2))], limits, { write: () => undefined }, { partialIngestionPercent: 10 });
+    expect(exact).toMatchObject({ recordCount: 18, failedRecordCount: 2, withinThreshold: true });
+  });
+
+  it('still fails a file that cannot be read, and a batch over its record limit, whatever the threshold', async () => {
+    const broken = await produceBatchRows('profile', [file('a.json', `[${JSON.stringify(person('a'))},{"b":`)], limits, { write: () => undefined }, { partialIngestionPercent: 100 });
+    expect(broken.withinThreshold).toBeUndefined();
+    expect(broken.errors).toEqual([expect.objectContaining({ code: 'MALFORMED_FILE', file: 'a.json' })]);
+    const big = await produceBatchRows('profile', [file('a.json', twenty(0))], { ...limits, maxBatchRecords: 5 }, { write: () => undefined }, { partialIngestionPercent: 100 });
+    expect(big.withinThreshold).toBeUndefined();
+    expect(big.errors[0].code).toBe('BATCH_TOO_LARGE');
+  });
+
+  it('without a threshold behaves as before: nothing is written after the first refusal, no verdict', async () => {
+    const rows: FragmentRow[] = [];
+    const report = await produceBatchRows('profile', [file('a.json', lines([person('a'), '{', person('b')]))], limits, { write: (r) => void rows.push(r) });
+    expect(rows).toHaveLength(1);
+    expect(report).toEqual({ recordCount: 2, failedRecordCount: 1, errors: [expect.objectContaining({ code: 'MALFORMED_JSON', line: 2 })] });
+  });
+});

@@ -79,7 +79,7 @@ export class CreateBatchDto {
   @IsOptional() @IsBoolean()
   enableErrorDiagnostics?: boolean;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 100, description: 'Accepted and ignored: a batch is ingested all or nothing here' })
+  @ApiPropertyOptional({ minimum: 0, maximum: 100, description: 'Percent of refused records tolerated: up to it they are skipped (counted in failedRecordCount, served by Data Access /failed) and the batch succeeds; absent: all or nothing. Stored, not echoed (as AEP)' })
   @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(100)
   partialIngestionPercentage?: number;
 
