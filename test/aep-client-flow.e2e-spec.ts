@@ -36,6 +36,9 @@ const LARGE = [
   person('eve', 10, '2024-06-01T00:00:00Z'),
   person('ada', 5, '2023-01-01T00:00:00Z'),
 ];
+/** A second batch (isMultiLineJson false) of one record: uploadSmallFile given a dict. */
+const SINGLE = person('gus', 120, '2024-01-01T00:00:00Z');
+const ALL = [...SMALL, ...LARGE, SINGLE];
 /** Who qualifies for `loyalty.points >= 100`, computed from the records: per person the latest change wins. */
 function qualifying(records: Array<ReturnType<typeof person>>): string[] {
   const latest = new Map<string, ReturnType<typeof person>>();
@@ -63,6 +66,7 @@ describe('an AEP client (aepp) across the whole flow', () => {
   // What each step hands to the next.
   let datasetId: string;
   let batchId: string;
+  let singleBatchId: string;
   let batchCreatedAfter: number;
   let segmentId: string;
   let exportBatchId: string;
@@ -91,9 +95,19 @@ describe('an AEP client (aepp) across the whole flow', () => {
     await eventually(async () => done((last = await read())), 60_000);
     return last;
   }
+  /** uploadSmallFileFinish (COMPLETE), then Catalog's getBatch until a worker has ended the batch. */
+  async function complete(id: string, records: number) {
+    const res = await aepp.uploadSmallFileFinish(id).expect(200);
+    expect(['staging', 'processing', 'success']).toContain(res.body.status);
+    const batch = await settled(async () => (await aepp.getBatch(id).expect(200)).body[id] as Obj, (b) => !['staging', 'processing'].includes(b.status));
+    expect(batch).toMatchObject({ id, status: 'success', relatedObjects: [{ type: 'dataSet', id: datasetId }], metrics: { recordsWritten: records } });
+    expect(batch.errors ?? []).toEqual([]);
+  }
 
-  it('1. Catalog.createDataSet (profile and identity enabled), then getDataSet', async () => {
-    datasetId = refId((await aepp.createDataSet('aepp CRM', PROFILE_SCHEMA, true, true).expect(201)).body);
+  it('1. Catalog.createDataSet (identity enabled), enableDatasetProfile, then getDataSet', async () => {
+    datasetId = refId((await aepp.createDataSet('aepp CRM', PROFILE_SCHEMA, false, true).expect(201)).body);
+    expect((await aepp.getDataSet(datasetId).expect(200)).body[datasetId].tags).toEqual({ unifiedIdentity: ['enabled:true'] });
+    expect(refId((await aepp.enableDatasetProfile(datasetId).expect(200)).body)).toBe(datasetId);
     const res = await aepp.getDataSet(datasetId).expect(200);
     expect(Object.keys(res.body)).toEqual([datasetId]);
     expect(res.body[datasetId]).toMatchObject({
@@ -130,17 +144,20 @@ describe('an AEP client (aepp) across the whole flow', () => {
     const head = await aepp.headFileStatus(batchId, datasetId, 'large.json').expect(200);
     expect(head.headers['content-length']).toBe(String(content.length));
 
-    const complete = await aepp.uploadSmallFileFinish(batchId).expect(200);
-    expect(['staging', 'processing', 'success']).toContain(complete.body.status);
-    const batch = await settled(async () => (await aepp.getBatch(batchId).expect(200)).body[batchId] as Obj, (b) => !['staging', 'processing'].includes(b.status));
-    expect(batch).toMatchObject({ status: 'success', relatedObjects: [{ type: 'dataSet', id: datasetId }], metrics: { recordsWritten: SMALL.length + LARGE.length } });
-    expect(batch.errors ?? []).toEqual([]);
+    await complete(batchId, SMALL.length + LARGE.length);
+
+    // createBatch's default (isMultiLineJson false) and uploadSmallFile of a dict: one JSON line.
+    singleBatchId = (await aepp.createBatch(datasetId).expect(201)).body.id;
+    await aepp.uploadSmallFile(singleBatchId, datasetId, 'one.json', SINGLE).expect(200);
+    await complete(singleBatchId, 1);
   });
 
   it('3. Catalog.getBatches with createdAfter (epoch ms) and dataSet', async () => {
     const listed = await aepp.getBatches({ createdAfter: batchCreatedAfter, dataSet: datasetId }).expect(200);
-    expect(Object.keys(listed.body)).toEqual([batchId]);
+    expect(Object.keys(listed.body).sort()).toEqual([batchId, singleBatchId].sort());
     expect(listed.body[batchId].status).toBe('success');
+    const later = await aepp.getBatches({ createdAfter: listed.body[batchId].created, dataSet: datasetId }).expect(200);
+    expect(Object.keys(later.body)).toEqual([singleBatchId]);
     const future = await aepp.getBatches({ createdAfter: Date.now() + 3_600_000, dataSet: datasetId }).expect(200);
     expect(future.body).toEqual({});
   });
@@ -158,11 +175,18 @@ describe('an AEP client (aepp) across the whole flow', () => {
     segmentId = created.body.id;
     expect(created.body).toMatchObject({ id: expect.any(String), name: definition.name, expression: definition.expression, evaluationInfo: { batch: { enabled: true } }, creationTime: expect.any(Number), updateEpoch: expect.any(Number) });
 
+    const listed = await aepp.getSegments().expect(200);
+    expect(listed.body).toMatchObject({ segments: [expect.objectContaining({ id: segmentId })], page: { totalCount: 1, totalPages: 1 } });
+    const realTime = await aepp.getSegments({ page: '1', limit: 100, 'evaluationInfo.continuous.enabled': true }).expect(200);
+    expect(realTime.body.segments).toEqual([]);
+
     const job = await aepp.createJob([segmentId]).expect(200);
     expect(job.body).toMatchObject({ id: expect.any(String), status: expect.stringMatching(/^(NEW|QUEUED)$/), segments: [{ segmentId }] });
     const finished = await settled(async () => (await aepp.getJob(job.body.id).expect(200)).body as Obj, (j) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status));
     expect(finished.status).toBe('SUCCEEDED');
-    expect(finished.metrics.segmentedProfileCounter).toEqual({ [segmentId]: qualifying([...SMALL, ...LARGE]).length });
+    expect(finished.metrics.segmentedProfileCounter).toEqual({ [segmentId]: qualifying(ALL).length });
+    const jobs = await aepp.getJobs().expect(200);
+    expect((jobs.body.children as Obj[]).map((j) => j.id)).toEqual([job.body.id]);
   });
 
   it('5. Catalog.createUnionProfileDataset, then Segmentation.createExport into it until SUCCEEDED', async () => {
@@ -185,8 +209,10 @@ describe('an AEP client (aepp) across the whole flow', () => {
     const created = await aepp.createExport(request).expect(200);
     expect(created.body).toMatchObject({ id: expect.any(Number), status: 'NEW', destination: { datasetId: target } });
     const job = await settled(async () => (await aepp.getExport(created.body.id).expect(200)).body as Obj, (j) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status));
-    expect(job).toMatchObject({ status: 'SUCCEEDED', metrics: { totalExportedProfileCounter: qualifying([...SMALL, ...LARGE]).length } });
     exportBatchId = job.destination.batchId;
+    expect(job).toMatchObject({ status: 'SUCCEEDED', metrics: { totalExportedProfileCounter: qualifying(ALL).length } });
+    const jobs = await aepp.getExportJobs().expect(200);
+    expect(jobs.body).toMatchObject({ records: [expect.objectContaining({ id: created.body.id, status: 'SUCCEEDED' })], link: { next: '' } });
     expect(exportBatchId).toMatch(/^[0-9a-f]{32}$/);
   });
 
@@ -206,7 +232,7 @@ describe('an AEP client (aepp) across the whole flow', () => {
         expect(part).toMatchObject({ name: expect.stringMatching(/\.parquet$/), length: expect.stringMatching(DIGITS), _links: { self: { href: expect.stringContaining(`path=${encodeURIComponent(part.name)}`) } } });
         const length = Number(part.length);
         const head = await aepp.getHeadFile(f.dataSetFileId, part.name).expect(200);
-        expect(head.headers['content-length']).toBe(part.length);
+        expect(head.headers).toMatchObject({ 'content-length': part.length, 'accept-ranges': 'bytes' });
 
         const ranged = await aepp.getFiles(f.dataSetFileId, part.name, { Range: 'bytes=0-99' }).buffer(true).parse(bytes).expect(206);
         expect(ranged.headers['content-range']).toBe(`bytes 0-99/${length}`);
@@ -227,7 +253,7 @@ describe('an AEP client (aepp) across the whole flow', () => {
         }
       }
     }
-    expect(emails.sort()).toEqual(qualifying([...SMALL, ...LARGE]));
+    expect(emails.sort()).toEqual(qualifying(ALL));
   });
 
   it('7. CustomerProfile merge policies: createMergePolicy, getMergePolicies, getMergePolicy, patchMergePolicy, getMergePolicy', async () => {

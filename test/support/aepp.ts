@@ -86,6 +86,11 @@ export class Aepp {
   createUnionProfileDataset(): Test {
     return this.postData(`${ENDPOINTS.catalog}/dataSets/`, undefined, { name: 'Profile Data Export', schemaRef: { id: UNION_SCHEMA, contentType: XED_CONTENT_TYPE } });
   }
+  /** enableDatasetProfile: an RFC 6902 patch sent as application/json-patch+json. */
+  enableDatasetProfile(id: string, upsert = false): Test {
+    const value = upsert ? ['enabled:true', 'isUpsert:true'] : ['enabled:true'];
+    return this.patchData(`${ENDPOINTS.catalog}/dataSets/${id}`, [{ op: 'add', path: '/tags/unifiedProfile', value }], { 'Content-Type': 'application/json-patch+json' });
+  }
   getDataSet(id: string): Test {
     return this.getData(`${ENDPOINTS.catalog}/dataSets/${id}`);
   }
@@ -123,6 +128,20 @@ export class Aepp {
   // Segmentation (aepp/segmentation.py)
   createSegment(data: Record<string, unknown>): Test {
     return this.postData(`${ENDPOINTS.segmentation}/segment/definitions`, undefined, data);
+  }
+  /**
+   * getSegments: its first request has no query; its retries and further pages send
+   * `{page, limit, evaluationInfo.continuous.enabled: True}` (the last with onlyRealTime).
+   */
+  getSegments(params?: Params): Test {
+    return this.getData(`${ENDPOINTS.segmentation}/segment/definitions`, params);
+  }
+  /** getJobs: `snapshot.name` and `status` are None by default, and requests drops None. */
+  getJobs(limit = 100): Test {
+    return this.getData(`${ENDPOINTS.segmentation}/segment/jobs`, { limit, start: 0 });
+  }
+  getExportJobs(limit = 1000, status?: string): Test {
+    return this.getData(`${ENDPOINTS.segmentation}/export/jobs`, { limit, ...(status ? { status } : {}) });
   }
   createJob(segmentIds: string[]): Test {
     return this.postData(`${ENDPOINTS.segmentation}/segment/jobs`, undefined, segmentIds.map((segmentId) => ({ segmentId })));
