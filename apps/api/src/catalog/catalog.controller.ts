@@ -6,6 +6,7 @@ import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';
 import { ApiJson } from '../common/openapi-schema';
 import { HEX24, HEX32, PathParam } from '../common/param-decorators';
+import { parseQueryBoolean } from '../common/query-boolean';
 import { batchList, datasetList, project } from './catalog-list';
 import { parseProperties } from './catalog-query.parser';
 import { CatalogService } from './catalog.service';
@@ -42,10 +43,10 @@ export class CatalogController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a dataset; answers ["@/dataSets/{id}"] as AEP does' })
   @ApiJson(201, DATASET_REFS_SCHEMA, '["@/dataSets/{id}"]')
-  @ApiQuery({ name: 'requestDataSource', required: false, enum: ['true', 'false'], description: 'Accepted and ignored (no data sources here).' })
+  @ApiQuery({ name: 'requestDataSource', required: false, enum: ['true', 'false'], description: 'Accepted (any case, as Python clients send True/False) and ignored (no data sources here).' })
   async createDataset(@CurrentCaller() caller: Caller, @Body() dto: CreateDatasetDto, @Query('requestDataSource') requestDataSource?: unknown): Promise<string[]> {
     if (requestDataSource !== undefined) {
-      if (requestDataSource !== 'true' && requestDataSource !== 'false') throw new ValidationFailed([{ path: 'requestDataSource', message: 'must be true or false' }]);
+      if (parseQueryBoolean(requestDataSource) === undefined) throw new ValidationFailed([{ path: 'requestDataSource', message: 'must be true or false' }]);
       this.logger.debug({ msg: 'accepted and ignored', route: 'POST /dataSets', query: ['requestDataSource'] });
     }
     return ref((await this.service.create(caller, dto)).id);

@@ -3,8 +3,8 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { ATTRIBUTE_MERGE_TYPES, IDENTITY_GRAPH_TYPES } from '@sx/domain';
 import { PageLimitQuery, toInteger } from '../../common/page-limit.query';
+import { toBoolean } from '../../common/query-boolean';
 
-const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 // `+name` arrives as " name": a query string's + is a space.
 const ORDER = /^([+ -]?name)?$/;
 const ORDER_MESSAGE = 'must be name, +name or -name';

@@ -3,11 +3,11 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { SEGMENT_SORT_FIELDS } from '@sx/domain';
 import { MAX_PAGE_SIZE, toInteger } from '../../common/page-limit.query';
+import { toBoolean } from '../../common/query-boolean';
 
 /** AEP's default page size for definitions (its list example answers `"limit": 100`; aepp pages by 100). */
 export const DEFAULT_DEFINITION_PAGE_SIZE = 100;
 
-const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 const SORT_KEY = `(${SEGMENT_SORT_FIELDS.join('|')})(:(asc|desc))?`;
 
 /**
