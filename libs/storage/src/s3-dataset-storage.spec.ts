@@ -51,6 +51,15 @@ describe('S3DatasetStorage beyond the contract', () => {
     expect(await storage.size('mem/big')).toBe(total);
   }, 60_000);
 
+  it("fails a write with the store's error, small or multipart, and stops reading the body", async () => {
+    const storage = new S3DatasetStorage(server.client, 'no-such-bucket', { partSizeBytes: 5 << 20 });
+    for (const size of [10, 12 << 20]) {
+      const body = Readable.from([Buffer.alloc(size)]);
+      await expect(storage.write('o/s/d/b/f', body)).rejects.toMatchObject({ name: 'NoSuchBucket' });
+      expect(body.destroyed).toBe(true);
+    }
+  });
+
   it('removes more objects than one DeleteObjects request takes', async () => {
     const storage = new S3DatasetStorage(server.client, server.bucket);
     const keys = Array.from({ length: 1005 }, (_, i) => `many/prefix/${String(i).padStart(4, '0')}`);
