@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { batchPrefix } from '@sx/storage';
 import { ApiHarness, ORG_A, TestClient } from './support/api-harness';
 import { ChildApp, eventually } from './support/child-process';
 import { DATA_ACCESS } from './support/profile-store';
 import { loadGeneratedStore } from './support/generated-store';
-import { TestEnv, createTestEnv } from './support/test-env';
+import { localKeysUnder } from './support/stored-keys';
+import { StorageDriver, TestEnv, createTestEnv } from './support/test-env';
 import { startWorker } from './support/worker-harness';
 
 const JOBS = '/data/core/ups/export/jobs';
@@ -16,9 +16,11 @@ const JOBS = '/data/core/ups/export/jobs';
 /**
  * The lifecycle of real exports under failure: a worker killed mid-export, a cancel, a database
  * connection cut, SIGTERM. Exports are paced (EXPORT_RATE_LIMIT) so that a few thousand generated
- * profiles take seconds, long enough to interfere with while they run.
+ * profiles take seconds, long enough to interfere with while they run. All of it twice: with the
+ * files in a local directory, and in a bucket of a real S3-protocol server (STORAGE_DRIVER=s3 for
+ * the API, the in-process worker and the child workers alike).
  */
-describe('export lifecycle: kill, cancel, failure, shutdown (real processes, Postgres, Redis)', () => {
+describe.each<StorageDriver>(['local', 's3'])('export lifecycle on %s storage: kill, cancel, failure, shutdown (real processes, Postgres, Redis)', (driver) => {
   jest.setTimeout(120_000);
   let env: TestEnv;
   let api: ApiHarness;
@@ -29,7 +31,7 @@ describe('export lifecycle: kill, cancel, failure, shutdown (real processes, Pos
   const workerEnv = { EXPORT_RATE_LIMIT: '1500', WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', EXPORT_BACKOFF_MS: '100', LOG_LEVEL: 'info', EXPORT_PROGRESS_INTERVAL_MS: '200' };
 
   beforeAll(async () => {
-    env = await createTestEnv('lifecycle');
+    env = await createTestEnv(`lifecycle_${driver}`, { storage: driver });
     api = await ApiHarness.start(env.config());
     client = await api.client(ORG_A, ['prod']);
     out = client.datasets.prod;
@@ -55,6 +57,17 @@ describe('export lifecycle: kill, cancel, failure, shutdown (real processes, Pos
   const progressed = (id: number, atLeast: number) =>
     eventually(async () => ((await get(id)).metrics?.totalExportedProfileCounter ?? 0) >= atLeast, 30_000, 50);
 
+  /** A file's bytes as a client downloads them (all of them, or a Range). */
+  const download = (href: string, range?: string) => {
+    const req = api.http.get(href).set(client.headers());
+    if (range) req.set('Range', range);
+    return req.buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+  };
+
   /** sha256 of every file of a batch, in order, as downloaded by a client. */
   async function digest(batchId: string): Promise<{ sha: string; rows: number }> {
     const hash = createHash('sha256');
@@ -62,18 +75,27 @@ describe('export lifecycle: kill, cancel, failure, shutdown (real processes, Pos
     const files = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
     for (const f of files.body.data) {
       const listing = await api.http.get(f._links.self.href).set(client.headers()).expect(200);
-      const bytes = await api.http.get(listing.body.data[0]._links.self.href).set(client.headers()).buffer(true).parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
-      hash.update(bytes.body as Buffer);
-      rows += (bytes.body as Buffer).toString().split('\n').filter(Boolean).length;
+      const bytes = (await download(listing.body.data[0]._links.self.href)).body as Buffer;
+      hash.update(bytes);
+      rows += bytes.toString().split('\n').filter(Boolean).length;
     }
     return { sha: hash.digest('hex'), rows };
   }
 
   let clean: { sha: string; rows: number };
+  const batchKeys = (batchId: string) => env.storedKeys(batchPrefix({ orgId: ORG_A, sandboxName: 'prod', datasetId: out, batchId }));
+
+  /** A client's ranged download of a batch's first file: 206 and exactly those bytes of the whole. */
+  async function checkRangedDownload(batchId: string): Promise<void> {
+    const files = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
+    const listing = await api.http.get(files.body.data[0]._links.self.href).set(client.headers()).expect(200);
+    const href = listing.body.data[0]._links.self.href as string;
+    const whole = (await download(href)).body as Buffer;
+    const part = await download(href, 'bytes=10-99');
+    expect(part.status).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes 10-99/${whole.length}`);
+    expect((part.body as Buffer).equals(whole.subarray(10, 100))).toBe(true);
+  }
 
   /** Peak resident memory of a running child (VmHWM), in MiB. */
   const peakRssMb = (w: ChildApp): number => Math.round(Number(/VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${w.proc.pid}/status`, 'utf8'))?.[1]) / 1024);
@@ -87,6 +109,12 @@ describe('export lifecycle: kill, cancel, failure, shutdown (real processes, Pos
     clean = await digest(job.destination.batchId);
     expect(clean.rows).toBe(job.metrics.totalExportedProfileCounter);
     expect(clean.rows).toBeGreaterThan(2000);
+    await checkRangedDownload(job.destination.batchId);
+    // The committed files are where the driver keeps them, and nothing is left in _staging/.
+    const keys = await batchKeys(job.destination.batchId);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((k) => k.includes('/_staging/'))).toEqual([]);
+    if (driver === 's3') expect(await localKeysUnder(env.storageRoot, '')).toEqual([]);
     await w.stop();
   });
 
@@ -113,7 +141,7 @@ describe('export lifecycle: kill, cancel, failure, shutdown (real processes, Pos
     // The killed attempt's batch never became visible and its files are gone.
     const stale = await api.http.get(`/data/foundation/catalog/batches/${abandoned}`).set(client.headers()).expect(200);
     expect(stale.body[abandoned].status).toBe('aborted');
-    expect(existsSync(join(env.storageRoot, batchPrefix({ orgId: ORG_A, sandboxName: 'prod', datasetId: out, batchId: abandoned })))).toBe(false);
+    expect(await batchKeys(abandoned)).toEqual([]);
     await second.stop();
   });
 
@@ -131,7 +159,7 @@ describe('export lifecycle: kill, cancel, failure, shutdown (real processes, Pos
     expect(job.metrics.totalExportedProfileCounter).toBe(0);
     const batch = await api.http.get(`/data/foundation/catalog/batches/${batchId}`).set(client.headers()).expect(200);
     expect(batch.body[batchId].status).toBe('aborted');
-    expect(existsSync(join(env.storageRoot, batchPrefix({ orgId: ORG_A, sandboxName: 'prod', datasetId: out, batchId })))).toBe(false);
+    expect(await batchKeys(batchId)).toEqual([]);
     await new Promise((r) => setTimeout(r, 1000));
     expect((await get(id)).status).toBe('CANCELLED'); // not picked up again
     expect(await env.redis.hget(`${env.queuePrefix}:segment-export:export-${id}`, 'failedReason')).toBeNull();

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Client, Pool } from 'pg';
 import { AppConfig, loadConfig } from '@sx/config';
+import { S3TestServer, startS3TestServer } from './s3-test-server';
+import { localKeysUnder } from './stored-keys';
 
 export const ROOT = join(__dirname, '..', '..');
 const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -19,8 +21,12 @@ export interface TestEnv {
   databaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
-  /** This env's dataset storage directory (removed on close). */
+  /** This env's dataset storage directory (removed on close); the files are there with the local driver. */
   storageRoot: string;
+  /** Where the apps of this env keep dataset files: STORAGE_DRIVER. */
+  storageDriver: StorageDriver;
+  /** Every stored file (object) under `prefix/`, whichever the driver: a check that nothing was left behind. */
+  storedKeys(prefix: string): Promise<string[]>;
   /** Config as the apps would load it from these variables (plus any overrides). */
   config(overrides?: Record<string, string>): AppConfig;
   /** Environment for child processes (built worker, CLI). */
@@ -39,7 +45,13 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-export async function createTestEnv(label: string): Promise<TestEnv> {
+export type StorageDriver = 'local' | 's3';
+
+/**
+ * `storage: 's3'` starts a real S3-protocol server for this env (s3rver on loopback, see
+ * s3-test-server.ts) and points every app of the env at it.
+ */
+export async function createTestEnv(label: string, options: { storage?: StorageDriver } = {}): Promise<TestEnv> {
   const name = `sx_test_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -59,6 +71,7 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
   const queuePrefix = `t_${name}`;
   const storageRoot = mkdtempSync(join(tmpdir(), `${name}-`));
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const s3: S3TestServer | undefined = options.storage === 's3' ? await startS3TestServer() : undefined;
   const vars = (overrides: Record<string, string> = {}) => ({
     DATABASE_URL: databaseUrl,
     REDIS_URL,
@@ -66,6 +79,7 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
     LOG_LEVEL: 'silent',
     RECONCILE_INTERVAL_MS: '500',
     STORAGE_ROOT: storageRoot,
+    ...s3?.env,
     ...overrides,
   });
 
@@ -86,6 +100,8 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
     redisUrl: REDIS_URL,
     queuePrefix,
     storageRoot,
+    storageDriver: s3 ? 's3' : 'local',
+    storedKeys: (prefix) => (s3 ? s3.keys(prefix) : localKeysUnder(storageRoot, prefix)),
     config: (overrides) => loadConfig({ NODE_ENV: 'test', ...vars(overrides) }),
     childEnv: (overrides) => ({ PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', ...vars(overrides) }),
     db,
@@ -100,6 +116,7 @@ export async function createTestEnv(label: string): Promise<TestEnv> {
       await a.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await a.end();
       rmSync(storageRoot, { recursive: true, force: true });
+      await s3?.close();
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { StorageConfig, storageProblems } from './storage-config';
 
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : /^-?\d+$/.test(String(value)) ? Number(value) : value;
@@ -17,9 +18,9 @@ const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? unde
 
 /**
  * Every environment variable the service reads, with its default. Parsed and validated once at
- * start (`loadConfig`); nothing else reads `process.env`.
+ * start (`loadConfig`); nothing else reads `process.env`. The storage variables are in StorageConfig.
  */
-export class AppConfig {
+export class AppConfig extends StorageConfig {
   /** `production` turns the insecure development defaults (secrets, admin password) into errors. */
   @IsIn(['development', 'test', 'production'])
   NODE_ENV: 'development' | 'test' | 'production' = 'development';
@@ -70,10 +71,6 @@ export class AppConfig {
   /** Largest accepted JSON request body. */
   @Transform(toInt) @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
   BODY_LIMIT_BYTES = 1024 * 1024;
-
-  /** Root directory of dataset files (uploaded and exported batches), laid out by org/sandbox/dataset/batch. */
-  @IsString() @MinLength(1)
-  STORAGE_ROOT = './var/datasets';
 
   /** Largest accepted uploaded batch file (bytes, as sent, before gunzip). */
   @Transform(toInt) @IsInt() @Min(1024)
@@ -226,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems = validateSync(config, { forbidUnknownValues: false }).flatMap((e) =>
     Object.values(e.constraints ?? {}),
   );
+  problems.push(...storageProblems(config));
   if (config.isProduction) {
     if (!config.JWT_SECRET) problems.push('JWT_SECRET is required in production (32+ characters)');
     if (!config.ADMIN_PASSWORD) problems.push('ADMIN_PASSWORD is required in production');

@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DatasetStorage, StorageLimitExceeded, StorageObjectMissing, StoredObject } from './dataset-storage';
+import { DatasetStorage, StorageObjectMissing, StoredObject } from './dataset-storage';
+import { MeteredBody } from './metered-body';
 
 /** Dataset files in a local directory (STORAGE_ROOT): write to a temp name, fsync'd rename. */
 export class LocalDatasetStorage extends DatasetStorage {
@@ -26,16 +27,7 @@ export class LocalDatasetStorage extends DatasetStorage {
     const target = this.path(key);
     await mkdir(dirname(target), { recursive: true });
     const temp = join(dirname(target), `.${randomBytes(6).toString('hex')}.partial`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (options.maxBytes !== undefined && size > options.maxBytes) return done(new StorageLimitExceeded(options.maxBytes));
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const meter = new MeteredBody(options.maxBytes);
     try {
       await pipeline(body, meter, createWriteStream(temp, { flags: 'wx' }));
       await rename(temp, target);
@@ -43,7 +35,7 @@ export class LocalDatasetStorage extends DatasetStorage {
       await rm(temp, { force: true });
       throw e;
     }
-    return { sizeBytes: size, sha256: hash.digest('hex') };
+    return meter.stored();
   }
 
   async read(key: string, range?: { start: number; end: number }): Promise<Readable> {
@@ -64,7 +56,9 @@ export class LocalDatasetStorage extends DatasetStorage {
   async rename(fromKey: string, toKey: string): Promise<void> {
     const target = this.path(toKey);
     await mkdir(dirname(target), { recursive: true });
-    await rename(this.path(fromKey), target);
+    await rename(this.path(fromKey), target).catch((e: NodeJS.ErrnoException) => {
+      throw e.code === 'ENOENT' ? new StorageObjectMissing(fromKey) : e;
+    });
   }
 
   async removePrefix(prefix: string): Promise<void> {
