@@ -129,7 +129,7 @@ describe('an AEP client (aepp) across the whole flow', () => {
     expect(created.body).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'loading', relatedObjects: [{ type: 'dataSet', id: datasetId }], inputFormat: { format: 'json', isMultiLineJson: true } });
 
     // uploadSmallFile sends json.dumps(list): a JSON array on one line.
-    await aepp.uploadSmallFile(batchId, datasetId, 'small.json', SMALL).expect(200);
+    await aepp.uploadSmallFile(batchId, datasetId, 'small.json', SMALL).expect(201);
 
     // The large-file methods: INITIALIZE, PATCH chunks (Content-Range as AEP documents it), COMPLETE, HEAD.
     const content = Buffer.from(JSON.stringify(LARGE, null, 2));
@@ -148,7 +148,7 @@ describe('an AEP client (aepp) across the whole flow', () => {
 
     // createBatch's default (isMultiLineJson false) and uploadSmallFile of a dict: one JSON line.
     singleBatchId = (await aepp.createBatch(datasetId).expect(201)).body.id;
-    await aepp.uploadSmallFile(singleBatchId, datasetId, 'one.json', SINGLE).expect(200);
+    await aepp.uploadSmallFile(singleBatchId, datasetId, 'one.json', SINGLE).expect(201);
     await complete(singleBatchId, 1);
   });
 

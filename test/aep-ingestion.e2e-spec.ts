@@ -114,16 +114,36 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
 
     it('ingests multi-line JSON (isMultiLineJson: true, a pretty-printed array) and completes with a lowercase action', async () => {
       const batchId = (await api.http.post(`${IMPORT}/batches`).set(h()).send({ datasetId: crm, inputFormat: { format: 'json', isMultiLineJson: true } }).expect(201)).body.id;
-      await store.upload(batchId, crm, 'pretty.json', JSON.stringify([profile('ml1'), profile('ml2')], null, 4)).expect(200);
+      await store.upload(batchId, crm, 'pretty.json', JSON.stringify([profile('ml1'), profile('ml2')], null, 4)).expect(201);
       const res = await api.http.post(`${IMPORT}/batches/${batchId}?action=complete`).set(h()).expect(200);
       expect(res.body.status).toBe('staging');
       expect(await store.settled(batchId)).toMatchObject({ status: 'success', metrics: { recordsWritten: 2 } });
+    });
+
+    it('answers a small-file PUT 201 when it creates the file and 200 when it replaces it (the replacement is what gets ingested)', async () => {
+      const batchId = await store.createBatch(crm);
+      await store.upload(batchId, crm, 'again.json', lines([profile('rp-old1'), profile('rp-old2')])).expect(201);
+      await store.upload(batchId, crm, 'again.json', lines([profile('rp-new')])).expect(200);
+      await store.upload(batchId, crm, 'other.json', lines([profile('rp-other')])).expect(201);
+      expect(await store.finish(batchId)).toMatchObject({ status: 'success', metrics: { recordsWritten: 2 } });
     });
 
     it('refuses an unknown action naming the four', async () => {
       const batchId = await store.createBatch(crm);
       const res = await api.http.post(`${IMPORT}/batches/${batchId}?action=publish`).set(h()).expect(400);
       expect(res.body.errors).toEqual([{ path: 'action', message: 'must be one of COMPLETE, ABORT, FAIL, REVERT (any case)' }]);
+    });
+
+    it('refuses other query parameters of the ?action= POSTs (batch and large file) naming them, and a missing action', async () => {
+      const batchId = await store.createBatch(crm);
+      const typo = await api.http.post(`${IMPORT}/batches/${batchId}?action=COMPLETE&acton=x`).set(h()).expect(400);
+      expect(typo.body.errors).toEqual([expect.objectContaining({ path: 'acton' })]);
+      const file = `${IMPORT}/batches/${batchId}/datasets/${crm}/files/big.json`;
+      const extra = await api.http.post(`${file}?action=INITIALIZE&size=10`).set(h()).expect(400);
+      expect(extra.body.errors).toEqual([expect.objectContaining({ path: 'size' })]);
+      const none = await api.http.post(file).set(h()).expect(400);
+      expect(none.body.errors).toEqual([expect.objectContaining({ path: 'action' })]);
+      expect((await store.batch(batchId)).status).toBe('loading');
     });
   });
 
@@ -255,7 +275,7 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
   describe('FAIL and REVERT', () => {
     it('FAIL ends a loading batch as failed (sent again: the same); a failed batch takes no COMPLETE', async () => {
       const batchId = await store.createBatch(crm);
-      await store.upload(batchId, crm, 'a.json', lines([profile('failme')])).expect(200);
+      await store.upload(batchId, crm, 'a.json', lines([profile('failme')])).expect(201);
       const res = await api.http.post(`${IMPORT}/batches/${batchId}?action=FAIL`).set(h()).expect(200);
       expect(res.body).toMatchObject({ id: batchId, status: 'failed', errors: [{ code: 'FAILED_BY_CLIENT' }] });
       await api.http.post(`${IMPORT}/batches/${batchId}?action=fail`).set(h()).expect(200);
@@ -331,8 +351,8 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
     beforeAll(async () => {
       const ds = await store.createDataset('downloads');
       batchId = await store.createBatch(ds);
-      await store.upload(batchId, ds, 'part-1.json', body).expect(200);
-      await store.upload(batchId, ds, 'part-2.json', lines([profile('dl-second')])).expect(200);
+      await store.upload(batchId, ds, 'part-1.json', body).expect(201);
+      await store.upload(batchId, ds, 'part-2.json', lines([profile('dl-second')])).expect(201);
       await store.finish(batchId);
       const files = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(h()).expect(200);
       fileId = files.body.data[0].dataSetFileId;
@@ -414,7 +434,7 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       expect(ok.body).toEqual({ data: [], _page: { limit: 100, count: 0 }, _links: {} });
       const bad = await store.createBatch(crm);
       const text = lines([profile('f1'), { identityMap: {} }]);
-      await store.upload(bad, crm, 'bad.json', text).expect(200);
+      await store.upload(bad, crm, 'bad.json', text).expect(201);
       expect((await store.finish(bad)).status).toBe('failed');
       const listing = await api.http.get(`${DATA_ACCESS}/batches/${bad}/failed`).set(h()).expect(200);
       expect(listing.body.data).toEqual([{ name: 'bad.json', length: String(Buffer.byteLength(text)), _links: { self: { href: `${DATA_ACCESS}/batches/${bad}/failed?path=bad.json` } } }]);
@@ -465,7 +485,7 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
 
     it('10% with 1 bad record of 20: success, 19 ingested, the refused one counted, listed and served by /failed', async () => {
       const batchId = await partialBatch({ partialIngestionPercentage: 10 });
-      await store.upload(batchId, crm, 'a.json', twenty('pi-a', 1)).expect(200);
+      await store.upload(batchId, crm, 'a.json', twenty('pi-a', 1)).expect(201);
       const batch = await store.finish(batchId);
       expect(batch).toMatchObject({ status: 'success', recordCount: 19, failedRecordCount: 1, metrics: { recordsRead: 20, recordsWritten: 19, recordsFailed: 1 } });
       expect(batch.errors).toEqual([{ code: 'MALFORMED_JSON', description: 'the record is not valid JSON', file: 'a.json', line: 1 }]);
@@ -487,7 +507,7 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
 
     it('10% with 5 bad records of 20: the batch fails as without a threshold, naming file and line, nothing ingested', async () => {
       const batchId = await partialBatch({ partialIngestionPercent: 10 });
-      await store.upload(batchId, crm, 'b.json', twenty('pi-b', 5)).expect(200);
+      await store.upload(batchId, crm, 'b.json', twenty('pi-b', 5)).expect(201);
       const batch = await store.finish(batchId);
       expect(batch).toMatchObject({ status: 'failed', failedRecordCount: 5, metrics: { recordsWritten: 0 } });
       expect(batch.errors.map((e: { code: string; file: string; line: number }) => [e.code, e.file, e.line])).toEqual([
@@ -500,8 +520,8 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
 
     it('refused records of several files go to a file each; an exact threshold holds', async () => {
       const batchId = await partialBatch({ partialIngestionPercentage: 10 });
-      await store.upload(batchId, crm, 'c1.json', twenty('pi-c1', 1)).expect(200);
-      await store.upload(batchId, crm, 'c2.json', twenty('pi-c2', 3)).expect(200);
+      await store.upload(batchId, crm, 'c1.json', twenty('pi-c1', 1)).expect(201);
+      await store.upload(batchId, crm, 'c2.json', twenty('pi-c2', 3)).expect(201);
       const batch = await store.finish(batchId);
       expect(batch).toMatchObject({ status: 'success', recordCount: 36, failedRecordCount: 4 });
       const failed = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/failed`).set(h()).expect(200);
@@ -512,12 +532,12 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
 
     it('a file that breaks the stream (a JSON array cut short) still fails the batch; without a threshold one bad record does', async () => {
       const cut = await partialBatch({ partialIngestionPercentage: 50 });
-      await store.upload(cut, crm, 'cut.json', `[${JSON.stringify(profile('pi-cut1'))},${JSON.stringify(profile('pi-cut2'))},{"a":`).expect(200);
+      await store.upload(cut, crm, 'cut.json', `[${JSON.stringify(profile('pi-cut1'))},${JSON.stringify(profile('pi-cut2'))},{"a":`).expect(201);
       const failed = await store.finish(cut);
       expect(failed).toMatchObject({ status: 'failed', errors: [expect.objectContaining({ code: 'MALFORMED_FILE', file: 'cut.json' })] });
       expect(await stored(cut)).toBe(0);
       const strict = await partialBatch({});
-      await store.upload(strict, crm, 'd.json', twenty('pi-d', 1)).expect(200);
+      await store.upload(strict, crm, 'd.json', twenty('pi-d', 1)).expect(201);
       expect(await store.finish(strict)).toMatchObject({ status: 'failed', failedRecordCount: 1 });
       expect(await stored(strict)).toBe(0);
     });
@@ -535,8 +555,8 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
     it('previews the files of a loading batch: top-level fields as columns, values as strings, across files (gzip too)', async () => {
       const batchId = await store.createBatch(crm);
       const first = Array.from({ length: 3 }, (_, i) => profile(`pv-a${i}`, { loyalty: { points: i } }));
-      await store.upload(batchId, crm, 'a.json', lines(first)).expect(200);
-      await store.upload(batchId, crm, 'b.json.gz', gzipSync(lines([{ ...profile('pv-b0'), score: 1.5, vip: true, note: null }]))).expect(200);
+      await store.upload(batchId, crm, 'a.json', lines(first)).expect(201);
+      await store.upload(batchId, crm, 'b.json.gz', gzipSync(lines([{ ...profile('pv-b0'), score: 1.5, vip: true, note: null }]))).expect(201);
       const res = await previewOf(batchId, '?format=JSON').expect(200);
       expect(res.body).toEqual({
         formatParams: { format: 'json', isMultiLineJson: false, charset: 'UTF-8', nrow: 100 },
@@ -558,7 +578,7 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
     it('reads a multi-line JSON array with isMultiLineJson=true; nrow bounds the rows (0: 100, above 1000: 1000)', async () => {
       const batchId = await store.createBatch(crm);
       const many = Array.from({ length: 1100 }, (_, i) => ({ identityMap: { Email: [{ id: `m${i}@example.com` }] }, i }));
-      await store.upload(batchId, crm, 'pretty.json', JSON.stringify(many, null, 2)).expect(200);
+      await store.upload(batchId, crm, 'pretty.json', JSON.stringify(many, null, 2)).expect(201);
       const three = await previewOf(batchId, '?format=json&isMultiLineJson=true&nrow=3').expect(200);
       expect(three.body.formatParams).toEqual({ format: 'json', isMultiLineJson: true, charset: 'UTF-8', nrow: 3 });
       expect(three.body.preview.rows.map((r: Record<string, string>) => r.c1)).toEqual(['0', '1', '2']);
@@ -575,7 +595,7 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
 {"broken":
 42
 ${JSON.stringify({ identityMap: {} })}
-`).expect(200);
+`).expect(201);
       const res = await previewOf(batchId, '?format=json').expect(200);
       expect(res.body.preview.rows).toEqual([{ c0: JSON.stringify(profile('pv-ok').identityMap), c1: JSON.stringify(profile('pv-ok').person) }, { c0: '{}' }]);
       const ok = await store.ingest(crm, [profile('pv-done')]);
@@ -601,7 +621,7 @@ ${JSON.stringify({ identityMap: {} })}
 
     it('404 for an unknown batch or dataset, a dataset the batch is not of, or another sandbox; 400 for a malformed id', async () => {
       const batchId = await store.createBatch(crm);
-      await store.upload(batchId, crm, 'a.json', lines([profile('pv-404')])).expect(200);
+      await store.upload(batchId, crm, 'a.json', lines([profile('pv-404')])).expect(201);
       const other = await store.createDataset('preview other');
       await previewOf('0'.repeat(32), '?format=json').expect(404);
       await previewOf(batchId, '?format=json', '0'.repeat(24)).expect(404);

@@ -87,7 +87,7 @@ describe('bad batch files and promotion faults (real API and worker processes)',
   /** Batch with one uploaded file, then COMPLETE; answers the batch id and how long COMPLETE took. */
   async function submit(body: Buffer, fileName = 'part-1.json', datasetId = dataset) {
     const batchId = (await http.post(`${IMPORT}/batches`).set(headers).send({ datasetId, inputFormat: { format: 'json' } }).expect(201)).body.id as string;
-    await http.put(`${IMPORT}/batches/${batchId}/datasets/${datasetId}/files/${fileName}`).set(headers).set('Content-Type', 'application/octet-stream').send(body).expect(200);
+    await http.put(`${IMPORT}/batches/${batchId}/datasets/${datasetId}/files/${fileName}`).set(headers).set('Content-Type', 'application/octet-stream').send(body).expect(201);
     const t0 = Date.now();
     const res = await http.post(`${IMPORT}/batches/${batchId}?action=COMPLETE`).set(headers).expect(200);
     expect(res.body.status).toBe('staging');
@@ -215,7 +215,7 @@ describe('bad batch files and promotion faults (real API and worker processes)',
     const offline = await ApiHarness.start(env.config({ REDIS_URL: 'redis://127.0.0.1:1', ENQUEUE_TIMEOUT_MS: '300' }));
     try {
       const batchId = (await http.post(`${IMPORT}/batches`).set(headers).send({ datasetId: dataset, inputFormat: { format: 'json' } }).expect(201)).body.id as string;
-      await http.put(`${IMPORT}/batches/${batchId}/datasets/${dataset}/files/a.json`).set(headers).set('Content-Type', 'application/octet-stream').send(jsonl([profile('outbox')])).expect(200);
+      await http.put(`${IMPORT}/batches/${batchId}/datasets/${dataset}/files/a.json`).set(headers).set('Content-Type', 'application/octet-stream').send(jsonl([profile('outbox')])).expect(201);
       const t0 = Date.now();
       const res = await offline.http.post(`${IMPORT}/batches/${batchId}?action=COMPLETE`).set(headers).expect(200);
       expect(res.body.status).toBe('staging');

@@ -235,7 +235,7 @@ const corpus: BadRequest[] = [
   { name: 'policies: lone surrogate in name', method: 'POST', path: POLICIES, body: policy({ name: 'p\ud800' }), status: 400, field: 'name' },
   { name: 'policies: id of a surrogate in CESU-8 (not UTF-8)', method: 'GET', path: `${POLICIES}/%ED%A0%80`, status: 400 },
   { name: 'policies: NUL in order', method: 'POST', path: POLICIES, body: policy({ attributeMerge: { type: 'dataSetPrecedence', order: [`d${NUL}`] } }), status: 400, field: 'attributeMerge.order[0]' },
-  { name: 'policies: order for timestampOrdered', method: 'POST', path: POLICIES, body: policy({ attributeMerge: { type: 'timestampOrdered', order: ['d'] } }), status: 400, field: 'attributeMerge.order' },
+  { name: 'policies: order for timestampOrdered not a list', method: 'POST', path: POLICIES, body: policy({ attributeMerge: { type: 'timestampOrdered', order: 'd' } }), status: 400, field: 'attributeMerge.order' },
   { name: 'policies: bogus identity graph', method: 'POST', path: POLICIES, body: policy({ identityGraph: { type: 'magic' } }), status: 400, field: 'identityGraph.type' },
   { name: 'policies: default a string', method: 'POST', path: POLICIES, body: policy({ default: 'yes' }), status: 400, field: 'default' },
   { name: 'policies: __proto__ in attributeMerge', method: 'POST', path: POLICIES, type: 'application/json', body: withRaw(policy(), 'attributeMerge', '{"type":"timestampOrdered","__proto__":{"order":["d"]}}'), status: 400, field: 'attributeMerge.__proto__' },

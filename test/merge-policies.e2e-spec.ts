@@ -134,7 +134,7 @@ describe('merge policies API (real Postgres)', () => {
       ['order not an array', 'attributeMerge.order', timestampPolicy({ attributeMerge: { type: 'dataSetPrecedence', order: 'ds1' } }), /array/],
       ['order with a non-string', 'attributeMerge.order', timestampPolicy({ attributeMerge: { type: 'dataSetPrecedence', order: ['ds1', 2] } }), /string/],
       ['order with a duplicate', 'attributeMerge.order', timestampPolicy({ attributeMerge: { type: 'dataSetPrecedence', order: ['ds1', 'ds1'] } }), /twice/],
-      ['order under timestampOrdered', 'attributeMerge.order', timestampPolicy({ attributeMerge: { type: 'timestampOrdered', order: ['ds1'] } }), /only allowed when type is "dataSetPrecedence"/],
+      ['order under timestampOrdered that is not a list of ids', 'attributeMerge.order', timestampPolicy({ attributeMerge: { type: 'timestampOrdered', order: 'ds1' } }), /array/],
       ['missing identityGraph', 'identityGraph', timestampPolicy({ identityGraph: undefined }), /is required/],
       ['unknown identityGraph.type', 'identityGraph.type', timestampPolicy({ identityGraph: { type: 'full' } }), /none, pdg/],
       ['a schema other than the profile class', 'schema.name', timestampPolicy({ schema: { name: '_xdm.context.experienceevent' } }), /_xdm\.context\.profile/],
@@ -152,8 +152,13 @@ describe('merge policies API (real Postgres)', () => {
       expect(await storedCount()).toBe(before);
     });
 
+    it("accepts AEP's example of order under timestampOrdered, and ignores it (timestamps decide)", async () => {
+      const res = await post(timestampPolicy({ attributeMerge: { type: 'timestampOrdered', order: ['ds1', 'ds2'] } })).expect(200);
+      expect(res.body.attributeMerge).toEqual({ type: 'timestampOrdered' });
+    });
+
     it('names every offending field at once', async () => {
-      const res = await post({ name: '', attributeMerge: { type: 'timestampOrdered', order: ['x'] }, identityGraph: {}, default: 1 }).expect(400);
+      const res = await post({ name: '', attributeMerge: { type: 'timestampOrdered', order: [7] }, identityGraph: {}, default: 1 }).expect(400);
       expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['attributeMerge.order', 'default', 'identityGraph.type', 'name']);
     });
 

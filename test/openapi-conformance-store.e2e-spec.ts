@@ -114,6 +114,7 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
       await expectAnswer(400, 'post', BATCHES, BATCHES, { body: { datasetId: ds, inputFormat: { format: 'xml' } } });
       // An unknown dataset is a 400 naming datasetId (AEP documents no 404 for this POST).
       await expectAnswer(400, 'post', BATCHES, BATCHES, { body: { datasetId: NO_DATASET, inputFormat: { format: 'json' } } });
+      await expectAnswer(201, 'put', FILE, fileUrl(done, 'part-1.json'), { bytes: Buffer.from(lines([profile('ann'), profile('bob')])) });
       await expectAnswer(200, 'put', FILE, fileUrl(done, 'part-1.json'), { bytes: Buffer.from(lines([profile('ann'), profile('bob')])) });
       await expectAnswer(404, 'put', FILE, `${BATCHES}/${NO_BATCH}/datasets/${ds}/files/x.json`, { bytes: Buffer.from('{}') });
       await expectAnswer(200, 'post', ACTION, `${BATCHES}/${done}?action=COMPLETE`);
@@ -195,7 +196,7 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
 
     it('Data Access of a failed batch: failed listing, meta listing, row_errors_sample.json', async () => {
       const batchId = await store.createBatch(ds);
-      await store.upload(batchId, ds, 'bad.json', 'not json\n').expect(200);
+      await store.upload(batchId, ds, 'bad.json', 'not json\n').expect(201);
       expect((await store.finish(batchId)).status).toBe('failed');
       const FAILED = `${DATA_ACCESS}/batches/{batchId}/failed`;
       const META = `${DATA_ACCESS}/batches/{batchId}/meta`;

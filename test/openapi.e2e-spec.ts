@@ -148,7 +148,7 @@ describe('the OpenAPI document (/docs-json) is complete', () => {
       const store = new ProfileStoreClient(api, client);
       const datasetId = await store.createDataset('openapi preview');
       const batchId = await store.createBatch(datasetId);
-      await store.upload(batchId, datasetId, 'a.json', [profile('o1'), profile('o2', { score: 3 })].map((r) => JSON.stringify(r)).join('\n')).expect(200);
+      await store.upload(batchId, datasetId, 'a.json', [profile('o1'), profile('o2', { score: 3 })].map((r) => JSON.stringify(r)).join('\n')).expect(201);
       const path = `${IMPORT}/batches/{batchId}/datasets/{datasetId}/preview`;
       const res = await conforming('get', path, `${IMPORT}/batches/${batchId}/datasets/${datasetId}/preview?format=json&nrow=5`);
       expect(res.status).toBe(200);

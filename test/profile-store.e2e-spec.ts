@@ -97,7 +97,7 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
           profile('ann', { segmentMembership: { ups: { s1: segment('realized', '2024-03-01T00:00:00Z') } }, extSourceSystemAudit: { lastUpdatedDate: '2024-02-01T00:00:00Z' } }),
           profile('bob'),
         ]))
-        .expect(200);
+        .expect(201);
       const accepted = await store.complete(batchId).expect(200);
       expect(accepted.body).toMatchObject({ id: batchId, status: 'staging' }); // answered at once; a worker promotes it
       // A second COMPLETE (AEP: safe to retry) answers the batch as it is, never waits, queues nothing twice.
@@ -153,7 +153,7 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
         `{${ids('off5')},"segment\\u004dembership":${m}}`,
       ];
       const batchId = await store.createBatch(crm);
-      await store.upload(batchId, crm, 'offsets.json', lines.join('\n') + '\n').expect(200);
+      await store.upload(batchId, crm, 'offsets.json', lines.join('\n') + '\n').expect(201);
       await store.finish(batchId);
       // What the bytes at the offset are, read by Postgres from the stored text.
       const rows = await env.db.query(
@@ -190,9 +190,9 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
     it('fails the whole batch when one record is refused: errors name file and line, nothing becomes visible', async () => {
       const before = await count('profile_fragments');
       const batchId = await store.createBatch(crm);
-      await store.upload(batchId, crm, 'a.json', lines([profile('ok1'), profile('ok2')])).expect(200);
+      await store.upload(batchId, crm, 'a.json', lines([profile('ok1'), profile('ok2')])).expect(201);
       const bad = lines([profile('ok3')]) + '{"identityMap":{}}\n' + 'not json\n' + '[1,2]\n' + lines([{ person: {} }]);
-      await store.upload(batchId, crm, 'b.json', bad).expect(200);
+      await store.upload(batchId, crm, 'b.json', bad).expect(201);
       const res = { body: await store.finish(batchId) };
       expect(res.body.status).toBe('failed');
       expect(res.body).toMatchObject({ failedRecordCount: 4, metrics: { recordsFailed: 4 } });
@@ -219,8 +219,8 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
 
     it('reads a JSON array and a gzip-compressed file', async () => {
       const batchId = await store.createBatch(crm);
-      await store.upload(batchId, crm, 'array.json', JSON.stringify([profile('arr1'), profile('arr2')], null, 2)).expect(200);
-      await store.upload(batchId, crm, 'lines.json.gz', gzipSync(Buffer.from(lines([profile('gz1'), profile('gz2'), profile('gz3')])))).expect(200);
+      await store.upload(batchId, crm, 'array.json', JSON.stringify([profile('arr1'), profile('arr2')], null, 2)).expect(201);
+      await store.upload(batchId, crm, 'lines.json.gz', gzipSync(Buffer.from(lines([profile('gz1'), profile('gz2'), profile('gz3')])))).expect(201);
       const res = { body: await store.finish(batchId) };
       expect(res.body).toMatchObject({ status: 'success', metrics: { recordsWritten: 5 } });
       const ids = await env.db.query(`SELECT primary_identity FROM profile_fragments WHERE batch_id = $1 ORDER BY 1`, [batchId]);
@@ -243,7 +243,7 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
 
     it('ABORT abandons a loading batch; its files never show', async () => {
       const batchId = await store.createBatch(crm);
-      await store.upload(batchId, crm, 'a.json', lines([profile('ab')])).expect(200);
+      await store.upload(batchId, crm, 'a.json', lines([profile('ab')])).expect(201);
       const res = await api.http.post(`${IMPORT}/batches/${batchId}?action=ABORT`).set(client.headers()).expect(200);
       expect(res.body.status).toBe('aborted');
       await store.complete(batchId).expect(409);
@@ -296,7 +296,7 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
           req.on('error', reject);
           body.pipe(req);
         });
-        expect(status).toBe(200);
+        expect(status).toBe(201);
       } finally {
         clearInterval(sampler);
       }
@@ -312,7 +312,7 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       const ds = await store.createDataset('downloads');
       const body = lines([profile('d1'), profile('d2')]);
       const batchId = await store.createBatch(ds);
-      await store.upload(batchId, ds, 'export.json', body).expect(200);
+      await store.upload(batchId, ds, 'export.json', body).expect(201);
       // Not visible while loading.
       const loading = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
       expect(loading.body.data).toEqual([]);

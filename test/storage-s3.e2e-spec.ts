@@ -86,7 +86,7 @@ describe('dataset storage on S3: ingestion, large files, Data Access, removal', 
   it("a failed batch's files are read back from the bucket (/failed, meta input_files with a Range)", async () => {
     const batchId = await store.createBatch(crm);
     const text = lines([profile('f1'), { identityMap: {} }]);
-    await store.upload(batchId, crm, 'bad.json', text).expect(200);
+    await store.upload(batchId, crm, 'bad.json', text).expect(201);
     expect((await store.finish(batchId)).status).toBe('failed');
     const listing = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/failed`).set(h()).expect(200);
     expect(((await download(listing.body.data[0]._links.self.href).expect(200)).body as Buffer).toString()).toBe(text);

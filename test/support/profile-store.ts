@@ -72,7 +72,7 @@ export class ProfileStoreClient {
   /** Dataset + batch + one JSON Lines file + COMPLETE; returns ids and the batch once promoted. */
   async ingest(datasetId: string, records: unknown[], fileName = 'part-0001.json') {
     const batchId = await this.createBatch(datasetId);
-    await this.upload(batchId, datasetId, fileName, records.map((r) => JSON.stringify(r)).join('\n') + '\n').expect(200);
+    await this.upload(batchId, datasetId, fileName, records.map((r) => JSON.stringify(r)).join('\n') + '\n').expect(201);
     return { batchId, batch: await this.finish(batchId) };
   }
 }

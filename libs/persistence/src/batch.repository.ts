@@ -122,20 +122,22 @@ export class BatchRepository {
     scope: TenantScope,
     batchId: string,
     file: { name: string; storageKey: string; sizeBytes: number; sha256: string; records?: number },
-  ): Promise<BatchFile | undefined> {
+  ): Promise<{ file: BatchFile; created: boolean } | undefined> {
     try {
       return await this.prisma.$transaction(async (tx) => {
         const locked = await tx.$queryRaw<Array<{ id: string }>>`
           SELECT id FROM batches WHERE id = ${batchId} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
           AND status = 'loading' FOR UPDATE`;
         if (!locked.length) return undefined;
+        // The batch row is locked: no other upload of this batch runs between this read and the upsert.
+        const existed = await tx.batchFile.findUnique({ where: { batchId_name: { batchId, name: file.name } }, select: { id: true } });
         const row = await tx.batchFile.upsert({
           where: { batchId_name: { batchId, name: file.name } },
           create: { id: newDatasetFileId(batchId), batchId, ...file, sizeBytes: BigInt(file.sizeBytes) },
           update: { storageKey: file.storageKey, sizeBytes: BigInt(file.sizeBytes), sha256: file.sha256, records: file.records ?? null },
         });
         await tx.batch.update({ where: { id: batchId }, data: { updatedAt: new Date() } });
-        return toFile(row);
+        return { file: toFile(row), created: !existed };
       });
     } catch (e) {
       return translateStoreError(e);

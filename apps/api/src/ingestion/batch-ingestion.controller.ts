@@ -1,6 +1,6 @@
-import { Body, Controller, HttpCode, Post, Put, Query, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiQuery } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { Caller } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';
@@ -10,6 +10,7 @@ import { BATCH_ACTIONS, parseAction } from './batch-action';
 import { ApiProblem } from '../catalog/catalog.openapi';
 import { ACTED_BATCH_SCHEMA, ApiNoBody, CREATED_BATCH_SCHEMA } from './batch-ingestion.openapi';
 import { BatchIngestionService } from './batch-ingestion.service';
+import { ActionQuery } from './dto/action.query';
 import { CreateBatchDto } from './dto/create-batch.dto';
 import { presentActedBatch, presentCreatedBatch } from './import-batch.presenter';
 
@@ -33,10 +34,10 @@ export class BatchIngestionController {
   }
 
   @Put(':batchId/datasets/:datasetId/files/:fileName')
-  @HttpCode(200)
   @ApiConsumes('application/octet-stream', 'application/json', 'application/gzip')
   @ApiOperation({ summary: 'Upload a file of the batch: JSON Lines or a JSON array, gzip accepted; streamed' })
-  @ApiNoBody(200, 'Stored (a file of the same name is replaced); no body')
+  @ApiNoBody(201, 'Stored, new to the batch; no body')
+  @ApiNoBody(200, 'Stored, replacing the file of the same name; no body')
   @ApiProblem(409, 'The batch is not loading (completed, aborted, failed...)')
   async upload(
     @CurrentCaller() caller: Caller,
@@ -44,8 +45,10 @@ export class BatchIngestionController {
     @PathParam('datasetId', HEX24, DATASET_ID_MESSAGE) datasetId: string,
     @PathParam('fileName', FILE_NAME, FILE_NAME_MESSAGE) fileName: string,
     @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    await this.ingestion.upload(caller, batchId, datasetId, fileName, req);
+    // AEP: 201 when the PUT creates the file, 200 when it replaces one.
+    res.status((await this.ingestion.upload(caller, batchId, datasetId, fileName, req)) ? 201 : 200);
   }
 
   @Post(':batchId')
@@ -61,7 +64,7 @@ export class BatchIngestionController {
   async act(
     @CurrentCaller() caller: Caller,
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
-    @Query('action') action: unknown,
+    @Query() { action }: ActionQuery,
   ) {
     const run = { COMPLETE: 'complete', ABORT: 'abort', FAIL: 'fail', REVERT: 'revert' } as const;
     return presentActedBatch(await this.ingestion[run[parseAction(action, BATCH_ACTIONS)]](caller, batchId));

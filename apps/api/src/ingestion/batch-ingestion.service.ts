@@ -53,7 +53,8 @@ export class BatchIngestionService {
   }
 
   /** Streams an uploaded file into dataset storage (never held in memory). */
-  async upload(caller: Caller, batchId: string, datasetId: string, fileName: string, body: Readable): Promise<void> {
+  /** Stores the file; true when it is new to the batch (201), false when it replaced one (200). */
+  async upload(caller: Caller, batchId: string, datasetId: string, fileName: string, body: Readable): Promise<boolean> {
     const batch = await this.loadingBatch(caller, batchId, datasetId);
     const key = batchFileKey({ ...caller, datasetId: batch.datasetId, batchId }, fileName);
     let stored;
@@ -63,8 +64,9 @@ export class BatchIngestionService {
       if (e instanceof StorageLimitExceeded) throw new TooLarge(`The file is larger than the limit of ${e.maxBytes} bytes.`);
       throw e;
     }
-    const file = await this.batches.putFile(caller, batchId, { name: fileName, storageKey: key, ...stored });
-    if (!file) throw new Conflict(`Batch ${batchId} stopped loading during the upload; the file was not added.`);
+    const put = await this.batches.putFile(caller, batchId, { name: fileName, storageKey: key, ...stored });
+    if (!put) throw new Conflict(`Batch ${batchId} stopped loading during the upload; the file was not added.`);
+    return put.created;
   }
 
   /**

@@ -10,6 +10,7 @@ import { FILE_ACTIONS, parseAction } from './batch-action';
 import { BATCH_ID_MESSAGE, DATASET_ID_MESSAGE, FILE_NAME, FILE_NAME_MESSAGE } from './batch-ingestion.controller';
 import { ApiProblem } from '../catalog/catalog.openapi';
 import { LARGE_FILE_SCHEMA } from './batch-ingestion.openapi';
+import { ActionQuery } from './dto/action.query';
 import { LargeFileService, LargeFileStatus } from './large-file.service';
 
 const LargeFileParams = () => PathParams({
@@ -34,7 +35,7 @@ export class LargeFileController {
   async act(
     @CurrentCaller() caller: Caller,
     @LargeFileParams() { batchId, datasetId, fileName: name }: LargeFileRef,
-    @Query('action') action: unknown,
+    @Query() { action }: ActionQuery,
   ): Promise<LargeFileStatus> {
     const file = { batchId, datasetId, name };
     return parseAction(action, FILE_ACTIONS) === 'INITIALIZE' ? this.largeFiles.initialize(caller, file) : this.largeFiles.complete(caller, file);

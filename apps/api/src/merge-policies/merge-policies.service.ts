@@ -28,13 +28,13 @@ export class MergePoliciesService {
   constructor(private readonly policies: MergePolicyRepository) {}
 
   async create(caller: Caller, dto: CreateMergePolicyDto): Promise<MergePolicy> {
-    logIgnored(this.logger, 'POST /config/mergePolicies', sentFields(dto, READ_ONLY_POLICY_FIELDS));
+    logIgnored(this.logger, 'POST /config/mergePolicies', ignoredFields(dto));
     return saved(await this.policies.create(caller, normalize(dto)), '');
   }
 
   /** PUT: the body replaces the policy (AEP: every create field again); version +1. */
   async replace(caller: Caller, id: string, dto: CreateMergePolicyDto): Promise<MergePolicy> {
-    logIgnored(this.logger, 'PUT /config/mergePolicies/{id}', sentFields(dto, READ_ONLY_POLICY_FIELDS));
+    logIgnored(this.logger, 'PUT /config/mergePolicies/{id}', ignoredFields(dto));
     return saved(await this.policies.update(caller, id, () => normalize(dto)), id);
   }
 
@@ -95,7 +95,13 @@ function saved(result: MergePolicyWrite, id: string): MergePolicy {
   }
 }
 
-/** Defaults made explicit; `order` is kept only where it means something (the DTO refuses it elsewhere). */
+/** The fields of a body that mean nothing here: read-only ones, and `order` under timestampOrdered. */
+function ignoredFields(dto: CreateMergePolicyDto): string[] {
+  const ordered = dto.attributeMerge.type !== 'dataSetPrecedence' && dto.attributeMerge.order !== undefined;
+  return [...sentFields(dto, READ_ONLY_POLICY_FIELDS), ...(ordered ? ['attributeMerge.order'] : [])];
+}
+
+/** Defaults made explicit; `order` is kept only where it means something (ignored under timestampOrdered). */
 function normalize(dto: CreateMergePolicyDto): NewMergePolicy {
   return {
     name: dto.name,

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { toInteger } from '../../common/page-limit.query';
+import { toBoolean } from '../../common/query-boolean';
 
 /** Rows of a preview without `nrow` (or with `nrow=0`, AEP's default), and the most a preview answers. */
 export const PREVIEW_DEFAULT_ROWS = 100;
@@ -10,11 +11,6 @@ export const PREVIEW_MAX_ROWS = 1000;
 export const PREVIEW_FORMATS = ['json', 'parquet', 'csv'] as const;
 
 const lowerCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value);
-// Query strings are text: "true" / "false" (any case) become booleans, anything else fails IsBoolean.
-const toBoolean = ({ value }: { value: unknown }) => {
-  const v = typeof value === 'string' ? value.toLowerCase() : value;
-  return v === 'true' ? true : v === 'false' ? false : value;
-};
 
 /** Query of GET /batches/{batchId}/datasets/{datasetId}/preview (AEP-API-NOTES.md section 7). */
 export class BatchPreviewQuery {

@@ -18,7 +18,6 @@ import {
   Min,
   ValidateIf,
   ValidateNested,
-  registerDecorator,
 } from 'class-validator';
 import {
   ATTRIBUTE_MERGE_TYPES,
@@ -35,18 +34,6 @@ import { AEP_READ_ONLY_FIELDS, AepReadOnlyFieldsDto } from '../../common/read-on
 // sent back as it is. Unknown properties are refused by the global pipe; nested objects are
 // validated as their class.
 
-/** `order` means something only under dataSetPrecedence; elsewhere it would be silently ignored, so it is refused. */
-function OnlyForDataSetPrecedence(): PropertyDecorator {
-  return (target, propertyName) =>
-    registerDecorator({
-      name: 'onlyForDataSetPrecedence',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      options: { message: 'is only allowed when type is "dataSetPrecedence"' },
-      validator: { validate: (_value, args) => (args?.object as AttributeMergeDto).type === 'dataSetPrecedence' },
-    });
-}
-
 export class AttributeMergeDto {
   @ApiProperty({ enum: ATTRIBUTE_MERGE_TYPES, example: 'dataSetPrecedence' })
   @IsIn(ATTRIBUTE_MERGE_TYPES)
@@ -55,10 +42,10 @@ export class AttributeMergeDto {
   @ApiPropertyOptional({
     type: [String],
     example: ['5b76f86b85d0e00000be5c8b', '5b76f8d787a6af01e2ceda18'],
-    description: 'Dataset ids, highest precedence first. Required for dataSetPrecedence, refused for timestampOrdered.',
+    description:
+      'Dataset ids, highest precedence first. Required for dataSetPrecedence; under timestampOrdered accepted (AEP\'s own examples send it) and ignored.',
   })
   @ValidateIf((o: AttributeMergeDto) => o.type === 'dataSetPrecedence' || o.order != null)
-  @OnlyForDataSetPrecedence()
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000)
   @ArrayUnique({ message: 'must not list a dataset twice' })
   @IsString({ each: true }) @IsNotEmpty({ each: true }) @MaxLength(200, { each: true })
