@@ -105,6 +105,16 @@ export function datasetStorageContract(name: string, open: () => Promise<Storage
       expect(await t.keysUnder(folder)).toEqual([]);
     });
 
+    it('rejects with the error of a body that fails before anything is read (a client gone at once), never an unhandled error', async () => {
+      const key = batchFileKey(where, 'gone.json');
+      const body = new PassThrough();
+      const written = t.storage.write(key, body);
+      body.destroy(new Error('gone at once'));
+      await expect(written).rejects.toThrow('gone at once');
+      expect(await t.storage.size(key)).toBeUndefined();
+      expect(await t.keysUnder(folder)).toEqual([]);
+    });
+
     it('renames: the bytes move to the new key, the old one is gone; a missing source rejects', async () => {
       const staged = `${folder}/_staging/part-00000.json`;
       const final = `${folder}/part-00000.json`;

@@ -25,7 +25,17 @@ export class LocalDatasetStorage extends DatasetStorage {
 
   async write(key: string, body: Readable, options: { maxBytes?: number } = {}): Promise<StoredObject> {
     const target = this.path(key);
-    await mkdir(dirname(target), { recursive: true });
+    // The body may fail (a client gone) while the folder is made, before the pipeline listens:
+    // catch that error here, or it would be an unhandled 'error' event.
+    let early: Error | undefined;
+    const onEarlyError = (e: Error) => (early = e);
+    body.once('error', onEarlyError);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+    } finally {
+      body.off('error', onEarlyError);
+    }
+    if (early) throw early;
     const temp = join(dirname(target), `.${randomBytes(6).toString('hex')}.partial`);
     const meter = new MeteredBody(options.maxBytes);
     try {
