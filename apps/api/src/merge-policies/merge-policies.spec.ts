@@ -68,9 +68,13 @@ describe('CreateMergePolicyDto', () => {
     ['order with a non-string', { type: 'dataSetPrecedence', order: ['a', 3] }, /string/],
     ['order with an empty id', { type: 'dataSetPrecedence', order: [''] }, /empty/],
     ['order with a duplicate', { type: 'dataSetPrecedence', order: ['a', 'a'] }, /twice/],
-    ['order under timestampOrdered', { type: 'timestampOrdered', order: ['a'] }, /only allowed when type is "dataSetPrecedence"/],
+    ['order under timestampOrdered that is not an array', { type: 'timestampOrdered', order: 'a' }, /array/],
   ])('refuses %s, naming attributeMerge.order', (_, attributeMerge, message) => {
     expect(problems({ ...valid, attributeMerge })).toEqual([{ path: 'attributeMerge.order', message: expect.stringMatching(message) }]);
+  });
+
+  it("accepts AEP's example: a list of ids as order under timestampOrdered (ignored by the service)", () => {
+    expect(problems({ ...valid, attributeMerge: { type: 'timestampOrdered', order: ['a'] } })).toEqual([]);
   });
 
   it('names every other offending field', () => {
