@@ -9,9 +9,5 @@ export default defineConfig({
   engine: 'js',
   schema: 'prisma/schema.prisma',
   migrations: { path: 'prisma/migrations' },
-  async adapter() {
-    return new PrismaPg(new CatalogSafePool(pgConfigFromUrl(process.env.DATABASE_URL)), {
-      disposeExternalPool: true,
-    });
-  },
+  adapter: () => Promise.resolve(new PrismaPg(new CatalogSafePool(pgConfigFromUrl(process.env.DATABASE_URL)), { disposeExternalPool: true })),
 });

@@ -22,26 +22,27 @@ function nameAsText<T>(result: T): T {
   return result;
 }
 
+const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | undefined)?.then === 'function';
+
 /** A pool whose promise-style queries (the only style the adapter uses) report char/name as text. */
 export class CatalogSafePool extends pg.Pool {
+  // pg's query and connect are overloaded (callback and promise styles): one override takes them all.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override query(...args: any[]): any {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const out = (super.query as any)(...args);
-    return out && typeof out.then === 'function' ? out.then(nameAsText) : out;
+  override query(...args: unknown[]): any {
+    const out = (super.query as (...a: unknown[]) => unknown)(...args);
+    return isThenable(out) ? out.then(nameAsText) : out;
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override connect(...args: any[]): any {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const out = (super.connect as any)(...args);
-    if (!out || typeof out.then !== 'function') return out;
-    return out.then((client: pg.PoolClient) => {
+  override connect(...args: unknown[]): any {
+    const out = (super.connect as (...a: unknown[]) => unknown)(...args);
+    if (!isThenable(out)) return out;
+    return out.then((connected) => {
+      const client = connected as pg.PoolClient;
       const query = client.query.bind(client) as (...a: unknown[]) => unknown;
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      (client as any).query = (...a: unknown[]) => {
-        const r = query(...a) as Promise<unknown> | undefined;
-        return r && typeof r.then === 'function' ? r.then(nameAsText) : r;
+      (client as { query: unknown }).query = (...a: unknown[]) => {
+        const r = query(...a);
+        return isThenable(r) ? r.then(nameAsText) : r;
       };
       return client;
     });

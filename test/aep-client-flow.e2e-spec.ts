@@ -244,7 +244,7 @@ describe('an AEP client (aepp) across the whole flow', () => {
         expect(body.subarray(0, 100).equals(ranged.body as Buffer)).toBe(true);
         expect(body.subarray(0, 4).toString()).toBe('PAR1');
 
-        const rows = (await parquetReadObjects({ file: new Uint8Array(body).buffer as ArrayBuffer })) as Array<{ profile: unknown }>;
+        const rows = (await parquetReadObjects({ file: new Uint8Array(body).buffer })) as Array<{ profile: unknown }>;
         for (const row of rows) {
           const profile = (typeof row.profile === 'string' ? JSON.parse(row.profile) : row.profile) as Obj;
           expect(profile.segmentMembership.ups[segmentId].status).toBe('realized');

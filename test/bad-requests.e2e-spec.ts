@@ -371,7 +371,7 @@ describe('bad requests over every endpoint (issue #9)', () => {
       ['the token form', 'POST', TOKEN, 'application/x-www-form-urlencoded', 100_000_000],
       ['a batch file upload', 'PUT', `${IMPORT}/batches/{batch}/datasets/{dataset}/files/big.json`, 'application/octet-stream', UPLOAD_LIMIT + 1],
     ])('%s', async (_, method, path, type, length) => {
-      const head = [`${method} ${fill(path as string)} HTTP/1.1`, 'Host: 127.0.0.1', `Content-Type: ${type}`, `Content-Length: ${length}`, ...Object.entries(client.headers()).map(([k, v]) => `${k}: ${v}`)];
+      const head = [`${method} ${fill(path)} HTTP/1.1`, 'Host: 127.0.0.1', `Content-Type: ${type}`, `Content-Length: ${length}`, ...Object.entries(client.headers()).map(([k, v]) => `${k}: ${v}`)];
       const res = await rawHttp(port, `${head.join('\r\n')}\r\n\r\n{"a":`, 1000);
       expect(res.status).toBe(413);
       expect(res.firstByteMs).toBeLessThan(1000);

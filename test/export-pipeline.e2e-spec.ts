@@ -120,7 +120,7 @@ describe('export pipeline end to end: REST → worker → committed batches (rea
         }).expect(200);
         const bytes = res.body as Buffer;
         if (part.name.endsWith('.parquet')) {
-          const buffer = new Uint8Array(bytes).buffer as ArrayBuffer;
+          const buffer = new Uint8Array(bytes).buffer;
           // hyparquet decodes the JSON logical type itself.
           for (const r of (await parquetReadObjects({ file: buffer })) as Array<{ profile: unknown }>) rows.push(typeof r.profile === 'string' ? JSON.parse(r.profile) : (r.profile as Record<string, unknown>));
         } else {

@@ -207,7 +207,7 @@ describe('previews and estimates through the REST API (real worker, Postgres, Re
     ['an inSegment of no definition', body('inSegment("4afe34ae-8c98-4513-8a1d-67ccaa54bc05")'), 'predicateExpression', /4afe34ae-8c98-4513-8a1d-67ccaa54bc05/],
   ])('400 for %s, naming %s; nothing stored', async (_, sent, path, message) => {
     const before = (await env.db.query('SELECT count(*)::int AS n FROM previews')).rows[0].n;
-    const res = await create(sent as Record<string, unknown>).expect(400);
+    const res = await create(sent).expect(400);
     expect(res.body.errors).toEqual([{ path, message: expect.stringMatching(message) }]);
     expect((await env.db.query('SELECT count(*)::int AS n FROM previews')).rows[0].n).toBe(before);
   });

@@ -28,7 +28,7 @@ function checkMigrationsWithPrisma(root: string): void {
     execSync('npx prisma migrate deploy', { cwd: root, stdio: 'pipe', env: { ...process.env, DATABASE_URL: url } });
   } catch (e) {
     const err = e as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`prisma migrate deploy failed on a fresh database:\n${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`);
+    throw new Error(`prisma migrate deploy failed on a fresh database:\n${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`, { cause: e });
   } finally {
     psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }

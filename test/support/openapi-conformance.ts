@@ -50,7 +50,7 @@ export class Conformance {
     if (found) return found;
     const schema = this.response(method, path, status)?.content?.['application/json']?.schema;
     if (!schema) throw new Error(`${method.toUpperCase()} ${path} documents no JSON body for ${status}`);
-    const validate = this.ajv.compile({ ...(schema as object), components: this.doc.components });
+    const validate = this.ajv.compile({ ...schema, components: this.doc.components });
     this.compiled.set(key, validate);
     return validate;
   }

@@ -28,11 +28,11 @@ export interface S3TestServer {
 async function spawnServer(directory: string, bucket: string) {
   const child = spawn(process.execPath, ['--openssl-legacy-provider', join(__dirname, 's3-server.cjs'), directory, bucket], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`s3rver did not start within 10 s: ${stderr}`)), 10_000);
     child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}: ${stderr}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
+    createInterface({ input: child.stdout }).once('line', (line) => {
       clearTimeout(timer);
       resolve((JSON.parse(line) as { port: number }).port);
     });
@@ -69,7 +69,7 @@ export async function startS3TestServer(bucket = 'sx-test'): Promise<S3TestServe
     async close() {
       client.destroy();
       const exited = new Promise((r) => child.once('exit', r));
-      child.stdin!.end();
+      child.stdin.end();
       await exited;
       await rm(directory, { recursive: true, force: true });
     },

@@ -72,7 +72,7 @@ export function emptyProfile(identities: readonly IdentityRef[]): MergedProfile 
   }
   const first = identities[0];
   if (first === undefined) throw new Error('an empty profile needs at least one identity');
-  (identityMap[first.namespace] as PlainObject[])[0].primary = true;
+  identityMap[first.namespace][0].primary = true;
   const derived = deriveIdentities(identityMap);
   return { record: { identityMap, identities: derived.identities }, primaryIdentity: derived.primaryIdentity };
 }

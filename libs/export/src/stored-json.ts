@@ -134,6 +134,8 @@ function spanOf(b: Buffer, keyStart: number, valueStart: number, valueEnd: numbe
   return { keyStart, valueStart, valueEnd, cutStart: b[before] === COMMA ? before : keyStart, cutEnd: valueEnd };
 }
 
+// The characters JSON requires escaped in a string: backslash, quote and the control characters.
+// eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /[\\"\u0000-\u001f]/;
 
 /** A key to look for: its text and its UTF-8 bytes. */

@@ -105,7 +105,10 @@ export class JsonArraySplitter implements Splitter {
   }
 
   private drop(why: 'size' | 'depth'): void {
-    if (!this.overSize && !this.overDepth) (why === 'size' ? (this.overSize = true) : (this.overDepth = true));
+    if (!this.overSize && !this.overDepth) {
+      if (why === 'size') this.overSize = true;
+      else this.overDepth = true;
+    }
     this.pieces = [];
     this.held = 0;
   }

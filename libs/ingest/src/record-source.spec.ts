@@ -34,7 +34,7 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
   );
 }
 
-const texts = (records: Out[]) => records.map((r) => (isRefused(r) ? r.refused.code : (r as RawRecord).text));
+const texts = (records: Out[]) => records.map((r) => (isRefused(r) ? r.refused.code : r.text));
 
 describe('readRecords: formats', () => {
   it('reads JSON Lines with line numbers, skipping blank lines and CRLF', async () => {

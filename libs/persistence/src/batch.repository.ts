@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Batch, BatchError, BatchFile, BatchReplay, BatchStatus, FailedRowsFile, NewImportBatch, TenantScope, ValidationFailed, newBatchId, newDatasetFileId } from '@sx/domain';
+import { Batch, BatchError, BatchFile, BatchReplay, FailedRowsFile, NewImportBatch, TenantScope, ValidationFailed, newBatchId, newDatasetFileId } from '@sx/domain';
 import { BATCH_FIELDS, CatalogListQuery, isBadRegex, listIdsSql } from './catalog-filter';
 import { Prisma } from './generated/prisma/client';
 import type { Batch as BatchRow, BatchFile as BatchFileRow } from './generated/prisma/client';

@@ -65,7 +65,7 @@ export class SegmentJobRepository {
           orgId: caller.orgId,
           sandboxName: caller.sandboxName,
           clientId: caller.clientId,
-          requestedSegments: requested as unknown as Prisma.InputJsonValue,
+          requestedSegments: requested,
           definitions: definitions as unknown as Prisma.InputJsonValue,
           schemaName,
           requestId,

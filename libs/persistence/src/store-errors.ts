@@ -11,7 +11,7 @@ const UNAVAILABLE_CODES = new Set([
 function codesOf(e: unknown): string[] {
   const out: string[] = [];
   for (let cur = e as Record<string, unknown> | undefined, depth = 0; cur && depth < 5; depth++) {
-    for (const key of ['code', 'originalCode']) if (typeof cur[key] === 'string') out.push(cur[key] as string);
+    for (const key of ['code', 'originalCode']) if (typeof cur[key] === 'string') out.push(cur[key]);
     const kind = (cur as { cause?: { kind?: string } }).cause?.kind;
     if (kind) out.push(kind);
     cur = cur.cause as Record<string, unknown> | undefined;

@@ -317,7 +317,7 @@ export class Compiler {
     return () => compare(op, l(), r(), zone);
   }
 
-  private membership(e: NodeOf<'in'> | NodeOf<'notIn'>, sc: Scope): B {
+  private membership(e: NodeOf<'in' | 'notIn'>, sc: Scope): B {
     const l = this.value(e.l, sc);
     const neg = e.k === 'notIn';
     if (e.r.k === 'array' && e.r.items.every((i) => i.k === 'str' || i.k === 'num' || i.k === 'bool')) {
@@ -439,7 +439,7 @@ export class Compiler {
           const a = obj();
           const b = x();
           if (!Array.isArray(a) || !Array.isArray(b)) return false;
-          for (let i = 0; i < a.length; i++) if (isScalar(a[i]) && arrayHas(b, a[i])) return true;
+          for (const el of a as unknown[]) if (isScalar(el) && arrayHas(b, el)) return true;
           return false;
         };
       }
@@ -575,8 +575,8 @@ export class Compiler {
   private elementAgg(fn: 'sum' | 'min' | 'max' | 'average', objExpr: Expr, arg: Expr, sc: Scope): V {
     const inner = { vars: sc.vars, depth: sc.depth + 1 };
     const filtered = objExpr.k === 'filter';
-    const src = this.value(filtered ? (objExpr as NodeOf<'filter'>).obj : objExpr, sc);
-    const cond = filtered ? this.bool((objExpr as NodeOf<'filter'>).cond, inner) : () => true;
+    const src = this.value(filtered ? objExpr.obj : objExpr, sc);
+    const cond = filtered ? this.bool(objExpr.cond, inner) : () => true;
     const value = this.value(arg, inner);
     const d = sc.depth + 1;
     const ctx = this.frames.ctx;

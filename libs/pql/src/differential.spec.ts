@@ -259,7 +259,7 @@ describe('differential: compiled evaluator vs reference interpreter', () => {
       try {
         def = parseDefinition('pql/text', text);
       } catch (err) {
-        throw new Error(`seed ${seed}: generated expression refused: ${(err as Error).message}\n${text}`);
+        throw new Error(`seed ${seed}: generated expression refused: ${(err as Error).message}\n${text}`, { cause: err });
       }
       const run = compile(def, clock);
       // Several profiles per expression: the compiled closures are reused across profiles.

@@ -40,7 +40,7 @@ function field(v: unknown, name: string): unknown {
     const out: unknown[] = [];
     for (const el of v) {
       const x = field(el, name);
-      if (Array.isArray(x)) out.push(...x);
+      if (Array.isArray(x)) out.push(...(x as unknown[]));
       else if (!missing(x)) out.push(x);
     }
     return out;
@@ -157,8 +157,8 @@ function quantify(kind: 'exists' | 'forall', binds: readonly Binding[], env: Env
 function chain(e: Extract<Expr, { k: 'chain' }>, env: Env): boolean {
   const zone = env.clock.zone;
   const stamped = env.view.events
-    .map((ev0) => ({ ev: ev0 as unknown, ts: parseTs(e.tsPath.reduce<unknown>((v, k) => field(v, k), ev0), zone) }))
-    .filter((x): x is { ev: unknown; ts: number } => x.ts !== null);
+    .map((ev0) => ({ ev: ev0, ts: parseTs(e.tsPath.reduce<unknown>((v, k) => field(v, k), ev0), zone) }))
+    .filter((x): x is typeof x & { ts: number } => x.ts !== null);
   const matches = (stepIdx: number, x: { ev: unknown; ts: number }): boolean => {
     const st = e.steps[stepIdx];
     const inner = withCtx(env, x.ev);

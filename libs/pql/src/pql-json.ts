@@ -85,7 +85,7 @@ function renameToParam(e: Expr, name: string): Expr {
     case 'like':
     case 'cmp':
     case 'arith':
-      return { ...e, l: go(e.l), r: go(e.r) } as Expr;
+      return { ...e, l: go(e.l), r: go(e.r) };
     default:
       return e;
   }

@@ -34,7 +34,7 @@ export function verifyAccessToken(token: string, secret: string, nowSeconds = Ma
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
   let claims: AccessTokenClaims;
   try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as AccessTokenClaims;
   } catch {
     return undefined;
   }

@@ -25,7 +25,7 @@ export class ImsTokenController {
   @ApiOkResponse({ type: TokenResponseDto })
   // A plain record on purpose: the global ValidationPipe skips it, and failures answer in OAuth's shape.
   async issue(@Body() form: Record<string, unknown> = {}): Promise<TokenResponseDto> {
-    const field = (name: keyof TokenRequestDto) => (typeof form[name] === 'string' ? (form[name] as string) : undefined);
+    const field = (name: keyof TokenRequestDto) => (typeof form[name] === 'string' ? form[name] : undefined);
     const grantType = field('grant_type');
     if (!grantType) throw new OAuthError(400, 'invalid_request', 'grant_type is required');
     if (grantType !== 'client_credentials') {

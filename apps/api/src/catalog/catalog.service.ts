@@ -10,7 +10,7 @@ import { CreateDatasetDto, DatasetFieldsDto, PatchDatasetDto, PutDatasetDto, REA
 /** Writable fields of a dataset besides name and schemaRef (the DTO's names are the domain's). */
 const OPTIONAL_FIELDS = ['description', 'tags', 'fileDescription', 'enableErrorDiagnostics', 'observableSchema', 'basePath', 'dataSourceId'] as const;
 const READ_ONLY = new Set<string>(READ_ONLY_DATASET_FIELDS);
-const plain = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
+const plain = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)) as T);
 
 /** Datasets as AEP's Catalog writes them: create, replace (PUT), patch (fields or JSON Patch), delete. */
 @Injectable()
@@ -29,7 +29,7 @@ export class CatalogService {
 
   async replace(caller: Caller, id: string, dto: PutDatasetDto): Promise<Dataset> {
     this.logIgnored(dto, 'PUT /dataSets/{id}');
-    const updated = await this.datasets.update(caller, id, async (current) => this.fieldsOf(dto, current));
+    const updated = await this.datasets.update(caller, id, (current) => Promise.resolve(this.fieldsOf(dto, current)));
     if (!updated) throw new NotFound(`Dataset ${id} does not exist.`);
     return updated;
   }

@@ -92,7 +92,7 @@ function sortKeys(v: Json): Json {
 function checkOperation(op: Json, i: number): FieldProblem[] {
   const at = `[${i}]`;
   if (!isContainer(op) || Array.isArray(op)) return [{ path: at, message: 'must be an operation object ({op, path, value})' }];
-  const o = op as Record<string, Json>;
+  const o = op;
   const problems: FieldProblem[] = Object.keys(o).filter((k) => !OP_KEYS.has(k)).map((k) => ({ path: `${at}.${k}`, message: 'is not a known property' }));
   if (typeof o.op !== 'string' || !OPS.has(o.op.toLowerCase())) problems.push({ path: `${at}.op`, message: 'must be one of add, remove, replace, move, copy, test' });
   if (typeof o.path !== 'string') problems.push({ path: `${at}.path`, message: 'must be a JSON pointer such as /name' });

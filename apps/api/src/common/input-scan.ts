@@ -78,5 +78,5 @@ function textProblem(text: string): string | undefined {
 // A NUL or lone surrogate is shown as the escape a client would write, so that a path never
 // carries the character that it complains about.
 function displayKey(key: string): string {
-  return key.replace(/\u0000/g, '\\u0000').replace(/\p{Cs}/gu, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  return key.replaceAll('\u0000', '\\u0000').replace(/\p{Cs}/gu, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }

@@ -51,6 +51,6 @@ export class ProblemFilter implements ExceptionFilter {
 function publicMessage(e: HttpException, status: number): string {
   if (status === 404) return 'No such resource.';
   const response = e.getResponse();
-  const message = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : response;
+  const message = typeof response === 'object' && response && 'message' in response ? response.message : response;
   return Array.isArray(message) ? message.join('; ') : String(message);
 }

@@ -16,17 +16,17 @@ export function requestContext(logger: LoggerService) {
     const requestId = given && ACCEPTABLE_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', requestId);
     const started = process.hrtime.bigint();
-    res.on('finish', () =>
-      runWithRequestId(requestId, () =>
+    res.on('finish', () => {
+      runWithRequestId(requestId, () => {
         logger.log({
           msg: 'request',
           method: req.method,
           path: req.originalUrl.split('?')[0],
           status: res.statusCode,
           durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-        }, 'Http'),
-      ),
-    );
+        }, 'Http');
+      });
+    });
     runWithRequestId(requestId, next);
   };
 }

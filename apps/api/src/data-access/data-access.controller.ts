@@ -20,6 +20,8 @@ const FILE_ID_MESSAGE = 'must be a dataSetFileId as listed by /batches/{batchId}
 const BATCH_ID_MESSAGE = 'must be a batch id (32 hex characters)';
 
 const listing = (data: ListedItem[]) => ({ data, _page: { limit: PAGE_SIZE, count: data.length } });
+/** A query value as the client sent it: a string as is, an array or object (`?path[]=a`) as JSON. */
+const shown = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /**
  * AEP Data Access API: the files of a successful batch, listed and downloaded (byte ranges
@@ -111,7 +113,7 @@ export class DataAccessController {
   ): Promise<void> {
     if (path === undefined) throw new ValidationFailed([{ path: 'path', message: 'is required: the file name, as listed by GET /files/{id}' }]);
     const file = await this.visibleFile(caller, fileId);
-    if (path !== file.name) throw new NotFound(`File ${fileId} has no part named "${String(path)}".`);
+    if (path !== file.name) throw new NotFound(`File ${fileId} has no part named "${shown(path)}".`);
     headFile(res, file);
   }
 
@@ -134,7 +136,7 @@ export class DataAccessController {
       res.json(listing([{ name: file.name, length: String(file.sizeBytes), _links: { self: { href } } }]));
       return;
     }
-    if (path !== file.name) throw new NotFound(`File ${fileId} has no part named "${String(path)}".`);
+    if (path !== file.name) throw new NotFound(`File ${fileId} has no part named "${shown(path)}".`);
     await sendFile(req, res, this.storage, file);
   }
 

@@ -3,7 +3,6 @@ import {
   
   ApiHeader,
   ApiNoContentResponse,
-  ApiOkResponse,
   ApiOperation,
   ApiParam,
   

@@ -48,14 +48,14 @@ export class LargeFileService {
     return { name: f.name, sizeInBytes: received((await this.largeFiles.chunks(caller, f.batchId, f.name)) ?? []) };
   }
 
-  async chunk(caller: Caller, f: FileRef, headers: { contentRange: unknown; contentLength: unknown }, body: Readable): Promise<LargeFileStatus> {
-    const range = parseContentRange(headers.contentRange as string | string[] | undefined);
+  async chunk(caller: Caller, f: FileRef, headers: { contentRange: string | undefined; contentLength: string | undefined }, body: Readable): Promise<LargeFileStatus> {
+    const range = parseContentRange(headers.contentRange);
     if (!range.ok) throw new ValidationFailed([{ path: CONTENT_RANGE, message: range.message }]);
     const length = range.end - range.start + 1;
     const limit = this.config.MAX_UPLOAD_BYTES;
     if (range.end + 1 > limit) throw new TooLarge(`Content-Range: the file would be larger than the limit of ${limit} bytes.`);
     if (headers.contentLength !== undefined && Number(headers.contentLength) !== length) {
-      throw new ValidationFailed([{ path: 'Content-Length', message: `is ${String(headers.contentLength)} but Content-Range names ${length} bytes` }]);
+      throw new ValidationFailed([{ path: 'Content-Length', message: `is ${headers.contentLength} but Content-Range names ${length} bytes` }]);
     }
     const batch = await this.ingestion.loadingBatch(caller, f.batchId, f.datasetId);
     if (!(await this.largeFiles.chunks(caller, f.batchId, f.name))) throw this.notInitialized(f);

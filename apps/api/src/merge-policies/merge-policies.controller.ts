@@ -5,10 +5,8 @@ import {
   ApiConflictResponse,
   ApiExtraModels,
   ApiNotFoundResponse,
-  ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
 import { BUILT_IN_MERGE_POLICY_ID, Caller } from '@sx/domain';

@@ -89,7 +89,7 @@ describe('CreateMergePolicyDto', () => {
 });
 
 describe('mergePolicyListRequest', () => {
-  const request = (query: Partial<ListMergePoliciesQuery>) => mergePolicyListRequest(query as ListMergePoliciesQuery);
+  const request = (query: Partial<ListMergePoliciesQuery>) => mergePolicyListRequest(query);
 
   it('orders by name ascending unless -name, from orderBy or the spec\'s orderby; "+name" arrives as " name"', () => {
     expect(request({}).listing).toEqual({ start: 0, limit: 20, nameOrder: 'asc', filter: {} });

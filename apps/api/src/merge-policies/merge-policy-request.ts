@@ -50,7 +50,7 @@ const OPERATION_KEYS = new Set(['op', 'path', 'value']);
  * an unknown property, named).
  */
 export function patchOperationsOf(body: unknown): MergePolicyPatchOperation[] {
-  const items: Array<{ at: string; item: unknown }> = Array.isArray(body) ? body.map((item, i) => ({ at: `[${i}]`, item })) : [{ at: '', item: body }];
+  const items: Array<{ at: string; item: unknown }> = Array.isArray(body) ? (body as unknown[]).map((item, i) => ({ at: `[${i}]`, item })) : [{ at: '', item: body }];
   if (!items.length) throw new ValidationFailed([{ path: '', message: 'must hold at least one operation' }]);
   const problems: FieldProblem[] = [];
   const operations: MergePolicyPatchOperation[] = [];

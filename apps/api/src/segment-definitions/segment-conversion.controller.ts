@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Logger, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiOperation } from '@nestjs/swagger';
 import { Caller } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';

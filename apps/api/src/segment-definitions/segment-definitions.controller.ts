@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, createParamDecorator } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import { Caller, ValidationFailed, isUuid } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';

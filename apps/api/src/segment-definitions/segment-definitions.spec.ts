@@ -106,7 +106,7 @@ describe('segment definition presenter', () => {
 });
 
 describe('definitionListRequest', () => {
-  const request = (query: Partial<ListSegmentDefinitionsQuery>) => definitionListRequest(query as ListSegmentDefinitionsQuery);
+  const request = (query: Partial<ListSegmentDefinitionsQuery>) => definitionListRequest(query);
 
   it('defaults to AEP\'s 100 newest first, caps at 1000, and starts at start + page x limit', () => {
     expect(request({})).toEqual({ page: { first: 0, limit: 100, sort: [{ field: 'creationTime', direction: 'desc' }], query: {} }, matchesFlags: true });

@@ -12,7 +12,7 @@ import {
   ValidationFailed,
 } from '@sx/domain';
 import { SegmentDefinitionRepository, SegmentJobListQuery, SegmentJobRepository } from '@sx/persistence';
-import { type ParsedDefinition, type PqlFormat, PqlCycleError, PqlError, evaluationOrder, parseDefinition } from '@sx/pql';
+import { type ParsedDefinition, PqlCycleError, PqlError, evaluationOrder, parseDefinition } from '@sx/pql';
 import { SegmentDispatcher } from '@sx/queue';
 import { type SegmentJobRequest, parseSegmentJobRequest } from './dto/segment-job-request';
 
@@ -68,7 +68,7 @@ export class SegmentJobsService {
     const parsed = new Map<string, ParsedDefinition>();
     for (const d of found) {
       try {
-        parsed.set(d.id, parseDefinition(d.expression.format as PqlFormat, d.expression.value));
+        parsed.set(d.id, parseDefinition(d.expression.format, d.expression.value));
       } catch (e) {
         if (!(e instanceof PqlError)) throw e;
         problems.push({ path: pathOf.get(d.id)!, message: `segment definition "${d.id}" cannot be evaluated: expression.value: ${e.message}` });
@@ -84,7 +84,7 @@ export class SegmentJobsService {
     return found.map((d) => ({
       id: d.id,
       namespace: d.namespace,
-      expression: { type: 'PQL', format: d.expression.format as PqlFormat, value: d.expression.value },
+      expression: { type: 'PQL', format: d.expression.format, value: d.expression.value },
       mergePolicyId: d.mergePolicyId,
       version: d.updatedAt.getTime(),
     }));

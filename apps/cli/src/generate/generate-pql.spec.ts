@@ -17,7 +17,7 @@ import { segmentPool } from './segments';
 
 const PROFILES = 600;
 const SEED = 21;
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 let root: string;
 let definitions: Json[];

@@ -13,7 +13,7 @@ import { JsonlFileWriter } from './writer';
 
 const N = 2000;
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 let root: string;
 beforeAll(async () => {

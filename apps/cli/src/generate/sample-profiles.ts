@@ -32,29 +32,45 @@ export function primaryIdentity(identityMap: Json): string {
  * in file order, then the event-only ones. For tests and checks: it holds everything in memory.
  */
 export async function readSampleProfiles(dir: string): Promise<{ manifest: Manifest; profiles: SampleProfile[]; definitions: Json[] }> {
-  const manifest: Manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
   const byKey = new Map<string, SampleProfile>();
   const lines = async (key: 'crm' | 'web' | 'events'): Promise<Json[]> => {
     const out: Json[] = [];
     for (const file of manifest.datasets.find((d) => d.key === key)!.files) {
       const text = await readFile(join(dir, file), 'utf8');
-      for (const line of text.split('\n')) if (line) out.push(JSON.parse(line));
+      for (const line of text.split('\n')) if (line) out.push(JSON.parse(line) as Json);
     }
     return out;
   };
   for (const record of [...(await lines('crm')), ...(await lines('web'))]) {
-    const key = primaryIdentity(record.identityMap);
+    const key = primaryIdentity(record.identityMap as Json);
     if (byKey.has(key)) throw new Error(`two records with primary identity ${key}`);
     byKey.set(key, { key, record, events: [] });
   }
   for (const event of await lines('events')) {
-    const key = primaryIdentity(event.identityMap);
+    const key = primaryIdentity(event.identityMap as Json);
     let profile = byKey.get(key);
     if (!profile) byKey.set(key, (profile = { key, record: null, events: [] }));
     profile.events.push(event);
   }
-  const definitions: Json[] = JSON.parse(await readFile(join(dir, manifest.segments), 'utf8'));
+  const definitions = JSON.parse(await readFile(join(dir, manifest.segments), 'utf8')) as Json[];
   return { manifest, profiles: [...byKey.values()], definitions };
+}
+
+/** The fields of a generated record that the facts are read from (what the generator writes). */
+interface RecordView {
+  person?: { birthDate?: string };
+  homeAddress?: { country?: string; stateProvince?: string; city?: string };
+  loyalty?: { tier?: string; points?: number };
+  preferences?: { interests?: string[] };
+  segmentMembership?: { ups?: Record<string, { status?: string }> };
+}
+
+/** The fields of a generated event that the facts are read from. */
+interface EventView {
+  eventType: string;
+  timestamp: string;
+  commerce?: { order: { priceTotal: number } };
 }
 
 /**
@@ -63,22 +79,22 @@ export async function readSampleProfiles(dir: string): Promise<{ manifest: Manif
  * the generator end to end.
  */
 export function factsOf(profile: SampleProfile): ProfileFacts {
-  const r = profile.record ?? {};
+  const r = (profile.record ?? {}) as RecordView;
   const events: EventFacts = { count: profile.events.length, times: [], kinds: [], totals: [] };
-  for (const e of profile.events) {
+  for (const e of profile.events as EventView[]) {
     const kind = (EVENT_TYPES as readonly string[]).indexOf(e.eventType) as EventKind;
     if (kind < 0) throw new Error(`unknown eventType ${e.eventType}`);
     events.times.push(Date.parse(e.timestamp));
     events.kinds.push(kind);
-    events.totals.push(kind === EventKind.Purchase ? Math.round(e.commerce.order.priceTotal * 100) : 0);
+    events.totals.push(kind === EventKind.Purchase ? Math.round(e.commerce!.order.priceTotal * 100) : 0);
   }
   let interests = 0;
-  for (const name of (r.preferences?.interests ?? []) as string[]) {
+  for (const name of r.preferences?.interests ?? []) {
     const bit = INTERESTS.indexOf(name);
     if (bit < 0) throw new Error(`unknown interest ${name}`);
     interests |= 1 << bit;
   }
-  const birthDate: string | undefined = r.person?.birthDate;
+  const birthDate = r.person?.birthDate;
   return {
     country: r.homeAddress?.country ?? '',
     stateProvince: r.homeAddress?.stateProvince ?? '',
@@ -94,7 +110,8 @@ export function factsOf(profile: SampleProfile): ProfileFacts {
 /** A record's memberships by status: `{realized: [ids], exited: [ids], other: [ids]}`. */
 export function membershipsOf(record: Json | null): { realized: string[]; exited: string[]; other: string[] } {
   const out = { realized: [] as string[], exited: [] as string[], other: [] as string[] };
-  for (const [id, m] of Object.entries((record?.segmentMembership?.ups ?? {}) as Record<string, Json>)) {
+  const ups = (record as RecordView | null)?.segmentMembership?.ups ?? {};
+  for (const [id, m] of Object.entries(ups)) {
     (m.status === 'realized' ? out.realized : m.status === 'exited' ? out.exited : out.other).push(id);
   }
   return out;

@@ -56,7 +56,7 @@ export interface ProfileFacts {
 
 export type Rule = (f: ProfileFacts) => boolean;
 
-export const NO_EVENTS: EventFacts = Object.freeze({ count: 0, times: [], kinds: [], totals: [] }) as EventFacts;
+export const NO_EVENTS: EventFacts = Object.freeze({ count: 0, times: [], kinds: [], totals: [] });
 
 const interest = (name: string): number => {
   const i = INTERESTS.indexOf(name);

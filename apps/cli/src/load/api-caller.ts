@@ -38,7 +38,7 @@ export class ApiCaller {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    const parsed = text ? JSON.parse(text) : undefined;
+    const parsed: unknown = text ? JSON.parse(text) : undefined;
     if (!res.ok) throw new ApiCallFailed(res.status, parsed, `${method} ${path}`);
     return parsed as T;
   }

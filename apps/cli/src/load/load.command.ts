@@ -56,11 +56,11 @@ export async function loadCommand(dir: string | undefined, options: Record<strin
   if (!dir) throw new UsageError('load needs the directory written by generate: load <DIR>');
   let manifest: Manifest;
   try {
-    manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
   } catch {
     throw new UsageError(`${dir}/manifest.json is missing or not JSON: is ${dir} the output of generate?`);
   }
-  const segments: SampleSegment[] = JSON.parse(await readFile(join(dir, manifest.segments), 'utf8'));
+  const segments = JSON.parse(await readFile(join(dir, manifest.segments), 'utf8')) as SampleSegment[];
   const orgId = options.org ?? DEFAULT_ORG;
   const sandbox = options.sandbox ?? 'prod';
   const api = new ApiCaller((options.api ?? `http://127.0.0.1:${deps.config.PORT}`).replace(/\/$/, ''));

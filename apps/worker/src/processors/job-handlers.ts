@@ -50,7 +50,7 @@ export function handlerTableProvider(processors: JobProcessorTable): FactoryProv
       const table: Partial<Record<JobName, unknown>> = {};
       for (const name of Object.values(JobName)) {
         const processor = processors[name];
-        table[name] = processor === NOT_BUILT ? NOT_BUILT : instances[built.indexOf(processor as Type<unknown>)].handle;
+        table[name] = processor === NOT_BUILT ? NOT_BUILT : instances[built.indexOf(processor)].handle;
       }
       return table as JobHandlerTable;
     },

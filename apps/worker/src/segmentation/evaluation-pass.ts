@@ -1,5 +1,5 @@
 import type { ProfileReader } from '@sx/persistence';
-import { type IdentityRef, type MergedProfile, type MergeRule, emptyProfile, mergeProfile, overlayMemberships } from '@sx/export';
+import { type IdentityRef, type MergedProfile, type MergeRule, type PlainObject, emptyProfile, mergeProfile, overlayMemberships } from '@sx/export';
 import type { Evaluator } from '@sx/pql';
 import { type ProfileGroup, profileGroups } from './profile-groups';
 
@@ -64,7 +64,7 @@ function identitiesOfEvent(record: Record<string, unknown>): IdentityRef[] {
 function mergedOf(group: ProfileGroup, rule: MergeRule, events: Record<string, unknown>[] | undefined): MergedProfile {
   if (group.fragments.length) {
     return mergeProfile(
-      group.fragments.map((f) => ({ record: JSON.parse(f.json), datasetId: f.datasetId, recordTime: f.recordTime, ingestTime: f.ingestTime })),
+      group.fragments.map((f) => ({ record: JSON.parse(f.json) as PlainObject, datasetId: f.datasetId, recordTime: f.recordTime, ingestTime: f.ingestTime })),
       rule,
     );
   }
@@ -86,11 +86,11 @@ function mergedOf(group: ProfileGroup, rule: MergeRule, events: Record<string, u
 
 /** A writable copy of the membership's top level and of the namespaces the run writes. */
 function writableMembership(membership: unknown, namespaces: readonly string[]): Record<string, Record<string, unknown>> {
-  const out: Record<string, Record<string, unknown>> = Object.create(null);
+  const out = Object.create(null) as Record<string, Record<string, unknown>>;
   if (membership && typeof membership === 'object' && !Array.isArray(membership)) {
     for (const [ns, map] of Object.entries(membership as Record<string, unknown>)) out[ns] = map as Record<string, unknown>;
   }
-  for (const ns of namespaces) out[ns] = Object.assign(Object.create(null), out[ns] ?? {});
+  for (const ns of namespaces) out[ns] = Object.assign(Object.create(null) as Record<string, unknown>, out[ns] ?? {});
   return out;
 }
 

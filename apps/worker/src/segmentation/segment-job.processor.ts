@@ -117,7 +117,7 @@ export class SegmentJobProcessor {
       this.logger.log({ msg: 'segment job succeeded', segmentJobId: id, attempt, profiles: counters.totalProfiles, ms: end - startedAt });
       return { profiles: counters.totalProfiles };
     } catch (e) {
-      const reason = controller.signal.aborted ? controller.signal.reason : e;
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : e;
       if (reason instanceof SegmentAttemptSuperseded || e instanceof SegmentAttemptSuperseded) {
         this.logger.warn({ msg: 'segment job attempt superseded; it applied nothing', segmentJobId: id, attempt });
         return { superseded: true };
