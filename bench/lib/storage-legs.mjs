@@ -61,7 +61,6 @@ async function s3rverStorage(bucket = 'sx-bench') {
   const storage = new S3DatasetStorage(client, bucket);
   return {
     env,
-    pid: child.pid,
     async objects(prefix) {
       let [count, bytes, token] = [0, 0, undefined];
       do {
