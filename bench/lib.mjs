@@ -42,6 +42,16 @@ export async function waitForHttp(url, ms = 30000) {
   throw new Error(`${url} did not answer within ${ms} ms`);
 }
 
+/** Waits until a child started by startApp has written `text` (a start-up log line). */
+export async function waitForLog(child, text, ms = 60000) {
+  const deadline = Date.now() + ms;
+  while (!child.logTail().includes(text)) {
+    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode} before writing ${text}: ${child.logTail()}`);
+    if (Date.now() > deadline) throw new Error(`did not write ${text} within ${ms} ms: ${child.logTail()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function stop(child) {
   if (child.exitCode !== null) return;
   child.kill('SIGTERM');
