@@ -2,7 +2,7 @@
 // through the public API (create datasets, batches, streamed uploads, COMPLETE), and prints
 // records/s and the API process's peak RSS, next to a baseline measured in the same run:
 // `psql \copy` of the same JSON lines into a bare jsonb table.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, fmt, freshDatabase, generatedSample, peakRssMiB, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
 

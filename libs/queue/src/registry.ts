@@ -49,7 +49,7 @@ const KEEP_DAY = { removeOnComplete: { age: 24 * 3600, count: 1000 }, removeOnFa
  */
 export function jobOptions<N extends JobName>(name: N, config: RetryConfig): JobsOptions {
   const configured = { type: 'exponential' as const, delay: config.EXPORT_BACKOFF_MS };
-  switch (name as JobName) {
+  switch (name) {
     case JobName.RunExport:
       return { ...KEEP_DAY, attempts: config.EXPORT_ATTEMPTS, backoff: configured };
     case JobName.RunSegmentJob:

@@ -190,7 +190,7 @@ export class ExportJobProcessor {
     } catch (e) {
       await Promise.all(outputs.map((o) => o.abort().catch(() => undefined)));
       stager?.abort();
-      const reason = controller.signal.aborted ? controller.signal.reason : e;
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : e;
       if (reason instanceof AttemptSuperseded || e instanceof AttemptSuperseded) {
         // Whoever holds the job now owns its record: write nothing, and let BullMQ close this run.
         this.logger.warn({ msg: 'export attempt superseded; it committed nothing', exportJobId: id, attempt });

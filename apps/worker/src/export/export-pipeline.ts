@@ -90,7 +90,7 @@ export function profileEmitter(plan: ExportPlan, sink: RowSink, signal: AbortSig
     for (const e of list) {
       if (plan.eventList?.afterMs !== undefined && !(e.ingestTime > plan.eventList.afterMs)) continue;
       if (plan.eventList?.upToMs !== undefined && !(e.ingestTime <= plan.eventList.upToMs)) continue;
-      out.push({ record: JSON.parse(e.json), timestamp: e.timestamp, ingestTime: e.ingestTime });
+      out.push({ record: JSON.parse(e.json) as Record<string, unknown>, timestamp: e.timestamp, ingestTime: e.ingestTime });
     }
     return out;
   };
@@ -254,7 +254,7 @@ export async function runExportPipeline(
       if (written) await written;
       continue;
     }
-    const group: FragmentInput[] = raw.map((f) => ({ record: JSON.parse(f.json), datasetId: f.datasetId, recordTime: f.recordTime, ingestTime: f.ingestTime }));
+    const group: FragmentInput[] = raw.map((f) => ({ record: JSON.parse(f.json) as Record<string, unknown>, datasetId: f.datasetId, recordTime: f.recordTime, ingestTime: f.ingestTime }));
     await emit(overlaid(mergeProfile(group, rule), rows), newest, profileEvents);
   }
   if (!signal.aborted && events) await drainEventsBefore(undefined);

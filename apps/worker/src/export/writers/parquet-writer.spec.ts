@@ -198,7 +198,7 @@ describe('ParquetRowWriter', () => {
       expect(profile.statistics).toBeUndefined();
       // Ids of the group, compared as UTF-8 bytes (the order Parquet's min/max use).
       const ids = Array.from({ length: Math.min(1_000, count - g * 1_000) }, (_, i) => Buffer.from(row(g * 1_000 + i).primaryId));
-      ids.sort(Buffer.compare);
+      ids.sort((a, b) => Buffer.compare(a, b));
       // The id buffer is reused by the next row group: these must be copies taken in time.
       expect(Buffer.from(id.statistics!.min_value as Uint8Array).toString()).toBe(ids[0].toString());
       expect(Buffer.from(id.statistics!.max_value as Uint8Array).toString()).toBe(ids.at(-1)!.toString());
