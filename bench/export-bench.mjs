@@ -89,7 +89,18 @@ try {
       if (files === 0) throw new Error(`export ${job.id} succeeded but left no object under ${prefix} in ${storage} storage`);
       // The export's files are measured, not kept (GBs per run).
       await backend.remove(prefix);
-      results.push({ n, kind: kind.name, round, storage, profiles: job.metrics.totalExportedProfileCounter, seconds: job.metrics.profileExportTime.totalTimeInMs / 1000, wall, rss, files, bytes });
+      results.push({
+        n,
+        kind: kind.name,
+        round,
+        storage,
+        profiles: job.metrics.totalExportedProfileCounter,
+        seconds: job.metrics.profileExportTime.totalTimeInMs / 1000,
+        wall,
+        rss,
+        files,
+        bytes,
+      });
     } catch (e) {
       console.error(worker.logTail());
       throw e;

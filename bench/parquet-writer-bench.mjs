@@ -53,12 +53,69 @@ function rng(seed) {
   return next;
 }
 
-const FIRST = ['Anna', 'Bruno', 'Chloé', 'Dmitri', 'Elena', 'Farid', 'Grace', 'Hiroshi', 'Inès', 'Jonas', 'Kofi', 'Laura', 'Mateo', 'Noor', 'Olivia', 'Pål', 'Quentin', 'Rosa', 'Sven', 'Tomás', 'Uma', 'Viktor', 'Wei', 'Ximena', 'Yusuf', 'Zoë'];
-const LAST = ['Müller', 'Smith', 'García', 'Nguyen', 'Kowalski', 'Rossi', 'Dubois', 'Tanaka', 'Johansson', 'Okafor', 'Silva', 'Novak', 'Murphy', 'Schmidt', 'Brown', 'Leroy', 'Jensen', 'Costa', 'Fischer', 'Martin'];
+const FIRST = [
+  'Anna',
+  'Bruno',
+  'Chloé',
+  'Dmitri',
+  'Elena',
+  'Farid',
+  'Grace',
+  'Hiroshi',
+  'Inès',
+  'Jonas',
+  'Kofi',
+  'Laura',
+  'Mateo',
+  'Noor',
+  'Olivia',
+  'Pål',
+  'Quentin',
+  'Rosa',
+  'Sven',
+  'Tomás',
+  'Uma',
+  'Viktor',
+  'Wei',
+  'Ximena',
+  'Yusuf',
+  'Zoë',
+];
+const LAST = [
+  'Müller',
+  'Smith',
+  'García',
+  'Nguyen',
+  'Kowalski',
+  'Rossi',
+  'Dubois',
+  'Tanaka',
+  'Johansson',
+  'Okafor',
+  'Silva',
+  'Novak',
+  'Murphy',
+  'Schmidt',
+  'Brown',
+  'Leroy',
+  'Jensen',
+  'Costa',
+  'Fischer',
+  'Martin',
+];
 const CITIES = [
-  ['US', 'San Jose', 'CA', '951'], ['US', 'Austin', 'TX', '787'], ['US', 'Boston', 'MA', '021'], ['US', 'Seattle', 'WA', '981'],
-  ['DE', 'München', 'BY', '80'], ['DE', 'Hamburg', 'HH', '20'], ['FR', 'Lyon', 'ARA', '690'], ['FR', 'Paris', 'IDF', '750'],
-  ['GB', 'London', 'ENG', 'SW1'], ['GB', 'Leeds', 'ENG', 'LS1'], ['CA', 'Toronto', 'ON', 'M5V'], ['CA', 'Montréal', 'QC', 'H2X'],
+  ['US', 'San Jose', 'CA', '951'],
+  ['US', 'Austin', 'TX', '787'],
+  ['US', 'Boston', 'MA', '021'],
+  ['US', 'Seattle', 'WA', '981'],
+  ['DE', 'München', 'BY', '80'],
+  ['DE', 'Hamburg', 'HH', '20'],
+  ['FR', 'Lyon', 'ARA', '690'],
+  ['FR', 'Paris', 'IDF', '750'],
+  ['GB', 'London', 'ENG', 'SW1'],
+  ['GB', 'Leeds', 'ENG', 'LS1'],
+  ['CA', 'Toronto', 'ON', 'M5V'],
+  ['CA', 'Montréal', 'QC', 'H2X'],
 ];
 const STREETS = ['Main St', 'Oak Avenue', 'Hauptstraße', 'Rue de la Paix', 'High Street', 'Maple Road', 'Elm Drive', 'King St W'];
 const INTERESTS = ['running', 'travel', 'cooking', 'gaming', 'photography', 'yoga', 'cycling', 'music', 'fashion', 'gardening', 'hiking', 'wine'];
@@ -136,7 +193,13 @@ async function runOne(mode, rows) {
   let sinkBytes = 0;
   const out =
     sinkKind === 'null'
-      ? new Writable({ highWaterMark: 1 << 20, write(chunk, _e, cb) { sinkBytes += chunk.length; cb(); } })
+      ? new Writable({
+          highWaterMark: 1 << 20,
+          write(chunk, _e, cb) {
+            sinkBytes += chunk.length;
+            cb();
+          },
+        })
       : createWriteStream(path, { highWaterMark: 1 << 20 });
   let writer;
   if (mode === 'parquet') {
@@ -256,7 +319,9 @@ if (!main) {
       );
     }
     if (results.parquet && results.jsonl) {
-      console.log(`  parquet/jsonl wall: ${fmt(results.parquet.seconds / results.jsonl.seconds, 2)}x; writer-only: ${fmt(results.parquet.writerSeconds / results.jsonl.writerSeconds, 2)}x`);
+      console.log(
+        `  parquet/jsonl wall: ${fmt(results.parquet.seconds / results.jsonl.seconds, 2)}x; writer-only: ${fmt(results.parquet.writerSeconds / results.jsonl.writerSeconds, 2)}x`,
+      );
     }
   }
 }

@@ -36,8 +36,14 @@ sh('npx', ['prisma', 'migrate', 'deploy'], { cwd: ROOT, env: { ...process.env, D
 // A store loaded from another version of the generator (other definitions) is loaded again.
 for (const n of sizes) {
   generatedSample(genOf(n), n, seed);
-  const stored = psql(db, `SELECT coalesce(string_agg(id || ' ' || (expression->>'value'), E'\\n' ORDER BY id), '') FROM segment_definitions WHERE sandbox_name = '${sandboxOf(n)}'`);
-  const wanted = JSON.parse(readFileSync(join(genOf(n), 'segments.json'), 'utf8')).map((d) => `${d.id} ${d.expression.value}`).sort().join('\n');
+  const stored = psql(
+    db,
+    `SELECT coalesce(string_agg(id || ' ' || (expression->>'value'), E'\\n' ORDER BY id), '') FROM segment_definitions WHERE sandbox_name = '${sandboxOf(n)}'`,
+  );
+  const wanted = JSON.parse(readFileSync(join(genOf(n), 'segments.json'), 'utf8'))
+    .map((d) => `${d.id} ${d.expression.value}`)
+    .sort()
+    .join('\n');
   if (stored && stored !== wanted) {
     console.log(`the stored profiles of ${sandboxOf(n)} come from another generator version: loading them again`);
     recreateDatabase();
@@ -45,7 +51,14 @@ for (const n of sizes) {
   }
 }
 
-const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: join(work, 'storage-segment'), LOG_LEVEL: 'warn', QUEUE_PREFIX: 'sx-bench-segment', SEGMENT_EVALUATION_ZONE: 'UTC' };
+const env = {
+  DATABASE_URL: db,
+  PORT: String(port),
+  STORAGE_ROOT: join(work, 'storage-segment'),
+  LOG_LEVEL: 'warn',
+  QUEUE_PREFIX: 'sx-bench-segment',
+  SEGMENT_EVALUATION_ZONE: 'UTC',
+};
 // A keep-alive socket the API closed while idle fails the next request sent on it: sent again.
 const fetch = async (url, init) => {
   for (let attempt = 1; ; attempt++) {
@@ -83,7 +96,14 @@ try {
     const sandbox = sandboxOf(n);
     const tenant = (t) => `${t}.org_id = '${ORG}' AND ${t}.sandbox_name = '${sandbox}'`;
     const client = JSON.parse(cli(['create-client', '--org', ORG, '--sandboxes', sandbox], env));
-    const token = (await (await fetch(`http://127.0.0.1:${port}/ims/token/v3`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret }) })).json()).access_token;
+    const token = (
+      await (
+        await fetch(`http://127.0.0.1:${port}/ims/token/v3`, {
+          method: 'POST',
+          body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.clientSecret }),
+        })
+      ).json()
+    ).access_token;
     const headers = { Authorization: `Bearer ${token}`, 'x-api-key': client.clientId, 'x-gw-ims-org-id': ORG, 'x-sandbox-name': sandbox, 'Content-Type': 'application/json' };
     const request = async (method, path, body) => {
       const r = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers, body: body && JSON.stringify(body) });
@@ -107,8 +127,15 @@ try {
     try {
       await new Promise((r) => setTimeout(r, 1500)); // the worker is up before the clock starts
       const t0 = Date.now();
-      const created = await call('POST', '/data/core/ups/segment/jobs', definitions.map((d) => ({ segmentId: d.id })));
-      job = await until(() => call('GET', `/data/core/ups/segment/jobs/${created.id}`), (j) => ENDED.includes(j.status));
+      const created = await call(
+        'POST',
+        '/data/core/ups/segment/jobs',
+        definitions.map((d) => ({ segmentId: d.id })),
+      );
+      job = await until(
+        () => call('GET', `/data/core/ups/segment/jobs/${created.id}`),
+        (j) => ENDED.includes(j.status),
+      );
       wallSeconds = (Date.now() - t0) / 1000;
       rss = peakRssMiB(worker.pid);
       if (job.status !== 'SUCCEEDED') throw new Error(`segment job ${created.id} ended ${job.status}: ${JSON.stringify(job.errors)}\n${worker.logTail()}`);
@@ -135,10 +162,29 @@ try {
         .map(([id, c]) => [id, Number(c)]),
     );
     const disagreeing = definitions.filter((d) => (m.segmentedProfileCounter?.[d.id] ?? 0) !== (realizedRows[d.id] ?? 0)).map((d) => d.name);
-    const evaluatedOnRecords = Number(psql(db, `SELECT count(*) FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated AND EXISTS (SELECT 1 FROM profile_fragments f WHERE ${tenant('f')} AND f.primary_identity = m.identity)`));
+    const evaluatedOnRecords = Number(
+      psql(
+        db,
+        `SELECT count(*) FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated AND EXISTS (SELECT 1 FROM profile_fragments f WHERE ${tenant('f')} AND f.primary_identity = m.identity)`,
+      ),
+    );
     const evaluatedRows = Number(psql(db, `SELECT count(*) FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated`));
     const seconds = (m.profileSegmentationTime?.totalTimeInMs ?? wallSeconds * 1000) / 1000;
-    results.push({ n, profiles: m.totalProfiles, wallSeconds, seconds, rss, rows: fragments + events, fragments, events, baseSeconds: base.seconds, exited, disagreeing, evaluatedRows, evaluatedOnRecords });
+    results.push({
+      n,
+      profiles: m.totalProfiles,
+      wallSeconds,
+      seconds,
+      rss,
+      rows: fragments + events,
+      fragments,
+      events,
+      baseSeconds: base.seconds,
+      exited,
+      disagreeing,
+      evaluatedRows,
+      evaluatedOnRecords,
+    });
 
     // 2. One segment exported without and with evaluation (the US residents, as in the demo).
     const segment = definitions.find((d) => d.name === 'Residents: United States') ?? definitions[0];
@@ -158,7 +204,10 @@ try {
           if (evaluate && created.status === 400 && /not (yet )?(implemented|built|supported)/i.test(text)) return { notBuilt: text };
           throw new Error(`POST /export/jobs: ${created.status} ${text}`);
         }
-        const done = await until(() => call('GET', `/data/core/ups/export/jobs/${created.body.id}`), (j) => ENDED.includes(j.status));
+        const done = await until(
+          () => call('GET', `/data/core/ups/export/jobs/${created.body.id}`),
+          (j) => ENDED.includes(j.status),
+        );
         const wall = (Date.now() - t0) / 1000;
         if (done.status !== 'SUCCEEDED') throw new Error(`export ${created.body.id} ended ${done.status}: ${JSON.stringify(done.errors)}\n${exporter.logTail()}`);
         rmSync(join(env.STORAGE_ROOT, encodeURIComponent(ORG), sandbox, datasetId, done.destination.batchId), { recursive: true, force: true });
@@ -174,7 +223,9 @@ try {
 
   console.log('');
   console.log(`bench:segment  seed=${seed}  (2 cores; noisy, compare ratios)  40 definitions, identity graph none, zone UTC`);
-  console.log('  store     profiles read   job s (wall POST→SUCCEEDED)   profiles/s   worker peak RSS   baseline \\copy of fragments + events      job rows/s   ratio (job rows/s / baseline rows/s)');
+  console.log(
+    '  store     profiles read   job s (wall POST→SUCCEEDED)   profiles/s   worker peak RSS   baseline \\copy of fragments + events      job rows/s   ratio (job rows/s / baseline rows/s)',
+  );
   for (const r of results) {
     console.log(
       `  ${fmt(r.n).padStart(9)} ${fmt(r.profiles).padStart(13)} ${fmt(r.seconds, 1).padStart(7)} (${fmt(r.wallSeconds, 1)})${' '.repeat(Math.max(1, 17 - fmt(r.wallSeconds, 1).length))} ${fmt(r.profiles / r.wallSeconds).padStart(10)} ${fmt(r.rss).padStart(10)} MiB   ${fmt(r.rows).padStart(10)} rows in ${fmt(r.baseSeconds, 1).padStart(5)} s (${fmt(r.rows / r.baseSeconds)} rows/s)   ${fmt(r.rows / r.wallSeconds).padStart(9)}   ${fmt(r.baseSeconds / r.wallSeconds, 2)}x`,
@@ -184,13 +235,17 @@ try {
   console.log('');
   console.log('  agreement with the generator: exited in the run (want 0), evaluated rows on record profiles (want 0), segments whose count != its realized rows (want none)');
   for (const r of results) {
-    console.log(`  ${fmt(r.n).padStart(9)}  exited ${fmt(r.exited)}, evaluated rows ${fmt(r.evaluatedRows)} (on record profiles ${fmt(r.evaluatedOnRecords)}), disagreeing: ${r.disagreeing.length ? r.disagreeing.join(', ') : 'none'}`);
+    console.log(
+      `  ${fmt(r.n).padStart(9)}  exited ${fmt(r.exited)}, evaluated rows ${fmt(r.evaluatedRows)} (on record profiles ${fmt(r.evaluatedOnRecords)}), disagreeing: ${r.disagreeing.length ? r.disagreeing.join(', ') : 'none'}`,
+    );
   }
   console.log('');
   console.log('  store     one segment as JSON Lines            profiles   export s (wall)      worker peak RSS   ratio (evaluated s / plain s)');
   for (const r of results) {
     const { segment, plain, evaluated } = r.exports;
-    const line = (label, e) => `  ${fmt(r.n).padStart(9)} ${`${label} ${segment}`.padEnd(36)} ${fmt(e.profiles).padStart(9)} ${fmt(e.seconds, 1).padStart(9)} (${fmt(e.wall, 1)})`.padEnd(76) + `${fmt(e.rss).padStart(6)} MiB`;
+    const line = (label, e) =>
+      `  ${fmt(r.n).padStart(9)} ${`${label} ${segment}`.padEnd(36)} ${fmt(e.profiles).padStart(9)} ${fmt(e.seconds, 1).padStart(9)} (${fmt(e.wall, 1)})`.padEnd(76) +
+      `${fmt(e.rss).padStart(6)} MiB`;
     console.log(line('plain', plain));
     if (evaluated.notBuilt) console.log(`  ${fmt(r.n).padStart(9)} evaluated: not measured, the server answers that it is not built: ${evaluated.notBuilt}`);
     else console.log(line('evaluated', evaluated) + `   ${fmt(evaluated.seconds / plain.seconds, 2)}x`);

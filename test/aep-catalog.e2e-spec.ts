@@ -93,12 +93,29 @@ describe('AEP Catalog compatibility: documented bodies and query strings (real P
         basePath: 's3://bucket/path',
         dataSourceId: 20984,
         schema: '@/xdms/context/experienceevent',
-        fileDescription: { persisted: true, containerFormat: 'parquet', format: 'JSON', delimiters: [','], quotes: ['"'], escapes: ['\\'], nullMarkers: [''], header: true, charset: 'UTF-8' },
+        fileDescription: {
+          persisted: true,
+          containerFormat: 'parquet',
+          format: 'JSON',
+          delimiters: [','],
+          quotes: ['"'],
+          escapes: ['\\'],
+          nullMarkers: [''],
+          header: true,
+          charset: 'UTF-8',
+        },
       };
       const res = await api.http.post(`${CATALOG}/dataSets?requestDataSource=true`).set(h()).send(body).expect(201);
       const id = (res.body[0] as string).slice('@/dataSets/'.length);
       const ds = await getDataset(id);
-      expect(ds).toMatchObject({ enableErrorDiagnostics: true, observableSchema: body.observableSchema, basePath: body.basePath, dataSourceId: 20984, fileDescription: body.fileDescription, tags: {} });
+      expect(ds).toMatchObject({
+        enableErrorDiagnostics: true,
+        observableSchema: body.observableSchema,
+        basePath: body.basePath,
+        dataSourceId: 20984,
+        fileDescription: body.fileDescription,
+        tags: {},
+      });
       expect(ds.schema).toBe('@/xdms/context/experienceevent');
       expect(Object.keys(ds.observableSchema)).toEqual(['type', 'properties']); // key order kept
     });
@@ -170,7 +187,11 @@ describe('AEP Catalog compatibility: documented bodies and query strings (real P
         await new Promise((r) => setTimeout(r, 5)); // distinct created times
       }
       // The other org has a dataset of the same name in a sandbox of the same name: never listed.
-      await api.http.post(`${CATALOG}/dataSets`).set(other.headers('lists')).send({ name: 'alpha one', schemaRef: { id: '_xdm.context.profile' } }).expect(201);
+      await api.http
+        .post(`${CATALOG}/dataSets`)
+        .set(other.headers('lists'))
+        .send({ name: 'alpha one', schemaRef: { id: '_xdm.context.profile' } })
+        .expect(201);
     });
     const mine = (names: string[]) => names.map((n) => ids[n]).sort();
     const q = async (query: string) => (await listIds(`${CATALOG}/dataSets?${query}`, 'lists')).filter((id) => Object.values(ids).includes(id)).sort();
@@ -312,7 +333,14 @@ describe('AEP Catalog compatibility: documented bodies and query strings (real P
     it('show what the import POST sent (tags, externalId, inputFormat, replay) and filter on externalId and tags', async () => {
       const s = new ProfileStoreClient(api, client, 'batches');
       const ds2 = await s.createDataset('imports');
-      const post = async (body: Obj) => (await api.http.post(`${IMPORT}/batches`).set(h('batches')).send({ datasetId: ds2, ...body }).expect(201)).body.id as string;
+      const post = async (body: Obj) =>
+        (
+          await api.http
+            .post(`${IMPORT}/batches`)
+            .set(h('batches'))
+            .send({ datasetId: ds2, ...body })
+            .expect(201)
+        ).body.id as string;
       const sent = {
         inputFormat: { format: 'JSON', isMultiLineJson: true },
         tags: { source: ['crm'], owner: ['team-a', 'team-b'] },
@@ -372,10 +400,20 @@ describe('AEP Catalog compatibility: documented bodies and query strings (real P
       const id = await create(AEP_DATASET);
       const before = await getDataset(id);
       await new Promise((r) => setTimeout(r, 5));
-      const res = await api.http.patch(`${CATALOG}/dataSets/${id}`).set(h()).send({ name: 'Renamed', tags: { team: ['crm'] } }).expect(200);
+      const res = await api.http
+        .patch(`${CATALOG}/dataSets/${id}`)
+        .set(h())
+        .send({ name: 'Renamed', tags: { team: ['crm'] } })
+        .expect(200);
       expect(res.body).toEqual([`@/dataSets/${id}`]);
       const after = await getDataset(id);
-      expect(after).toMatchObject({ name: 'Renamed', description: AEP_DATASET.description, tags: { team: ['crm'] }, fileDescription: AEP_DATASET.fileDescription, created: before.created });
+      expect(after).toMatchObject({
+        name: 'Renamed',
+        description: AEP_DATASET.description,
+        tags: { team: ['crm'] },
+        fileDescription: AEP_DATASET.fileDescription,
+        created: before.created,
+      });
       expect(after.updated).toBeGreaterThan(before.updated);
       await api.http.patch(`${CATALOG}/dataSets/${id}`).set(h()).send({ description: null }).expect(200);
       expect(await getDataset(id)).not.toHaveProperty('description');
@@ -395,7 +433,12 @@ describe('AEP Catalog compatibility: documented bodies and query strings (real P
         .patch(`${CATALOG}/dataSets/${id}`)
         .set(h())
         .set('Content-Type', 'application/json-patch+json')
-        .send(JSON.stringify([{ op: 'replace', path: '/name', value: 'enabled' }, { op: 'remove', path: '/tags/unifiedProfile' }]))
+        .send(
+          JSON.stringify([
+            { op: 'replace', path: '/name', value: 'enabled' },
+            { op: 'remove', path: '/tags/unifiedProfile' },
+          ]),
+        )
         .expect(200);
       expect(await getDataset(id)).toMatchObject({ name: 'enabled', tags: {} });
     });
@@ -403,7 +446,11 @@ describe('AEP Catalog compatibility: documented bodies and query strings (real P
     it('a GET body PATCHed back is accepted (read-only fields ignored)', async () => {
       const id = await create(AEP_DATASET);
       const got = await getDataset(id);
-      await api.http.patch(`${CATALOG}/dataSets/${id}`).set(h()).send({ ...got, name: 'round trip' }).expect(200);
+      await api.http
+        .patch(`${CATALOG}/dataSets/${id}`)
+        .set(h())
+        .send({ ...got, name: 'round trip' })
+        .expect(200);
       expect(await getDataset(id)).toMatchObject({ name: 'round trip', created: got.created, imsOrg: ORG_A });
     });
 
@@ -424,25 +471,42 @@ describe('AEP Catalog compatibility: documented bodies and query strings (real P
     });
 
     it('404 for an unknown dataset, 400 for a malformed id', async () => {
-      await api.http.patch(`${CATALOG}/dataSets/${'0'.repeat(24)}`).set(h()).send({ name: 'x' }).expect(404);
+      await api.http
+        .patch(`${CATALOG}/dataSets/${'0'.repeat(24)}`)
+        .set(h())
+        .send({ name: 'x' })
+        .expect(404);
       await api.http.patch(`${CATALOG}/dataSets/nothex`).set(h()).send({ name: 'x' }).expect(400);
-      await api.http.put(`${CATALOG}/dataSets/${'0'.repeat(24)}`).set(h()).send(AEP_DATASET).expect(404);
+      await api.http
+        .put(`${CATALOG}/dataSets/${'0'.repeat(24)}`)
+        .set(h())
+        .send(AEP_DATASET)
+        .expect(404);
     });
 
     it('PUT replaces the whole object: what is left out is removed, the schema stays', async () => {
       const id = await create(AEP_DATASET);
-      const res = await api.http.put(`${CATALOG}/dataSets/${id}`).set(h()).send({ name: 'replaced', schemaRef: { id: 'https://ns.adobe.com/xdm/context/profile' } }).expect(200);
+      const res = await api.http
+        .put(`${CATALOG}/dataSets/${id}`)
+        .set(h())
+        .send({ name: 'replaced', schemaRef: { id: 'https://ns.adobe.com/xdm/context/profile' } })
+        .expect(200);
       expect(res.body).toEqual([`@/dataSets/${id}`]);
       const ds = await getDataset(id);
       expect(ds).toMatchObject({ name: 'replaced', tags: {} });
       expect(ds).not.toHaveProperty('description');
       expect(ds).not.toHaveProperty('fileDescription');
-      await api.http.put(`${CATALOG}/dataSets/${id}`).set(h()).send({ name: 'x', schemaRef: { id: UNION } }).expect(400);
+      await api.http
+        .put(`${CATALOG}/dataSets/${id}`)
+        .set(h())
+        .send({ name: 'x', schemaRef: { id: UNION } })
+        .expect(400);
     });
   });
 
   describe('DELETE /dataSets/{id}', () => {
-    const count = async (table: string, where: string, params: unknown[]) => (await env.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0].n as number;
+    const count = async (table: string, where: string, params: unknown[]) =>
+      (await env.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, params)).rows[0].n as number;
 
     it('deletes the dataset, its batches, their files and its profile data; 200 ["@/dataSets/{id}"], then [] (as AEP)', async () => {
       const id = await store.createDataset('to delete');
@@ -454,7 +518,10 @@ describe('AEP Catalog compatibility: documented bodies and query strings (real P
       expect(res.body).toEqual([`@/dataSets/${id}`]);
       await api.http.get(`${CATALOG}/dataSets/${id}`).set(h()).expect(404);
       await api.http.get(`${CATALOG}/batches/${batchId}`).set(h()).expect(404);
-      await api.http.get(fileHref.replace(/^https?:\/\/[^/]+/, '')).set(h()).expect(404);
+      await api.http
+        .get(fileHref.replace(/^https?:\/\/[^/]+/, ''))
+        .set(h())
+        .expect(404);
       expect(await count('profile_fragments', 'batch_id = $1', [batchId])).toBe(0);
       expect(await count('batch_files', 'batch_id = $1', [batchId])).toBe(0);
       expect((await api.http.delete(`${CATALOG}/dataSets/${id}`).set(h()).expect(200)).body).toEqual([]);

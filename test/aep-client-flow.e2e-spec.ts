@@ -28,7 +28,14 @@ const person = (who: string, points: number, updated: string, extra: Obj = {}) =
   ...extra,
 });
 /** The small file: six people. */
-const SMALL = [['ada', 150], ['bea', 20], ['cid', 100], ['dan', 99], ['eve', 300], ['fay', 50]].map(([w, p]) => person(w as string, p as number, '2024-01-01T00:00:00Z'));
+const SMALL = [
+  ['ada', 150],
+  ['bea', 20],
+  ['cid', 100],
+  ['dan', 99],
+  ['eve', 300],
+  ['fay', 50],
+].map(([w, p]) => person(w as string, p as number, '2024-01-01T00:00:00Z'));
 /** The large file: 240 more people, and later (or earlier) changes to three of the first six. */
 const LARGE = [
   ...Array.from({ length: 240 }, (_, i) => person(`bulk${i}`, (i * 37) % 250, '2024-03-01T00:00:00Z', { pad: 'x'.repeat(120) })),
@@ -47,7 +54,10 @@ function qualifying(records: Array<ReturnType<typeof person>>): string[] {
     const seen = latest.get(who);
     if (!seen || r.extSourceSystemAudit.lastUpdatedDate > seen.extSourceSystemAudit.lastUpdatedDate) latest.set(who, r);
   }
-  return [...latest.values()].filter((r) => r.loyalty.points >= THRESHOLD).map((r) => r.personalEmail.address).sort();
+  return [...latest.values()]
+    .filter((r) => r.loyalty.points >= THRESHOLD)
+    .map((r) => r.personalEmail.address)
+    .sort();
 }
 
 /**
@@ -99,7 +109,10 @@ describe('an AEP client (aepp) across the whole flow', () => {
   async function complete(id: string, records: number) {
     const res = await aepp.uploadSmallFileFinish(id).expect(200);
     expect(['staging', 'processing', 'success']).toContain(res.body.status);
-    const batch = await settled(async () => (await aepp.getBatch(id).expect(200)).body[id] as Obj, (b) => !['staging', 'processing'].includes(b.status));
+    const batch = await settled(
+      async () => (await aepp.getBatch(id).expect(200)).body[id] as Obj,
+      (b) => !['staging', 'processing'].includes(b.status),
+    );
     expect(batch).toMatchObject({ id, status: 'success', relatedObjects: [{ type: 'dataSet', id: datasetId }], metrics: { recordsWritten: records } });
     expect(batch.errors ?? []).toEqual([]);
   }
@@ -126,7 +139,12 @@ describe('an AEP client (aepp) across the whole flow', () => {
     batchCreatedAfter = Date.now() - 1;
     const created = await aepp.createBatch(datasetId, true).expect(201);
     batchId = created.body.id;
-    expect(created.body).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'loading', relatedObjects: [{ type: 'dataSet', id: datasetId }], inputFormat: { format: 'json', isMultiLineJson: true } });
+    expect(created.body).toMatchObject({
+      id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      status: 'loading',
+      relatedObjects: [{ type: 'dataSet', id: datasetId }],
+      inputFormat: { format: 'json', isMultiLineJson: true },
+    });
 
     // uploadSmallFile sends json.dumps(list): a JSON array on one line.
     await aepp.uploadSmallFile(batchId, datasetId, 'small.json', SMALL).expect(201);
@@ -173,7 +191,14 @@ describe('an AEP client (aepp) across the whole flow', () => {
     };
     const created = await aepp.createSegment(definition).expect(200);
     segmentId = created.body.id;
-    expect(created.body).toMatchObject({ id: expect.any(String), name: definition.name, expression: definition.expression, evaluationInfo: { batch: { enabled: true } }, creationTime: expect.any(Number), updateEpoch: expect.any(Number) });
+    expect(created.body).toMatchObject({
+      id: expect.any(String),
+      name: definition.name,
+      expression: definition.expression,
+      evaluationInfo: { batch: { enabled: true } },
+      creationTime: expect.any(Number),
+      updateEpoch: expect.any(Number),
+    });
 
     const listed = await aepp.getSegments().expect(200);
     expect(listed.body).toMatchObject({ segments: [expect.objectContaining({ id: segmentId })], page: { totalCount: 1, totalPages: 1 } });
@@ -182,7 +207,10 @@ describe('an AEP client (aepp) across the whole flow', () => {
 
     const job = await aepp.createJob([segmentId]).expect(200);
     expect(job.body).toMatchObject({ id: expect.any(String), status: expect.stringMatching(/^(NEW|QUEUED)$/), segments: [{ segmentId }] });
-    const finished = await settled(async () => (await aepp.getJob(job.body.id).expect(200)).body as Obj, (j) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status));
+    const finished = await settled(
+      async () => (await aepp.getJob(job.body.id).expect(200)).body as Obj,
+      (j) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status),
+    );
     expect(finished.status).toBe('SUCCEEDED');
     expect(finished.metrics.segmentedProfileCounter).toEqual({ [segmentId]: qualifying(ALL).length });
     const jobs = await aepp.getJobs().expect(200);
@@ -208,7 +236,10 @@ describe('an AEP client (aepp) across the whole flow', () => {
     };
     const created = await aepp.createExport(request).expect(200);
     expect(created.body).toMatchObject({ id: expect.any(Number), status: 'NEW', destination: { datasetId: target } });
-    const job = await settled(async () => (await aepp.getExport(created.body.id).expect(200)).body as Obj, (j) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status));
+    const job = await settled(
+      async () => (await aepp.getExport(created.body.id).expect(200)).body as Obj,
+      (j) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(j.status),
+    );
     exportBatchId = job.destination.batchId;
     expect(job).toMatchObject({ status: 'SUCCEEDED', metrics: { totalExportedProfileCounter: qualifying(ALL).length } });
     const jobs = await aepp.getExportJobs().expect(200);
@@ -222,14 +253,23 @@ describe('an AEP client (aepp) across the whole flow', () => {
     expect(files.body.data.length).toBeGreaterThan(0);
     const emails: string[] = [];
     for (const f of files.body.data as Obj[]) {
-      expect(f).toMatchObject({ dataSetFileId: expect.any(String), version: '1.0.0', isValid: true, _links: { self: { href: expect.stringContaining(`/files/${f.dataSetFileId}`) } } });
+      expect(f).toMatchObject({
+        dataSetFileId: expect.any(String),
+        version: '1.0.0',
+        isValid: true,
+        _links: { self: { href: expect.stringContaining(`/files/${f.dataSetFileId}`) } },
+      });
       expect(f.created).toMatch(DIGITS);
       expect(f.updated).toMatch(DIGITS);
       if (f.size !== undefined) expect(f.size).toMatch(DIGITS);
       const listing = await aepp.getFiles(f.dataSetFileId).expect(200);
       expect(listing.body._page).toEqual({ limit: expect.any(Number), count: listing.body.data.length });
       for (const part of listing.body.data as Obj[]) {
-        expect(part).toMatchObject({ name: expect.stringMatching(/\.parquet$/), length: expect.stringMatching(DIGITS), _links: { self: { href: expect.stringContaining(`path=${encodeURIComponent(part.name)}`) } } });
+        expect(part).toMatchObject({
+          name: expect.stringMatching(/\.parquet$/),
+          length: expect.stringMatching(DIGITS),
+          _links: { self: { href: expect.stringContaining(`path=${encodeURIComponent(part.name)}`) } },
+        });
         const length = Number(part.length);
         const head = await aepp.getHeadFile(f.dataSetFileId, part.name).expect(200);
         expect(head.headers).toMatchObject({ 'content-length': part.length, 'accept-ranges': 'bytes' });
@@ -259,7 +299,15 @@ describe('an AEP client (aepp) across the whole flow', () => {
   it('7. CustomerProfile merge policies: createMergePolicy, getMergePolicies, getMergePolicy, patchMergePolicy, getMergePolicy', async () => {
     // The body of aepp's createMergePolicy docstring (its order list dropped: it is for dataSetPrecedence).
     const created = await aepp
-      .createMergePolicy({ name: 'aepp policy', imsOrgId: ORG_A, schema: { name: '_xdm.context.profile' }, default: false, identityGraph: { type: 'none' }, attributeMerge: { type: 'timestampOrdered' }, updateEpoch: 1234567890 })
+      .createMergePolicy({
+        name: 'aepp policy',
+        imsOrgId: ORG_A,
+        schema: { name: '_xdm.context.profile' },
+        default: false,
+        identityGraph: { type: 'none' },
+        attributeMerge: { type: 'timestampOrdered' },
+        updateEpoch: 1234567890,
+      })
       .expect(200);
     const id = created.body.id as string;
     const listed = await aepp.getMergePolicies().expect(200);
@@ -267,7 +315,16 @@ describe('an AEP client (aepp) across the whole flow', () => {
     expect((listed.body.children as Obj[]).map((p) => p.id)).toEqual(expect.arrayContaining(['timestampOrdered-none-mp', id]));
 
     const before = (await aepp.getMergePolicy(id).expect(200)).body;
-    expect(before).toMatchObject({ id, name: 'aepp policy', imsOrgId: ORG_A, version: 1, identityGraph: { type: 'none' }, attributeMerge: { type: 'timestampOrdered' }, default: false, updateEpoch: expect.any(Number) });
+    expect(before).toMatchObject({
+      id,
+      name: 'aepp policy',
+      imsOrgId: ORG_A,
+      version: 1,
+      identityGraph: { type: 'none' },
+      attributeMerge: { type: 'timestampOrdered' },
+      default: false,
+      updateEpoch: expect.any(Number),
+    });
     const patched = await aepp.patchMergePolicy(id, [{ op: 'add', path: '/identityGraph.type', value: 'pdg' }]).expect(200);
     expect(patched.body).toMatchObject({ id, version: 2, identityGraph: { type: 'pdg' } });
     const after = (await aepp.getMergePolicy(id).expect(200)).body;

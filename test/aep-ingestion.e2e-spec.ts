@@ -92,7 +92,11 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       [{ format: 'json' }, { partialIngestionPercent: 10 }],
       [{ format: 'Json', isMultiLineJson: true, delimiter: ',', quote: '"', escape: '\\', header: true, charset: 'UTF-8' }, {}],
     ])('accepts inputFormat %j with %j', async (inputFormat, extra) => {
-      const res = await api.http.post(`${IMPORT}/batches`).set(h()).send({ datasetId: crm, inputFormat, ...extra }).expect(201);
+      const res = await api.http
+        .post(`${IMPORT}/batches`)
+        .set(h())
+        .send({ datasetId: crm, inputFormat, ...extra })
+        .expect(201);
       expect(res.body.inputFormat.format).toBe('json');
       expect(res.body.tags).toEqual({});
     });
@@ -108,12 +112,22 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       [{ inputFormat: { format: 'json' }, replay: { predecessors: 'x' } }, 'replay.predecessors'],
       [{ inputFormat: { format: 'json' }, externalID: 'typo' }, 'externalID'],
     ])('400 for %j naming %s', async (body, path) => {
-      const res = await api.http.post(`${IMPORT}/batches`).set(h()).send({ datasetId: crm, ...body }).expect(400);
+      const res = await api.http
+        .post(`${IMPORT}/batches`)
+        .set(h())
+        .send({ datasetId: crm, ...body })
+        .expect(400);
       expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path })]));
     });
 
     it('ingests multi-line JSON (isMultiLineJson: true, a pretty-printed array) and completes with a lowercase action', async () => {
-      const batchId = (await api.http.post(`${IMPORT}/batches`).set(h()).send({ datasetId: crm, inputFormat: { format: 'json', isMultiLineJson: true } }).expect(201)).body.id;
+      const batchId = (
+        await api.http
+          .post(`${IMPORT}/batches`)
+          .set(h())
+          .send({ datasetId: crm, inputFormat: { format: 'json', isMultiLineJson: true } })
+          .expect(201)
+      ).body.id;
       await store.upload(batchId, crm, 'pretty.json', JSON.stringify([profile('ml1'), profile('ml2')], null, 4)).expect(201);
       const res = await api.http.post(`${IMPORT}/batches/${batchId}?action=complete`).set(h()).expect(200);
       expect(res.body.status).toBe('staging');
@@ -153,7 +167,10 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
 
     it('INITIALIZE, chunks PATCHed out of order, HEAD, COMPLETE; the batch COMPLETE ingests the file', async () => {
       const batchId = await store.createBatch(crm);
-      const init = await api.http.post(`${filePath(batchId, 'big.json')}?action=INITIALIZE`).set(h()).expect(201);
+      const init = await api.http
+        .post(`${filePath(batchId, 'big.json')}?action=INITIALIZE`)
+        .set(h())
+        .expect(201);
       expect(init.body).toEqual({ name: 'big.json', sizeInBytes: 0 });
       const total = content.length;
       const cuts = [0, 20_000, 45_000, total];
@@ -173,7 +190,10 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       // The batch cannot complete while a large file is open.
       await store.complete(batchId).expect(409);
 
-      const done = await api.http.post(`${filePath(batchId, 'big.json')}?action=complete`).set(h()).expect(201);
+      const done = await api.http
+        .post(`${filePath(batchId, 'big.json')}?action=complete`)
+        .set(h())
+        .expect(201);
       expect(done.body).toEqual({ name: 'big.json', sizeInBytes: total });
       const after = await api.http.head(filePath(batchId, 'big.json')).set(h()).expect(200);
       expect(after.headers['content-length']).toBe(String(total));
@@ -191,7 +211,10 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
 
     it('streams chunks to storage and stitches them with bounded memory (2 x 64 MiB)', async () => {
       const batchId = await store.createBatch(crm);
-      await api.http.post(`${filePath(batchId, 'huge.json')}?action=INITIALIZE`).set(h()).expect(201);
+      await api.http
+        .post(`${filePath(batchId, 'huge.json')}?action=INITIALIZE`)
+        .set(h())
+        .expect(201);
       const server = api.app.getHttpServer() as import('node:http').Server;
       if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as AddressInfo;
@@ -200,13 +223,25 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       const sendChunk = (start: number) =>
         new Promise<number>((resolve, reject) => {
           let left = chunkBytes;
-          const body = new Readable({ read() { if (left <= 0) return this.push(null); left -= piece.length; this.push(piece); } });
+          const body = new Readable({
+            read() {
+              if (left <= 0) return this.push(null);
+              left -= piece.length;
+              this.push(piece);
+            },
+          });
           const req = httpRequest(
             {
-              host: '127.0.0.1', port, method: 'PATCH', path: filePath(batchId, 'huge.json'),
+              host: '127.0.0.1',
+              port,
+              method: 'PATCH',
+              path: filePath(batchId, 'huge.json'),
               headers: { ...h(), 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${start}-${start + chunkBytes - 1}/${2 * chunkBytes}` },
             },
-            (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
           );
           req.on('error', reject);
           body.pipe(req);
@@ -217,7 +252,10 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       try {
         expect(await sendChunk(chunkBytes)).toBe(200);
         expect(await sendChunk(0)).toBe(200);
-        const done = await api.http.post(`${filePath(batchId, 'huge.json')}?action=COMPLETE`).set(h()).expect(201);
+        const done = await api.http
+          .post(`${filePath(batchId, 'huge.json')}?action=COMPLETE`)
+          .set(h())
+          .expect(201);
         expect(done.body).toEqual({ name: 'huge.json', sizeInBytes: 2 * chunkBytes });
       } finally {
         clearInterval(sampler);
@@ -231,14 +269,23 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
 
     it('refuses COMPLETE with a gap or an overlap, naming the bytes; the batch keeps loading', async () => {
       const batchId = await store.createBatch(crm);
-      await api.http.post(`${filePath(batchId, 'gap.json')}?action=INITIALIZE`).set(h()).expect(201);
+      await api.http
+        .post(`${filePath(batchId, 'gap.json')}?action=INITIALIZE`)
+        .set(h())
+        .expect(201);
       await patch(batchId, 'gap.json', 'bytes 0-9/30', content.subarray(0, 10)).expect(200);
       await patch(batchId, 'gap.json', 'bytes 20-29/30', content.subarray(20, 30)).expect(200);
-      const gap = await api.http.post(`${filePath(batchId, 'gap.json')}?action=COMPLETE`).set(h()).expect(400);
+      const gap = await api.http
+        .post(`${filePath(batchId, 'gap.json')}?action=COMPLETE`)
+        .set(h())
+        .expect(400);
       expect(gap.body.errors).toEqual([{ path: 'Content-Range', message: 'bytes 10-19 are missing' }]);
 
       await patch(batchId, 'gap.json', 'bytes 5-24/30', content.subarray(5, 25)).expect(200);
-      const overlap = await api.http.post(`${filePath(batchId, 'gap.json')}?action=COMPLETE`).set(h()).expect(400);
+      const overlap = await api.http
+        .post(`${filePath(batchId, 'gap.json')}?action=COMPLETE`)
+        .set(h())
+        .expect(400);
       expect(overlap.body.errors).toEqual([
         { path: 'Content-Range', message: 'bytes 5-9 were sent more than once (overlapping chunks)' },
         { path: 'Content-Range', message: 'bytes 20-24 were sent more than once (overlapping chunks)' },
@@ -250,7 +297,10 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
     it('validates each chunk: Content-Range required and well formed, body and Content-Length of its size, file initialized', async () => {
       const batchId = await store.createBatch(crm);
       await patch(batchId, 'new.json', 'bytes 0-3', Buffer.from('abcd')).expect(404); // not initialized
-      await api.http.post(`${filePath(batchId, 'new.json')}?action=INITIALIZE`).set(h()).expect(201);
+      await api.http
+        .post(`${filePath(batchId, 'new.json')}?action=INITIALIZE`)
+        .set(h())
+        .expect(201);
       const cases: Array<[string | undefined, Buffer, string, RegExp]> = [
         [undefined, Buffer.from('abcd'), 'Content-Range', /is required/],
         ['0-3', Buffer.from('abcd'), 'Content-Range', /must be "bytes/],
@@ -262,13 +312,22 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
         const res = await patch(batchId, 'new.json', range, body).expect(400);
         expect(res.body.errors).toEqual([{ path, message: expect.stringMatching(message) }]);
       }
-      const empty = await api.http.post(`${filePath(batchId, 'new.json')}?action=COMPLETE`).set(h()).expect(400);
+      const empty = await api.http
+        .post(`${filePath(batchId, 'new.json')}?action=COMPLETE`)
+        .set(h())
+        .expect(400);
       expect(empty.body.errors).toEqual([{ path: 'Content-Range', message: 'no chunk of the file was received' }]);
-      await api.http.post(`${filePath(batchId, 'new.json')}?action=bogus`).set(h()).expect(400);
+      await api.http
+        .post(`${filePath(batchId, 'new.json')}?action=bogus`)
+        .set(h())
+        .expect(400);
       await api.http.head(filePath(batchId, 'other.json')).set(h()).expect(404);
       // Another tenant sees none of it.
       await api.http.head(filePath(batchId, 'new.json')).set(client.headers('dev')).expect(404);
-      await api.http.post(`${filePath(batchId, 'new.json')}?action=INITIALIZE`).set(client.headers('dev')).expect(404);
+      await api.http
+        .post(`${filePath(batchId, 'new.json')}?action=INITIALIZE`)
+        .set(client.headers('dev'))
+        .expect(404);
     });
   });
 
@@ -295,7 +354,9 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
         profile('rv-gone', { segmentMembership: seg('realized', '2024-06-01T00:00:00Z') }),
       ]);
       const membership = async (id: string) =>
-        (await env.db.query(`SELECT status FROM segment_memberships WHERE org_id = $1 AND identity = $2 AND segment_id = 'seg-1'`, [ORG_A, `Email:${id}@example.com`])).rows.map((r) => r.status);
+        (await env.db.query(`SELECT status FROM segment_memberships WHERE org_id = $1 AND identity = $2 AND segment_id = 'seg-1'`, [ORG_A, `Email:${id}@example.com`])).rows.map(
+          (r) => r.status,
+        );
       expect(await membership('rv-kept')).toEqual(['exited']);
       const files = await api.http.get(`${DATA_ACCESS}/batches/${target}/files`).set(h()).expect(200);
       const fileId = files.body.data[0].dataSetFileId;
@@ -319,8 +380,14 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       await api.http.get(`${DATA_ACCESS}/files/${fileId}`).set(h()).expect(404);
       // Sent again: the same answer; a loading batch cannot be reverted.
       expect((await api.http.post(`${IMPORT}/batches/${target}?action=REVERT`).set(h()).expect(200)).body.status).toBe('inactive');
-      await api.http.post(`${IMPORT}/batches/${await store.createBatch(ds)}?action=REVERT`).set(h()).expect(409);
-      await api.http.post(`${IMPORT}/batches/${'f'.repeat(32)}?action=REVERT`).set(h()).expect(404);
+      await api.http
+        .post(`${IMPORT}/batches/${await store.createBatch(ds)}?action=REVERT`)
+        .set(h())
+        .expect(409);
+      await api.http
+        .post(`${IMPORT}/batches/${'f'.repeat(32)}?action=REVERT`)
+        .set(h())
+        .expect(404);
     });
 
     it('concurrent REVERTs of one batch: one removes it, both answer inactive', async () => {
@@ -395,9 +462,21 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       const tail = await api.http.get(url).set(h()).set('Range', 'bytes=-10').buffer(true).parse(bytes).expect(206);
       expect(tail.headers['content-range']).toBe(`bytes ${size - 10}-${size - 1}/${size}`);
       expect((tail.body as Buffer).toString()).toBe(body.slice(size - 10));
-      const open = await api.http.get(url).set(h()).set('Range', `bytes=${size - 5}-`).buffer(true).parse(bytes).expect(206);
+      const open = await api.http
+        .get(url)
+        .set(h())
+        .set('Range', `bytes=${size - 5}-`)
+        .buffer(true)
+        .parse(bytes)
+        .expect(206);
       expect((open.body as Buffer).toString()).toBe(body.slice(size - 5));
-      const clamped = await api.http.get(url).set(h()).set('Range', `bytes=${size - 3}-${size + 1000}`).buffer(true).parse(bytes).expect(206);
+      const clamped = await api.http
+        .get(url)
+        .set(h())
+        .set('Range', `bytes=${size - 3}-${size + 1000}`)
+        .buffer(true)
+        .parse(bytes)
+        .expect(206);
       expect(clamped.headers['content-range']).toBe(`bytes ${size - 3}-${size - 1}/${size}`);
     });
 
@@ -437,7 +516,9 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       await store.upload(bad, crm, 'bad.json', text).expect(201);
       expect((await store.finish(bad)).status).toBe('failed');
       const listing = await api.http.get(`${DATA_ACCESS}/batches/${bad}/failed`).set(h()).expect(200);
-      expect(listing.body.data).toEqual([{ name: 'bad.json', length: String(Buffer.byteLength(text)), _links: { self: { href: `${DATA_ACCESS}/batches/${bad}/failed?path=bad.json` } } }]);
+      expect(listing.body.data).toEqual([
+        { name: 'bad.json', length: String(Buffer.byteLength(text)), _links: { self: { href: `${DATA_ACCESS}/batches/${bad}/failed?path=bad.json` } } },
+      ]);
       const file = await api.http.get(listing.body.data[0]._links.self.href).set(h()).buffer(true).parse(bytes).expect(200);
       expect((file.body as Buffer).toString()).toBe(text);
       await api.http.get(`${DATA_ACCESS}/batches/${bad}/failed?path=nope.json`).set(h()).expect(404);
@@ -445,7 +526,8 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       // The meta directory: row errors per file, their sample, the input files.
       const meta = await api.http.get(`${DATA_ACCESS}/batches/${bad}/meta`).set(h()).expect(200);
       expect(meta.body.data.map((d: { name: string }) => d.name)).toEqual(['row_errors', 'input_files', 'row_errors_sample.json']);
-      for (const d of meta.body.data) expect(d).toEqual({ name: d.name, length: expect.stringMatching(/^\d+$/), _links: { self: { href: expect.stringContaining(`/batches/${bad}/meta?path=`) } } });
+      for (const d of meta.body.data)
+        expect(d).toEqual({ name: d.name, length: expect.stringMatching(/^\d+$/), _links: { self: { href: expect.stringContaining(`/batches/${bad}/meta?path=`) } } });
       const sample = await api.http.get(`${DATA_ACCESS}/batches/${bad}/meta?path=row_errors_sample.json`).set(h()).expect(200);
       expect(sample.body).toEqual([expect.objectContaining({ code: 'INVALID_RECORD', file: 'bad.json', line: 2 })]);
       const rowErrors = await api.http.get(`${DATA_ACCESS}/batches/${bad}/meta?path=row_errors`).set(h()).expect(200);
@@ -469,7 +551,10 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       expect(res.body.data[0]).toEqual(expect.objectContaining({ identityMap: expect.any(Object), person: expect.any(Object) }));
       const empty = await store.createDataset('empty preview');
       expect((await api.http.get(`${DATA_ACCESS}/datasets/${empty}/preview`).set(h()).expect(200)).body).toEqual({ data: [] });
-      await api.http.get(`${DATA_ACCESS}/datasets/${'0'.repeat(24)}/preview`).set(h()).expect(404);
+      await api.http
+        .get(`${DATA_ACCESS}/datasets/${'0'.repeat(24)}/preview`)
+        .set(h())
+        .expect(404);
       await api.http.get(`${DATA_ACCESS}/datasets/${ds}/preview`).set(client.headers('dev')).expect(404);
       await api.http.get(`${DATA_ACCESS}/datasets/nope/preview`).set(h()).expect(400);
     });
@@ -480,7 +565,13 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
     const twenty = (tag: string, bad: number) =>
       Array.from({ length: 20 }, (_, i) => (i >= bad ? JSON.stringify(profile(`${tag}${i}`)) : i % 2 ? JSON.stringify({ noIdentity: i }) : `{"broken${i}":`)).join('\n') + '\n';
     const partialBatch = async (extra: Record<string, unknown>) =>
-      (await api.http.post(`${IMPORT}/batches`).set(h()).send({ datasetId: crm, inputFormat: { format: 'json' }, ...extra }).expect(201)).body.id as string;
+      (
+        await api.http
+          .post(`${IMPORT}/batches`)
+          .set(h())
+          .send({ datasetId: crm, inputFormat: { format: 'json' }, ...extra })
+          .expect(201)
+      ).body.id as string;
     const stored = (batchId: string) => count('profile_fragments', 'batch_id = $1', [batchId]);
 
     it('10% with 1 bad record of 20: success, 19 ingested, the refused one counted, listed and served by /failed', async () => {
@@ -494,10 +585,14 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       expect(batch.partialIngestionPercentage).toBeUndefined();
 
       const failed = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/failed`).set(h()).expect(200);
-      expect(failed.body.data).toEqual([{ name: 'a.json.failed.jsonl', length: expect.stringMatching(/^\d+$/), _links: { self: { href: `${DATA_ACCESS}/batches/${batchId}/failed?path=a.json.failed.jsonl` } } }]);
+      expect(failed.body.data).toEqual([
+        { name: 'a.json.failed.jsonl', length: expect.stringMatching(/^\d+$/), _links: { self: { href: `${DATA_ACCESS}/batches/${batchId}/failed?path=a.json.failed.jsonl` } } },
+      ]);
       const rows = await api.http.get(failed.body.data[0]._links.self.href).set(h()).buffer(true).parse(bytes).expect(200);
       expect(rows.headers['content-type']).toMatch(/^application\/x-ndjson/);
-      expect((rows.body as Buffer).toString()).toBe(JSON.stringify({ code: 'MALFORMED_JSON', description: 'the record is not valid JSON', file: 'a.json', line: 1, record: '{"broken0":' }) + '\n');
+      expect((rows.body as Buffer).toString()).toBe(
+        JSON.stringify({ code: 'MALFORMED_JSON', description: 'the record is not valid JSON', file: 'a.json', line: 1, record: '{"broken0":' }) + '\n',
+      );
       expect(failed.body.data[0].length).toBe(String((rows.body as Buffer).length));
       // The input file is among the batch's files (it succeeded); row_errors name the refused record.
       expect((await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(h()).expect(200)).body.data).toHaveLength(1);
@@ -511,7 +606,11 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       const batch = await store.finish(batchId);
       expect(batch).toMatchObject({ status: 'failed', failedRecordCount: 5, metrics: { recordsWritten: 0 } });
       expect(batch.errors.map((e: { code: string; file: string; line: number }) => [e.code, e.file, e.line])).toEqual([
-        ['MALFORMED_JSON', 'b.json', 1], ['INVALID_RECORD', 'b.json', 2], ['MALFORMED_JSON', 'b.json', 3], ['INVALID_RECORD', 'b.json', 4], ['MALFORMED_JSON', 'b.json', 5],
+        ['MALFORMED_JSON', 'b.json', 1],
+        ['INVALID_RECORD', 'b.json', 2],
+        ['MALFORMED_JSON', 'b.json', 3],
+        ['INVALID_RECORD', 'b.json', 4],
+        ['MALFORMED_JSON', 'b.json', 5],
       ]);
       expect(await stored(batchId)).toBe(0);
       // /failed serves the files as uploaded, as for any failed batch.
@@ -527,7 +626,13 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
       const failed = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/failed`).set(h()).expect(200);
       expect(failed.body.data.map((d: { name: string }) => d.name)).toEqual(['c1.json.failed.jsonl', 'c2.json.failed.jsonl']);
       const c2 = await api.http.get(failed.body.data[1]._links.self.href).set(h()).buffer(true).parse(bytes).expect(200);
-      expect((c2.body as Buffer).toString().trim().split('\n').map((l) => JSON.parse(l).line)).toEqual([1, 2, 3]);
+      expect(
+        (c2.body as Buffer)
+          .toString()
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).line),
+      ).toEqual([1, 2, 3]);
     });
 
     it('a file that breaks the stream (a JSON array cut short) still fails the batch; without a threshold one bad record does', async () => {
@@ -544,7 +649,11 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
 
     it('the two spellings must agree when both are given', async () => {
       await partialBatch({ partialIngestionPercentage: 5, partialIngestionPercent: 5 });
-      const res = await api.http.post(`${IMPORT}/batches`).set(h()).send({ datasetId: crm, inputFormat: { format: 'json' }, partialIngestionPercentage: 5, partialIngestionPercent: 10 }).expect(400);
+      const res = await api.http
+        .post(`${IMPORT}/batches`)
+        .set(h())
+        .send({ datasetId: crm, inputFormat: { format: 'json' }, partialIngestionPercentage: 5, partialIngestionPercent: 10 })
+        .expect(400);
       expect(res.body.errors).toEqual([expect.objectContaining({ path: 'partialIngestionPercent' })]);
     });
   });
@@ -562,8 +671,12 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
         formatParams: { format: 'json', isMultiLineJson: false, charset: 'UTF-8', nrow: 100 },
         preview: {
           columns: [
-            { cid: 'c0', name: 'identityMap' }, { cid: 'c1', name: 'person' }, { cid: 'c2', name: 'loyalty' },
-            { cid: 'c3', name: 'score' }, { cid: 'c4', name: 'vip' }, { cid: 'c5', name: 'note' },
+            { cid: 'c0', name: 'identityMap' },
+            { cid: 'c1', name: 'person' },
+            { cid: 'c2', name: 'loyalty' },
+            { cid: 'c3', name: 'score' },
+            { cid: 'c4', name: 'vip' },
+            { cid: 'c5', name: 'note' },
           ],
           rows: [
             ...first.map((r) => ({ c0: JSON.stringify(r.identityMap), c1: JSON.stringify(r.person), c2: JSON.stringify((r as Record<string, unknown>).loyalty) })),
@@ -591,11 +704,18 @@ describe('AEP batch ingestion and Data Access compatibility', () => {
 
     it('previews a successful batch too, and skips the records ingestion would refuse as unreadable', async () => {
       const batchId = await store.createBatch(crm);
-      await store.upload(batchId, crm, 'mixed.json', `${JSON.stringify(profile('pv-ok'))}
+      await store
+        .upload(
+          batchId,
+          crm,
+          'mixed.json',
+          `${JSON.stringify(profile('pv-ok'))}
 {"broken":
 42
 ${JSON.stringify({ identityMap: {} })}
-`).expect(201);
+`,
+        )
+        .expect(201);
       const res = await previewOf(batchId, '?format=json').expect(200);
       expect(res.body.preview.rows).toEqual([{ c0: JSON.stringify(profile('pv-ok').identityMap), c1: JSON.stringify(profile('pv-ok').person) }, { c0: '{}' }]);
       const ok = await store.ingest(crm, [profile('pv-done')]);

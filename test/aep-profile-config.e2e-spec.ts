@@ -87,17 +87,38 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
   const http = (method: 'get' | 'post' | 'patch' | 'put' | 'delete', path: string, sandbox = 'prod') => api.http[method](path).set(a.headers(sandbox));
 
   describe('segment definitions', () => {
-    it('POST AEP\'s example: 200 with the object AEP returns, payloadSchema echoed; GET gives the same', async () => {
+    it("POST AEP's example: 200 with the object AEP returns, payloadSchema echoed; GET gives the same", async () => {
       const res = await http('post', SEGMENTS).send(aepDefinition()).expect(200);
       expectDefinitionShape(res.body);
-      expect(res.body).toMatchObject({ name: aepDefinition().name, description: 'Last 30 days', expression: aepDefinition().expression, payloadSchema: 'string', mergePolicyId: BUILT_IN });
+      expect(res.body).toMatchObject({
+        name: aepDefinition().name,
+        description: 'Last 30 days',
+        expression: aepDefinition().expression,
+        payloadSchema: 'string',
+        mergePolicyId: BUILT_IN,
+      });
       expect((await http('get', `${SEGMENTS}/${res.body.id}`).expect(200)).body).toEqual(res.body);
     });
 
-    it('POST with ttlInDays (older revisions, aepp\'s template) and the /audiences fields echoes them', async () => {
-      const body = { ...aepDefinition(), ttlInDays: 60, type: 'SegmentDefinition', labels: ['core/C1'], lifecycleState: 'published', namespace: 'AEPSegments', definedOn: [{ 'meta:resourceType': 'unions', 'meta:containerId': 'tenant', $ref: 'https://ns.adobe.com/xdm/context/profile__union' }] };
+    it("POST with ttlInDays (older revisions, aepp's template) and the /audiences fields echoes them", async () => {
+      const body = {
+        ...aepDefinition(),
+        ttlInDays: 60,
+        type: 'SegmentDefinition',
+        labels: ['core/C1'],
+        lifecycleState: 'published',
+        namespace: 'AEPSegments',
+        definedOn: [{ 'meta:resourceType': 'unions', 'meta:containerId': 'tenant', $ref: 'https://ns.adobe.com/xdm/context/profile__union' }],
+      };
       const res = await http('post', SEGMENTS).send(body).expect(200);
-      expect(res.body).toMatchObject({ ttlInDays: 60, type: 'SegmentDefinition', labels: ['core/C1'], lifecycleState: 'published', namespace: 'AEPSegments', definedOn: body.definedOn });
+      expect(res.body).toMatchObject({
+        ttlInDays: 60,
+        type: 'SegmentDefinition',
+        labels: ['core/C1'],
+        lifecycleState: 'published',
+        namespace: 'AEPSegments',
+        definedOn: body.definedOn,
+      });
       expect(Object.keys(res.body.definedOn[0])).toEqual(['meta:resourceType', 'meta:containerId', '$ref']);
       expect((await http('get', `${SEGMENTS}/${res.body.id}`).expect(200)).body).toEqual(res.body);
     });
@@ -105,7 +126,9 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
     it('POST of a definition as GET returned it works (read-only fields are ignored)', async () => {
       const { body: read } = await http('post', SEGMENTS).send(aepDefinition()).expect(200);
       const { id: _id, ...copy } = read;
-      const res = await http('post', SEGMENTS).send({ ...copy, creationTime: 0, updateTime: 0, updateEpoch: 0 }).expect(200);
+      const res = await http('post', SEGMENTS)
+        .send({ ...copy, creationTime: 0, updateTime: 0, updateEpoch: 0 })
+        .expect(200);
       expect(res.body.id).not.toBe(read.id);
       expect(res.body.creationTime).toBeGreaterThan(0);
       expect(res.body.imsOrgId).toBe(ORG_A);
@@ -116,19 +139,25 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
       ['synchronous', { ...BATCH_ONLY, synchronous: { enabled: true } }, /edge \(synchronous\) evaluation is not built/],
     ])('evaluationInfo.%s.enabled: true is a 400 saying it is not built; nothing stored', async (kind, evaluationInfo, message) => {
       const before = (await env.db.query('SELECT count(*)::int AS n FROM segment_definitions')).rows[0].n;
-      const res = await http('post', SEGMENTS).send({ ...aepDefinition(), evaluationInfo }).expect(400);
+      const res = await http('post', SEGMENTS)
+        .send({ ...aepDefinition(), evaluationInfo })
+        .expect(400);
       expect(res.body.errors).toEqual([{ path: `evaluationInfo.${kind}.enabled`, message: expect.stringMatching(message) }]);
       expect((await env.db.query('SELECT count(*)::int AS n FROM segment_definitions')).rows[0].n).toBe(before);
     });
 
     it('an undocumented field is still a 400 naming it', async () => {
-      const res = await http('post', SEGMENTS).send({ ...aepDefinition(), ttlInDay: 60 }).expect(400);
+      const res = await http('post', SEGMENTS)
+        .send({ ...aepDefinition(), ttlInDay: 60 })
+        .expect(400);
       expect(res.body.errors).toEqual([{ path: 'ttlInDay', message: 'is not a known property' }]);
     });
 
     describe('PATCH (AEP: the whole object)', () => {
-      it('AEP\'s example body overwrites the definition: 200 with it, creation time kept, what is left out lost', async () => {
-        const { body: created } = await http('post', SEGMENTS, 'patch').send({ ...aepDefinition(), ttlInDays: 30, labels: ['core/C1'] }).expect(200);
+      it("AEP's example body overwrites the definition: 200 with it, creation time kept, what is left out lost", async () => {
+        const { body: created } = await http('post', SEGMENTS, 'patch')
+          .send({ ...aepDefinition(), ttlInDays: 30, labels: ['core/C1'] })
+          .expect(200);
         // AEP's PATCH example, with this definition's id.
         const patch = {
           id: created.id,
@@ -144,7 +173,13 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
         };
         const res = await http('patch', `${SEGMENTS}/${created.id}`, 'patch').send(patch).expect(200);
         expectDefinitionShape(res.body);
-        expect(res.body).toMatchObject({ id: created.id, name: patch.name, expression: patch.expression, creationTime: created.creationTime, mergePolicyId: created.mergePolicyId });
+        expect(res.body).toMatchObject({
+          id: created.id,
+          name: patch.name,
+          expression: patch.expression,
+          creationTime: created.creationTime,
+          mergePolicyId: created.mergePolicyId,
+        });
         expect(res.body.updateTime).toBeGreaterThanOrEqual(created.updateTime);
         expect(res.body).not.toHaveProperty('ttlInDays');
         expect(res.body).not.toHaveProperty('labels');
@@ -154,58 +189,86 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
       it('GET then PATCH then GET: a changed name sticks, the rest is as it was', async () => {
         const { body: created } = await http('post', SEGMENTS, 'patch').send(aepDefinition()).expect(200);
         const { body: read } = await http('get', `${SEGMENTS}/${created.id}`, 'patch').expect(200);
-        await http('patch', `${SEGMENTS}/${created.id}`, 'patch').send({ ...read, name: 'renamed' }).expect(200);
+        await http('patch', `${SEGMENTS}/${created.id}`, 'patch')
+          .send({ ...read, name: 'renamed' })
+          .expect(200);
         const { body: after } = await http('get', `${SEGMENTS}/${created.id}`, 'patch').expect(200);
         expect(after).toEqual({ ...read, name: 'renamed', updateTime: after.updateTime, updateEpoch: after.updateEpoch });
       });
 
       it('re-parses the expression as POST does: 400 expression.value with the PQL message; nothing changed', async () => {
         const { body: created } = await http('post', SEGMENTS, 'patch').send(aepDefinition()).expect(200);
-        const res = await http('patch', `${SEGMENTS}/${created.id}`, 'patch').send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.country = ' } }).expect(400);
+        const res = await http('patch', `${SEGMENTS}/${created.id}`, 'patch')
+          .send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.country = ' } })
+          .expect(400);
         expect(res.body.errors).toEqual([{ path: 'expression.value', message: 'expected an expression but found end of input at 1:23' }]);
-        const unbuilt = await http('patch', `${SEGMENTS}/${created.id}`, 'patch').send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: 'person.tags.head() = "x"' } }).expect(400);
+        const unbuilt = await http('patch', `${SEGMENTS}/${created.id}`, 'patch')
+          .send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: 'person.tags.head() = "x"' } })
+          .expect(400);
         expect(unbuilt.body.errors).toEqual([{ path: 'expression.value', message: "unsupported construct 'head' at 1:13" }]);
         expect((await http('get', `${SEGMENTS}/${created.id}`, 'patch').expect(200)).body).toEqual(created);
       });
 
       it('refuses a PATCH that closes an inSegment cycle, through stored definitions or to itself', async () => {
         const { body: a1 } = await http('post', SEGMENTS, 'patch').send(aepDefinition()).expect(200);
-        const { body: b1 } = await http('post', SEGMENTS, 'patch').send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: `inSegment("${a1.id}")` } }).expect(200);
-        const cycle = await http('patch', `${SEGMENTS}/${a1.id}`, 'patch').send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: `inSegment("${b1.id}")` } }).expect(400);
+        const { body: b1 } = await http('post', SEGMENTS, 'patch')
+          .send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: `inSegment("${a1.id}")` } })
+          .expect(200);
+        const cycle = await http('patch', `${SEGMENTS}/${a1.id}`, 'patch')
+          .send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: `inSegment("${b1.id}")` } })
+          .expect(400);
         expect(cycle.body.errors).toEqual([{ path: 'expression.value', message: expect.stringMatching(/^inSegment references form a cycle: /) }]);
         expect(cycle.body.errors[0].message).toContain(a1.id);
         expect(cycle.body.errors[0].message).toContain(b1.id);
-        const self = await http('patch', `${SEGMENTS}/${a1.id}`, 'patch').send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: `inSegment("${a1.id}")` } }).expect(400);
+        const self = await http('patch', `${SEGMENTS}/${a1.id}`, 'patch')
+          .send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: `inSegment("${a1.id}")` } })
+          .expect(400);
         expect(self.body.errors).toEqual([{ path: 'expression.value', message: `inSegment references form a cycle: ${a1.id} -> ${a1.id}` }]);
         // The chain the other way round is fine.
-        await http('patch', `${SEGMENTS}/${b1.id}`, 'patch').send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: 'a = 1' } }).expect(200);
-        await http('patch', `${SEGMENTS}/${a1.id}`, 'patch').send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: `inSegment("${b1.id}")` } }).expect(200);
+        await http('patch', `${SEGMENTS}/${b1.id}`, 'patch')
+          .send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: 'a = 1' } })
+          .expect(200);
+        await http('patch', `${SEGMENTS}/${a1.id}`, 'patch')
+          .send({ ...aepDefinition(), expression: { type: 'PQL', format: 'pql/text', value: `inSegment("${b1.id}")` } })
+          .expect(200);
       });
 
-      it('404 for an unknown id, 400 for an id in the body that is not the path\'s, 400 for an unknown policy', async () => {
+      it("404 for an unknown id, 400 for an id in the body that is not the path's, 400 for an unknown policy", async () => {
         const { body: created } = await http('post', SEGMENTS, 'patch').send(aepDefinition()).expect(200);
         await http('patch', `${SEGMENTS}/4afe34ae-8c98-4513-8a1d-67ccaa54bc05`, 'patch').send(aepDefinition()).expect(404);
-        const other = await http('patch', `${SEGMENTS}/${created.id}`, 'patch').send({ ...aepDefinition(), id: '4afe34ae-8c98-4513-8a1d-67ccaa54bc05' }).expect(400);
+        const other = await http('patch', `${SEGMENTS}/${created.id}`, 'patch')
+          .send({ ...aepDefinition(), id: '4afe34ae-8c98-4513-8a1d-67ccaa54bc05' })
+          .expect(400);
         expect(other.body.errors).toEqual([{ path: 'id', message: expect.stringMatching(/id of the path/) }]);
-        const policy = await http('patch', `${SEGMENTS}/${created.id}`, 'patch').send({ ...aepDefinition(), mergePolicyId: 'nope' }).expect(400);
+        const policy = await http('patch', `${SEGMENTS}/${created.id}`, 'patch')
+          .send({ ...aepDefinition(), mergePolicyId: 'nope' })
+          .expect(400);
         expect(policy.body.errors).toEqual([{ path: 'mergePolicyId', message: 'does not name a merge policy of this sandbox' }]);
         await http('patch', `${SEGMENTS}/${created.id}`, 'patch').set('Content-Type', 'application/json').send('[]').expect(400);
       });
     });
 
-    it('bulk-get: AEP\'s body, 207 {results: {<id>: definition}}; unknown ids left out; a non-uuid id is a 400 naming it', async () => {
+    it("bulk-get: AEP's body, 207 {results: {<id>: definition}}; unknown ids left out; a non-uuid id is a 400 naming it", async () => {
       const ids: string[] = [];
       for (let i = 0; i < 2; i++) ids.push((await http('post', SEGMENTS, 'bulk').send(aepDefinition()).expect(200)).body.id);
-      const res = await http('post', `${SEGMENTS}/bulk-get`, 'bulk').send({ ids: [{ id: ids[0] }, { id: '54669488-03ab-4e0d-a694-37fe49e32be8' }, { id: ids[1].toUpperCase() }] }).expect(207);
+      const res = await http('post', `${SEGMENTS}/bulk-get`, 'bulk')
+        .send({ ids: [{ id: ids[0] }, { id: '54669488-03ab-4e0d-a694-37fe49e32be8' }, { id: ids[1].toUpperCase() }] })
+        .expect(207);
       expect(Object.keys(res.body)).toEqual(['results']);
       expect(Object.keys(res.body.results)).toEqual(ids);
       for (const id of ids) {
         expectDefinitionShape(res.body.results[id]);
         expect(res.body.results[id]).toEqual((await http('get', `${SEGMENTS}/${id}`, 'bulk').expect(200)).body);
       }
-      const other = await api.http.post(`${SEGMENTS}/bulk-get`).set(a.headers('prod')).send({ ids: [{ id: ids[0] }] }).expect(207);
+      const other = await api.http
+        .post(`${SEGMENTS}/bulk-get`)
+        .set(a.headers('prod'))
+        .send({ ids: [{ id: ids[0] }] })
+        .expect(207);
       expect(other.body).toEqual({ results: {} });
-      const bad = await http('post', `${SEGMENTS}/bulk-get`, 'bulk').send({ ids: [{ id: ids[0] }, { id: 'seg-1' }] }).expect(400);
+      const bad = await http('post', `${SEGMENTS}/bulk-get`, 'bulk')
+        .send({ ids: [{ id: ids[0] }, { id: 'seg-1' }] })
+        .expect(400);
       expect(bad.body.errors).toEqual([{ path: 'ids[1].id', message: 'must be a uuid' }]);
       expect((await http('post', `${SEGMENTS}/bulk-get`, 'bulk').send({ ids: [] }).expect(400)).body.errors[0].path).toBe('ids');
       expect((await http('post', `${SEGMENTS}/bulk-get`, 'bulk').send({}).expect(400)).body.errors[0].path).toBe('ids');
@@ -242,7 +305,7 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
         return { seen, pages };
       };
 
-      it('without limit: pages of 100 (AEP\'s default); following link.next sees every definition exactly once', async () => {
+      it("without limit: pages of 100 (AEP's default); following link.next sees every definition exactly once", async () => {
         const first = await api.http.get(SEGMENTS).set(a.headers('walk')).expect(200);
         expect(first.body.page).toEqual({ totalCount: COUNT, totalPages: 3, sortField: 'creationTime', sort: 'desc', pageSize: 100, limit: 100 });
         expect(first.body.link).toEqual({ next: '/segment/definitions?start=100&limit=100' });
@@ -295,14 +358,16 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
   });
 
   describe('merge policies', () => {
-    it('POST AEP\'s example: 200 with version 1 and isActiveOnEdge false', async () => {
+    it("POST AEP's example: 200 with version 1 and isActiveOnEdge false", async () => {
       const res = await http('post', POLICIES).send(aepPolicy()).expect(200);
       expectPolicyShape(res.body);
       expect(res.body).toMatchObject({ ...aepPolicy(), version: 1, isActiveOnEdge: false });
     });
 
     it('GET then POST of the same object works: read-only fields ignored, a new policy made', async () => {
-      const { body: created } = await http('post', POLICIES).send({ ...aepPolicy(), default: false, isActiveOnEdge: false }).expect(200);
+      const { body: created } = await http('post', POLICIES)
+        .send({ ...aepPolicy(), default: false, isActiveOnEdge: false })
+        .expect(200);
       for (const id of [created.id, BUILT_IN]) {
         const { body: read } = await http('get', `${POLICIES}/${id}`).expect(200);
         const res = await http('post', POLICIES).send(read).expect(200);
@@ -312,8 +377,10 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
       }
     });
 
-    it('GET then PATCH (AEP\'s single-object body, string value) then GET: the change sticks, version +1', async () => {
-      const { body: created } = await http('post', POLICIES, 'patch').send({ ...aepPolicy(), default: false }).expect(200);
+    it("GET then PATCH (AEP's single-object body, string value) then GET: the change sticks, version +1", async () => {
+      const { body: created } = await http('post', POLICIES, 'patch')
+        .send({ ...aepPolicy(), default: false })
+        .expect(200);
       const { body: before } = await http('get', `${POLICIES}/${created.id}`, 'patch').expect(200);
       const res = await http('patch', `${POLICIES}/${created.id}`, 'patch').send({ op: 'add', path: '/default', value: 'true' }).expect(200);
       expectPolicyShape(res.body);
@@ -323,8 +390,10 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
       expect((await http('get', `${POLICIES}/${BUILT_IN}`, 'patch').expect(200)).body.default).toBe(false);
     });
 
-    it('PATCH with the spec\'s array: all operations or none', async () => {
-      const { body: created } = await http('post', POLICIES, 'patch').send({ ...aepPolicy(), default: false }).expect(200);
+    it("PATCH with the spec's array: all operations or none", async () => {
+      const { body: created } = await http('post', POLICIES, 'patch')
+        .send({ ...aepPolicy(), default: false })
+        .expect(200);
       const res = await http('patch', `${POLICIES}/${created.id}`, 'patch')
         .send([
           { op: 'add', path: '/name', value: 'renamed' },
@@ -335,14 +404,30 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
         .expect(200);
       expect(res.body).toMatchObject({ name: 'renamed', identityGraph: { type: 'pdg' }, attributeMerge: { type: 'timestampOrdered' }, version: 2 });
       expect(res.body.attributeMerge).not.toHaveProperty('order');
-      const bad = await http('patch', `${POLICIES}/${created.id}`, 'patch').send([{ op: 'add', path: '/name', value: 'again' }, { op: 'add', path: '/identityGraph.type', value: 'full' }]).expect(400);
+      const bad = await http('patch', `${POLICIES}/${created.id}`, 'patch')
+        .send([
+          { op: 'add', path: '/name', value: 'again' },
+          { op: 'add', path: '/identityGraph.type', value: 'full' },
+        ])
+        .expect(400);
       expect(bad.body.errors).toEqual([{ path: '[1].value', message: expect.stringMatching(/none, pdg/) }]);
       expect((await http('get', `${POLICIES}/${created.id}`, 'patch').expect(200)).body).toEqual(res.body);
     });
 
-    it('PUT AEP\'s example (with imsOrgId, version, updateEpoch) replaces the policy: 200, version +1', async () => {
-      const { body: created } = await http('post', POLICIES, 'patch').send({ ...aepPolicy(), default: false, identityGraph: { type: 'pdg' } }).expect(200);
-      const put = { name: 'Loyalty members ordered by ID', imsOrgId: '{IMS_ORG}', schema: { name: '_xdm.context.profile' }, version: 1, identityGraph: { type: 'none' }, attributeMerge: aepPolicy().attributeMerge, default: false, updateEpoch: 1551898378 };
+    it("PUT AEP's example (with imsOrgId, version, updateEpoch) replaces the policy: 200, version +1", async () => {
+      const { body: created } = await http('post', POLICIES, 'patch')
+        .send({ ...aepPolicy(), default: false, identityGraph: { type: 'pdg' } })
+        .expect(200);
+      const put = {
+        name: 'Loyalty members ordered by ID',
+        imsOrgId: '{IMS_ORG}',
+        schema: { name: '_xdm.context.profile' },
+        version: 1,
+        identityGraph: { type: 'none' },
+        attributeMerge: aepPolicy().attributeMerge,
+        default: false,
+        updateEpoch: 1551898378,
+      };
       const res = await http('put', `${POLICIES}/${created.id}`, 'patch').send(put).expect(200);
       expectPolicyShape(res.body);
       expect(res.body).toMatchObject({ id: created.id, imsOrgId: ORG_A, identityGraph: { type: 'none' }, version: 2 });
@@ -361,11 +446,17 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
     });
 
     it('isActiveOnEdge: stored and echoed, one per sandbox (400 naming it), and the edge-active policy cannot be deleted', async () => {
-      const { body: edge } = await http('post', POLICIES, 'edge').send({ ...aepPolicy(), isActiveOnEdge: true }).expect(200);
+      const { body: edge } = await http('post', POLICIES, 'edge')
+        .send({ ...aepPolicy(), isActiveOnEdge: true })
+        .expect(200);
       expect(edge.isActiveOnEdge).toBe(true);
-      const second = await http('post', POLICIES, 'edge').send({ ...aepPolicy(), default: false, isActiveOnEdge: true }).expect(400);
+      const second = await http('post', POLICIES, 'edge')
+        .send({ ...aepPolicy(), default: false, isActiveOnEdge: true })
+        .expect(400);
       expect(second.body.errors).toEqual([{ path: 'isActiveOnEdge', message: expect.stringMatching(/another merge policy of this sandbox is active on edge/) }]);
-      const { body: other } = await http('post', POLICIES, 'edge').send({ ...aepPolicy(), default: false }).expect(200);
+      const { body: other } = await http('post', POLICIES, 'edge')
+        .send({ ...aepPolicy(), default: false })
+        .expect(200);
       await http('patch', `${POLICIES}/${other.id}`, 'edge').send({ op: 'add', path: '/isActiveOnEdge', value: 'true' }).expect(400);
       const refused = await http('delete', `${POLICIES}/${edge.id}`, 'edge').expect(409);
       expect(refused.body.detail).toMatch(/active on edge/);
@@ -377,14 +468,22 @@ describe('AEP compatibility: segment definitions and merge policies', () => {
       expect(res.text).toBe('');
     });
 
-    it('bulk-get: AEP\'s body, 207 {results: {<id>: policy}}, the built-in included, unknown ids left out', async () => {
+    it("bulk-get: AEP's body, 207 {results: {<id>: policy}}, the built-in included, unknown ids left out", async () => {
       const { body: created } = await http('post', POLICIES, 'bulk').send(aepPolicy()).expect(200);
-      const res = await http('post', `${POLICIES}/bulk-get`, 'bulk').send({ ids: [{ id: created.id }, { id: '42d4a596-b1c6-46c0-994e-ca5ef1f85130' }, { id: BUILT_IN }] }).expect(207);
+      const res = await http('post', `${POLICIES}/bulk-get`, 'bulk')
+        .send({ ids: [{ id: created.id }, { id: '42d4a596-b1c6-46c0-994e-ca5ef1f85130' }, { id: BUILT_IN }] })
+        .expect(207);
       expect(Object.keys(res.body.results)).toEqual([created.id, BUILT_IN]);
       expect(res.body.results[created.id]).toEqual(created);
       expectPolicyShape(res.body.results[BUILT_IN]);
       expect(res.body.results[BUILT_IN].default).toBe(false);
-      expect((await http('post', `${POLICIES}/bulk-get`, 'bulk').send({ ids: [{}] }).expect(400)).body.errors[0].path).toBe('ids[0].id');
+      expect(
+        (
+          await http('post', `${POLICIES}/bulk-get`, 'bulk')
+            .send({ ids: [{}] })
+            .expect(400)
+        ).body.errors[0].path,
+      ).toBe('ids[0].id');
     });
 
     it('the list: AEP\'s envelope and query (schema.name), _links.next.href "" on the last page', async () => {

@@ -79,16 +79,22 @@ describe('authentication, gateway errors and tenancy (real Postgres)', () => {
         signAccessToken({ sub: a.clientId, client_id: a.clientId, org: ORG_A, iat: 1, exp: 2 }, env.config().jwtSecret),
         signAccessToken({ sub: a.clientId, client_id: a.clientId, org: ORG_A, iat: 1, exp: 4e9 }, 'another-secret-another-secret-another'),
       ]) {
-        const res = await api.http.get(JOBS).set({ ...a.headers(), Authorization: `Bearer ${token}` }).expect(401);
+        const res = await api.http
+          .get(JOBS)
+          .set({ ...a.headers(), Authorization: `Bearer ${token}` })
+          .expect(401);
         expect(res.body).toEqual({ error_code: '401013', message: 'Oauth token is not valid' });
       }
     });
 
-    it('403000 without an API key, 403003 with another client\'s key', async () => {
+    it("403000 without an API key, 403003 with another client's key", async () => {
       const missing = await api.http.get(JOBS).set(without('x-api-key')).expect(403);
       expect(missing.body).toEqual({ error_code: '403000', message: 'Api Key is required' });
       const other = await api.client(ORG_A, ['prod']);
-      const wrong = await api.http.get(JOBS).set({ ...a.headers(), 'x-api-key': other.clientId }).expect(403);
+      const wrong = await api.http
+        .get(JOBS)
+        .set({ ...a.headers(), 'x-api-key': other.clientId })
+        .expect(403);
       expect(wrong.body).toEqual({ error_code: '403003', message: 'Api Key is invalid' });
     });
 
@@ -99,10 +105,16 @@ describe('authentication, gateway errors and tenancy (real Postgres)', () => {
       expect(sandbox.body).toEqual({ error_code: '400003', message: 'Missing required header: x-sandbox-name' });
     });
 
-    it('403 for an org that is not the client\'s, or a sandbox it may not use', async () => {
-      const org = await api.http.get(JOBS).set({ ...a.headers(), 'x-gw-ims-org-id': ORG_B }).expect(403);
+    it("403 for an org that is not the client's, or a sandbox it may not use", async () => {
+      const org = await api.http
+        .get(JOBS)
+        .set({ ...a.headers(), 'x-gw-ims-org-id': ORG_B })
+        .expect(403);
       expect(org.body).toMatchObject({ status: 403, title: 'Forbidden', detail: expect.stringContaining(ORG_B) });
-      const sandbox = await api.http.get(JOBS).set({ ...a.headers(), 'x-sandbox-name': 'stage' }).expect(403);
+      const sandbox = await api.http
+        .get(JOBS)
+        .set({ ...a.headers(), 'x-sandbox-name': 'stage' })
+        .expect(403);
       expect(sandbox.body).toMatchObject({ status: 403, detail: expect.stringContaining('stage') });
     });
 
@@ -116,7 +128,11 @@ describe('authentication, gateway errors and tenancy (real Postgres)', () => {
   describe('tenancy', () => {
     it('a job of another org or sandbox does not exist for the caller: 404, never its data', async () => {
       const b = await api.client(ORG_B, ['prod']);
-      const { body: jobA } = await api.http.post(JOBS).set(a.headers('prod')).send(a.job(minimalJobBody('secret-dataset'), 'prod')).expect(200);
+      const { body: jobA } = await api.http
+        .post(JOBS)
+        .set(a.headers('prod'))
+        .send(a.job(minimalJobBody('secret-dataset'), 'prod'))
+        .expect(200);
 
       for (const headers of [b.headers('prod'), a.headers('dev')]) {
         const get = await api.http.get(`${JOBS}/${jobA.id}`).set(headers).expect(404);
@@ -147,11 +163,7 @@ describe('authentication, gateway errors and tenancy (real Postgres)', () => {
       const stored = await env.db.query('SELECT secret_hash, org_id, sandboxes FROM api_clients WHERE client_id = $1', [created.clientId]);
       expect(stored.rows[0]).toMatchObject({ org_id: ORG_B, sandboxes: ['prod', 'dev'] });
       expect(stored.rows[0].secret_hash).not.toContain(created.clientSecret);
-      await api.http
-        .post('/ims/token/v3')
-        .type('form')
-        .send({ grant_type: 'client_credentials', client_id: created.clientId, client_secret: created.clientSecret })
-        .expect(200);
+      await api.http.post('/ims/token/v3').type('form').send({ grant_type: 'client_credentials', client_id: created.clientId, client_secret: created.clientSecret }).expect(200);
     });
 
     it('create-client without --org fails with usage (exit 2)', async () => {

@@ -68,11 +68,23 @@ describe('bad batch files and promotion faults (real API and worker processes)',
     worker = ChildApp.start('worker', env.childEnv(workerEnv));
     await worker.waitForLog((l) => l.msg === 'worker started', 30_000);
     http = request(`http://127.0.0.1:${port}`);
-    const created = JSON.parse((await run('node', [join(ROOT, 'dist/apps/cli/src/main.js'), 'create-client', '--org', ORG_A, '--sandboxes', 'prod'], { env: env.childEnv() })).stdout);
-    const token = (await http.post('/ims/token/v3').type('form').send({ grant_type: 'client_credentials', client_id: created.clientId, client_secret: created.clientSecret }).expect(200)).body.access_token;
+    const created = JSON.parse(
+      (await run('node', [join(ROOT, 'dist/apps/cli/src/main.js'), 'create-client', '--org', ORG_A, '--sandboxes', 'prod'], { env: env.childEnv() })).stdout,
+    );
+    const token = (
+      await http.post('/ims/token/v3').type('form').send({ grant_type: 'client_credentials', client_id: created.clientId, client_secret: created.clientSecret }).expect(200)
+    ).body.access_token;
     headers = { Authorization: `Bearer ${token}`, 'x-api-key': created.clientId, 'x-gw-ims-org-id': ORG_A, 'x-sandbox-name': 'prod' };
     const ds = async (schema: string) =>
-      ((await http.post(`${CATALOG}/dataSets`).set(headers).send({ name: schema, schemaRef: { id: `https://ns.adobe.com/xdm/context/${schema}` } }).expect(201)).body[0] as string).replace('@/dataSets/', '');
+      (
+        (
+          await http
+            .post(`${CATALOG}/dataSets`)
+            .set(headers)
+            .send({ name: schema, schemaRef: { id: `https://ns.adobe.com/xdm/context/${schema}` } })
+            .expect(201)
+        ).body[0] as string
+      ).replace('@/dataSets/', '');
     dataset = await ds('profile');
     eventDataset = await ds('experienceevent');
   });
@@ -86,7 +98,13 @@ describe('bad batch files and promotion faults (real API and worker processes)',
 
   /** Batch with one uploaded file, then COMPLETE; answers the batch id and how long COMPLETE took. */
   async function submit(body: Buffer, fileName = 'part-1.json', datasetId = dataset) {
-    const batchId = (await http.post(`${IMPORT}/batches`).set(headers).send({ datasetId, inputFormat: { format: 'json' } }).expect(201)).body.id as string;
+    const batchId = (
+      await http
+        .post(`${IMPORT}/batches`)
+        .set(headers)
+        .send({ datasetId, inputFormat: { format: 'json' } })
+        .expect(201)
+    ).body.id as string;
     await http.put(`${IMPORT}/batches/${batchId}/datasets/${datasetId}/files/${fileName}`).set(headers).set('Content-Type', 'application/octet-stream').send(body).expect(201);
     const t0 = Date.now();
     const res = await http.post(`${IMPORT}/batches/${batchId}?action=COMPLETE`).set(headers).expect(200);
@@ -96,10 +114,14 @@ describe('bad batch files and promotion faults (real API and worker processes)',
 
   async function settle(batchId: string, timeoutMs = 15_000) {
     let batch: Record<string, any> = {};
-    await eventually(async () => {
-      batch = await batchOf(batchId);
-      return batch.status !== 'staging' && batch.status !== 'processing';
-    }, timeoutMs, 50);
+    await eventually(
+      async () => {
+        batch = await batchOf(batchId);
+        return batch.status !== 'staging' && batch.status !== 'processing';
+      },
+      timeoutMs,
+      50,
+    );
     return batch;
   }
 
@@ -108,7 +130,12 @@ describe('bad batch files and promotion faults (real API and worker processes)',
   const badCrc = Buffer.from(gz);
   badCrc.writeUInt32LE(badCrc.readUInt32LE(badCrc.length - 8) ^ 0xffffffff, badCrc.length - 8);
   const deep = Buffer.from(`{"identityMap":{"Email":[{"id":"deep@example.com"}]},"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}\n`);
-  const invalidUtf8 = Buffer.concat([jsonl([profile('ok')]), Buffer.from('{"identityMap":{"Email":[{"id":"u@example.com"}]},"name":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]);
+  const invalidUtf8 = Buffer.concat([
+    jsonl([profile('ok')]),
+    Buffer.from('{"identityMap":{"Email":[{"id":"u@example.com"}]},"name":"'),
+    Buffer.from([0xff, 0xfe]),
+    Buffer.from('"}\n'),
+  ]);
   const hugeLine = Buffer.concat([Buffer.from('{"identityMap":{"Email":[{"id":"big@example.com"}]},"pad":"'), Buffer.alloc(20 << 20, 'a'), Buffer.from('"}\n')]);
 
   const cases: Array<[string, () => Promise<Buffer> | Buffer, RegExp, number | undefined]> = [
@@ -159,7 +186,9 @@ describe('bad batch files and promotion faults (real API and worker processes)',
     );
     const apiMiB = peakRssMiB(api.proc.pid!);
     const workerMiB = peakRssMiB(worker.proc.pid!);
-    console.log(`bad batch files: GET p50 ${latencies[10]} ms, max ${latencies[19]} ms; connections held ${held.rows[0].n}; API peak RSS ${apiMiB.toFixed(0)} MiB, worker ${workerMiB.toFixed(0)} MiB`);
+    console.log(
+      `bad batch files: GET p50 ${latencies[10]} ms, max ${latencies[19]} ms; connections held ${held.rows[0].n}; API peak RSS ${apiMiB.toFixed(0)} MiB, worker ${workerMiB.toFixed(0)} MiB`,
+    );
     expect(latencies[10]).toBeLessThan(200);
     expect(held.rows[0].n).toBe(0);
     expect(apiMiB).toBeLessThan(300);
@@ -214,8 +243,19 @@ describe('bad batch files and promotion faults (real API and worker processes)',
   it('COMPLETE while Redis is unreachable: 200 at once, and a worker enqueues it from the outbox marker', async () => {
     const offline = await ApiHarness.start(env.config({ REDIS_URL: 'redis://127.0.0.1:1', ENQUEUE_TIMEOUT_MS: '300' }));
     try {
-      const batchId = (await http.post(`${IMPORT}/batches`).set(headers).send({ datasetId: dataset, inputFormat: { format: 'json' } }).expect(201)).body.id as string;
-      await http.put(`${IMPORT}/batches/${batchId}/datasets/${dataset}/files/a.json`).set(headers).set('Content-Type', 'application/octet-stream').send(jsonl([profile('outbox')])).expect(201);
+      const batchId = (
+        await http
+          .post(`${IMPORT}/batches`)
+          .set(headers)
+          .send({ datasetId: dataset, inputFormat: { format: 'json' } })
+          .expect(201)
+      ).body.id as string;
+      await http
+        .put(`${IMPORT}/batches/${batchId}/datasets/${dataset}/files/a.json`)
+        .set(headers)
+        .set('Content-Type', 'application/octet-stream')
+        .send(jsonl([profile('outbox')]))
+        .expect(201);
       const t0 = Date.now();
       const res = await offline.http.post(`${IMPORT}/batches/${batchId}?action=COMPLETE`).set(headers).expect(200);
       expect(res.body.status).toBe('staging');

@@ -45,10 +45,21 @@ const people = [
 
 /** Sandbox graph (identity graph pdg): ann's CRM fragment says vip, her web fragment (sharing her Email) says Lyon. */
 const graphCrm = [
-  { identityMap: { Email: [{ id: 'ann@x.io', primary: true }], CRMID: [{ id: 'c-ann' }] }, person: { vip: true }, homeAddress: { city: 'Paris' }, extSourceSystemAudit: { lastUpdatedDate: '2024-01-01T00:00:00Z' } },
+  {
+    identityMap: { Email: [{ id: 'ann@x.io', primary: true }], CRMID: [{ id: 'c-ann' }] },
+    person: { vip: true },
+    homeAddress: { city: 'Paris' },
+    extSourceSystemAudit: { lastUpdatedDate: '2024-01-01T00:00:00Z' },
+  },
   { identityMap: { Email: [{ id: 'bob@x.io', primary: true }] }, person: { vip: true }, homeAddress: { city: 'Nice' } },
 ];
-const graphWeb = [{ identityMap: { ECID: [{ id: 'e-ann', primary: true }], Email: [{ id: 'ann@x.io' }] }, homeAddress: { city: 'Lyon' }, extSourceSystemAudit: { lastUpdatedDate: '2024-06-01T00:00:00Z' } }];
+const graphWeb = [
+  {
+    identityMap: { ECID: [{ id: 'e-ann', primary: true }], Email: [{ id: 'ann@x.io' }] },
+    homeAddress: { city: 'Lyon' },
+    extSourceSystemAudit: { lastUpdatedDate: '2024-06-01T00:00:00Z' },
+  },
+];
 
 type Row = Record<string, unknown>;
 
@@ -71,7 +82,13 @@ describe('exports with evaluationInfo.segmentation (REST API, real worker, Postg
     const graph = new ProfileStoreClient(api, client, 'graph');
     await graph.ingest(await graph.createDataset('crm'), graphCrm);
     await graph.ingest(await graph.createDataset('web'), graphWeb);
-    pdgPolicy = (await api.http.post(POLICIES).set(client.headers('graph')).send({ name: 'graph', attributeMerge: { type: 'timestampOrdered' }, identityGraph: { type: 'pdg' } }).expect(200)).body.id;
+    pdgPolicy = (
+      await api.http
+        .post(POLICIES)
+        .set(client.headers('graph'))
+        .send({ name: 'graph', attributeMerge: { type: 'timestampOrdered' }, identityGraph: { type: 'pdg' } })
+        .expect(200)
+    ).body.id;
     await define(RICH, 'loyalty.points >= 100');
     await define(RICH_FR, `inSegment("${RICH}") and homeAddress.countryISO = "FR"`);
     await define(EVERYONE, 'loyalty.points >= 0');
@@ -116,12 +133,23 @@ describe('exports with evaluationInfo.segmentation (REST API, real worker, Postg
     for (const f of files.body.data) {
       const listing = await api.http.get(f._links.self.href).set(client.headers(sandbox)).expect(200);
       for (const part of listing.body.data) {
-        const res = await api.http.get(part._links.self.href).set(client.headers(sandbox)).buffer(true).parse((r, cb) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => cb(null, Buffer.concat(chunks)));
-        }).expect(200);
-        rows.push(...(res.body as Buffer).toString().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+        const res = await api.http
+          .get(part._links.self.href)
+          .set(client.headers(sandbox))
+          .buffer(true)
+          .parse((r, cb) => {
+            const chunks: Buffer[] = [];
+            r.on('data', (c: Buffer) => chunks.push(c));
+            r.on('end', () => cb(null, Buffer.concat(chunks)));
+          })
+          .expect(200);
+        rows.push(
+          ...(res.body as Buffer)
+            .toString()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l)),
+        );
       }
     }
     return rows;
@@ -155,10 +183,16 @@ describe('exports with evaluationInfo.segmentation (REST API, real worker, Postg
       await problem(body([{ segmentId: UNKNOWN }], true), 'filter.segments[0].segmentId', /no segment definition/);
     });
     it('a definition under another merge policy than the export: 400 (evaluation and export use one merge)', async () => {
-      const other = (await api.http.post(POLICIES).set(client.headers()).send({ name: 'other', attributeMerge: { type: 'timestampOrdered' }, identityGraph: { type: 'pdg' } }).expect(200)).body.id;
+      const other = (
+        await api.http
+          .post(POLICIES)
+          .set(client.headers())
+          .send({ name: 'other', attributeMerge: { type: 'timestampOrdered' }, identityGraph: { type: 'pdg' } })
+          .expect(200)
+      ).body.id;
       await problem(body(rich(), true, 'prod', { mergePolicy: { id: other, version: 1 } }), 'filter.segments[0].segmentId', /merges under policy .* but the export under/);
     });
-    it('a segment namespace other than its definition\'s: 400', async () => {
+    it("a segment namespace other than its definition's: 400", async () => {
       await problem(body([{ segmentId: RICH, segmentNs: 'other' }], true), 'filter.segments[0].segmentNs', /must be "ups"/);
     });
   });

@@ -61,10 +61,15 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     return w;
   };
   const create = async () =>
-    (await api.http.post(JOBS).set(client.headers()).send({ destination: { datasetId: out, outputFormat: 'jsonl' }, schema: { name: '_xdm.context.profile' } }).expect(200)).body.id as number;
+    (
+      await api.http
+        .post(JOBS)
+        .set(client.headers())
+        .send({ destination: { datasetId: out, outputFormat: 'jsonl' }, schema: { name: '_xdm.context.profile' } })
+        .expect(200)
+    ).body.id as number;
   const get = async (id: number) => (await api.http.get(`${JOBS}/${id}`).set(client.headers()).expect(200)).body;
-  const ended = (id: number, timeoutMs = 60_000) =>
-    eventually(async () => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes((await get(id)).status), timeoutMs, 50);
+  const ended = (id: number, timeoutMs = 60_000) => eventually(async () => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes((await get(id)).status), timeoutMs, 50);
 
   /** Peak resident memory of a running child (VmHWM), in MiB. */
   const peakRssMb = (w: ChildApp): number => {
@@ -95,13 +100,17 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
    */
   async function attemptWriting(id: number, seen: Set<string>, rows = 300): Promise<string> {
     let batchId = '';
-    await eventually(async () => {
-      const fresh = (await batchesOf(id)).find((b) => b.status === 'loading' && !seen.has(b.id));
-      if (!fresh) return false;
-      batchId = fresh.id;
-      const progressed = ((await get(id)).metrics?.totalExportedProfileCounter ?? 0) >= rows;
-      return progressed && (await filesUnder(batchId)).some((f) => f.includes('_staging'));
-    }, 30_000, 50);
+    await eventually(
+      async () => {
+        const fresh = (await batchesOf(id)).find((b) => b.status === 'loading' && !seen.has(b.id));
+        if (!fresh) return false;
+        batchId = fresh.id;
+        const progressed = ((await get(id)).metrics?.totalExportedProfileCounter ?? 0) >= rows;
+        return progressed && (await filesUnder(batchId)).some((f) => f.includes('_staging'));
+      },
+      30_000,
+      50,
+    );
     seen.add(batchId);
     return batchId;
   }
@@ -112,11 +121,15 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     const files = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
     for (const f of files.body.data) {
       const listing = await api.http.get(f._links.self.href).set(client.headers()).expect(200);
-      const res = await api.http.get(listing.body.data[0]._links.self.href).set(client.headers()).buffer(true).parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      const res = await api.http
+        .get(listing.body.data[0]._links.self.href)
+        .set(client.headers())
+        .buffer(true)
+        .parse((r, cb) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => cb(null, Buffer.concat(chunks)));
+        });
       lines.push(...(res.body as Buffer).toString().split('\n').filter(Boolean));
     }
     lines.sort();
@@ -221,7 +234,9 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     const id = await create();
     const seen = new Set<string>();
     await attemptWriting(id, seen);
-    const cut = await env.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (%' AND pid <> pg_backend_pid()`);
+    const cut = await env.db.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (%' AND pid <> pg_backend_pid()`,
+    );
     expect(cut.rowCount).toBeGreaterThanOrEqual(1);
     await ended(id);
     const rss = peakRssMb(w);
@@ -237,7 +252,7 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     await w.stop();
   });
 
-  it('DELETE of a PROCESSING job whose worker was killed: the next attempt ends it CANCELLED and discards the killed attempt\'s batch', async () => {
+  it("DELETE of a PROCESSING job whose worker was killed: the next attempt ends it CANCELLED and discards the killed attempt's batch", async () => {
     const first = worker();
     const id = await create();
     const batchId = await attemptWriting(id, new Set());

@@ -82,20 +82,50 @@ describe('export jobs API (real Postgres and Redis)', () => {
       ['segments not an array', { ...minimalJobBody(), filter: { segments: {} } }, 'filter.segments', /array/],
       ['segments empty', { ...minimalJobBody(), filter: { segments: [] } }, 'filter.segments', /at least 1/],
       ['segmentId missing', { ...minimalJobBody(), filter: { segments: [{ segmentNs: 'ups' }] } }, 'filter.segments[0].segmentId', /is required/],
-      ['unknown segment status', { ...minimalJobBody(), filter: { segments: [{ segmentId: 's', status: ['realized', 'gone'] }] } }, 'filter.segments[0].status', /realized, existing, exited/],
+      [
+        'unknown segment status',
+        { ...minimalJobBody(), filter: { segments: [{ segmentId: 's', status: ['realized', 'gone'] }] } },
+        'filter.segments[0].status',
+        /realized, existing, exited/,
+      ],
       ['status not an array', { ...minimalJobBody(), filter: { segments: [{ segmentId: 's', status: 'realized' }] } }, 'filter.segments[0].status', /array/],
-      ['startTime not ISO 8601', { ...minimalJobBody(), filter: { segmentQualificationTime: { startTime: '01/01/2018' } } }, 'filter.segmentQualificationTime.startTime', /ISO 8601/],
-      ['endTime before startTime', { ...minimalJobBody(), filter: { segmentQualificationTime: { startTime: '2018-02-01T00:00:00Z', endTime: '2018-01-01T00:00:00Z' } } }, 'filter.segmentQualificationTime.endTime', /before startTime/],
+      [
+        'startTime not ISO 8601',
+        { ...minimalJobBody(), filter: { segmentQualificationTime: { startTime: '01/01/2018' } } },
+        'filter.segmentQualificationTime.startTime',
+        /ISO 8601/,
+      ],
+      [
+        'endTime before startTime',
+        { ...minimalJobBody(), filter: { segmentQualificationTime: { startTime: '2018-02-01T00:00:00Z', endTime: '2018-01-01T00:00:00Z' } } },
+        'filter.segmentQualificationTime.endTime',
+        /before startTime/,
+      ],
       ['fromIngestTimestamp without zone', { ...minimalJobBody(), filter: { fromIngestTimestamp: '2018-01-01T00:00:00' } }, 'filter.fromIngestTimestamp', /ISO 8601/],
       ['impossible date', { ...minimalJobBody(), filter: { fromIngestTimestamp: '2018-13-45T00:00:00Z' } }, 'filter.fromIngestTimestamp', /ISO 8601/],
       ['emptyProfiles not boolean', { ...minimalJobBody(), filter: { emptyProfiles: 'true' } }, 'filter.emptyProfiles', /boolean/],
       ['eventList.fields not a string', { ...minimalJobBody(), additionalFields: { eventList: { fields: 3 } } }, 'additionalFields.eventList.fields', /string/],
-      ['toIngestTimestamp not ISO', { ...minimalJobBody(), additionalFields: { eventList: { filter: { toIngestTimestamp: 'soon' } } } }, 'additionalFields.eventList.filter.toIngestTimestamp', /ISO 8601/],
-      ['event window reversed', { ...minimalJobBody(), additionalFields: { eventList: { filter: { fromIngestTimestamp: '2020-01-01T00:00:00Z', toIngestTimestamp: '2018-01-01T00:00:00Z' } } } }, 'additionalFields.eventList.filter.toIngestTimestamp', /after fromIngestTimestamp/],
+      [
+        'toIngestTimestamp not ISO',
+        { ...minimalJobBody(), additionalFields: { eventList: { filter: { toIngestTimestamp: 'soon' } } } },
+        'additionalFields.eventList.filter.toIngestTimestamp',
+        /ISO 8601/,
+      ],
+      [
+        'event window reversed',
+        { ...minimalJobBody(), additionalFields: { eventList: { filter: { fromIngestTimestamp: '2020-01-01T00:00:00Z', toIngestTimestamp: '2018-01-01T00:00:00Z' } } } },
+        'additionalFields.eventList.filter.toIngestTimestamp',
+        /after fromIngestTimestamp/,
+      ],
       ['evaluationInfo.segmentation not boolean', { ...minimalJobBody(), evaluationInfo: { segmentation: 1 } }, 'evaluationInfo.segmentation', /boolean/],
       ['segment evaluation with no segment to evaluate', { ...minimalJobBody(), evaluationInfo: { segmentation: true } }, 'evaluationInfo.segmentation', /needs filter.segments/],
-      ['a dataset that does not exist in the sandbox', { destination: { datasetId: '0'.repeat(24) }, schema: { name: '_xdm.context.profile' } }, 'destination.datasetId', /no such dataset/],
-      ['a schema that is not the dataset\'s', { ...minimalJobBody(), schema: { name: '_xdm.context.experienceevent' } }, 'schema.name', /must be "_xdm.context.profile"/],
+      [
+        'a dataset that does not exist in the sandbox',
+        { destination: { datasetId: '0'.repeat(24) }, schema: { name: '_xdm.context.profile' } },
+        'destination.datasetId',
+        /no such dataset/,
+      ],
+      ["a schema that is not the dataset's", { ...minimalJobBody(), schema: { name: '_xdm.context.experienceevent' } }, 'schema.name', /must be "_xdm.context.profile"/],
       ['an unknown merge policy', { ...minimalJobBody(), mergePolicy: { id: 'no-such-policy', version: 1 } }, 'mergePolicy.id', /no such merge policy/],
       ['an unknown output format', { ...minimalJobBody(), destination: { datasetId: TEST_DATASET, outputFormat: 'csv' } }, 'destination.outputFormat', /parquet, jsonl/],
       ['unknown top-level property', { ...minimalJobBody(), destinations: {} }, 'destinations', /not a known property/],
@@ -168,7 +198,11 @@ describe('export jobs API (real Postgres and Redis)', () => {
       other = await api.client(ORG_A, ['paging']);
       ids = [];
       for (let i = 0; i < 23; i++) {
-        const res = await api.http.post(JOBS).set(other.headers()).send(other.job(minimalJobBody(`ds-${i}`))).expect(200);
+        const res = await api.http
+          .post(JOBS)
+          .set(other.headers())
+          .send(other.job(minimalJobBody(`ds-${i}`)))
+          .expect(200);
         ids.push(res.body.id);
       }
       // Groups of jobs created in the same millisecond: the keyset must still not skip or repeat.
@@ -294,9 +328,7 @@ describe('export jobs API (real Postgres and Redis)', () => {
   describe('Idempotency-Key', () => {
     it('returns the first job to concurrent requests with the same key, and stores one', async () => {
       const body = minimalJobBody('idem-dataset');
-      const responses = await Promise.all(
-        Array.from({ length: 8 }, () => post(body).set('Idempotency-Key', 'key-concurrent-1')),
-      );
+      const responses = await Promise.all(Array.from({ length: 8 }, () => post(body).set('Idempotency-Key', 'key-concurrent-1')));
       expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
       const ids = new Set(responses.map((r) => r.body.id));
       expect(ids.size).toBe(1);

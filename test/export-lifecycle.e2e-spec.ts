@@ -28,7 +28,14 @@ describe.each<StorageDriver>(['local', 's3'])('export lifecycle on %s storage: k
   let out: string;
   let gen: string;
   const children: ChildApp[] = [];
-  const workerEnv = { EXPORT_RATE_LIMIT: '1500', WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', EXPORT_BACKOFF_MS: '100', LOG_LEVEL: 'info', EXPORT_PROGRESS_INTERVAL_MS: '200' };
+  const workerEnv = {
+    EXPORT_RATE_LIMIT: '1500',
+    WORKER_LOCK_MS: '2000',
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    EXPORT_BACKOFF_MS: '100',
+    LOG_LEVEL: 'info',
+    EXPORT_PROGRESS_INTERVAL_MS: '200',
+  };
 
   beforeAll(async () => {
     env = await createTestEnv(`lifecycle_${driver}`, { storage: driver });
@@ -50,12 +57,16 @@ describe.each<StorageDriver>(['local', 's3'])('export lifecycle on %s storage: k
     return w;
   };
   const create = async (body: Record<string, unknown> = {}) =>
-    (await api.http.post(JOBS).set(client.headers()).send({ destination: { datasetId: out, outputFormat: 'jsonl' }, schema: { name: '_xdm.context.profile' }, ...body }).expect(200)).body.id as number;
+    (
+      await api.http
+        .post(JOBS)
+        .set(client.headers())
+        .send({ destination: { datasetId: out, outputFormat: 'jsonl' }, schema: { name: '_xdm.context.profile' }, ...body })
+        .expect(200)
+    ).body.id as number;
   const get = async (id: number) => (await api.http.get(`${JOBS}/${id}`).set(client.headers()).expect(200)).body;
-  const ended = (id: number, timeoutMs = 60_000) =>
-    eventually(async () => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes((await get(id)).status), timeoutMs, 50);
-  const progressed = (id: number, atLeast: number) =>
-    eventually(async () => ((await get(id)).metrics?.totalExportedProfileCounter ?? 0) >= atLeast, 30_000, 50);
+  const ended = (id: number, timeoutMs = 60_000) => eventually(async () => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes((await get(id)).status), timeoutMs, 50);
+  const progressed = (id: number, atLeast: number) => eventually(async () => ((await get(id)).metrics?.totalExportedProfileCounter ?? 0) >= atLeast, 30_000, 50);
 
   /** A file's bytes as a client downloads them (all of them, or a Range). */
   const download = (href: string, range?: string) => {
@@ -172,7 +183,9 @@ describe.each<StorageDriver>(['local', 's3'])('export lifecycle on %s storage: k
     let stop = false;
     const cutter = (async () => {
       while (!stop) {
-        await env.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (%' AND pid <> pg_backend_pid()`).catch(() => undefined);
+        await env.db
+          .query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY (%' AND pid <> pg_backend_pid()`)
+          .catch(() => undefined);
         await new Promise((r) => setTimeout(r, 150));
       }
     })();

@@ -26,7 +26,9 @@ const crm = [
     homeAddress: { city: 'Paris', country: 'FR' },
     loyalty: { points: 10, tier: 'gold' },
     extSourceSystemAudit: { lastUpdatedDate: '2024-01-01T00:00:00Z' },
-    segmentMembership: { ups: { [S1]: { status: 'realized', lastQualificationTime: '2024-03-01T00:00:00Z' }, [S2]: { status: 'exited', lastQualificationTime: '2024-03-02T00:00:00Z' } } },
+    segmentMembership: {
+      ups: { [S1]: { status: 'realized', lastQualificationTime: '2024-03-01T00:00:00Z' }, [S2]: { status: 'exited', lastQualificationTime: '2024-03-02T00:00:00Z' } },
+    },
   },
   {
     identityMap: { Email: [{ id: 'bob@x.io', primary: true }] },
@@ -47,7 +49,13 @@ const web = [
     segmentMembership: { ups: { [S1]: { status: 'exited', lastQualificationTime: '2024-02-01T00:00:00Z' } } },
   },
 ];
-const event = (id: string, ns: string, who: string, timestamp: string) => ({ _id: id, timestamp, eventType: 'web.webpagedetails.pageViews', identityMap: { [ns]: [{ id: who, primary: true }] }, web: { url: `/p/${id}` } });
+const event = (id: string, ns: string, who: string, timestamp: string) => ({
+  _id: id,
+  timestamp,
+  eventType: 'web.webpagedetails.pageViews',
+  identityMap: { [ns]: [{ id: who, primary: true }] },
+  web: { url: `/p/${id}` },
+});
 const events = [
   event('ev-2', 'ECID', 'e-ann', '2024-07-02T00:00:00Z'),
   event('ev-1', 'ECID', 'e-ann', '2024-07-01T00:00:00Z'),
@@ -97,7 +105,11 @@ describe('export pipeline end to end: REST → worker → committed batches (rea
 
   /** Runs a job to its end and returns it. */
   async function runJob(body: Record<string, unknown>) {
-    const created = await api.http.post(JOBS).set(client.headers()).send({ schema: { name: '_xdm.context.profile' }, ...body, destination: { datasetId: out, outputFormat: 'jsonl', ...(body.destination as object) } }).expect(200);
+    const created = await api.http
+      .post(JOBS)
+      .set(client.headers())
+      .send({ schema: { name: '_xdm.context.profile' }, ...body, destination: { datasetId: out, outputFormat: 'jsonl', ...(body.destination as object) } })
+      .expect(200);
     let job = created.body;
     await eventually(async () => {
       job = (await api.http.get(`${JOBS}/${created.body.id}`).set(client.headers()).expect(200)).body;
@@ -113,18 +125,30 @@ describe('export pipeline end to end: REST → worker → committed batches (rea
     for (const f of files.body.data) {
       const listing = await api.http.get(f._links.self.href).set(client.headers()).expect(200);
       for (const part of listing.body.data) {
-        const res = await api.http.get(part._links.self.href).set(client.headers()).buffer(true).parse((r, cb) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => cb(null, Buffer.concat(chunks)));
-        }).expect(200);
+        const res = await api.http
+          .get(part._links.self.href)
+          .set(client.headers())
+          .buffer(true)
+          .parse((r, cb) => {
+            const chunks: Buffer[] = [];
+            r.on('data', (c: Buffer) => chunks.push(c));
+            r.on('end', () => cb(null, Buffer.concat(chunks)));
+          })
+          .expect(200);
         const bytes = res.body as Buffer;
         if (part.name.endsWith('.parquet')) {
           const buffer = new Uint8Array(bytes).buffer;
           // hyparquet decodes the JSON logical type itself.
-          for (const r of (await parquetReadObjects({ file: buffer })) as Array<{ profile: unknown }>) rows.push(typeof r.profile === 'string' ? JSON.parse(r.profile) : (r.profile as Record<string, unknown>));
+          for (const r of (await parquetReadObjects({ file: buffer })) as Array<{ profile: unknown }>)
+            rows.push(typeof r.profile === 'string' ? JSON.parse(r.profile) : (r.profile as Record<string, unknown>));
         } else {
-          rows.push(...bytes.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+          rows.push(
+            ...bytes
+              .toString()
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l)),
+          );
         }
       }
     }
@@ -173,7 +197,7 @@ describe('export pipeline end to end: REST → worker → committed batches (rea
     expect(rows[1]).toEqual({ identityMap: { ECID: [{ id: 'e-nobody', primary: true }] }, identities: identities(['ECID', 'e-nobody', true]) });
   });
 
-  it('segment filter (realized by default): the profiles in the segment; their rows keep only that segment\'s membership', async () => {
+  it("segment filter (realized by default): the profiles in the segment; their rows keep only that segment's membership", async () => {
     const job = await runJob({ filter: { segments: [{ segmentId: S1 }] } });
     const rows = await rowsOf(job.destination.batchId);
     expect(names(rows)).toEqual(['Email:ann@x.io', 'Email:bob@x.io']);
@@ -187,7 +211,11 @@ describe('export pipeline end to end: REST → worker → committed batches (rea
     const { segmentMembership: bobMembership, ...bob } = crm[1];
     const { segmentMembership: catMembership, ...cat } = crm[2];
     const expected = [
-      { ...ann, identities: identities(['Email', 'ann@x.io', true], ['CRMID', 'c-ann', false]), segmentMembership: { ups: { [S2]: annMembership.ups[S2], [S1]: annMembership.ups[S1] } } },
+      {
+        ...ann,
+        identities: identities(['Email', 'ann@x.io', true], ['CRMID', 'c-ann', false]),
+        segmentMembership: { ups: { [S2]: annMembership.ups[S2], [S1]: annMembership.ups[S1] } },
+      },
       { ...bob, identities: identities(['Email', 'bob@x.io', true]), segmentMembership: bobMembership },
       { ...cat, identities: identities(['Email', 'cat@x.io', true]), segmentMembership: catMembership },
     ];
@@ -225,7 +253,11 @@ describe('export pipeline end to end: REST → worker → committed batches (rea
   });
 
   it('identity graph pdg merges fragments sharing any identity; timestampOrdered: the newer city wins', async () => {
-    const policy = await api.http.post(POLICIES).set(client.headers()).send({ name: 'graph', attributeMerge: { type: 'timestampOrdered' }, identityGraph: { type: 'pdg' } }).expect(200);
+    const policy = await api.http
+      .post(POLICIES)
+      .set(client.headers())
+      .send({ name: 'graph', attributeMerge: { type: 'timestampOrdered' }, identityGraph: { type: 'pdg' } })
+      .expect(200);
     const job = await runJob({ mergePolicy: { id: policy.body.id, version: 1 }, filter: { segments: [{ segmentId: S1 }] } });
     const rows = await rowsOf(job.destination.batchId);
     expect(rows).toHaveLength(2);
@@ -245,7 +277,11 @@ describe('export pipeline end to end: REST → worker → committed batches (rea
   });
 
   it('dataSetPrecedence: the CRM dataset wins over the newer web fragment', async () => {
-    const policy = await api.http.post(POLICIES).set(client.headers()).send({ name: 'crm first', attributeMerge: { type: 'dataSetPrecedence', order: [crmDs, webDs] }, identityGraph: { type: 'pdg' } }).expect(200);
+    const policy = await api.http
+      .post(POLICIES)
+      .set(client.headers())
+      .send({ name: 'crm first', attributeMerge: { type: 'dataSetPrecedence', order: [crmDs, webDs] }, identityGraph: { type: 'pdg' } })
+      .expect(200);
     const job = await runJob({ mergePolicy: { id: policy.body.id, version: 1 }, fields: 'homeAddress.city,extSourceSystemAudit' });
     const rows = await rowsOf(job.destination.batchId);
     const ann = rows.find((r) => (r.identityMap as Record<string, unknown>).CRMID && (r.identityMap as Record<string, unknown>).ECID)!;
@@ -266,13 +302,19 @@ describe('export pipeline end to end: REST → worker → committed batches (rea
     ]);
   });
 
-  it('additionalFields.eventList attaches the profile\'s events in the ingest window, oldest first, projected', async () => {
+  it("additionalFields.eventList attaches the profile's events in the ingest window, oldest first, projected", async () => {
     const job = await runJob({ fields: 'identities.id', additionalFields: { eventList: { fields: '_id,web.url' } } });
     const rows = await rowsOf(job.destination.batchId);
-    expect(rows[0].eventList).toEqual([{ _id: 'ev-1', web: { url: '/p/ev-1' } }, { _id: 'ev-2', web: { url: '/p/ev-2' } }]);
+    expect(rows[0].eventList).toEqual([
+      { _id: 'ev-1', web: { url: '/p/ev-1' } },
+      { _id: 'ev-2', web: { url: '/p/ev-2' } },
+    ]);
     expect(rows[2].eventList).toEqual([{ _id: 'ev-3', web: { url: '/p/ev-3' } }]);
     expect(rows[3].eventList).toEqual([]);
-    const none = await runJob({ fields: 'identities.id', additionalFields: { eventList: { fields: '_id', filter: { fromIngestTimestamp: new Date(Date.now() + 60_000).toISOString() } } } });
+    const none = await runJob({
+      fields: 'identities.id',
+      additionalFields: { eventList: { fields: '_id', filter: { fromIngestTimestamp: new Date(Date.now() + 60_000).toISOString() } } },
+    });
     expect((await rowsOf(none.destination.batchId))[0].eventList).toEqual([]);
   });
 
@@ -289,7 +331,11 @@ describe('export pipeline end to end: REST → worker → committed batches (rea
   });
 
   it('writes Parquet by default, readable row for row', async () => {
-    const created = await api.http.post(JOBS).set(client.headers()).send({ destination: { datasetId: out }, schema: { name: '_xdm.context.profile' } }).expect(200);
+    const created = await api.http
+      .post(JOBS)
+      .set(client.headers())
+      .send({ destination: { datasetId: out }, schema: { name: '_xdm.context.profile' } })
+      .expect(200);
     await eventually(async () => (await api.http.get(`${JOBS}/${created.body.id}`).set(client.headers())).body.status === 'SUCCEEDED', 30_000);
     const job = (await api.http.get(`${JOBS}/${created.body.id}`).set(client.headers())).body;
     const listing = await api.http.get(`${DATA_ACCESS}/batches/${job.destination.batchId}/files`).set(client.headers()).expect(200);
@@ -301,8 +347,16 @@ describe('export pipeline end to end: REST → worker → committed batches (rea
   });
 
   it('uses the merge policy of the first segment when the job names none', async () => {
-    const policy = await api.http.post(POLICIES).set(client.headers()).send({ name: 'segment policy', attributeMerge: { type: 'timestampOrdered' }, identityGraph: { type: 'pdg' } }).expect(200);
-    await api.http.post('/data/core/ups/segment/definitions').set(client.headers()).send({ id: S1, name: 'S1', mergePolicyId: policy.body.id, expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.countryCode = "US"' } }).expect(200);
+    const policy = await api.http
+      .post(POLICIES)
+      .set(client.headers())
+      .send({ name: 'segment policy', attributeMerge: { type: 'timestampOrdered' }, identityGraph: { type: 'pdg' } })
+      .expect(200);
+    await api.http
+      .post('/data/core/ups/segment/definitions')
+      .set(client.headers())
+      .send({ id: S1, name: 'S1', mergePolicyId: policy.body.id, expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.countryCode = "US"' } })
+      .expect(200);
     const job = await runJob({ filter: { segments: [{ segmentId: S1 }] } });
     // pdg: ann's two fragments are one profile (with the ECID primary), bob the other.
     expect(job.metrics.exportedProfileByNamespaceCounter).toEqual({ ECID: 1, Email: 1 });

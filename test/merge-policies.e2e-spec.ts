@@ -48,7 +48,11 @@ describe('merge policies API (real Postgres)', () => {
     await env?.close();
   });
 
-  const post = (body: unknown, sandbox = 'prod', who = () => a) => api.http.post(POLICIES).set(who().headers(sandbox)).send(body as object);
+  const post = (body: unknown, sandbox = 'prod', who = () => a) =>
+    api.http
+      .post(POLICIES)
+      .set(who().headers(sandbox))
+      .send(body as object);
   const get = (id: string, sandbox = 'prod', who = () => a) => api.http.get(`${POLICIES}/${encodeURIComponent(id)}`).set(who().headers(sandbox));
   const list = (query: string, sandbox = 'prod', who = () => a) => api.http.get(`${POLICIES}${query}`).set(who().headers(sandbox));
   const storedCount = async () => (await env.db.query('SELECT count(*)::int AS n FROM merge_policies')).rows[0].n as number;
@@ -59,7 +63,7 @@ describe('merge policies API (real Postgres)', () => {
       expect((await get(BUILT_IN, 'prod', () => b).expect(200)).body).toEqual(builtIn(ORG_B, 'prod', true));
     });
 
-    it('is the only entry of a new sandbox\'s list, and is not stored', async () => {
+    it("is the only entry of a new sandbox's list, and is not stored", async () => {
       const res = await list('', 'fresh').expect(200);
       expect(res.body).toEqual({
         _page: { totalCount: 1, pageSize: 1, next: '' },
@@ -79,7 +83,7 @@ describe('merge policies API (real Postgres)', () => {
   });
 
   describe('POST', () => {
-    it('creates a timestampOrdered policy: 200 with the policy in AEP\'s shape, stored in the caller\'s sandbox', async () => {
+    it("creates a timestampOrdered policy: 200 with the policy in AEP's shape, stored in the caller's sandbox", async () => {
       const before = Math.floor(Date.now() / 1000);
       const res = await post(timestampPolicy()).expect(200);
       expect(res.body).toEqual({
@@ -102,7 +106,7 @@ describe('merge policies API (real Postgres)', () => {
       expect((await get(res.body.id).expect(200)).body).toEqual(res.body);
     });
 
-    it('creates a dataSetPrecedence policy with its order, as AEP\'s example', async () => {
+    it("creates a dataSetPrecedence policy with its order, as AEP's example", async () => {
       const body = {
         name: 'Loyalty members ordered by ID',
         identityGraph: { type: 'none' },
@@ -269,7 +273,7 @@ describe('merge policies API (real Postgres)', () => {
       expect(seen).toEqual(expectedOrder());
     });
 
-    it('orderBy=-name (or the spec\'s orderby) reverses the order; +name is the default one', async () => {
+    it("orderBy=-name (or the spec's orderby) reverses the order; +name is the default one", async () => {
       const ordered = async (query: string) => (await list(query, 'paging').expect(200)).body.children.map((p: { id: string }) => p.id);
       expect(await ordered('?orderBy=-name')).toEqual([...expectedOrder()].reverse());
       expect(await ordered('?orderby=-name')).toEqual([...expectedOrder()].reverse());
@@ -279,7 +283,7 @@ describe('merge policies API (real Postgres)', () => {
       expect(page.body._links.next.href).toBe('@/mergePolicies?start=2&limit=2&orderBy=-name');
     });
 
-    it('filters by AEP\'s parameters, the built-in included, and counts what matches', async () => {
+    it("filters by AEP's parameters, the built-in included, and counts what matches", async () => {
       const filtered = async (query: string) => (await list(query, 'paging').expect(200)).body;
       expect((await filtered('?identityGraph.type=none')).children.map((p: { id: string }) => p.id)).toEqual([BUILT_IN]);
       expect((await filtered('?identityGraph.type=pdg'))._page).toEqual({ totalCount: 6, pageSize: 6, next: '' });
@@ -368,10 +372,13 @@ describe('merge policies API (real Postgres)', () => {
         await tx.query('BEGIN');
         await tx.query('SELECT id FROM merge_policies WHERE id = $1 FOR SHARE', [policy.id]);
         let settled = false;
-        const deleting = api.http.delete(`${POLICIES}/${policy.id}`).set(a.headers('deletes')).then((r) => {
-          settled = true;
-          return r;
-        });
+        const deleting = api.http
+          .delete(`${POLICIES}/${policy.id}`)
+          .set(a.headers('deletes'))
+          .then((r) => {
+            settled = true;
+            return r;
+          });
         await new Promise((r) => setTimeout(r, 300));
         expect(settled).toBe(false); // blocked on the row lock
         await tx.query(
@@ -403,7 +410,10 @@ describe('merge policies API (real Postgres)', () => {
     });
 
     it('another org and another sandbox get 404 for get and delete, and never see it in a list', async () => {
-      for (const [sandbox, who] of [['prod', () => b], ['dev', () => a]] as const) {
+      for (const [sandbox, who] of [
+        ['prod', () => b],
+        ['dev', () => a],
+      ] as const) {
         const res = await get(policyId, sandbox, who).expect(404);
         expect(JSON.stringify(res.body)).not.toContain('org A prod only');
         await api.http.delete(`${POLICIES}/${policyId}`).set(who().headers(sandbox)).expect(404);
@@ -413,7 +423,7 @@ describe('merge policies API (real Postgres)', () => {
       expect((await get(policyId).expect(200)).body.name).toBe('org A prod only');
     });
 
-    it('lists only the caller\'s sandbox, with the built-in in its own org and sandbox', async () => {
+    it("lists only the caller's sandbox, with the built-in in its own org and sandbox", async () => {
       const res = await list('?limit=1000', 'prod', () => b).expect(200);
       expect(res.body).toEqual({ _page: { totalCount: 1, pageSize: 1, next: '' }, children: [builtIn(ORG_B, 'prod', true)], _links: { next: { href: '' } } });
     });

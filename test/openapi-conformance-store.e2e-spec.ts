@@ -135,7 +135,10 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
       await expectAnswer(400, 'post', FILE, `${fileUrl(batchId, 'big.json')}?action=SPLIT`);
       await expectAnswer(200, 'head', FILE, fileUrl(batchId, 'big.json'));
       await expectAnswer(404, 'head', FILE, fileUrl(batchId, 'none.json'));
-      await expectAnswer(200, 'patch', FILE, fileUrl(batchId, 'big.json'), { bytes: content.subarray(cut + 1), extra: { 'Content-Range': `bytes ${cut + 1}-${content.length - 1}` } });
+      await expectAnswer(200, 'patch', FILE, fileUrl(batchId, 'big.json'), {
+        bytes: content.subarray(cut + 1),
+        extra: { 'Content-Range': `bytes ${cut + 1}-${content.length - 1}` },
+      });
       await expectAnswer(400, 'post', FILE, `${fileUrl(batchId, 'big.json')}?action=COMPLETE`);
       await expectAnswer(200, 'patch', FILE, fileUrl(batchId, 'big.json'), { bytes: content.subarray(cut, cut + 1), extra: { 'Content-Range': `bytes ${cut}-${cut}` } });
       expect((await expectAnswer(201, 'post', FILE, `${fileUrl(batchId, 'big.json')}?action=COMPLETE`)).body).toEqual({ name: 'big.json', sizeInBytes: content.length });
@@ -151,7 +154,12 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
       await expectAnswer(409, 'post', ACTION, `${BATCHES}/${await store.createBatch(ds)}?action=REVERT`);
 
       const got = await expectAnswer(200, 'get', CATALOG_BATCH, `${CATALOG}/batches/${done}`);
-      expect(got.body[done]).toMatchObject({ tags: { source: ['crm'] }, externalId: 'nightly-1', inputFormat: { format: 'json' }, replay: { predecessors: [NO_BATCH], reason: 'replace' } });
+      expect(got.body[done]).toMatchObject({
+        tags: { source: ['crm'] },
+        externalId: 'nightly-1',
+        inputFormat: { format: 'json' },
+        replay: { predecessors: [NO_BATCH], reason: 'replace' },
+      });
       expect(Object.keys((await expectAnswer(200, 'get', `${CATALOG}/batches`, `${CATALOG}/batches?dataSet=${ds}`)).body)).toHaveLength(5);
       await expectAnswer(200, 'get', `${CATALOG}/batches`, `${CATALOG}/batches?dataSet=${ds}&properties=status,tags`);
       await expectAnswer(400, 'get', `${CATALOG}/batches`, `${CATALOG}/batches?status=finished`);
@@ -179,7 +187,11 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
     });
 
     it("an export's output batch: Catalog batch (inputFormat parquet, exportJobId tag) and its Data Access files", async () => {
-      const job = await api.http.post(`${UPS}/export/jobs`).set(client.headers()).send({ schema: { name: '_xdm.context.profile' }, destination: { datasetId: client.datasets.prod } }).expect(200);
+      const job = await api.http
+        .post(`${UPS}/export/jobs`)
+        .set(client.headers())
+        .send({ schema: { name: '_xdm.context.profile' }, destination: { datasetId: client.datasets.prod } })
+        .expect(200);
       let ended: { body: any } = job;
       await eventually(async () => {
         ended = await api.http.get(`${UPS}/export/jobs/${job.body.id}`).set(client.headers()).expect(200);
@@ -215,7 +227,16 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
 
     it('definitions: create, get, list, patch, bulk-get, delete; 400 and 404 bodies', async () => {
       const expression = { type: 'PQL', format: 'pql/text', value: 'homeAddress.country = "US"' };
-      const body = { name: 'US', description: 'in the US', expression, schema: { name: '_xdm.context.profile' }, ttlInDays: 30, payloadSchema: 'string', labels: ['core/C1'], lifecycleState: 'published' };
+      const body = {
+        name: 'US',
+        description: 'in the US',
+        expression,
+        schema: { name: '_xdm.context.profile' },
+        ttlInDays: 30,
+        payloadSchema: 'string',
+        labels: ['core/C1'],
+        lifecycleState: 'published',
+      };
       const created = await expectAnswer(200, 'post', DEFS, DEFS, { body });
       await expectAnswer(200, 'post', DEFS, DEFS, { body: { name: 'plain', expression, schema: { name: '_xdm.context.profile' } } });
       const url = `${DEFS}/${created.body.id}`;
@@ -234,7 +255,13 @@ describe('the profile store answers as its OpenAPI document says (real Postgres,
     });
 
     it('merge policies: create, get, list, patch, put, bulk-get, delete; 400, 404 and 409 bodies', async () => {
-      const body = { name: 'By dataset', identityGraph: { type: 'none' }, attributeMerge: { type: 'dataSetPrecedence', order: [client.datasets.prod] }, schema: { name: '_xdm.context.profile' }, default: false };
+      const body = {
+        name: 'By dataset',
+        identityGraph: { type: 'none' },
+        attributeMerge: { type: 'dataSetPrecedence', order: [client.datasets.prod] },
+        schema: { name: '_xdm.context.profile' },
+        default: false,
+      };
       const created = await expectAnswer(200, 'post', POLICIES, POLICIES, { body });
       const url = `${POLICIES}/${created.body.id}`;
       await expectAnswer(200, 'get', `${POLICIES}/{id}`, url);

@@ -59,7 +59,10 @@ describe('the OpenAPI document (/docs-json) is complete', () => {
 
   it('declares every path parameter of every operation, as required', () => {
     const undeclared = operations(doc).flatMap(({ id, path, op }) =>
-      [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).filter((name) => !op.parameters?.some((p) => p.in === 'path' && p.name === name && p.required)).map((name) => `${id}: ${name}`),
+      [...path.matchAll(/\{([^}]+)\}/g)]
+        .map((m) => m[1])
+        .filter((name) => !op.parameters?.some((p) => p.in === 'path' && p.name === name && p.required))
+        .map((name) => `${id}: ${name}`),
     );
     expect(undeclared).toEqual([]);
   });
@@ -137,7 +140,11 @@ describe('the OpenAPI document (/docs-json) is complete', () => {
       await conforming('get', `${UPS}/segment/jobs/{id}`, `${UPS}/segment/jobs/${job.body.id}`);
       await conforming('get', `${UPS}/segment/jobs`, `${UPS}/segment/jobs?limit=5`);
       expect((await conforming('post', `${UPS}/segment/jobs/bulk-get`, `${UPS}/segment/jobs/bulk-get`, { ids: [{ id: job.body.id }] })).status).toBe(207);
-      const preview = await conforming('post', `${UPS}/preview`, `${UPS}/preview`, { predicateExpression: 'homeAddress.country = "US"', predicateType: 'pql/text', predicateModel: '_xdm.context.profile' });
+      const preview = await conforming('post', `${UPS}/preview`, `${UPS}/preview`, {
+        predicateExpression: 'homeAddress.country = "US"',
+        predicateType: 'pql/text',
+        predicateModel: '_xdm.context.profile',
+      });
       expect(preview.status).toBe(201);
       await conforming('get', `${UPS}/preview/{previewId}`, `${UPS}/preview/${preview.body.previewId}`);
       await conforming('get', `${UPS}/estimate/{previewId}`, `${UPS}/estimate/${preview.body.previewId}`);

@@ -22,7 +22,11 @@ const S1 = '11111111-1111-4111-8111-111111111111';
  * CRMID 1 (ann), ECID 1 (dan), Email 3 (ann, bob, dan).
  */
 const crm = [
-  { identityMap: { Email: [{ id: 'ann@x.io', primary: true }], CRMID: [{ id: 'c-ann' }] }, homeAddress: { country: 'US' }, segmentMembership: { ups: { [S1]: { status: 'realized', lastQualificationTime: '2024-03-01T00:00:00Z' } } } },
+  {
+    identityMap: { Email: [{ id: 'ann@x.io', primary: true }], CRMID: [{ id: 'c-ann' }] },
+    homeAddress: { country: 'US' },
+    segmentMembership: { ups: { [S1]: { status: 'realized', lastQualificationTime: '2024-03-01T00:00:00Z' } } },
+  },
   { identityMap: { Email: [{ id: 'bob@x.io', primary: true }] }, homeAddress: { country: 'US' } },
   { identityMap: { Email: [{ id: 'cat@x.io', primary: true }] }, homeAddress: { country: 'FR' } },
   { identityMap: { ECID: [{ id: 'e-dan', primary: true }], Email: [{ id: 'dan@x.io' }] }, homeAddress: { country: 'US' } },
@@ -54,7 +58,11 @@ describe('previews and estimates through the REST API (real worker, Postgres, Re
     const webDs = await store.createDataset('Web');
     expect((await store.ingest(crmDs, crm)).batch.status).toBe('success');
     expect((await store.ingest(webDs, web)).batch.status).toBe('success');
-    await api.http.post(`${BASE}/segment/definitions`).set(a.headers()).send({ id: S1, name: 'S1', expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.country = "US"' } }).expect(200);
+    await api.http
+      .post(`${BASE}/segment/definitions`)
+      .set(a.headers())
+      .send({ id: S1, name: 'S1', expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.country = "US"' } })
+      .expect(200);
     const big = new ProfileStoreClient(api, a, 'big');
     const bigDs = await big.createDataset('Big');
     const people = Array.from({ length: BIG }, (_, i) => ({ identityMap: { Email: [{ id: `p${String(i).padStart(3, '0')}@x.io`, primary: true }] }, loyalty: { points: i } }));
@@ -69,7 +77,12 @@ describe('previews and estimates through the REST API (real worker, Postgres, Re
   const create = (body: Record<string, unknown>, sandbox = 'prod', who = () => a) => api.http.post(`${BASE}/preview`).set(who().headers(sandbox)).send(body);
   const estimate = (id: string, sandbox = 'prod', who = () => a) => api.http.get(`${BASE}/estimate/${id}`).set(who().headers(sandbox));
   const page = (id: string, query = '', sandbox = 'prod', who = () => a) => api.http.get(`${BASE}/preview/${id}${query}`).set(who().headers(sandbox));
-  const body = (predicateExpression: string, extra: Record<string, unknown> = {}) => ({ predicateExpression, predicateType: 'pql/text', predicateModel: '_xdm.context.profile', ...extra });
+  const body = (predicateExpression: string, extra: Record<string, unknown> = {}) => ({
+    predicateExpression,
+    predicateType: 'pql/text',
+    predicateModel: '_xdm.context.profile',
+    ...extra,
+  });
   const memberships = async () => (await env.db.query('SELECT count(*)::int AS n, count(*) FILTER (WHERE evaluated)::int AS e FROM segment_memberships')).rows[0];
 
   /** Polls the estimate until the run ends; every estimate seen on the way. */
@@ -85,7 +98,7 @@ describe('previews and estimates through the REST API (real worker, Postgres, Re
     }
   }
 
-  it('POST answers 201 in AEP\'s shape; the estimate counts and distributes by namespace exactly; the preview pages the matches', async () => {
+  it("POST answers 201 in AEP's shape; the estimate counts and distributes by namespace exactly; the preview pages the matches", async () => {
     const before = await memberships();
     const res = await create(body('homeAddress.country = "US"', { graphType: 'none', mergeStrategy: 'anything' })).expect(201);
     expect(Object.keys(res.body)).toEqual(['state', 'previewQueryId', 'previewQueryStatus', 'previewId', 'previewExecutionId']);
@@ -148,7 +161,7 @@ describe('previews and estimates through the REST API (real worker, Postgres, Re
     expect(new Set([annKey, ...Object.keys(byKey[annKey].endCustomerIds)])).toEqual(new Set(['Email:ann@x.io', 'ECID:e-ann', 'CRMID:c-ann']));
   });
 
-  it('inSegment reads the stored membership of the profile (ann\'s record says S1 realized)', async () => {
+  it("inSegment reads the stored membership of the profile (ann's record says S1 realized)", async () => {
     const id = (await create(body(`inSegment("${S1}")`)).expect(201)).body.previewId;
     const { final } = await settle(id);
     expect(final).toMatchObject({ state: 'RESULT_READY', estimatedSize: 1, profilesReadSoFar: 5, error: { description: '' } });
@@ -189,7 +202,9 @@ describe('previews and estimates through the REST API (real worker, Postgres, Re
     await api.http.delete(`${BASE}/preview/${id}`).set(a.headers('big')).expect(404);
     // The worker notices at its next checkpoint and writes nothing more.
     await new Promise((r) => setTimeout(r, 600));
-    const left = await env.db.query('SELECT (SELECT count(*) FROM previews WHERE id = $1)::int AS p, (SELECT count(*) FROM preview_matches WHERE preview_id = $1)::int AS m', [queryId]);
+    const left = await env.db.query('SELECT (SELECT count(*) FROM previews WHERE id = $1)::int AS p, (SELECT count(*) FROM preview_matches WHERE preview_id = $1)::int AS m', [
+      queryId,
+    ]);
     expect(left.rows[0]).toEqual({ p: 0, m: 0 });
   });
 
@@ -242,7 +257,9 @@ describe('previews and estimates through the REST API (real worker, Postgres, Re
     await estimate(res.body.previewId).expect(404);
     const report = await worker.get(PreviewReconcilerService).reconcile();
     expect(report.expired).toBeGreaterThanOrEqual(1);
-    const left = await env.db.query('SELECT (SELECT count(*) FROM previews WHERE id = $1)::int AS p, (SELECT count(*) FROM preview_matches WHERE preview_id = $1)::int AS m', [res.body.previewQueryId]);
+    const left = await env.db.query('SELECT (SELECT count(*) FROM previews WHERE id = $1)::int AS p, (SELECT count(*) FROM preview_matches WHERE preview_id = $1)::int AS m', [
+      res.body.previewQueryId,
+    ]);
     expect(left.rows[0]).toEqual({ p: 0, m: 0 });
   });
 });

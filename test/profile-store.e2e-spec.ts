@@ -38,7 +38,11 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       const res = await api.http
         .post(`${CATALOG}/dataSets`)
         .set(client.headers())
-        .send({ name: 'CRM', description: 'from the CRM', schemaRef: { id: 'https://ns.adobe.com/xdm/context/profile', contentType: 'application/vnd.adobe.xed-full+json;version=1' } })
+        .send({
+          name: 'CRM',
+          description: 'from the CRM',
+          schemaRef: { id: 'https://ns.adobe.com/xdm/context/profile', contentType: 'application/vnd.adobe.xed-full+json;version=1' },
+        })
         .expect(201);
       expect(res.body).toEqual([expect.stringMatching(/^@\/dataSets\/[0-9a-f]{24}$/)]);
       const id = res.body[0].slice('@/dataSets/'.length);
@@ -56,7 +60,11 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
     });
 
     it('accepts the _xdm.context.* names as schema ids', async () => {
-      const res = await api.http.post(`${CATALOG}/dataSets`).set(client.headers()).send({ name: 'events', schemaRef: { id: '_xdm.context.experienceevent' } }).expect(201);
+      const res = await api.http
+        .post(`${CATALOG}/dataSets`)
+        .set(client.headers())
+        .send({ name: 'events', schemaRef: { id: '_xdm.context.experienceevent' } })
+        .expect(201);
       const id = res.body[0].slice('@/dataSets/'.length);
       const one = await api.http.get(`${CATALOG}/dataSets/${id}`).set(client.headers()).expect(200);
       expect(one.body[id].schemaRef.id).toBe('https://ns.adobe.com/xdm/context/experienceevent');
@@ -78,7 +86,10 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       await api.http.get(`${CATALOG}/dataSets?limit=0`).set(client.headers()).expect(400);
       await api.http.get(`${CATALOG}/dataSets?start=-1`).set(client.headers()).expect(400);
       await api.http.get(`${CATALOG}/dataSets/nothex`).set(client.headers()).expect(400);
-      await api.http.get(`${CATALOG}/dataSets/${'0'.repeat(24)}`).set(client.headers()).expect(404);
+      await api.http
+        .get(`${CATALOG}/dataSets/${'0'.repeat(24)}`)
+        .set(client.headers())
+        .expect(404);
     });
   });
 
@@ -93,10 +104,15 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       const created = await api.http.get(`${CATALOG}/batches/${batchId}`).set(client.headers()).expect(200);
       expect(created.body[batchId]).toMatchObject({ status: 'loading', relatedObjects: [{ type: 'dataSet', id: crm }] });
       await store
-        .upload(batchId, crm, 'part-1.json', lines([
-          profile('ann', { segmentMembership: { ups: { s1: segment('realized', '2024-03-01T00:00:00Z') } }, extSourceSystemAudit: { lastUpdatedDate: '2024-02-01T00:00:00Z' } }),
-          profile('bob'),
-        ]))
+        .upload(
+          batchId,
+          crm,
+          'part-1.json',
+          lines([
+            profile('ann', { segmentMembership: { ups: { s1: segment('realized', '2024-03-01T00:00:00Z') } }, extSourceSystemAudit: { lastUpdatedDate: '2024-02-01T00:00:00Z' } }),
+            profile('bob'),
+          ]),
+        )
         .expect(201);
       const accepted = await store.complete(batchId).expect(200);
       expect(accepted.body).toMatchObject({ id: batchId, status: 'staging' }); // answered at once; a worker promotes it
@@ -105,7 +121,10 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       const done = { body: await store.settled(batchId) };
       expect(done.body).toMatchObject({ id: batchId, status: 'success', metrics: { recordsRead: 2, recordsWritten: 2 }, completed: expect.any(Number) });
 
-      const rows = await env.db.query(`SELECT primary_identity, identities, record->'person' AS person, record_time, ingest_time FROM profile_fragments WHERE batch_id = $1 ORDER BY primary_identity`, [batchId]);
+      const rows = await env.db.query(
+        `SELECT primary_identity, identities, record->'person' AS person, record_time, ingest_time FROM profile_fragments WHERE batch_id = $1 ORDER BY primary_identity`,
+        [batchId],
+      );
       expect(rows.rows.map((r) => r.primary_identity)).toEqual(['Email:ann@example.com', 'Email:bob@example.com']);
       expect(rows.rows[0].person).toEqual({ name: { firstName: 'ann' } });
       expect(rows.rows[0].record_time.toISOString()).toBe('2024-02-01T00:00:00.000Z'); // lastUpdatedDate
@@ -118,8 +137,13 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       // Sent in descending order, with one profile's two records apart: the heap order (ctid) and
       // the id order must both come out sorted by key, and "zed" keep its records' order.
       const names = ['zed', 'Yan', 'mia', 'zed', 'Abe', 'bea'];
-      const { batchId } = await store.ingest(crm, names.map((n, i) => profile(n, { loyalty: { points: i } })));
-      const byHeap = await env.db.query(`SELECT primary_identity AS key, (record->'loyalty'->>'points')::int AS sent FROM profile_fragments WHERE batch_id = $1 ORDER BY ctid`, [batchId]);
+      const { batchId } = await store.ingest(
+        crm,
+        names.map((n, i) => profile(n, { loyalty: { points: i } })),
+      );
+      const byHeap = await env.db.query(`SELECT primary_identity AS key, (record->'loyalty'->>'points')::int AS sent FROM profile_fragments WHERE batch_id = $1 ORDER BY ctid`, [
+        batchId,
+      ]);
       const byId = await env.db.query(`SELECT primary_identity AS key FROM profile_fragments WHERE batch_id = $1 ORDER BY id`, [batchId]);
       const expected = [
         { key: 'Email:Abe@example.com', sent: 4 },
@@ -229,7 +253,12 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
 
     it('stores experience events in an event dataset, refusing events without _id or timestamp', async () => {
       const events = await store.createDataset('web events', 'experienceevent');
-      const event = (id: string) => ({ _id: id, timestamp: '2024-07-01T10:00:00Z', eventType: 'web.webpagedetails.pageViews', identityMap: { ECID: [{ id: 'ecid-1', primary: true }] } });
+      const event = (id: string) => ({
+        _id: id,
+        timestamp: '2024-07-01T10:00:00Z',
+        eventType: 'web.webpagedetails.pageViews',
+        identityMap: { ECID: [{ id: 'ecid-1', primary: true }] },
+      });
       const { batch } = await store.ingest(events, [event('e1'), event('e2')]);
       expect(batch.status).toBe('success');
       const rows = await env.db.query(`SELECT event_id, primary_identity, event_time FROM experience_events ORDER BY event_id`);
@@ -254,9 +283,17 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
     it('refuses bad requests with 4xx naming the problem', async () => {
       const batchId = await store.createBatch(crm);
       await api.http.post(`${IMPORT}/batches`).set(client.headers()).send({ datasetId: crm }).expect(400);
-      const unknown = await api.http.post(`${IMPORT}/batches`).set(client.headers()).send({ datasetId: '0'.repeat(24), inputFormat: { format: 'json' } }).expect(400);
+      const unknown = await api.http
+        .post(`${IMPORT}/batches`)
+        .set(client.headers())
+        .send({ datasetId: '0'.repeat(24), inputFormat: { format: 'json' } })
+        .expect(400);
       expect(unknown.body.errors).toEqual([{ path: 'datasetId', message: 'no such dataset in this sandbox' }]);
-      const format = await api.http.post(`${IMPORT}/batches`).set(client.headers()).send({ datasetId: crm, inputFormat: { format: 'csv' } }).expect(400);
+      const format = await api.http
+        .post(`${IMPORT}/batches`)
+        .set(client.headers())
+        .send({ datasetId: crm, inputFormat: { format: 'csv' } })
+        .expect(400);
       expect(format.body.errors[0].path).toBe('inputFormat.format');
       const action = await api.http.post(`${IMPORT}/batches/${batchId}?action=PUBLISH`).set(client.headers()).expect(400);
       expect(action.body.errors).toEqual([{ path: 'action', message: 'must be one of COMPLETE, ABORT, FAIL, REVERT (any case)' }]);
@@ -287,7 +324,13 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
       try {
         const status = await new Promise<number>((resolve, reject) => {
           const req = httpRequest(
-            { host: '127.0.0.1', port, method: 'PUT', path: `${IMPORT}/batches/${batchId}/datasets/${crm}/files/big.json`, headers: { ...client.headers(), 'Content-Type': 'application/json' } },
+            {
+              host: '127.0.0.1',
+              port,
+              method: 'PUT',
+              path: `${IMPORT}/batches/${batchId}/datasets/${crm}/files/big.json`,
+              headers: { ...client.headers(), 'Content-Type': 'application/json' },
+            },
             (res) => {
               res.resume();
               res.on('end', () => resolve(res.statusCode ?? 0));
@@ -320,15 +363,25 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
 
       const files = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
       expect(files.body.data).toEqual([
-        expect.objectContaining({ dataSetFileId: expect.stringMatching(new RegExp(`^${batchId}-[0-9a-f]{12}$`)), _links: { self: { href: expect.stringMatching(/^\/data\/foundation\/export\/files\//) } } }),
+        expect.objectContaining({
+          dataSetFileId: expect.stringMatching(new RegExp(`^${batchId}-[0-9a-f]{12}$`)),
+          _links: { self: { href: expect.stringMatching(/^\/data\/foundation\/export\/files\//) } },
+        }),
       ]);
       const listing = await api.http.get(files.body.data[0]._links.self.href).set(client.headers()).expect(200);
-      expect(listing.body.data).toEqual([{ name: 'export.json', length: String(Buffer.byteLength(body)), _links: { self: { href: expect.stringContaining('?path=export.json') } } }]);
-      const download = await api.http.get(listing.body.data[0]._links.self.href).set(client.headers()).buffer(true).parse((res, cb) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => cb(null, Buffer.concat(chunks)));
-      }).expect(200);
+      expect(listing.body.data).toEqual([
+        { name: 'export.json', length: String(Buffer.byteLength(body)), _links: { self: { href: expect.stringContaining('?path=export.json') } } },
+      ]);
+      const download = await api.http
+        .get(listing.body.data[0]._links.self.href)
+        .set(client.headers())
+        .buffer(true)
+        .parse((res, cb) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => cb(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
       expect(download.headers['content-length']).toBe(String(Buffer.byteLength(body)));
       expect((download.body as Buffer).toString()).toBe(body);
       await api.http.get(`${files.body.data[0]._links.self.href}?path=other.json`).set(client.headers()).expect(404);
@@ -351,7 +404,11 @@ describe('profile store: datasets, batch ingestion, data access (real Postgres)'
         await api.http.get(`${CATALOG}/batches/${batchId}`).set(headers).expect(404);
         const batches = await api.http.get(`${CATALOG}/batches?dataSet=${ds}`).set(headers).expect(200);
         expect(batches.body).toEqual({});
-        await api.http.post(`${IMPORT}/batches`).set(headers).send({ datasetId: ds, inputFormat: { format: 'json' } }).expect(400);
+        await api.http
+          .post(`${IMPORT}/batches`)
+          .set(headers)
+          .send({ datasetId: ds, inputFormat: { format: 'json' } })
+          .expect(400);
         await api.http.put(`${IMPORT}/batches/${batchId}/datasets/${ds}/files/x.json`).set(headers).send('{}').expect(404);
         await api.http.post(`${IMPORT}/batches/${batchId}?action=ABORT`).set(headers).expect(404);
         await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(headers).expect(404);

@@ -62,7 +62,11 @@ describe('queue reconciliation with a real worker process (real Postgres and Red
     const downApi = await ApiHarness.start(env.config({ REDIS_URL: 'redis://127.0.0.1:1', ENQUEUE_TIMEOUT_MS: '1000' }));
     try {
       const started = Date.now();
-      const res = await downApi.http.post(JOBS).set(client.headers()).send(client.job(minimalJobBody('while-redis-down'))).expect(200);
+      const res = await downApi.http
+        .post(JOBS)
+        .set(client.headers())
+        .send(client.job(minimalJobBody('while-redis-down')))
+        .expect(200);
       expect(Date.now() - started).toBeLessThan(3000);
       expect(res.body.status).toBe('NEW');
       const id = res.body.id as number;
@@ -98,9 +102,18 @@ describe('queue reconciliation with a real worker process (real Postgres and Red
   });
 
   it('never re-queues a PROCESSING job whose attempt holds a live lease; does once the lease lapses', async () => {
-    const id = (await api.http.post(JOBS).set(client.headers()).send(client.job(minimalJobBody('leased'))).expect(200)).body.id as number;
+    const id = (
+      await api.http
+        .post(JOBS)
+        .set(client.headers())
+        .send(client.job(minimalJobBody('leased')))
+        .expect(200)
+    ).body.id as number;
     // As a running attempt leaves it: PROCESSING under a lease it renews.
-    await env.db.query(`UPDATE export_jobs SET status = 'PROCESSING', attempts = 1, attempt_token = gen_random_uuid(), lease_expires_at = now() + interval '1 minute' WHERE id = $1`, [id]);
+    await env.db.query(
+      `UPDATE export_jobs SET status = 'PROCESSING', attempts = 1, attempt_token = gen_random_uuid(), lease_expires_at = now() + interval '1 minute' WHERE id = $1`,
+      [id],
+    );
     await env.flushQueueKeys();
     const worker = startWorker();
     await worker.waitForLog((l) => l.msg === 'worker started');
@@ -115,12 +128,23 @@ describe('queue reconciliation with a real worker process (real Postgres and Red
   });
 
   it('discards a batch an attempt left loading under a job that has ended: aborted, its staged files removed', async () => {
-    const id = (await api.http.post(JOBS).set(client.headers()).send(client.job(minimalJobBody('stranded'))).expect(200)).body.id as number;
+    const id = (
+      await api.http
+        .post(JOBS)
+        .set(client.headers())
+        .send(client.job(minimalJobBody('stranded')))
+        .expect(200)
+    ).body.id as number;
     const datasetId = client.datasets.prod;
     const batchId = 'f'.repeat(24) + String(id).padStart(8, '0');
     // What a killed attempt leaves when nothing runs the job again: its batch loading, a partial file staged.
     await env.db.query(`UPDATE export_jobs SET status = 'FAILED' WHERE id = $1`, [id]);
-    await env.db.query(`INSERT INTO batches (id, org_id, sandbox_name, dataset_id, input_format, origin, export_job_id) VALUES ($1, $2, 'prod', $3, 'jsonl', 'export', $4)`, [batchId, ORG_A, datasetId, id]);
+    await env.db.query(`INSERT INTO batches (id, org_id, sandbox_name, dataset_id, input_format, origin, export_job_id) VALUES ($1, $2, 'prod', $3, 'jsonl', 'export', $4)`, [
+      batchId,
+      ORG_A,
+      datasetId,
+      id,
+    ]);
     const dir = join(env.storageRoot, batchPrefix({ orgId: ORG_A, sandboxName: 'prod', datasetId, batchId }));
     mkdirSync(join(dir, '_staging'), { recursive: true });
     writeFileSync(join(dir, '_staging', '.0a1b2c.partial'), 'half a row');

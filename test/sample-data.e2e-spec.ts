@@ -59,16 +59,28 @@ describe('sample data: generate, then load through the API (real processes, Post
       const m = membershipsOf(p.record);
       return [...m.realized.map((id) => `${p.key} ${id} realized`), ...m.exited.map((id) => `${p.key} ${id} exited`)];
     });
-    const stored = (await env.db.query(`SELECT identity || ' ' || segment_id || ' ' || status AS m FROM segment_memberships WHERE segment_ns = 'ups'`)).rows.map((r) => r.m as string);
+    const stored = (await env.db.query(`SELECT identity || ' ' || segment_id || ' ' || status AS m FROM segment_memberships WHERE segment_ns = 'ups'`)).rows.map(
+      (r) => r.m as string,
+    );
     expect(stored.sort()).toEqual(written.sort());
     expect(written.length).toBeGreaterThan(300 * 5 * 0.5);
 
     // The datasets are there for a client of the Catalog to see.
     const headers = { 'x-api-key': loaded.clientId, 'x-gw-ims-org-id': ORG_A, 'x-sandbox-name': 'prod' };
-    const token = await fetch(`${base}/ims/token/v3`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: loaded.clientId, client_secret: loaded.clientSecret }) });
+    const token = await fetch(`${base}/ims/token/v3`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: loaded.clientId, client_secret: loaded.clientSecret }),
+    });
     const { access_token } = (await token.json()) as { access_token: string };
-    const datasets = await api.http.get(`${CATALOG}/dataSets`).set({ ...headers, Authorization: `Bearer ${access_token}` }).expect(200);
-    expect(Object.values(datasets.body).map((d) => (d as { name: string }).name).sort()).toEqual(['Sample CRM profiles', 'Sample experience events', 'Sample web profiles']);
+    const datasets = await api.http
+      .get(`${CATALOG}/dataSets`)
+      .set({ ...headers, Authorization: `Bearer ${access_token}` })
+      .expect(200);
+    expect(
+      Object.values(datasets.body)
+        .map((d) => (d as { name: string }).name)
+        .sort(),
+    ).toEqual(['Sample CRM profiles', 'Sample experience events', 'Sample web profiles']);
   }, 60_000);
 
   it('load refuses a directory that generate did not write (exit 2)', async () => {

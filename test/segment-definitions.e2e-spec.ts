@@ -36,7 +36,11 @@ describe('segment definitions API (real Postgres)', () => {
     await env?.close();
   });
 
-  const post = (body: unknown, sandbox = 'prod', who = () => a) => api.http.post(SEGMENTS).set(who().headers(sandbox)).send(body as object);
+  const post = (body: unknown, sandbox = 'prod', who = () => a) =>
+    api.http
+      .post(SEGMENTS)
+      .set(who().headers(sandbox))
+      .send(body as object);
   const get = (id: string, sandbox = 'prod', who = () => a) => api.http.get(`${SEGMENTS}/${id}`).set(who().headers(sandbox));
   const del = (id: string, sandbox = 'prod', who = () => a) => api.http.delete(`${SEGMENTS}/${id}`).set(who().headers(sandbox));
   const list = (query: string, sandbox = 'prod', who = () => a) => api.http.get(`${SEGMENTS}${query}`).set(who().headers(sandbox));
@@ -45,7 +49,7 @@ describe('segment definitions API (real Postgres)', () => {
   const storedCount = async () => (await env.db.query('SELECT count(*)::int AS n FROM segment_definitions')).rows[0].n as number;
 
   describe('POST', () => {
-    it('creates a definition from the smallest body: 200 in AEP\'s shape, defaults filled, stored', async () => {
+    it("creates a definition from the smallest body: 200 in AEP's shape, defaults filled, stored", async () => {
       const before = Date.now();
       const res = await post(minimal()).expect(200);
       const body = res.body;
@@ -75,7 +79,7 @@ describe('segment definitions API (real Postgres)', () => {
       expect((await get(body.id).expect(200)).body).toEqual(body);
     });
 
-    it('keeps everything AEP\'s create example sends that it stores, with a stored merge policy', async () => {
+    it("keeps everything AEP's create example sends that it stores, with a stored merge policy", async () => {
       const policyId = await createPolicy('prod');
       const full = {
         name: 'People who ordered in the last 30 days',
@@ -210,7 +214,15 @@ describe('segment definitions API (real Postgres)', () => {
       const ids: string[] = [];
       for (let i = 0; i < 7; i++) ids.push((await post(minimal({ name: `s${i}` }), 'paging').expect(200)).body.id);
       // Explicit creation times, three of them equal: newest first, then id descending.
-      const times = ['2026-01-01T00:00:00.300Z', '2026-01-01T00:00:00.300Z', '2026-01-01T00:00:00.300Z', '2026-01-01T00:00:00.100Z', '2026-01-02T00:00:00.000Z', '2026-01-03T00:00:00.000Z', '2026-01-04T00:00:00.000Z'];
+      const times = [
+        '2026-01-01T00:00:00.300Z',
+        '2026-01-01T00:00:00.300Z',
+        '2026-01-01T00:00:00.300Z',
+        '2026-01-01T00:00:00.100Z',
+        '2026-01-02T00:00:00.000Z',
+        '2026-01-03T00:00:00.000Z',
+        '2026-01-04T00:00:00.000Z',
+      ];
       for (const [i, time] of times.entries()) await env.db.query('UPDATE segment_definitions SET created_at = $2 WHERE id = $1', [ids[i], time]);
       expected = [ids[6], ids[5], ids[4], ...ids.slice(0, 3).sort().reverse(), ids[3]];
     });
@@ -232,7 +244,7 @@ describe('segment definitions API (real Postgres)', () => {
       expect(seen).toEqual(expected);
     });
 
-    it('defaults to page 0 of 100 (AEP\'s), caps limit at 1000 without an error, and answers an empty page past the end', async () => {
+    it("defaults to page 0 of 100 (AEP's), caps limit at 1000 without an error, and answers an empty page past the end", async () => {
       const def = await list('', 'paging').expect(200);
       expect(def.body.page).toEqual({ totalCount: 7, totalPages: 1, sortField: 'creationTime', sort: 'desc', pageSize: 7, limit: 100 });
       expect(def.body.link).toEqual({});
@@ -327,7 +339,10 @@ describe('segment definitions API (real Postgres)', () => {
     });
 
     it('another org and another sandbox get 404 for get and delete, and never see it in a list', async () => {
-      for (const [sandbox, who] of [['prod', () => b], ['dev', () => a]] as const) {
+      for (const [sandbox, who] of [
+        ['prod', () => b],
+        ['dev', () => a],
+      ] as const) {
         const res = await get(id, sandbox, who).expect(404);
         expect(JSON.stringify(res.body)).not.toContain('org A prod secret');
         await del(id, sandbox, who).expect(404);
@@ -365,7 +380,11 @@ describe('segment definitions API (real Postgres)', () => {
       ],
     };
     const pql = (value: string, format = 'pql/text') => ({ type: 'PQL', format, value });
-    const convert = (body: unknown) => api.http.post(`${BASE}/segment/conversion`).set(a.headers()).send(body as object);
+    const convert = (body: unknown) =>
+      api.http
+        .post(`${BASE}/segment/conversion`)
+        .set(a.headers())
+        .send(body as object);
     const refused = async (value: string, message: RegExp, overrides: Record<string, unknown> = {}) => {
       const before = await storedCount();
       const res = await post(minimal({ expression: pql(value), ...overrides })).expect(400);
@@ -412,14 +431,23 @@ describe('segment definitions API (real Postgres)', () => {
       expect((await get(self).expect(404)).body.status).toBe(404);
     });
 
-    it('POST /segment/conversion turns pql/text into AEP\'s pql/json and back, storing nothing', async () => {
+    it("POST /segment/conversion turns pql/text into AEP's pql/json and back, storing nothing", async () => {
       const before = await storedCount();
-      const res = await convert({ name: 'People who ordered in the last 30 days', expression: pql('workAddress.country = "US"'), schema: { name: '_xdm.context.profile' }, ttlInDays: 60 }).expect(200);
+      const res = await convert({
+        name: 'People who ordered in the last 30 days',
+        expression: pql('workAddress.country = "US"'),
+        schema: { name: '_xdm.context.profile' },
+        ttlInDays: 60,
+      }).expect(200);
       expect(Object.keys(res.body)).toEqual(['ttlInDays', 'imsOrgId', 'sandbox', 'expression']);
       expect(res.body).toMatchObject({ ttlInDays: 60, imsOrgId: ORG_A, sandbox: { sandboxName: 'prod' }, expression: { type: 'PQL', format: 'pql/json' } });
       // AEP's tree: an "=" applied to the field lookup and the string literal.
       const tree = JSON.parse(res.body.expression.value);
-      expect(tree).toMatchObject({ nodeType: 'fnApply', fnName: '=', params: [{ nodeType: 'fieldLookup', fieldName: 'country', object: { nodeType: 'fieldLookup', fieldName: 'workAddress' } }, workInUsJson.params[1]] });
+      expect(tree).toMatchObject({
+        nodeType: 'fnApply',
+        fnName: '=',
+        params: [{ nodeType: 'fieldLookup', fieldName: 'country', object: { nodeType: 'fieldLookup', fieldName: 'workAddress' } }, workInUsJson.params[1]],
+      });
 
       const back = await convert({ expression: pql(res.body.expression.value, 'pql/json') }).expect(200);
       expect(back.body.expression).toMatchObject({ type: 'PQL', format: 'pql/text' });

@@ -74,7 +74,11 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
       [US, 'homeAddress.countryISO = "US"'],
       [VIP, `inSegment("${US}") and loyalty.points > 100`],
     ]) {
-      await api.http.post(DEFS).set(client.headers('prod')).send({ id, name: id, expression: { type: 'PQL', format: 'pql/text', value }, schema: { name: '_xdm.context.profile' }, mergePolicyId: POLICY }).expect(200);
+      await api.http
+        .post(DEFS)
+        .set(client.headers('prod'))
+        .send({ id, name: id, expression: { type: 'PQL', format: 'pql/text', value }, schema: { name: '_xdm.context.profile' }, mergePolicyId: POLICY })
+        .expect(200);
     }
   });
   afterEach(async () => {
@@ -102,12 +106,24 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
 
   describe('requests', () => {
     it('400 naming segments[i].segmentId for an unknown or malformed segment, in both body forms', async () => {
-      const res = await api.http.post(JOBS).set(client.headers('prod')).send([{ segmentId: US }, { segmentId: UNKNOWN }, { segmentId: 'x' }]).expect(400);
+      const res = await api.http
+        .post(JOBS)
+        .set(client.headers('prod'))
+        .send([{ segmentId: US }, { segmentId: UNKNOWN }, { segmentId: 'x' }])
+        .expect(400);
       const paths = res.body.errors.map((e: { path: string }) => e.path);
       expect(paths).toEqual(['segments[2].segmentId']); // the malformed one is refused before any lookup
-      const unknown = await api.http.post(JOBS).set(client.headers('prod')).send([{ segmentId: US }, { segmentId: UNKNOWN }]).expect(400);
+      const unknown = await api.http
+        .post(JOBS)
+        .set(client.headers('prod'))
+        .send([{ segmentId: US }, { segmentId: UNKNOWN }])
+        .expect(400);
       expect(unknown.body.errors).toContainEqual({ path: 'segments[1].segmentId', message: `no segment definition "${UNKNOWN}" in this sandbox` });
-      const empty = await api.http.post(JOBS).set(client.headers('empty')).send({ schema: { name: '_xdm.context.profile' }, segments: [{ segmentId: '*' }] }).expect(400);
+      const empty = await api.http
+        .post(JOBS)
+        .set(client.headers('empty'))
+        .send({ schema: { name: '_xdm.context.profile' }, segments: [{ segmentId: '*' }] })
+        .expect(400);
       expect(empty.body.errors[0].path).toBe('segments[0].segmentId');
       await api.http.post(JOBS).set(client.headers('prod')).send({ segments: 'all' }).expect(400);
     });
@@ -117,7 +133,11 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
       await api.http.delete(`${JOBS}/${UNKNOWN}`).set(client.headers('prod')).expect(404);
       const bad = await api.http.get(`${JOBS}/12`).set(client.headers('prod')).expect(400);
       expect(bad.body.errors).toEqual([{ path: 'id', message: 'must be a uuid' }]);
-      const bulk = await api.http.post(`${JOBS}/bulk-get`).set(client.headers('prod')).send({ ids: [{ id: UNKNOWN }] }).expect(207);
+      const bulk = await api.http
+        .post(`${JOBS}/bulk-get`)
+        .set(client.headers('prod'))
+        .send({ ids: [{ id: UNKNOWN }] })
+        .expect(207);
       expect(bulk.body).toEqual({ results: {} });
       await api.http.post(`${JOBS}/bulk-get`).set(client.headers('prod')).send({ ids: [] }).expect(400);
     });
@@ -130,7 +150,11 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
 
     if (!pqlBuilt()) {
       it('while libs/pql is not built, a job is refused with its message (nothing pretends to evaluate)', async () => {
-        const res = await api.http.post(JOBS).set(client.headers('prod')).send([{ segmentId: US }]).expect(400);
+        const res = await api.http
+          .post(JOBS)
+          .set(client.headers('prod'))
+          .send([{ segmentId: US }])
+          .expect(400);
         expect(res.body.errors[0]).toEqual({ path: 'segments[0].segmentId', message: expect.stringContaining('PQL is not built yet') });
       });
     }
@@ -140,10 +164,18 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
     let first: Record<string, any>;
 
     withPql('a job realizes and exits memberships, writes only deltas, and reports every metric as computed by hand', async () => {
-      const post = await api.http.post(JOBS).set(client.headers('prod')).send([{ segmentId: VIP }, { segmentId: US }]).expect(200);
+      const post = await api.http
+        .post(JOBS)
+        .set(client.headers('prod'))
+        .send([{ segmentId: VIP }, { segmentId: US }])
+        .expect(200);
       expect(['NEW', 'QUEUED']).toContain(post.body.status);
       expect(post.body.segments.map((s: { segmentId: string }) => s.segmentId)).toEqual([VIP, US]);
-      expect(post.body.segments[1].segment).toMatchObject({ id: US, expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.countryISO = "US"' }, mergePolicyId: POLICY });
+      expect(post.body.segments[1].segment).toMatchObject({
+        id: US,
+        expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.countryISO = "US"' },
+        mergePolicyId: POLICY,
+      });
       first = await ended(post.body.id);
       expect(first.errors).toBeUndefined();
       expect(first.status).toBe('SUCCEEDED');
@@ -169,7 +201,10 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
         `VIP Email:p5@example.com realized ${at}`,
       ]);
       // p5's US membership is the ingested one, kept with its time: the run wrote no delta for it.
-      const p5 = await env.db.query(`SELECT status, evaluated, last_qualification_time FROM segment_memberships WHERE segment_id = $1 AND identity = 'Email:p5@example.com' AND sandbox_name = 'prod'`, [US]);
+      const p5 = await env.db.query(
+        `SELECT status, evaluated, last_qualification_time FROM segment_memberships WHERE segment_id = $1 AND identity = 'Email:p5@example.com' AND sandbox_name = 'prod'`,
+        [US],
+      );
       expect(p5.rows).toEqual([{ status: 'realized', evaluated: false, last_qualification_time: new Date(OLD) }]);
       expect((await env.db.query(`SELECT count(*)::int AS n FROM membership_deltas`)).rows[0].n).toBe(0);
     });
@@ -179,7 +214,11 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
       const before = await evaluatedRows();
       await worker!.close();
       worker = await startWorker(env.config({ SEGMENT_EVALUATION_NOW_MS: String(NOW2) }));
-      const post = await api.http.post(JOBS).set(client.headers('prod')).send({ schema: { name: '_xdm.context.profile' }, segments: [{ segmentId: '*' }] }).expect(200);
+      const post = await api.http
+        .post(JOBS)
+        .set(client.headers('prod'))
+        .send({ schema: { name: '_xdm.context.profile' }, segments: [{ segmentId: '*' }] })
+        .expect(200);
       const second = await ended(post.body.id);
       expect(second.status).toBe('SUCCEEDED');
       expect(second.metrics.segmentedProfileCounter).toEqual({ [US]: 4, [VIP]: 2 });
@@ -192,7 +231,11 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
       expect(list.body._page).toEqual({ totalCount: 2, pageSize: 1 });
       expect(list.body.children[0].id).toBe(first.id);
       expect(list.body._links.next.href).toBe(`${BASE}/segment/jobs?start=1&limit=1&status=SUCCEEDED&sort=creationTime%3Aasc`);
-      const bulk = await api.http.post(`${JOBS}/bulk-get`).set(client.headers('prod')).send({ ids: [{ id: first.id }, { id: UNKNOWN }] }).expect(207);
+      const bulk = await api.http
+        .post(`${JOBS}/bulk-get`)
+        .set(client.headers('prod'))
+        .send({ ids: [{ id: first.id }, { id: UNKNOWN }] })
+        .expect(207);
       expect(Object.keys(bulk.body.results)).toEqual([first.id]);
       expect(bulk.body.results[first.id].status).toBe('SUCCEEDED');
       // A finished job cannot be cancelled.
@@ -211,7 +254,12 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
       await worker?.close();
       worker = await startWorker(env.config({ SEGMENT_EVALUATION_NOW_MS: String(NOW2) }));
     });
-    const ev = (id: string, who: string, eventType: string, timestamp: string) => ({ _id: id, timestamp, eventType, identityMap: { Email: [{ id: `${who}@example.com`, primary: true }] } });
+    const ev = (id: string, who: string, eventType: string, timestamp: string) => ({
+      _id: id,
+      timestamp,
+      eventType,
+      identityMap: { Email: [{ id: `${who}@example.com`, primary: true }] },
+    });
 
     /**
      * e1: purchases 12 h and 11 days before now, a checkout 4 h before → BUYERS2 yes, CHECKOUT24 yes, RECENT yes
@@ -235,16 +283,28 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
         [CHECKOUT24, 'CHAIN(xEvent, timestamp, [C0: WHAT(eventType.equals("commerce.checkouts", false)) WHEN(<= 24 hours before now)])'],
         [RECENT, 'select e from xEvent where e.eventType = "commerce.purchases" and e.timestamp occurs <= 7 days before now'],
       ]) {
-        await api.http.post(DEFS).set(client.headers('events')).send({ id, name: id, expression: { type: 'PQL', format: 'pql/text', value }, schema: { name: '_xdm.context.profile' }, mergePolicyId: POLICY }).expect(200);
+        await api.http
+          .post(DEFS)
+          .set(client.headers('events'))
+          .send({ id, name: id, expression: { type: 'PQL', format: 'pql/text', value }, schema: { name: '_xdm.context.profile' }, mergePolicyId: POLICY })
+          .expect(200);
       }
-      const post = await api.http.post(JOBS).set(client.headers('events')).send([{ segmentId: BUYERS2 }, { segmentId: CHECKOUT24 }, { segmentId: RECENT }]).expect(200);
+      const post = await api.http
+        .post(JOBS)
+        .set(client.headers('events'))
+        .send([{ segmentId: BUYERS2 }, { segmentId: CHECKOUT24 }, { segmentId: RECENT }])
+        .expect(200);
       const job = await ended(post.body.id, 'events');
       expect(job.errors).toBeUndefined();
       expect(job.status).toBe('SUCCEEDED');
       expect(job.metrics.totalProfiles).toBe(4);
       expect(job.metrics.segmentedProfileCounter).toEqual({ [BUYERS2]: 1, [CHECKOUT24]: 2, [RECENT]: 1 });
       expect(job.metrics.segmentedProfileByNamespaceCounter).toEqual({ [BUYERS2]: { Email: 1 }, [CHECKOUT24]: { Email: 2 }, [RECENT]: { Email: 1 } });
-      expect(job.metrics.segmentedProfileByStatusCounter).toEqual({ [BUYERS2]: { realized: 1, exited: 0 }, [CHECKOUT24]: { realized: 2, exited: 0 }, [RECENT]: { realized: 1, exited: 0 } });
+      expect(job.metrics.segmentedProfileByStatusCounter).toEqual({
+        [BUYERS2]: { realized: 1, exited: 0 },
+        [CHECKOUT24]: { realized: 2, exited: 0 },
+        [RECENT]: { realized: 1, exited: 0 },
+      });
       const at = new Date(NOW2).toISOString();
       const rows = (await evaluatedRows('events')).map((r) => r.replace(BUYERS2, 'BUYERS2').replace(CHECKOUT24, 'CHECKOUT24').replace(RECENT, 'RECENT'));
       expect(rows).toEqual([
@@ -259,7 +319,15 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
   describe('faults (real worker processes)', () => {
     const BIG = 'bbbbbbbb-0000-4000-8000-000000000001';
     const PROFILES = 2000;
-    const workerEnv = { SEGMENT_RATE_LIMIT: '1000', WORKER_LOCK_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', EXPORT_BACKOFF_MS: '100', EXPORT_PROGRESS_INTERVAL_MS: '100', SEGMENT_EVALUATION_NOW_MS: String(NOW1), LOG_LEVEL: 'info' };
+    const workerEnv = {
+      SEGMENT_RATE_LIMIT: '1000',
+      WORKER_LOCK_MS: '2000',
+      WORKER_STALLED_INTERVAL_MS: '1000',
+      EXPORT_BACKOFF_MS: '100',
+      EXPORT_PROGRESS_INTERVAL_MS: '100',
+      SEGMENT_EVALUATION_NOW_MS: String(NOW1),
+      LOG_LEVEL: 'info',
+    };
     const child = () => {
       const w = ChildApp.start('worker', env.childEnv(workerEnv));
       children.push(w);
@@ -272,7 +340,17 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
       const store = new ProfileStoreClient(api, client, 'big');
       const records = Array.from({ length: PROFILES }, (_, i) => email(`b${i}`, { homeAddress: { countryISO: i % 3 === 0 ? 'US' : 'FR' } }));
       await store.ingest(await store.createDataset('big'), records);
-      await api.http.post(DEFS).set(client.headers('big')).send({ id: BIG, name: 'big US', expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.countryISO = "US"' }, schema: { name: '_xdm.context.profile' }, mergePolicyId: POLICY }).expect(200);
+      await api.http
+        .post(DEFS)
+        .set(client.headers('big'))
+        .send({
+          id: BIG,
+          name: 'big US',
+          expression: { type: 'PQL', format: 'pql/text', value: 'homeAddress.countryISO = "US"' },
+          schema: { name: '_xdm.context.profile' },
+          mergePolicyId: POLICY,
+        })
+        .expect(200);
       // Only child workers from here on: the in-process one would take the jobs.
       await worker?.close();
       worker = undefined;
@@ -282,7 +360,11 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
 
     withPql('kill -9 of the worker mid-job: the job ends SUCCEEDED once, with the result of a clean run', async () => {
       const w1 = child();
-      const post = await api.http.post(JOBS).set(client.headers('big')).send([{ segmentId: BIG }]).expect(200);
+      const post = await api.http
+        .post(JOBS)
+        .set(client.headers('big'))
+        .send([{ segmentId: BIG }])
+        .expect(200);
       const id = post.body.id as string;
       // Progress is visible on GET while it runs; kill once a good part is read.
       await eventually(async () => ((await get(id, 'big')).metrics?.profilesRead ?? 0) >= 300, 30_000, 50);
@@ -298,7 +380,10 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
       expect(job.metrics.totalProfiles).toBe(PROFILES);
       expect(job.metrics.segmentedProfileCounter).toEqual({ [BIG]: expectedMembers });
       expect(job.metrics.segmentedProfileByStatusCounter).toEqual({ [BIG]: { realized: expectedMembers, exited: 0 } });
-      const rows = await env.db.query(`SELECT count(*)::int AS n, count(DISTINCT identity)::int AS d, min(last_qualification_time) AS lo, max(last_qualification_time) AS hi FROM segment_memberships WHERE sandbox_name = 'big' AND segment_id = $1 AND evaluated`, [BIG]);
+      const rows = await env.db.query(
+        `SELECT count(*)::int AS n, count(DISTINCT identity)::int AS d, min(last_qualification_time) AS lo, max(last_qualification_time) AS hi FROM segment_memberships WHERE sandbox_name = 'big' AND segment_id = $1 AND evaluated`,
+        [BIG],
+      );
       expect(rows.rows[0]).toEqual({ n: expectedMembers, d: expectedMembers, lo: new Date(NOW1), hi: new Date(NOW1) });
       expect((await env.db.query(`SELECT count(*)::int AS n FROM membership_deltas WHERE run_id = $1`, [id])).rows[0].n).toBe(0);
     });
@@ -306,7 +391,11 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
     withPql('cancel while processing: CANCELLING, then CANCELLED, nothing applied', async () => {
       await env.db.query(`DELETE FROM segment_memberships WHERE sandbox_name = 'big' AND evaluated`);
       child();
-      const post = await api.http.post(JOBS).set(client.headers('big')).send([{ segmentId: BIG }]).expect(200);
+      const post = await api.http
+        .post(JOBS)
+        .set(client.headers('big'))
+        .send([{ segmentId: BIG }])
+        .expect(200);
       const id = post.body.id as string;
       await eventually(async () => ((await get(id, 'big')).metrics?.profilesRead ?? 0) >= 200, 30_000, 50);
       await api.http.delete(`${JOBS}/${id}`).set(client.headers('big')).expect(204);
@@ -318,7 +407,11 @@ describe('segment jobs (REST API, real worker, Postgres, Redis)', () => {
     });
 
     withPql('cancel of a queued job (no worker running) ends CANCELLED at once', async () => {
-      const post = await api.http.post(JOBS).set(client.headers('big')).send([{ segmentId: BIG }]).expect(200);
+      const post = await api.http
+        .post(JOBS)
+        .set(client.headers('big'))
+        .send([{ segmentId: BIG }])
+        .expect(200);
       await api.http.delete(`${JOBS}/${post.body.id}`).set(client.headers('big')).expect(204);
       expect((await get(post.body.id, 'big')).status).toBe('CANCELLED');
       child();

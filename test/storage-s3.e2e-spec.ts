@@ -55,14 +55,26 @@ describe('dataset storage on S3: ingestion, large files, Data Access, removal', 
   it('a large file in chunks (out of order, one sent twice) is stitched in the bucket, promoted, downloaded whole and by range; its chunks are removed', async () => {
     const content = Buffer.from(lines(Array.from({ length: 300 }, (_, i) => profile(`big${i}`, { pad: 'x'.repeat(200) }))));
     const batchId = await store.createBatch(crm);
-    await api.http.post(`${filePath(batchId, 'big.json')}?action=INITIALIZE`).set(h()).expect(201);
+    await api.http
+      .post(`${filePath(batchId, 'big.json')}?action=INITIALIZE`)
+      .set(h())
+      .expect(201);
     const cuts = [0, 20_000, 45_000, content.length];
     for (const i of [2, 0, 1, 0]) {
       const [start, end] = [cuts[i], cuts[i + 1] - 1];
-      await api.http.patch(filePath(batchId, 'big.json')).set(h()).set('Content-Type', 'application/octet-stream').set('Content-Range', `bytes ${start}-${end}/${content.length}`).send(content.subarray(start, end + 1)).expect(200);
+      await api.http
+        .patch(filePath(batchId, 'big.json'))
+        .set(h())
+        .set('Content-Type', 'application/octet-stream')
+        .set('Content-Range', `bytes ${start}-${end}/${content.length}`)
+        .send(content.subarray(start, end + 1))
+        .expect(200);
     }
     expect((await env.storedKeys(batchPrefix(where(batchId)))).filter((k) => k.includes('/.chunks/'))).toHaveLength(3);
-    await api.http.post(`${filePath(batchId, 'big.json')}?action=COMPLETE`).set(h()).expect(201);
+    await api.http
+      .post(`${filePath(batchId, 'big.json')}?action=COMPLETE`)
+      .set(h())
+      .expect(201);
     const keys = await env.storedKeys(batchPrefix(where(batchId)));
     expect(keys).toEqual([expect.stringMatching(/\/\.files\/[0-9a-f]{12}-big\.json$/)]);
 

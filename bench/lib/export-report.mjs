@@ -14,7 +14,9 @@ export function printReport({ results, seed, storages, runs }) {
   console.log('');
   console.log(`bench:export  seed=${seed}  rounds=${runs}  (2 cores shared; noisy, compare ratios)  identity graph none, timestampOrdered`);
   for (const s of storages) console.log(`  storage ${s}: ${STORAGE_NOTES[s]}`);
-  console.log(`  store     ${'export'.padEnd(W)} round storage   profiles   export s   wall s (POST→SUCCEEDED)   profiles/s   worker peak RSS   baseline \\copy of the same fragments   ratio (baseline s / export s)`);
+  console.log(
+    `  store     ${'export'.padEnd(W)} round storage   profiles   export s   wall s (POST→SUCCEEDED)   profiles/s   worker peak RSS   baseline \\copy of the same fragments   ratio (baseline s / export s)`,
+  );
   for (const r of results) {
     console.log(
       `  ${fmt(r.n).padStart(9)} ${r.kind.padEnd(W)} ${String(r.round).padStart(5)} ${r.storage.padEnd(6)} ${fmt(r.profiles).padStart(10)} ${fmt(r.seconds, 1).padStart(9)} ${fmt(r.wall, 1).padStart(13)}${' '.repeat(13)} ${fmt(r.profiles / r.seconds).padStart(10)} ${fmt(r.rss).padStart(10)} MiB   ${fmt(r.rows).padStart(9)} rows in ${fmt(r.baseSeconds, 1).padStart(5)} s (${fmt(r.rows / r.baseSeconds)} rows/s)   ${fmt(r.baseSeconds / r.seconds, 2)}x`,

@@ -28,8 +28,14 @@ export function prepareStore({ admin, db, name, sizes, seed, work }) {
   for (const n of sizes) {
     const gen = join(work, `gen-${n}-${seed}`);
     generatedSample(gen, n, seed);
-    const stored = psql(db, `SELECT coalesce(string_agg(id || ' ' || (expression->>'value'), E'\\n' ORDER BY id), '') FROM segment_definitions WHERE sandbox_name = '${sandboxOf(n)}'`);
-    const wanted = JSON.parse(readFileSync(join(gen, 'segments.json'), 'utf8')).map((d) => `${d.id} ${d.expression.value}`).sort().join('\n');
+    const stored = psql(
+      db,
+      `SELECT coalesce(string_agg(id || ' ' || (expression->>'value'), E'\\n' ORDER BY id), '') FROM segment_definitions WHERE sandbox_name = '${sandboxOf(n)}'`,
+    );
+    const wanted = JSON.parse(readFileSync(join(gen, 'segments.json'), 'utf8'))
+      .map((d) => `${d.id} ${d.expression.value}`)
+      .sort()
+      .join('\n');
     if (stored && stored !== wanted) {
       console.log(`the stored profiles of ${sandboxOf(n)} come from another generator version: loading them again`);
       recreate(admin, db, name);

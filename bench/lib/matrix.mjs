@@ -5,7 +5,11 @@
 // A dimension is one more entry in the list; `list(env, fallback)` reads BENCH_* selections.
 
 /** Values of a comma-separated BENCH_* variable (blank or unset: the fallback). */
-export const list = (value, fallback) => (value?.trim() ? value : fallback).split(',').map((s) => s.trim()).filter(Boolean);
+export const list = (value, fallback) =>
+  (value?.trim() ? value : fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export async function runMatrix(levels, leaf, ctx = {}) {
   const [level, ...inner] = levels;

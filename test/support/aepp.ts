@@ -24,7 +24,10 @@ export const UNION_SCHEMA = 'https://ns.adobe.com/xdm/context/profile__union';
 /** Python's `json.dumps(v)`: `", "` and `": "` separators, non-ASCII escaped (ensure_ascii). */
 export function pyDumps(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(pyDumps).join(', ')}]`;
-  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${pyDumps(k)}: ${pyDumps(x)}`).join(', ')}}`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${pyDumps(k)}: ${pyDumps(x)}`)
+      .join(', ')}}`;
   return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -38,7 +41,12 @@ function pyQuery(params?: Params): string {
 
 /** The token request of aepp's OAuth server-to-server connection (`connector.py`, oauthV2). */
 export function aeppToken(http: TestAgent, clientId: string, secret: string): Test {
-  return http.post('/ims/token/v3').type('form').send({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope: 'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session' });
+  return http.post('/ims/token/v3').type('form').send({
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: secret,
+    scope: 'openid,AdobeID,read_organizations,additional_info.projectedProductContext,session',
+  });
 }
 
 export class Aepp {
@@ -51,7 +59,14 @@ export class Aepp {
     orgId: string,
     sandbox: string,
   ) {
-    this.header = { Accept: 'application/json', 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, 'x-api-key': clientId, 'x-gw-ims-org-id': orgId, 'x-sandbox-name': sandbox };
+    this.header = {
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      Authorization: `Bearer ${token}`,
+      'x-api-key': clientId,
+      'x-gw-ims-org-id': orgId,
+      'x-sandbox-name': sandbox,
+    };
   }
 
   private with(headers: Record<string, string>) {
@@ -116,7 +131,10 @@ export class Aepp {
     return this.postData(this.file(batchId, datasetId, filePath), { action });
   }
   uploadLargeFilePart(batchId: string, datasetId: string, filePath: string, data: Buffer, contentRange: string): Test {
-    return this.http.patch(this.file(batchId, datasetId, filePath)).set(this.with({ 'Content-Type': 'application/octet-stream', 'Content-Range': contentRange })).send(data);
+    return this.http
+      .patch(this.file(batchId, datasetId, filePath))
+      .set(this.with({ 'Content-Type': 'application/octet-stream', 'Content-Range': contentRange }))
+      .send(data);
   }
   headFileStatus(batchId: string, datasetId: string, filePath: string): Test {
     return this.headData(this.file(batchId, datasetId, filePath));
@@ -144,7 +162,11 @@ export class Aepp {
     return this.getData(`${ENDPOINTS.segmentation}/export/jobs`, { limit, ...(status ? { status } : {}) });
   }
   createJob(segmentIds: string[]): Test {
-    return this.postData(`${ENDPOINTS.segmentation}/segment/jobs`, undefined, segmentIds.map((segmentId) => ({ segmentId })));
+    return this.postData(
+      `${ENDPOINTS.segmentation}/segment/jobs`,
+      undefined,
+      segmentIds.map((segmentId) => ({ segmentId })),
+    );
   }
   getJob(id: string): Test {
     return this.getData(`${ENDPOINTS.segmentation}/segment/jobs/${id}`);

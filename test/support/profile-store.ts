@@ -29,7 +29,11 @@ export class ProfileStoreClient {
   }
 
   async createBatch(datasetId: string): Promise<string> {
-    const res = await this.api.http.post(`${IMPORT}/batches`).set(this.headers).send({ datasetId, inputFormat: { format: 'json' } }).expect(201);
+    const res = await this.api.http
+      .post(`${IMPORT}/batches`)
+      .set(this.headers)
+      .send({ datasetId, inputFormat: { format: 'json' } })
+      .expect(201);
     return res.body.id;
   }
 

@@ -46,7 +46,15 @@ export async function startS3TestServer(bucket = 'sx-test'): Promise<S3TestServe
   const { child, port } = await spawnServer(directory, bucket);
   const endpoint = `http://127.0.0.1:${port}`;
   // s3rver checks signatures against its one built-in key pair.
-  const env = { STORAGE_DRIVER: 's3', S3_ENDPOINT: endpoint, S3_BUCKET: bucket, S3_REGION: 'us-east-1', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_FORCE_PATH_STYLE: 'true' };
+  const env = {
+    STORAGE_DRIVER: 's3',
+    S3_ENDPOINT: endpoint,
+    S3_BUCKET: bucket,
+    S3_REGION: 'us-east-1',
+    S3_ACCESS_KEY_ID: 'S3RVER',
+    S3_SECRET_ACCESS_KEY: 'S3RVER',
+    S3_FORCE_PATH_STYLE: 'true',
+  };
   const client = createS3Client(loadConfig(env));
   return {
     endpoint,

@@ -64,7 +64,10 @@ export async function createTestEnv(label: string, options: { storage?: StorageD
   // in close() can then terminate one, whose error the pool re-emits: expected, not a failure.
   db.on('error', () => undefined);
   const migrations = join(ROOT, 'prisma', 'migrations');
-  for (const dir of readdirSync(migrations, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+  for (const dir of readdirSync(migrations, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()) {
     await db.query(readFileSync(join(migrations, dir, 'migration.sql'), 'utf8'));
   }
 

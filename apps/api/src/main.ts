@@ -16,7 +16,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log({ msg: 'api stopping', signal }, 'Main');
-    (app ? app.close() : Promise.resolve()).then(() => process.exit(0), () => process.exit(1));
+    (app ? app.close() : Promise.resolve()).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

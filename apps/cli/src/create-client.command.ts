@@ -13,7 +13,10 @@ export interface CreatedClient {
 export async function createClient(clients: ApiClientRepository, options: Record<string, string>): Promise<CreatedClient> {
   const orgId = options.org;
   if (!orgId || orgId === 'true') throw new UsageError('--org <ORG_ID> is required');
-  const sandboxes = (options.sandboxes ?? 'prod').split(',').map((s) => s.trim()).filter(Boolean);
+  const sandboxes = (options.sandboxes ?? 'prod')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!sandboxes.length || sandboxes.some((s) => !/^[A-Za-z0-9_-]{1,128}$/.test(s))) {
     throw new UsageError('--sandboxes must be a comma-separated list of sandbox names');
   }

@@ -17,9 +17,7 @@ describe('loadConfig', () => {
   });
 
   it('lists every invalid variable', () => {
-    expect(() => loadConfig({ PORT: 'abc', BASE_PATH: 'nope/', REDIS_URL: 'http://x' })).toThrow(
-      /PORT[\s\S]*BASE_PATH[\s\S]*REDIS_URL/,
-    );
+    expect(() => loadConfig({ PORT: 'abc', BASE_PATH: 'nope/', REDIS_URL: 'http://x' })).toThrow(/PORT[\s\S]*BASE_PATH[\s\S]*REDIS_URL/);
   });
 
   it('refuses the development secrets in production', () => {

@@ -20,7 +20,12 @@ describe('storage configuration', () => {
     });
     expect(c).toMatchObject({ STORAGE_DRIVER: 's3', S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'segment-export', S3_REGION: 'eu-west-1', S3_FORCE_PATH_STYLE: true });
     // AWS S3: no endpoint, default region, the SDK's default credentials.
-    expect(loadConfig({ STORAGE_DRIVER: 's3', S3_BUCKET: 'b-1' })).toMatchObject({ S3_ENDPOINT: undefined, S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: false, S3_ACCESS_KEY_ID: undefined });
+    expect(loadConfig({ STORAGE_DRIVER: 's3', S3_BUCKET: 'b-1' })).toMatchObject({
+      S3_ENDPOINT: undefined,
+      S3_REGION: 'us-east-1',
+      S3_FORCE_PATH_STYLE: false,
+      S3_ACCESS_KEY_ID: undefined,
+    });
   });
 
   it('lists every storage problem at once', () => {

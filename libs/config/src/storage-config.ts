@@ -15,15 +15,19 @@ export abstract class StorageConfig {
   STORAGE_DRIVER: 'local' | 's3' = 'local';
 
   /** Root directory of dataset files (uploaded and exported batches), laid out by org/sandbox/dataset/batch. */
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   STORAGE_ROOT = './var/datasets';
 
   /** The S3 API's URL (MinIO, another S3-compatible store); unset: AWS S3 of S3_REGION. */
-  @Transform(blankToUndefined) @IsOptional() @Matches(/^https?:\/\/[^\s/]+\/?$/, { message: 'S3_ENDPOINT must be an http(s) URL without a path' })
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+\/?$/, { message: 'S3_ENDPOINT must be an http(s) URL without a path' })
   S3_ENDPOINT?: string;
 
   /** The bucket holding every dataset file (keys laid out as under STORAGE_ROOT). It must exist. */
-  @Transform(blankToUndefined) @IsOptional()
+  @Transform(blankToUndefined)
+  @IsOptional()
   @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'S3_BUCKET must be a bucket name: 3-63 lower-case letters, digits, dots and hyphens' })
   S3_BUCKET?: string;
 
@@ -31,14 +35,19 @@ export abstract class StorageConfig {
   S3_REGION = 'us-east-1';
 
   /** Static credentials; both or neither (neither: the AWS SDK's default chain, e.g. an instance or task role). */
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   S3_ACCESS_KEY_ID?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString()
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
   S3_SECRET_ACCESS_KEY?: string;
 
   /** `true`: http://endpoint/bucket/key (MinIO and most self-hosted stores); `false`: http://bucket.endpoint/key (AWS). */
-  @Transform(toBoolean) @IsIn([true, false], { message: 'S3_FORCE_PATH_STYLE must be true or false' })
+  @Transform(toBoolean)
+  @IsIn([true, false], { message: 'S3_FORCE_PATH_STYLE must be true or false' })
   S3_FORCE_PATH_STYLE = false;
 }
 

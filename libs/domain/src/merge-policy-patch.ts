@@ -1,11 +1,5 @@
 import { FieldProblem, ValidationFailed } from './errors';
-import {
-  ATTRIBUTE_MERGE_TYPES,
-  IDENTITY_GRAPH_TYPES,
-  IdentityGraphType,
-  NewMergePolicy,
-  PROFILE_SCHEMA_NAME,
-} from './merge-policy';
+import { ATTRIBUTE_MERGE_TYPES, IDENTITY_GRAPH_TYPES, IdentityGraphType, NewMergePolicy, PROFILE_SCHEMA_NAME } from './merge-policy';
 
 /** One operation of PATCH /config/mergePolicies/{id} as sent; `at` names it in problems (`[0]`, or `` for a lone object). */
 export interface MergePolicyPatchOperation {

@@ -88,15 +88,7 @@ export interface MergePolicyPage {
 
 /** What DELETE did, or why it did not: the built-in, policies segments use and the edge-active one stay. */
 export type MergePolicyDeletion =
-  | { outcome: 'deleted' }
-  | { outcome: 'not-found' }
-  | { outcome: 'built-in' }
-  | { outcome: 'active-on-edge' }
-  | { outcome: 'in-use'; segmentCount: number };
+  { outcome: 'deleted' } | { outcome: 'not-found' } | { outcome: 'built-in' } | { outcome: 'active-on-edge' } | { outcome: 'in-use'; segmentCount: number };
 
 /** What a create, PUT or PATCH did. `edge-taken`: another policy of the sandbox is active on edge. */
-export type MergePolicyWrite =
-  | { outcome: 'saved'; policy: MergePolicy }
-  | { outcome: 'not-found' }
-  | { outcome: 'built-in' }
-  | { outcome: 'edge-taken' };
+export type MergePolicyWrite = { outcome: 'saved'; policy: MergePolicy } | { outcome: 'not-found' } | { outcome: 'built-in' } | { outcome: 'edge-taken' };

@@ -87,10 +87,7 @@ export function isUuid(text: string): boolean {
 }
 
 /** A definition is stored only with a merge policy of its own sandbox. */
-export type SegmentDefinitionCreation =
-  | { outcome: 'created'; definition: SegmentDefinition }
-  | { outcome: 'unknown-merge-policy' }
-  | { outcome: 'id-taken' };
+export type SegmentDefinitionCreation = { outcome: 'created'; definition: SegmentDefinition } | { outcome: 'unknown-merge-policy' } | { outcome: 'id-taken' };
 
 /**
  * PATCH /segment/definitions/{id}: AEP's whole-object overwrite. Everything but the id and the
@@ -99,10 +96,7 @@ export type SegmentDefinitionCreation =
  */
 export type SegmentDefinitionReplacement = Omit<NewSegmentDefinition, 'id'>;
 
-export type SegmentDefinitionUpdate =
-  | { outcome: 'updated'; definition: SegmentDefinition }
-  | { outcome: 'not-found' }
-  | { outcome: 'unknown-merge-policy' };
+export type SegmentDefinitionUpdate = { outcome: 'updated'; definition: SegmentDefinition } | { outcome: 'not-found' } | { outcome: 'unknown-merge-policy' };
 
 /** The stored definitions of these ids (tenant-scoped), for reference checks made under a lock. */
 export type DefinitionLookup = (ids: string[]) => Promise<SegmentDefinition[]>;

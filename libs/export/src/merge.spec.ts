@@ -167,7 +167,10 @@ describe('mergeProfile identityMap', () => {
     const low = frag('ds', 100, {
       identityMap: {
         Email: [{ id: 'b@x.io', primary: true }, { id: 'a@x.io' }, { noId: 1 }],
-        ECID: [{ id: 'e1', primary: false }, { id: 'e2', primary: true }],
+        ECID: [
+          { id: 'e1', primary: false },
+          { id: 'e2', primary: true },
+        ],
         Phone: [{ id: '+1' }],
       },
     });
@@ -210,32 +213,47 @@ describe('mergeProfile identityMap', () => {
 
 describe('mergeProfile segmentMembership', () => {
   it('keeps per (namespace, segment) the latest lastQualificationTime; missing counts as ingestTime; ties go to precedence', () => {
-    const older = frag('ds', 100, {
-      identityMap: { ECID: [{ id: 'e' }] },
-      segmentMembership: {
-        ups: {
-          s1: { status: 'realized', lastQualificationTime: '2024-01-02T00:00:00Z' },
-          s2: { status: 'realized', lastQualificationTime: '2024-01-01T00:00:00Z' },
-          s3: { status: 'exited' },
+    const older = frag(
+      'ds',
+      100,
+      {
+        identityMap: { ECID: [{ id: 'e' }] },
+        segmentMembership: {
+          ups: {
+            s1: { status: 'realized', lastQualificationTime: '2024-01-02T00:00:00Z' },
+            s2: { status: 'realized', lastQualificationTime: '2024-01-01T00:00:00Z' },
+            s3: { status: 'exited' },
+          },
         },
       },
-    }, ms('2024-03-01T00:00:00Z'));
-    const newer = frag('ds', 200, {
-      identityMap: { ECID: [{ id: 'e' }] },
-      segmentMembership: {
-        ups: {
-          s1: { status: 'exited', lastQualificationTime: '2024-01-01T00:00:00Z' },
-          s2: { status: 'exited', lastQualificationTime: '2024-01-01T00:00:00.000Z' },
-          s3: { status: 'realized', lastQualificationTime: '2024-02-15T00:00:00Z' },
-          s4: { status: 'exited', lastQualificationTime: '2024-01-01T00:00:00Z' },
+      ms('2024-03-01T00:00:00Z'),
+    );
+    const newer = frag(
+      'ds',
+      200,
+      {
+        identityMap: { ECID: [{ id: 'e' }] },
+        segmentMembership: {
+          ups: {
+            s1: { status: 'exited', lastQualificationTime: '2024-01-01T00:00:00Z' },
+            s2: { status: 'exited', lastQualificationTime: '2024-01-01T00:00:00.000Z' },
+            s3: { status: 'realized', lastQualificationTime: '2024-02-15T00:00:00Z' },
+            s4: { status: 'exited', lastQualificationTime: '2024-01-01T00:00:00Z' },
+          },
+          other: { x: { status: 'realized' } },
         },
-        other: { x: { status: 'realized' } },
       },
-    }, ms('2024-02-01T00:00:00Z'));
-    const oldest = frag('ds', 50, {
-      identityMap: { ECID: [{ id: 'e' }] },
-      segmentMembership: { ups: { s4: { status: 'realized' } } },
-    }, ms('2023-12-01T00:00:00Z'));
+      ms('2024-02-01T00:00:00Z'),
+    );
+    const oldest = frag(
+      'ds',
+      50,
+      {
+        identityMap: { ECID: [{ id: 'e' }] },
+        segmentMembership: { ups: { s4: { status: 'realized' } } },
+      },
+      ms('2023-12-01T00:00:00Z'),
+    );
 
     const { record } = mergeProfile([older, newer, oldest], byTime);
 
@@ -288,7 +306,13 @@ describe('emptyProfile', () => {
     ]);
     expect(p).toEqual({
       record: {
-        identityMap: { ECID: [{ id: 'e1', primary: true }, { id: 'e2', primary: false }], Email: [{ id: 'a', primary: false }] },
+        identityMap: {
+          ECID: [
+            { id: 'e1', primary: true },
+            { id: 'e2', primary: false },
+          ],
+          Email: [{ id: 'a', primary: false }],
+        },
         identities: [
           { id: 'e1', namespace: { code: 'ECID' }, primary: true },
           { id: 'e2', namespace: { code: 'ECID' }, primary: false },

@@ -38,9 +38,7 @@ export interface MergedProfile {
 
 /** The merge rule of a stored policy's `attributeMerge`. */
 export function mergeRuleOf(attributeMerge: AttributeMerge): MergeRule {
-  return attributeMerge.type === 'dataSetPrecedence'
-    ? { attributeMerge: 'dataSetPrecedence', order: attributeMerge.order }
-    : { attributeMerge: 'timestampOrdered' };
+  return attributeMerge.type === 'dataSetPrecedence' ? { attributeMerge: 'dataSetPrecedence', order: attributeMerge.order } : { attributeMerge: 'timestampOrdered' };
 }
 
 // Keys with a merge rule of their own; `identities` is derived, whatever a fragment says.

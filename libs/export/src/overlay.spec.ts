@@ -3,7 +3,9 @@ import { overlayMemberships } from './overlay';
 const t = (iso: string) => Date.parse(iso);
 
 describe('overlayMemberships', () => {
-  const record = { ups: { a: { status: 'realized', lastQualificationTime: '2026-01-02T00:00:00.000Z' }, b: { status: 'exited', lastQualificationTime: '2026-01-05T00:00:00.000Z' } } };
+  const record = {
+    ups: { a: { status: 'realized', lastQualificationTime: '2026-01-02T00:00:00.000Z' }, b: { status: 'exited', lastQualificationTime: '2026-01-05T00:00:00.000Z' } },
+  };
 
   it('returns the record membership itself when nothing is evaluated', () => {
     expect(overlayMemberships(record, [])).toBe(record);

@@ -64,9 +64,7 @@ describe('compileProjection fields', () => {
   });
 
   it('ignores whitespace and empty items', () => {
-    expect(compileProjection(' identities.id ,, personalEmail . address , ')(profile)).toEqual(
-      compileProjection('identities.id,personalEmail.address')(profile),
-    );
+    expect(compileProjection(' identities.id ,, personalEmail . address , ')(profile)).toEqual(compileProjection('identities.id,personalEmail.address')(profile));
   });
 
   it.each([[undefined], [''], ['   '], [' , ,']])('keeps everything for blank fields (%j), in a new top-level object', (fields) => {

@@ -23,11 +23,7 @@ export function qualifies(segmentMembership: unknown, filter: MembershipFilter, 
 }
 
 /** Indexes (ascending) of the filters the profile qualifies for: the batches of segmentPerBatch it goes into. */
-export function qualifiesAny(
-  segmentMembership: unknown,
-  filters: readonly MembershipFilter[],
-  window?: QualificationWindow,
-): number[] {
+export function qualifiesAny(segmentMembership: unknown, filters: readonly MembershipFilter[], window?: QualificationWindow): number[] {
   const matched: number[] = [];
   if (!isPlainObject(segmentMembership)) return matched;
   for (let i = 0; i < filters.length; i++) {

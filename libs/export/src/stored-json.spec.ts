@@ -9,8 +9,7 @@ const valueOf = (s: string, key: string) => {
   const span = member(s, key)!;
   return bytes(s).toString('utf8', span.valueStart, span.valueEnd);
 };
-const storedMemberships = (s: string, segments: Array<{ segmentNs: string; segmentId: string }>, keyStart?: number) =>
-  compileMembershipPicker(segments)(bytes(s), keyStart);
+const storedMemberships = (s: string, segments: Array<{ segmentNs: string; segmentId: string }>, keyStart?: number) => compileMembershipPicker(segments)(bytes(s), keyStart);
 
 describe('topLevelMember', () => {
   it('finds a top-level member wherever it is and gives its value text', () => {
@@ -100,9 +99,21 @@ describe('storedMemberships', () => {
   it('gives the listed entries, parsed, exactly as restricting the parsed membership does', () => {
     const cases = [
       [{ segmentNs: 'ups', segmentId: 'b' }],
-      [{ segmentNs: 'ups', segmentId: 'a' }, { segmentNs: 'aam', segmentId: 'a' }, { segmentNs: 'ups', segmentId: 'c' }],
-      [{ segmentNs: 'ups', segmentId: 'zz' }, { segmentNs: 'bad', segmentId: '0' }, { segmentNs: 'none', segmentId: 'a' }],
-      [{ segmentNs: 'aam', segmentId: 'a' }, { segmentNs: 'ups', segmentId: 'a' }, { segmentNs: 'aam', segmentId: 'a' }],
+      [
+        { segmentNs: 'ups', segmentId: 'a' },
+        { segmentNs: 'aam', segmentId: 'a' },
+        { segmentNs: 'ups', segmentId: 'c' },
+      ],
+      [
+        { segmentNs: 'ups', segmentId: 'zz' },
+        { segmentNs: 'bad', segmentId: '0' },
+        { segmentNs: 'none', segmentId: 'a' },
+      ],
+      [
+        { segmentNs: 'aam', segmentId: 'a' },
+        { segmentNs: 'ups', segmentId: 'a' },
+        { segmentNs: 'aam', segmentId: 'a' },
+      ],
     ];
     const keyStart = member(record, 'segmentMembership')!.keyStart;
     for (const segments of cases) {
@@ -118,7 +129,11 @@ describe('storedMemberships', () => {
 
   it('keeps namespaces in the order first listed, whichever entries are found (as the restriction does)', () => {
     const record = '{"segmentMembership":{"ups":{"a":1},"aam":{"a":2}}}';
-    const segments = [{ segmentNs: 'ups', segmentId: 'x' }, { segmentNs: 'aam', segmentId: 'a' }, { segmentNs: 'ups', segmentId: 'a' }];
+    const segments = [
+      { segmentNs: 'ups', segmentId: 'x' },
+      { segmentNs: 'aam', segmentId: 'a' },
+      { segmentNs: 'ups', segmentId: 'a' },
+    ];
     expect(JSON.stringify(storedMemberships(record, segments).kept)).toBe('{"ups":{"a":1},"aam":{"a":2}}');
   });
 
@@ -139,7 +154,8 @@ describe('storedMemberships', () => {
     const segments = [{ segmentNs: 'ups', segmentId: 'a' }];
     const expected = storedMemberships(record, segments);
     expect(expected.kept).toEqual({ ups: { a: { status: 'realized' } } });
-    for (const wrong of [0, 1, 5, record.lastIndexOf('"'), record.lastIndexOf('"segmentMembership"'), record.length + 3]) expect(storedMemberships(record, segments, wrong)).toEqual(expected);
+    for (const wrong of [0, 1, 5, record.lastIndexOf('"'), record.lastIndexOf('"segmentMembership"'), record.length + 3])
+      expect(storedMemberships(record, segments, wrong)).toEqual(expected);
   });
 });
 
@@ -153,7 +169,7 @@ describe('storedMemberships against JSON.parse', () => {
       t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
       return ((t ^ (t >>> 14)) >>> 0) % n;
     };
-    const pick = <T,>(xs: T[]) => xs[rand(xs.length)];
+    const pick = <T>(xs: T[]) => xs[rand(xs.length)];
     const ids = ['a', 'b', 'é', 'q"t', 'x\\y'];
     const entry = () => pick<unknown>([{ status: pick(['realized', 'exited']), lastQualificationTime: '2024-01-01T00:00:00Z' }, 'str', 3, null, [1, { a: '}' }]]);
     const obj = (keys: string[]) => Object.fromEntries(keys.map((k) => [k, entry()]));

@@ -49,7 +49,7 @@ function malformed(at: number): never {
 
 /** `i` at an opening quote: the index after its closing quote. */
 function skipString(b: Buffer, i: number): number {
-  for (let from = i + 1; ; ) {
+  for (let from = i + 1; ;) {
     const q = b.indexOf(QUOTE, from);
     if (q < 0) malformed(i);
     let backslashes = 0;
@@ -65,7 +65,7 @@ function skipValue(b: Buffer, i: number): number {
   if (first === QUOTE) return skipString(b, i);
   if (first === OPEN_BRACE || first === OPEN_BRACKET) {
     let depth = 0;
-    for (let j = i; j < b.length; ) {
+    for (let j = i; j < b.length;) {
       const c = b[j];
       if (c === QUOTE) {
         j = skipString(b, j);
@@ -184,7 +184,7 @@ export function topLevelMember(b: Buffer, key: string): MemberSpan | undefined {
   const wanted = wantedKey(key);
   let found: MemberSpan | undefined;
   let k = firstMember(b, 0);
-  for (; k >= 0; ) {
+  for (; k >= 0;) {
     const keyEnd = skipString(b, k);
     const valueStart = valueAfterKey(b, keyEnd);
     const valueEnd = skipValue(b, valueStart);
@@ -267,7 +267,7 @@ export function compileMembershipPicker(segments: readonly SegmentRef[]): (b: Bu
     forget(-1);
     if (b[valueStart] !== OPEN_BRACE) return skipValue(b, valueStart);
     let k = firstMember(b, valueStart);
-    for (; k >= 0; ) {
+    for (; k >= 0;) {
       const keyEnd = skipString(b, k);
       const nsValue = valueAfterKey(b, keyEnd);
       let g = -1;
@@ -279,7 +279,7 @@ export function compileMembershipPicker(segments: readonly SegmentRef[]): (b: Bu
       } else {
         const ids = groups[g].ids;
         let e = firstMember(b, nsValue);
-        for (; e >= 0; ) {
+        for (; e >= 0;) {
           const idEnd = skipString(b, e);
           const entryStart = valueAfterKey(b, idEnd);
           const entryEnd = skipValue(b, entryStart);

@@ -8,7 +8,10 @@ describe('profileFacts', () => {
       value: {
         primaryIdentity: 'Email:a@x.io',
         identities: ['ECID:e1', 'Email:a@x.io'],
-        identitiesJson: JSON.stringify([{ id: 'e1', namespace: { code: 'ECID' }, primary: false }, { id: 'a@x.io', namespace: { code: 'Email' }, primary: true }]),
+        identitiesJson: JSON.stringify([
+          { id: 'e1', namespace: { code: 'ECID' }, primary: false },
+          { id: 'a@x.io', namespace: { code: 'Email' }, primary: true },
+        ]),
         lastUpdated: undefined,
       },
     });
@@ -48,7 +51,10 @@ describe('profileFacts', () => {
 
 describe('eventFacts', () => {
   it('needs _id, timestamp and an identity', () => {
-    expect(eventFacts({ _id: 'e', timestamp: '2024-01-01T00:00:00Z', identityMap: { ECID: [{ id: '1' }] } })).toMatchObject({ ok: true, value: { eventId: 'e', primaryIdentity: 'ECID:1' } });
+    expect(eventFacts({ _id: 'e', timestamp: '2024-01-01T00:00:00Z', identityMap: { ECID: [{ id: '1' }] } })).toMatchObject({
+      ok: true,
+      value: { eventId: 'e', primaryIdentity: 'ECID:1' },
+    });
     expect(eventFacts({ timestamp: '2024-01-01T00:00:00Z', identityMap: { ECID: [{ id: '1' }] } })).toMatchObject({ ok: false, reason: expect.stringContaining('_id') });
     expect(eventFacts({ _id: 'e', identityMap: { ECID: [{ id: '1' }] } })).toMatchObject({ ok: false, reason: expect.stringContaining('timestamp') });
   });

@@ -16,8 +16,17 @@ describe('previewTable', () => {
   it('answers top-level fields as columns in order of first appearance, values as strings', async () => {
     const text = ['{"a":"x","n":1.5,"o":{"k":[1,2]}}', '{"b":true,"a":"y","z":null}'].join('\n');
     expect(await previewTable([file('a.json', text)], bounds, DEFAULT_RECORD_LIMITS)).toEqual({
-      columns: [{ cid: 'c0', name: 'a' }, { cid: 'c1', name: 'n' }, { cid: 'c2', name: 'o' }, { cid: 'c3', name: 'b' }, { cid: 'c4', name: 'z' }],
-      rows: [{ c0: 'x', c1: '1.5', c2: '{"k":[1,2]}' }, { c3: 'true', c0: 'y', c4: 'null' }],
+      columns: [
+        { cid: 'c0', name: 'a' },
+        { cid: 'c1', name: 'n' },
+        { cid: 'c2', name: 'o' },
+        { cid: 'c3', name: 'b' },
+        { cid: 'c4', name: 'z' },
+      ],
+      rows: [
+        { c0: 'x', c1: '1.5', c2: '{"k":[1,2]}' },
+        { c3: 'true', c0: 'y', c4: 'null' },
+      ],
     });
   });
 

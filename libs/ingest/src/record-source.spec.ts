@@ -48,7 +48,10 @@ describe('readRecords: formats', () => {
 
   it('counts leading blank lines', async () => {
     expect(await collect('\n\r\n  \n{"a":1}\n', 1)).toEqual([{ text: '{"a":1}', line: 4 }]);
-    expect(await collect('\n\n[1,\n2]', 1)).toEqual([{ text: '1', line: 3 }, { text: '2', line: 4 }]);
+    expect(await collect('\n\n[1,\n2]', 1)).toEqual([
+      { text: '1', line: 3 },
+      { text: '2', line: 4 },
+    ]);
   });
 
   it.each([1, 3, 64])('reads a JSON array whose elements span chunks of %d, with tricky strings', async (size) => {
@@ -66,7 +69,10 @@ describe('readRecords: formats', () => {
 
   it('reads a gzip JSON array, gzip split in one-byte chunks', async () => {
     const records = await collect(gzipSync(Buffer.from('[\n{"a":1},\n{"b":2}\n]')), 1);
-    expect(records).toEqual([{ text: '{"a":1}', line: 2 }, { text: '{"b":2}', line: 3 }]);
+    expect(records).toEqual([
+      { text: '{"a":1}', line: 2 },
+      { text: '{"b":2}', line: 3 },
+    ]);
   });
 
   it('rejects an unclosed array and trailing text', async () => {
@@ -105,7 +111,13 @@ describe('readRecords: corrupt gzip (issue #9: the caller hung)', () => {
   ])('fails promptly with MalformedFile on %s, destroying the input', async (_, bytes, message) => {
     for (const size of [7, 65536]) {
       const input = chunked(bytes, size);
-      const e = await within(failure((async () => { for await (const _r of readRecords(input, DEFAULT_RECORD_LIMITS)); })()));
+      const e = await within(
+        failure(
+          (async () => {
+            for await (const _r of readRecords(input, DEFAULT_RECORD_LIMITS));
+          })(),
+        ),
+      );
       expect(e).toBeInstanceOf(MalformedFile);
       expect((e as Error).message).toMatch(message);
       expect(input.destroyed).toBe(true);
@@ -123,8 +135,18 @@ describe('readRecords: corrupt gzip (issue #9: the caller hung)', () => {
 
   it('lets an error of the input itself through unchanged (it is not the file’s fault)', async () => {
     const boom = new Error('disk gone');
-    const input = new Readable({ read() { this.destroy(boom); } });
-    await expect(within((async () => { for await (const _r of readRecords(input)); })())).rejects.toBe(boom);
+    const input = new Readable({
+      read() {
+        this.destroy(boom);
+      },
+    });
+    await expect(
+      within(
+        (async () => {
+          for await (const _r of readRecords(input));
+        })(),
+      ),
+    ).rejects.toBe(boom);
   });
 });
 
@@ -135,7 +157,11 @@ describe('readRecords: gzip limits', () => {
   it('stops a gzip bomb soon after the first MiB, by its ratio', async () => {
     let decompressed = 0;
     const started = Date.now();
-    const e = await failure((async () => { for await (const c of fileBytes(chunked(bomb, 65536), DEFAULT_RECORD_LIMITS)) decompressed += c.length; })());
+    const e = await failure(
+      (async () => {
+        for await (const c of fileBytes(chunked(bomb, 65536), DEFAULT_RECORD_LIMITS)) decompressed += c.length;
+      })(),
+    );
     expect(e).toMatchObject({ message: 'the gzip file expands more than maxGzipRatio (200) times its compressed size' });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(decompressed).toBeGreaterThanOrEqual(1024 * 1024 - 64 * 1024);
@@ -144,7 +170,14 @@ describe('readRecords: gzip limits', () => {
 
   it('fails the file with MalformedFile naming the limit, destroying the input', async () => {
     const input = chunked(bomb, 65536);
-    const e = await within(failure((async () => { for await (const _r of readRecords(input, DEFAULT_RECORD_LIMITS)); })()), 1000);
+    const e = await within(
+      failure(
+        (async () => {
+          for await (const _r of readRecords(input, DEFAULT_RECORD_LIMITS));
+        })(),
+      ),
+      1000,
+    );
     expect(e).toBeInstanceOf(MalformedFile);
     expect((e as Error).message).toContain('maxGzipRatio (200)');
     expect(input.destroyed).toBe(true);
@@ -207,7 +240,10 @@ describe('readRecords: maxRecordBytes', () => {
         yield Buffer.from(`"${open === '[' ? ',' : '\n'}{"b":2}${close}`);
       }
       const started = Date.now();
-      for (const [open, close] of [['', ''], ['[', ']']]) {
+      for (const [open, close] of [
+        ['', ''],
+        ['[', ']'],
+      ]) {
         const out: Out[] = [];
         for await (const r of readRecords(Readable.from(file(open, close)), { ...DEFAULT_RECORD_LIMITS, maxRecordBytes: 1000 })) out.push(r);
         expect(texts(out)).toEqual(['{"a":1}', 'RECORD_TOO_LARGE', '{"b":2}']);

@@ -56,10 +56,7 @@ export class BatchRepository {
     return { orgId: scope.orgId, sandboxName: scope.sandboxName };
   }
 
-  async create(
-    scope: TenantScope,
-    input: { datasetId: string; inputFormat: string; origin?: 'ingest' | 'export'; exportJobId?: number },
-  ): Promise<Batch> {
+  async create(scope: TenantScope, input: { datasetId: string; inputFormat: string; origin?: 'ingest' | 'export'; exportJobId?: number }): Promise<Batch> {
     try {
       const row = await this.prisma.batch.create({
         data: { id: newBatchId(), ...this.scoped(scope), origin: 'ingest', ...input },

@@ -178,9 +178,7 @@ export class BulkIngestRepository {
       return { status: 'failed', failedRecordCount: report.failedRecordCount, errors: report.errors };
     }
     // ctid: rows of one profile keep the order they were sent in (the scratch table is only appended to).
-    await client.query(
-      `INSERT INTO ${target.table} (${target.columns}) SELECT ${target.columns} FROM ${STAGED} ORDER BY primary_identity COLLATE "C", ctid`,
-    );
+    await client.query(`INSERT INTO ${target.table} (${target.columns}) SELECT ${target.columns} FROM ${STAGED} ORDER BY primary_identity COLLATE "C", ctid`);
     if (kind === 'profile') await this.upsertMemberships(client, scope);
     // A partially ingested batch keeps its refusals: counted, sampled in errors[], and their files for /failed.
     const partial = report.failedRecordCount > 0;

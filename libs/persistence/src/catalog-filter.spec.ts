@@ -1,7 +1,6 @@
 import { refused } from '../../../test/support/refused';
 import { BATCH_FIELDS, DATASET_FIELDS, conditionSql, hasWildcard, likePattern, listIdsSql, orderSql } from './catalog-filter';
 
-
 describe('Catalog filters compiled to SQL', () => {
   it('wildcards: * is any text, ** a literal asterisk; LIKE characters escaped', () => {
     expect(likePattern('CRM*')).toBe('CRM%');
@@ -25,7 +24,9 @@ describe('Catalog filters compiled to SQL', () => {
   });
 
   it('compares times as epoch ms, numbers as numbers, versions as versions', () => {
-    expect(conditionSql(DATASET_FIELDS, { kind: 'property', param: 'createdAfter', field: 'created', op: '>', value: '1000' }).sql).toContain(`t.created_at) > (TIMESTAMPTZ 'epoch'`);
+    expect(conditionSql(DATASET_FIELDS, { kind: 'property', param: 'createdAfter', field: 'created', op: '>', value: '1000' }).sql).toContain(
+      `t.created_at) > (TIMESTAMPTZ 'epoch'`,
+    );
     expect(conditionSql(BATCH_FIELDS, { kind: 'property', param: 'property', field: 'recordCount', op: '>=', value: '3' }).sql).toContain('::numeric');
     expect(conditionSql(DATASET_FIELDS, { kind: 'property', param: 'property', field: 'version', op: '>', value: '1.0.3' }).sql).toContain('::int[]');
   });
@@ -53,7 +54,12 @@ describe('Catalog filters compiled to SQL', () => {
 
   it('orders by known scalar fields, then id; newest first by default; 400 for others', () => {
     expect(orderSql(DATASET_FIELDS, undefined).sql).toBe('t.created_at DESC, t.id DESC');
-    expect(orderSql(DATASET_FIELDS, [{ field: 'name', direction: 'asc' }, { field: 'updated', direction: 'desc' }]).sql).toBe('t.name ASC, t.updated_at DESC, t.id ASC');
+    expect(
+      orderSql(DATASET_FIELDS, [
+        { field: 'name', direction: 'asc' },
+        { field: 'updated', direction: 'desc' },
+      ]).sql,
+    ).toBe('t.name ASC, t.updated_at DESC, t.id ASC');
     expect(refused(() => orderSql(DATASET_FIELDS, [{ field: 'tags', direction: 'asc' }]))).toEqual(['orderBy']);
     expect(refused(() => orderSql(DATASET_FIELDS, [{ field: 'bogus', direction: 'asc' }]))).toEqual(['orderBy']);
   });

@@ -221,7 +221,10 @@ function property(fields: CatalogFields, c: Extract<CatalogCondition, { kind: 'p
 function values(fields: CatalogFields, c: Extract<CatalogCondition, { kind: 'values' }>): Prisma.Sql {
   const field = fields[c.field] ?? ABSENT;
   if (field.type === 'absent') return c.negate ? TRUE : FALSE;
-  const any = Prisma.sql`(${Prisma.join(c.values.map((v) => equals(field, v, c.param, c.field)), ' OR ')})`;
+  const any = Prisma.sql`(${Prisma.join(
+    c.values.map((v) => equals(field, v, c.param, c.field)),
+    ' OR ',
+  )})`;
   return c.negate ? not(field, any) : any;
 }
 
@@ -245,7 +248,13 @@ export function orderSql(fields: CatalogFields, order: CatalogOrder[] | undefine
   if (!order?.length) return raw('t.created_at DESC, t.id DESC');
   const terms = order.map((o) => {
     const field = fields[o.field];
-    if (!field || !SORTABLE.has(field.type)) problem('orderBy', `cannot order by "${o.field}" (one of: ${Object.keys(fields).filter((k) => SORTABLE.has(fields[k].type)).join(', ')})`);
+    if (!field || !SORTABLE.has(field.type))
+      problem(
+        'orderBy',
+        `cannot order by "${o.field}" (one of: ${Object.keys(fields)
+          .filter((k) => SORTABLE.has(fields[k].type))
+          .join(', ')})`,
+      );
     return `${field.sql} ${o.direction === 'desc' ? 'DESC' : 'ASC'}`;
   });
   return raw([...terms, 't.id ASC'].join(', '));

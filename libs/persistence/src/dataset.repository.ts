@@ -93,7 +93,7 @@ export class DatasetRepository {
         const locked = await tx.$queryRaw<Array<{ id: string }>>`
           SELECT id FROM datasets WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} FOR UPDATE`;
         if (!locked.length) return null;
-        const current = toDataset((await tx.dataset.findUniqueOrThrow({ where: { id } })));
+        const current = toDataset(await tx.dataset.findUniqueOrThrow({ where: { id } }));
         const fields = await change(current);
         const row = await tx.dataset.update({
           where: { id },
@@ -115,25 +115,28 @@ export class DatasetRepository {
    */
   async remove(scope: TenantScope, id: string): Promise<boolean> {
     try {
-      return await this.prisma.$transaction(async (tx) => {
-        const locked = await tx.$queryRaw<Array<{ id: string }>>`
+      return await this.prisma.$transaction(
+        async (tx) => {
+          const locked = await tx.$queryRaw<Array<{ id: string }>>`
           SELECT id FROM datasets WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} FOR UPDATE`;
-        if (!locked.length) return false;
-        // Locking the batches makes a concurrent COMPLETE wait for this answer (then find nothing).
-        const batches = await tx.$queryRaw<Array<{ id: string; status: string }>>`
+          if (!locked.length) return false;
+          // Locking the batches makes a concurrent COMPLETE wait for this answer (then find nothing).
+          const batches = await tx.$queryRaw<Array<{ id: string; status: string }>>`
           SELECT id, status::text AS status FROM batches WHERE dataset_id = ${id} FOR UPDATE`;
-        const busy = batches.find((b) => IN_FLIGHT_BATCH.includes(b.status));
-        if (busy) throw new Conflict(`Dataset ${id} has batch ${busy.id} being processed (${busy.status}); delete it once the batch has ended.`);
-        const exports = await tx.$queryRaw<Array<{ id: number }>>`
+          const busy = batches.find((b) => IN_FLIGHT_BATCH.includes(b.status));
+          if (busy) throw new Conflict(`Dataset ${id} has batch ${busy.id} being processed (${busy.status}); delete it once the batch has ended.`);
+          const exports = await tx.$queryRaw<Array<{ id: number }>>`
           SELECT id FROM export_jobs WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND deleted_at IS NULL
             AND status IN ('NEW', 'PROCESSING') AND destination->>'datasetId' = ${id} LIMIT 1`;
-        if (exports.length) throw new Conflict(`Export job ${exports[0].id} is writing into dataset ${id}; delete it once the job has ended or been cancelled.`);
-        await tx.$executeRaw`DELETE FROM profile_fragments WHERE batch_id IN (SELECT id FROM batches WHERE dataset_id = ${id})`;
-        await tx.$executeRaw`DELETE FROM experience_events WHERE batch_id IN (SELECT id FROM batches WHERE dataset_id = ${id})`;
-        // Batches, their files' rows and promotion markers go with it (ON DELETE CASCADE).
-        await tx.$executeRaw`DELETE FROM datasets WHERE id = ${id}`;
-        return true;
-      }, { timeout: 120_000 });
+          if (exports.length) throw new Conflict(`Export job ${exports[0].id} is writing into dataset ${id}; delete it once the job has ended or been cancelled.`);
+          await tx.$executeRaw`DELETE FROM profile_fragments WHERE batch_id IN (SELECT id FROM batches WHERE dataset_id = ${id})`;
+          await tx.$executeRaw`DELETE FROM experience_events WHERE batch_id IN (SELECT id FROM batches WHERE dataset_id = ${id})`;
+          // Batches, their files' rows and promotion markers go with it (ON DELETE CASCADE).
+          await tx.$executeRaw`DELETE FROM datasets WHERE id = ${id}`;
+          return true;
+        },
+        { timeout: 120_000 },
+      );
     } catch (e) {
       return translateStoreError(e);
     }

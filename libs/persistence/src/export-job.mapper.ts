@@ -1,11 +1,4 @@
-import type {
-  ExportDestination,
-  ExportJob,
-  ExportJobError,
-  ExportJobRequest,
-  ExportMetrics,
-  MergePolicyRef,
-} from '@sx/domain';
+import type { ExportDestination, ExportJob, ExportJobError, ExportJobRequest, ExportMetrics, MergePolicyRef } from '@sx/domain';
 import type { ExportJob as ExportJobRow } from './generated/prisma/client';
 
 /** Prisma row → domain type; the only place that knows the column layout of export_jobs. */

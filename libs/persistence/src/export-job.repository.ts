@@ -1,15 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  CancelOutcome,
-  Caller,
-  ExportJob,
-  ExportJobRequest,
-  ExportJobStatus,
-  FINISHED_STATUSES,
-  JobCursor,
-  TenantScope,
-  Unprocessable,
-} from '@sx/domain';
+import { CancelOutcome, Caller, ExportJob, ExportJobRequest, ExportJobStatus, FINISHED_STATUSES, JobCursor, TenantScope, Unprocessable } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
 import { PrismaService } from './prisma.service';
@@ -45,12 +35,7 @@ export class ExportJobRepository {
    * Stores a job and its "to enqueue" marker in one transaction. With an Idempotency-Key, a
    * second request with the same key (concurrent or later, within 24 h) gets the first job back.
    */
-  async create(
-    caller: Caller,
-    request: ExportJobRequest,
-    requestId: string,
-    idempotency?: IdempotencyClaim,
-  ): Promise<{ job: ExportJob; replayed: boolean }> {
+  async create(caller: Caller, request: ExportJobRequest, requestId: string, idempotency?: IdempotencyClaim): Promise<{ job: ExportJob; replayed: boolean }> {
     const keyWhere = idempotency && {
       clientId_sandboxName_key: { clientId: caller.clientId, sandboxName: caller.sandboxName, key: idempotency.key },
     };
@@ -102,14 +87,9 @@ export class ExportJobRepository {
     }
   }
 
-  private replay(
-    earlier: { requestHash: string; job: Parameters<typeof toExportJob>[0] },
-    claim: IdempotencyClaim,
-  ): { job: ExportJob; replayed: boolean } {
+  private replay(earlier: { requestHash: string; job: Parameters<typeof toExportJob>[0] }, claim: IdempotencyClaim): { job: ExportJob; replayed: boolean } {
     if (earlier.requestHash !== claim.requestHash) {
-      throw new Unprocessable(
-        `Idempotency-Key "${claim.key}" was already used with a different request body in the last 24 hours.`,
-      );
+      throw new Unprocessable(`Idempotency-Key "${claim.key}" was already used with a different request body in the last 24 hours.`);
     }
     return { job: toExportJob(earlier.job), replayed: true };
   }

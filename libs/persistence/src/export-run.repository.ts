@@ -1,15 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import {
-  Batch,
-  ExportDestination,
-  ExportJob,
-  ExportJobError,
-  ExportMetrics,
-  TenantScope,
-  newBatchId,
-  newDatasetFileId,
-} from '@sx/domain';
+import { Batch, ExportDestination, ExportJob, ExportJobError, ExportMetrics, TenantScope, newBatchId, newDatasetFileId } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
 import { APPLY_DELTAS_SQL, DISCARD_RUN_SQL } from './membership-delta.repository';
@@ -260,7 +251,15 @@ export class ExportRunRepository {
         for (const c of commits) {
           if (c.files.length) {
             await tx.batchFile.createMany({
-              data: c.files.map((f) => ({ id: newDatasetFileId(c.batchId), batchId: c.batchId, name: f.name, storageKey: f.storageKey, sizeBytes: BigInt(f.sizeBytes), sha256: f.sha256, records: f.records })),
+              data: c.files.map((f) => ({
+                id: newDatasetFileId(c.batchId),
+                batchId: c.batchId,
+                name: f.name,
+                storageKey: f.storageKey,
+                sizeBytes: BigInt(f.sizeBytes),
+                sha256: f.sha256,
+                records: f.records,
+              })),
             });
           }
           const { count } = await tx.batch.updateMany({

@@ -83,12 +83,7 @@ export class LargeFileRepository {
    * The upload's end: its assembled file becomes a file of the batch (replacing one of the same
    * name) and the upload with its chunk rows is removed, in one transaction.
    */
-  async finish(
-    scope: TenantScope,
-    batchId: string,
-    name: string,
-    file: { storageKey: string; sizeBytes: number; sha256: string },
-  ): Promise<LargeFileWrite> {
+  async finish(scope: TenantScope, batchId: string, name: string, file: { storageKey: string; sizeBytes: number; sha256: string }): Promise<LargeFileWrite> {
     try {
       return await this.prisma.$transaction(async (tx) => {
         if (!(await this.lockLoading(tx, scope, batchId))) return 'not-loading';

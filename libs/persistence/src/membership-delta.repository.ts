@@ -81,14 +81,15 @@ export class DeltaStager {
     if (!this.buffer) return;
     const ok = this.copy.write(this.buffer);
     this.buffer = '';
-    if (!ok) await new Promise<void>((resolve, reject) => {
-      const onError = (e: Error) => reject(e);
-      this.copy.once('error', onError);
-      this.copy.once('drain', () => {
-        this.copy.off('error', onError);
-        resolve();
+    if (!ok)
+      await new Promise<void>((resolve, reject) => {
+        const onError = (e: Error) => reject(e);
+        this.copy.once('error', onError);
+        this.copy.once('drain', () => {
+          this.copy.off('error', onError);
+          resolve();
+        });
       });
-    });
   }
 
   async finish(): Promise<number> {

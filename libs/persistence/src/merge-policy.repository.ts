@@ -70,7 +70,7 @@ export class MergePolicyRepository {
       const locked = await tx.$queryRaw<Array<{ id: string }>>`
         SELECT id FROM merge_policies WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} FOR UPDATE`;
       if (!locked.length) return { outcome: 'not-found' };
-      const current = toMergePolicy((await tx.mergePolicy.findFirstOrThrow({ where: { id, ...this.scoped(scope) } })));
+      const current = toMergePolicy(await tx.mergePolicy.findFirstOrThrow({ where: { id, ...this.scoped(scope) } }));
       const next = change(current);
       if (next.default && !current.default) await this.clearDefault(tx, scope);
       const row = await tx.mergePolicy.update({

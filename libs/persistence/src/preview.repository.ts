@@ -100,7 +100,12 @@ export class PreviewRepository {
   /** Previews whose marker the API left (Redis was down, or the API died after the commit). */
   async pendingEnqueue(limit: number): Promise<QueueablePreview[]> {
     try {
-      const rows = await this.prisma.preview.findMany({ where: { toEnqueue: true }, orderBy: { createdAt: 'asc' }, take: limit, select: { id: true, orgId: true, sandboxName: true } });
+      const rows = await this.prisma.preview.findMany({
+        where: { toEnqueue: true },
+        orderBy: { createdAt: 'asc' },
+        take: limit,
+        select: { id: true, orgId: true, sandboxName: true },
+      });
       return rows.map((r) => ({ previewId: r.id, orgId: r.orgId, sandboxName: r.sandboxName }));
     } catch (e) {
       return translateStoreError(e);
@@ -145,7 +150,10 @@ export class PreviewRepository {
         if (!row || (row.state !== 'NEW' && row.state !== 'RUNNING')) return { outcome: 'gone' };
         if (row.live) return { outcome: 'busy' };
         if (row.attempts >= maxAttempts) {
-          await tx.preview.update({ where: { id }, data: { state: 'FAILED', error: `attempt ${row.attempts} of ${maxAttempts} stopped without a result`, updatedAt: new Date(), leaseExpiresAt: null } });
+          await tx.preview.update({
+            where: { id },
+            data: { state: 'FAILED', error: `attempt ${row.attempts} of ${maxAttempts} stopped without a result`, updatedAt: new Date(), leaseExpiresAt: null },
+          });
           return { outcome: 'exhausted' };
         }
         await tx.previewMatch.deleteMany({ where: { previewId: id } });
@@ -260,4 +268,3 @@ function toPreview(row: PreviewRow): Preview {
   if (row.error !== null) preview.error = row.error;
   return preview;
 }
-

@@ -251,7 +251,14 @@ export class ProfileReadRepository {
           for await (const b of copyBinaryBatches(evaluatedStream, 6)) {
             const out = new Array<EvaluatedOut>(b.rows);
             for (let r = 0; r < b.rows; r++) {
-              out[r] = { key: b.text(r, 0)!, identity: b.text(r, 1)!, segmentNs: b.text(r, 2)!, segmentId: b.text(r, 3)!, status: b.text(r, 4)!, lastQualificationTime: b.timestampMs(r, 5)! };
+              out[r] = {
+                key: b.text(r, 0)!,
+                identity: b.text(r, 1)!,
+                segmentNs: b.text(r, 2)!,
+                segmentId: b.text(r, 3)!,
+                status: b.text(r, 4)!,
+                lastQualificationTime: b.timestampMs(r, 5)!,
+              };
             }
             yield out;
           }

@@ -54,10 +54,7 @@ export class SegmentDefinitionRepository {
     try {
       return await this.prisma.$transaction(async (tx): Promise<SegmentDefinitionCreation> => {
         await this.lockReferences(tx, scope, check);
-        const mergePolicyId =
-          definition.mergePolicyId === undefined
-            ? await this.lockDefaultPolicy(tx, scope)
-            : await this.lockPolicy(tx, scope, definition.mergePolicyId);
+        const mergePolicyId = definition.mergePolicyId === undefined ? await this.lockDefaultPolicy(tx, scope) : await this.lockPolicy(tx, scope, definition.mergePolicyId);
         if (!mergePolicyId) return { outcome: 'unknown-merge-policy' };
         const row = await tx.segmentDefinition.create({
           data: {
@@ -91,8 +88,7 @@ export class SegmentDefinitionRepository {
           WHERE id = ${id.toLowerCase()}::uuid AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
           FOR UPDATE`;
         if (!locked.length) return { outcome: 'not-found' };
-        const mergePolicyId =
-          definition.mergePolicyId === undefined ? locked[0].merge_policy_id : await this.lockPolicy(tx, scope, definition.mergePolicyId);
+        const mergePolicyId = definition.mergePolicyId === undefined ? locked[0].merge_policy_id : await this.lockPolicy(tx, scope, definition.mergePolicyId);
         if (!mergePolicyId) return { outcome: 'unknown-merge-policy' };
         const row = await tx.segmentDefinition.update({ where: key, data: { ...columnsOf(definition), mergePolicyId, updatedAt: new Date() } });
         return { outcome: 'updated', definition: toSegmentDefinition(row) };
@@ -151,10 +147,7 @@ export class SegmentDefinitionRepository {
         async (tx) => {
           const totalCount = await tx.segmentDefinition.count({ where: this.scoped(scope) });
           // Beyond the end there is nothing to read (and Prisma refuses skips above 32 bits).
-          const rows =
-            listing.skip < totalCount
-              ? await tx.segmentDefinition.findMany({ where: this.scoped(scope), orderBy, skip: listing.skip, take: listing.limit })
-              : [];
+          const rows = listing.skip < totalCount ? await tx.segmentDefinition.findMany({ where: this.scoped(scope), orderBy, skip: listing.skip, take: listing.limit }) : [];
           return { definitions: rows.map(toSegmentDefinition), totalCount };
         },
         { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },

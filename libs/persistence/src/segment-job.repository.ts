@@ -134,7 +134,10 @@ export class SegmentJobRepository {
     const now = new Date();
     try {
       const cancelled = await this.prisma.$transaction(async (tx) => {
-        const { count } = await tx.segmentJob.updateMany({ where: { ...where, status: { in: ['NEW', 'QUEUED'] } }, data: { status: 'CANCELLED', cancelRequestedAt: now, updateTime: now } });
+        const { count } = await tx.segmentJob.updateMany({
+          where: { ...where, status: { in: ['NEW', 'QUEUED'] } },
+          data: { status: 'CANCELLED', cancelRequestedAt: now, updateTime: now },
+        });
         if (count) await tx.segmentJobOutbox.deleteMany({ where: { jobId: where.id } });
         return count > 0;
       });
@@ -161,7 +164,14 @@ export class SegmentJobRepository {
         orderBy: { createdAt: 'asc' },
         include: { job: { select: { orgId: true, sandboxName: true, status: true, creationTime: true, attempts: true } } },
       });
-      return rows.map((r) => ({ id: r.jobId, orgId: r.job.orgId, sandboxName: r.job.sandboxName, status: r.job.status, creationTime: r.job.creationTime, attempts: r.job.attempts }));
+      return rows.map((r) => ({
+        id: r.jobId,
+        orgId: r.job.orgId,
+        sandboxName: r.job.sandboxName,
+        status: r.job.status,
+        creationTime: r.job.creationTime,
+        attempts: r.job.attempts,
+      }));
     } catch (e) {
       return translateStoreError(e);
     }

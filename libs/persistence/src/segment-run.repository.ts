@@ -16,9 +16,7 @@ import { translateStoreError } from './store-errors';
  * `busy`: another attempt's lease is live. `finished`: ended or unknown.
  */
 export type SegmentClaim =
-  | { kind: 'claimed' | 'exhausted' | 'cancel'; job: SegmentJob; lease: string; attempt: number }
-  | { kind: 'busy'; retryInMs: number }
-  | { kind: 'finished' };
+  { kind: 'claimed' | 'exhausted' | 'cancel'; job: SegmentJob; lease: string; attempt: number } | { kind: 'busy'; retryInMs: number } | { kind: 'finished' };
 
 interface LockedJob {
   status: string;
@@ -116,7 +114,12 @@ export class SegmentRunRepository {
   /** A failed attempt that will be retried gives its lease up. */
   async release(scope: TenantScope, id: string, lease: string): Promise<void> {
     try {
-      await this.pool.query(`UPDATE segment_jobs SET lease_expires_at = NULL WHERE id = $1::uuid AND org_id = $2 AND sandbox_name = $3 AND attempt_token = $4::uuid`, [id, scope.orgId, scope.sandboxName, lease]);
+      await this.pool.query(`UPDATE segment_jobs SET lease_expires_at = NULL WHERE id = $1::uuid AND org_id = $2 AND sandbox_name = $3 AND attempt_token = $4::uuid`, [
+        id,
+        scope.orgId,
+        scope.sandboxName,
+        lease,
+      ]);
     } catch (e) {
       translateStoreError(e);
     }
@@ -157,10 +160,10 @@ export class SegmentRunRepository {
       if (!row || !RUNNING.includes(row.status) || row.attempt_token !== lease) return 'superseded' as const;
       if (row.cancel_requested_at || row.status === 'CANCELLING') return 'cancel-requested' as const;
       await this.deltas.applyIn(c, id, lease, scope);
-      await c.query(
-        `UPDATE segment_jobs SET status = 'SUCCEEDED', metrics = $2::jsonb, errors = NULL, update_time = now(), lease_expires_at = NULL WHERE id = $1::uuid`,
-        [id, JSON.stringify(metrics)],
-      );
+      await c.query(`UPDATE segment_jobs SET status = 'SUCCEEDED', metrics = $2::jsonb, errors = NULL, update_time = now(), lease_expires_at = NULL WHERE id = $1::uuid`, [
+        id,
+        JSON.stringify(metrics),
+      ]);
       return 'succeeded' as const;
     });
   }

@@ -3,9 +3,23 @@ import { StoreUnavailable } from '@sx/domain';
 // Postgres SQLSTATEs and socket errors that mean "the database is not there right now", as opposed
 // to a bug: admin shutdown, crash shutdown, cannot connect now, connection failures.
 const UNAVAILABLE_CODES = new Set([
-  'P1001', 'P1002', 'P1017', 'P2024',
-  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND',
+  'P1001',
+  'P1002',
+  'P1017',
+  'P2024',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
 ]);
 
 function codesOf(e: unknown): string[] {

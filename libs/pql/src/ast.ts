@@ -10,18 +10,7 @@ export interface Pos {
 
 export type CmpOp = '=' | '!=' | '<' | '<=' | '>' | '>=';
 export type ArithOp = '+' | '-' | '*' | '/' | '%';
-export type Unit =
-  | 'millisecond'
-  | 'second'
-  | 'minute'
-  | 'hour'
-  | 'day'
-  | 'week'
-  | 'month'
-  | 'year'
-  | 'decade'
-  | 'century'
-  | 'millennium';
+export type Unit = 'millisecond' | 'second' | 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year' | 'decade' | 'century' | 'millennium';
 export type AggFn = 'sum' | 'count' | 'average' | 'min' | 'max';
 
 /** A time reference of `occurs` (and of a comparison with a calendar word): an interval [start, end). */

@@ -322,13 +322,15 @@ export class Compiler {
     const neg = e.k === 'notIn';
     if (e.r.k === 'array' && e.r.items.every((i) => i.k === 'str' || i.k === 'num' || i.k === 'bool')) {
       const set = new Set<unknown>(e.r.items.map((i) => (i as NodeOf<'str'>).v));
-      return neg ? () => {
-        const v = l();
-        return isScalar(v) && !set.has(v);
-      } : () => {
-        const v = l();
-        return isScalar(v) && set.has(v);
-      };
+      return neg
+        ? () => {
+            const v = l();
+            return isScalar(v) && !set.has(v);
+          }
+        : () => {
+            const v = l();
+            return isScalar(v) && set.has(v);
+          };
     }
     const r = this.value(e.r, sc);
     return () => {

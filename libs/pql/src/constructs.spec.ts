@@ -29,7 +29,7 @@ describe('lexer and parser', () => {
     expect(evalPql('(a + 2) * 3 = 9', { a: 1 })).toBe(true);
   });
   test.each([
-    ['a = ', "syntax: expected an expression but found end of input at 1:5"],
+    ['a = ', 'syntax: expected an expression but found end of input at 1:5'],
     ['a = (1', "syntax: expected ')' but found end of input at 1:7"],
     ['a = 1 b', "syntax: unexpected 'b' at 1:7"],
     ['a = "x', 'syntax: unterminated string at 1:5'],
@@ -173,7 +173,13 @@ describe('arrays', () => {
     expect(evalPql('a.min(v) = 1 and a.max(v) = 3 and a.average(v) = 2 and a.sum(v) = 6', { a: [{ v: 1 }, { v: 3 }, { v: 2 }, { v: 'x' }] })).toBe(true);
   });
   test('filter then aggregate, and filters read fields of the element', () => {
-    const p = { a: [{ k: 'x', v: 1 }, { k: 'y', v: 10 }, { k: 'x', v: 5 }] };
+    const p = {
+      a: [
+        { k: 'x', v: 1 },
+        { k: 'y', v: 10 },
+        { k: 'x', v: 5 },
+      ],
+    };
     expect(evalPql('a[k = "x"].sum(v) = 6', p)).toBe(true);
     expect(evalPql('a[k = "z"].count() = 0', p)).toBe(true);
     expect(evalPql('a[v > ^.limit].count() = 1', { ...p, limit: 5 })).toBe(true);

@@ -83,15 +83,42 @@ function profile(g: Gen, now: number): Record<string, unknown> {
   const set = (k: string, v: unknown): void => {
     if (v !== undefined) p[k] = v;
   };
-  set('a', maybe(g, () => (g.chance(0.8) ? g.int(7) - 2 : scalar(g))));
-  set('n', maybe(g, () => (g.chance(0.8) ? g.int(5) + g.pick([0, 0.5]) : scalar(g))));
-  set('s', maybe(g, () => (g.chance(0.8) ? g.pick(WORDS) : scalar(g))));
-  set('flag', maybe(g, () => (g.chance(0.8) ? g.chance(0.5) : scalar(g))));
-  set('tags', maybe(g, () => Array.from({ length: g.int(4) }, () => (g.chance(0.8) ? g.pick(WORDS) : scalar(g)))));
-  set('obj', maybe(g, () => ({ x: scalar(g), y: g.pick(WORDS), t: timestamp(g, now) })));
-  set('t', maybe(g, () => timestamp(g, now)));
-  set('orders', maybe(g, () => Array.from({ length: g.int(4) }, () => ({ storeId: g.int(3), v: g.chance(0.8) ? g.int(100) : scalar(g) }))));
-  set('segmentMembership', maybe(g, () => ({ ups: { s1: { status: g.pick(['realized', 'existing', 'exited']) }, s2: { status: g.pick(['realized', 'exited']) } } })));
+  set(
+    'a',
+    maybe(g, () => (g.chance(0.8) ? g.int(7) - 2 : scalar(g))),
+  );
+  set(
+    'n',
+    maybe(g, () => (g.chance(0.8) ? g.int(5) + g.pick([0, 0.5]) : scalar(g))),
+  );
+  set(
+    's',
+    maybe(g, () => (g.chance(0.8) ? g.pick(WORDS) : scalar(g))),
+  );
+  set(
+    'flag',
+    maybe(g, () => (g.chance(0.8) ? g.chance(0.5) : scalar(g))),
+  );
+  set(
+    'tags',
+    maybe(g, () => Array.from({ length: g.int(4) }, () => (g.chance(0.8) ? g.pick(WORDS) : scalar(g)))),
+  );
+  set(
+    'obj',
+    maybe(g, () => ({ x: scalar(g), y: g.pick(WORDS), t: timestamp(g, now) })),
+  );
+  set(
+    't',
+    maybe(g, () => timestamp(g, now)),
+  );
+  set(
+    'orders',
+    maybe(g, () => Array.from({ length: g.int(4) }, () => ({ storeId: g.int(3), v: g.chance(0.8) ? g.int(100) : scalar(g) }))),
+  );
+  set(
+    'segmentMembership',
+    maybe(g, () => ({ ups: { s1: { status: g.pick(['realized', 'existing', 'exited']) }, s2: { status: g.pick(['realized', 'exited']) } } })),
+  );
   return p;
 }
 function events(g: Gen, now: number): Record<string, unknown>[] {
@@ -107,7 +134,16 @@ function events(g: Gen, now: number): Record<string, unknown>[] {
 type Scope = { kind: 'profile' } | { kind: 'event'; prefix: string; depth: number };
 const lit = (g: Gen): string => g.pick([String(g.int(7) - 2), JSON.stringify(g.pick(WORDS)), String(g.chance(0.5)), `${g.int(4)}.5`]);
 const timeRef = (g: Gen): string =>
-  g.pick(['now', 'today', 'yesterday', 'tomorrow', `this ${g.pick(['week', 'month', 'year', 'day', 'hour'])}`, `last ${g.pick(['week', 'month', 'day'])}`, `next month`, `date(2024, ${1 + g.int(12)}, ${1 + g.int(28)})`]);
+  g.pick([
+    'now',
+    'today',
+    'yesterday',
+    'tomorrow',
+    `this ${g.pick(['week', 'month', 'year', 'day', 'hour'])}`,
+    `last ${g.pick(['week', 'month', 'day'])}`,
+    `next month`,
+    `date(2024, ${1 + g.int(12)}, ${1 + g.int(28)})`,
+  ]);
 const unit = (g: Gen): string => g.pick(['days', 'hours', 'weeks', 'months', 'day', 'minutes']);
 function occursForm(g: Gen): string {
   switch (g.int(5)) {
@@ -128,7 +164,13 @@ class ExprGen {
   private field(sc: Scope, kind: 'num' | 'str' | 'any' | 'time' | 'array'): string {
     const g = this.g;
     if (sc.kind === 'profile') {
-      const byKind = { num: ['a', 'n', 'obj.x', 'a'], str: ['s', 'obj.y', 's'], any: ['a', 's', 'flag', 'obj.x', 'missing.field'], time: ['t', 'obj.t'], array: ['tags', 'orders.storeId', 'orders.v'] };
+      const byKind = {
+        num: ['a', 'n', 'obj.x', 'a'],
+        str: ['s', 'obj.y', 's'],
+        any: ['a', 's', 'flag', 'obj.x', 'missing.field'],
+        time: ['t', 'obj.t'],
+        array: ['tags', 'orders.storeId', 'orders.v'],
+      };
       return g.pick(byKind[kind]);
     }
     const byKind = { num: ['v', 'items.price'], str: ['eventType'], any: ['v', 'eventType', 'nothing'], time: ['timestamp'], array: ['items.sku', 'items.price'] };
@@ -147,11 +189,15 @@ class ExprGen {
       case 2:
         return `${this.field(sc, 'time')}.${g.pick(['getYear', 'getMonth', 'getDayOfMonth'])}()`;
       case 3:
-        return sc.kind === 'profile' ? `xEvent[${this.bool({ kind: 'event', prefix: '', depth: 1 }, d - 1)}].${g.pick(['count()', 'sum(v)', 'min(v)', 'max(v)', 'average(v)'])}` : this.field(sc, 'num');
+        return sc.kind === 'profile'
+          ? `xEvent[${this.bool({ kind: 'event', prefix: '', depth: 1 }, d - 1)}].${g.pick(['count()', 'sum(v)', 'min(v)', 'max(v)', 'average(v)'])}`
+          : this.field(sc, 'num');
       case 4:
         return `if(${this.bool(sc, d - 1)}, ${this.num(sc, d - 1)}, ${this.num(sc, d - 1)})`;
       case 5:
-        return sc.kind === 'profile' ? `(${g.pick(['sum', 'count', 'average', 'min', 'max'])} X.v over X from xEvent where ${this.bool({ kind: 'event', prefix: 'X.', depth: 0 }, d - 1)})` : this.field(sc, 'num');
+        return sc.kind === 'profile'
+          ? `(${g.pick(['sum', 'count', 'average', 'min', 'max'])} X.v over X from xEvent where ${this.bool({ kind: 'event', prefix: 'X.', depth: 0 }, d - 1)})`
+          : this.field(sc, 'num');
       case 6:
         return g.pick(['currentMonth()', 'currentYear()', 'currentDayOfMonth()']);
       case 7:
@@ -268,9 +314,7 @@ describe('differential: compiled evaluator vs reference interpreter', () => {
         const got = run(view);
         const want = interpret(def, clock, view);
         if (got !== want) {
-          throw new Error(
-            `seed ${seed} (profile ${k}): compiled=${got} interpreted=${want}\nexpression: ${text}\nclock: ${JSON.stringify(clock)}\nview: ${JSON.stringify(view)}`,
-          );
+          throw new Error(`seed ${seed} (profile ${k}): compiled=${got} interpreted=${want}\nexpression: ${text}\nclock: ${JSON.stringify(clock)}\nview: ${JSON.stringify(view)}`);
         }
         if (got) trueCount++;
       }
@@ -291,7 +335,15 @@ describe('differential: occurs forms on the edges of their intervals', () => {
       for (const op of ['<', '<=', '>', '>=', '=', '!=']) {
         for (const dir of ['before', 'after']) {
           for (const base of ['now', 'today', 'yesterday', 'this month', 'date(2024, 3, 1)']) {
-            for (const [n, u] of [[0, 'days'], [1, 'day'], [3, 'days'], [2, 'hours'], [1, 'month'], [2, 'weeks'], [1, 'year']] as const) {
+            for (const [n, u] of [
+              [0, 'days'],
+              [1, 'day'],
+              [3, 'days'],
+              [2, 'hours'],
+              [1, 'month'],
+              [2, 'weeks'],
+              [1, 'year'],
+            ] as const) {
               const def = parseDefinition('pql/text', `t occurs ${op} ${n} ${u} ${dir} ${base}`);
               const run = compile(def, clock);
               const unitMs = { days: DAY, day: DAY, hours: 3_600_000, month: 31 * DAY, weeks: 7 * DAY, year: 366 * DAY }[u];

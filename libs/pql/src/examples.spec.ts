@@ -62,9 +62,7 @@ describe('PQL.md examples', () => {
   });
 
   test('8 if: a number is refused as a definition, usable inside a comparison', () => {
-    expect(refusal('if (homeAddress.countryISO = "CA", 1, 2)')).toBe(
-      'invalid: a segment definition must be a condition, but this expression is a number at 1:1',
-    );
+    expect(refusal('if (homeAddress.countryISO = "CA", 1, 2)')).toBe('invalid: a segment definition must be a condition, but this expression is a number at 1:1');
     const q = 'if (homeAddress.countryISO = "CA", 1, 2) = 1';
     expect(evalPql(q, { homeAddress: { countryISO: 'CA' } })).toBe(true);
     expect(evalPql(q, { homeAddress: { countryISO: 'US' } })).toBe(false);
@@ -220,8 +218,7 @@ describe('PQL.md examples', () => {
   });
 
   test('28 let with sum over', () => {
-    const q =
-      'let S = (sum X.commerce.order.priceTotal over X from xEvent where X.commerce.order.currencyCode = "USD") in (S > 100 and S < 1000)';
+    const q = 'let S = (sum X.commerce.order.priceTotal over X from xEvent where X.commerce.order.currencyCode = "USD") in (S > 100 and S < 1000)';
     const order = (priceTotal: number, currencyCode: string) => ({ commerce: { order: { priceTotal, currencyCode } } });
     expect(evalPql(q, {}, [order(80, 'USD'), order(70, 'USD'), order(5000, 'EUR')])).toBe(true);
     expect(evalPql(q, {}, [order(80, 'USD')])).toBe(false);
@@ -293,9 +290,9 @@ describe('PQL.md examples', () => {
   });
 
   test('36 WHERE in a chain step is refused', () => {
-    expect(
-      refusal('chain(xEvent, timestamp, [A: WHAT(eventType = "addToCart") WHERE(externalSegmentMapProperty.values().exists(stringProperty="active"))])'),
-    ).toBe("unsupported: unsupported construct 'WHERE' at 1:60");
+    expect(refusal('chain(xEvent, timestamp, [A: WHAT(eventType = "addToCart") WHERE(externalSegmentMapProperty.values().exists(stringProperty="active"))])')).toBe(
+      "unsupported: unsupported construct 'WHERE' at 1:60",
+    );
   });
 
   test('37 filter count (a number: compared to be a condition)', () => {
@@ -310,8 +307,7 @@ describe('PQL.md examples', () => {
   });
 
   test('38 filter sum (null over no events)', () => {
-    const raw =
-      'xEvent[(timestamp occurs < 7 days before now) and eventType="transaction" and category = "sporting goods"].sum(commerce.order.priceTotal)';
+    const raw = 'xEvent[(timestamp occurs < 7 days before now) and eventType="transaction" and category = "sporting goods"].sum(commerce.order.priceTotal)';
     const tx = (ago: number, priceTotal: unknown) => ({ ...ev('transaction', NOW - ago), category: 'sporting goods', commerce: { order: { priceTotal } } });
     expect(evalPql(`${raw} > 100`, {}, [tx(DAY, 60), tx(2 * DAY, 50)])).toBe(true);
     expect(evalPql(`${raw} > 100`, {}, [tx(DAY, 60), tx(9 * DAY, 50)])).toBe(false);
@@ -334,9 +330,11 @@ describe('PQL.md examples', () => {
         'if( segmentMembership.get("ups").get(offer.characteristics.get("prioritySegmentId")).status in (["realized","existing"]), offer.rank.priority + 10, offer.rank.priority)',
       ),
     ).toBe("unsupported: unsupported construct 'offer.*' at 1:38");
-    expect(refusal('let score = (select _Individual_Scoring1 from _salesvelocity.individualScoring where _Individual_Scoring1.core.category.equals(offer.characteristics.get("propensityType"), false)).head().core.propensityScore in if(score.isNotNull(), score, offer.rank.priority)')).toMatch(
-      /^unsupported: unsupported construct 'offer\.\*' at 1:\d+$/,
-    );
+    expect(
+      refusal(
+        'let score = (select _Individual_Scoring1 from _salesvelocity.individualScoring where _Individual_Scoring1.core.category.equals(offer.characteristics.get("propensityType"), false)).head().core.propensityScore in if(score.isNotNull(), score, offer.rank.priority)',
+      ),
+    ).toMatch(/^unsupported: unsupported construct 'offer\.\*' at 1:\d+$/);
   });
 
   test('42 .exists(cond) on an array is refused', () => {

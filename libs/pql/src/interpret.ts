@@ -61,8 +61,9 @@ function cmp(op: CmpOp, a: unknown, b: unknown, zone: string): boolean {
     const inside = ts >= span.start && ts < span.end;
     const after = ts >= span.end;
     // Read as "ts op span" when the span is on the right, "span op ts" otherwise.
-    const rel = isSpan(b) ? { '=': inside, '!=': !inside, '<': before, '<=': before || inside, '>': after, '>=': inside || after }
-                          : { '=': inside, '!=': !inside, '<': after, '<=': after || inside, '>': before, '>=': inside || before };
+    const rel = isSpan(b)
+      ? { '=': inside, '!=': !inside, '<': before, '<=': before || inside, '>': after, '>=': inside || after }
+      : { '=': inside, '!=': !inside, '<': after, '<=': after || inside, '>': before, '>=': inside || before };
     return rel[op];
   }
   if (typeof a !== typeof b) return false;
@@ -157,7 +158,13 @@ function quantify(kind: 'exists' | 'forall', binds: readonly Binding[], env: Env
 function chain(e: Extract<Expr, { k: 'chain' }>, env: Env): boolean {
   const zone = env.clock.zone;
   const stamped = env.view.events
-    .map((ev0) => ({ ev: ev0, ts: parseTs(e.tsPath.reduce<unknown>((v, k) => field(v, k), ev0), zone) }))
+    .map((ev0) => ({
+      ev: ev0,
+      ts: parseTs(
+        e.tsPath.reduce<unknown>((v, k) => field(v, k), ev0),
+        zone,
+      ),
+    }))
     .filter((x): x is typeof x & { ts: number } => x.ts !== null);
   const matches = (stepIdx: number, x: { ev: unknown; ts: number }): boolean => {
     const st = e.steps[stepIdx];
@@ -203,7 +210,10 @@ function method(e: Extract<Expr, { k: 'call' }>, env: Env): unknown {
     case 'max':
     case 'average': {
       if (!Array.isArray(recv)) return null;
-      return aggregate(e.name, recv.map((el) => ev(e.args[0], withCtx(env, el))));
+      return aggregate(
+        e.name,
+        recv.map((el) => ev(e.args[0], withCtx(env, el))),
+      );
     }
     case 'distinct': {
       if (!Array.isArray(recv)) return null;

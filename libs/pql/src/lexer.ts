@@ -19,12 +19,9 @@ const PUNCT1 = '()[],.:=<>+-*/%!^';
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '"': '"', "'": "'", '\\': '\\', '/': '/' };
 
 export const at = (pos: Pos): string => ` at ${pos.line}:${pos.column}`;
-export const syntaxError = (message: string, pos: Pos): PqlError =>
-  new PqlError('syntax', message + at(pos), pos.line, pos.column);
-export const unsupported = (construct: string, pos: Pos): PqlError =>
-  new PqlError('unsupported', `unsupported construct '${construct}'${at(pos)}`, pos.line, pos.column);
-export const invalid = (message: string, pos: Pos): PqlError =>
-  new PqlError('invalid', message + at(pos), pos.line, pos.column);
+export const syntaxError = (message: string, pos: Pos): PqlError => new PqlError('syntax', message + at(pos), pos.line, pos.column);
+export const unsupported = (construct: string, pos: Pos): PqlError => new PqlError('unsupported', `unsupported construct '${construct}'${at(pos)}`, pos.line, pos.column);
+export const invalid = (message: string, pos: Pos): PqlError => new PqlError('invalid', message + at(pos), pos.line, pos.column);
 
 const isIdentStart = (c: string): boolean => /[A-Za-z_]/.test(c);
 const isIdentPart = (c: string): boolean => /[A-Za-z0-9_]/.test(c);

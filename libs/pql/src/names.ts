@@ -17,16 +17,7 @@ export const FUNCTIONS: Readonly<Record<string, Arity>> = {
 };
 
 /** String methods with an optional case-sensitivity flag. */
-export const STRING_METHODS = [
-  'equals',
-  'notEqualTo',
-  'contains',
-  'doesNotContain',
-  'startsWith',
-  'doesNotStartWith',
-  'endsWith',
-  'doesNotEndWith',
-] as const;
+export const STRING_METHODS = ['equals', 'notEqualTo', 'contains', 'doesNotContain', 'startsWith', 'doesNotStartWith', 'endsWith', 'doesNotEndWith'] as const;
 export type StringMethod = (typeof STRING_METHODS)[number];
 
 /** Methods that are built. */
@@ -50,21 +41,7 @@ export const METHODS: Readonly<Record<string, Arity>> = {
 };
 
 /** Documented PQL methods/functions that are not built: refused as unsupported constructs. */
-export const REFUSED = [
-  'regexGroup',
-  'intersection',
-  'subsetOf',
-  'supersetOf',
-  'filter',
-  'map',
-  'groupBy',
-  'topN',
-  'bottomN',
-  'head',
-  'keys',
-  'values',
-  'exists',
-];
+export const REFUSED = ['regexGroup', 'intersection', 'subsetOf', 'supersetOf', 'filter', 'map', 'groupBy', 'topN', 'bottomN', 'head', 'keys', 'values', 'exists'];
 
 const CANON = new Map<string, string>();
 for (const n of [...Object.keys(FUNCTIONS), ...Object.keys(METHODS), ...REFUSED]) CANON.set(n.toLowerCase(), n);

@@ -13,8 +13,7 @@ export class TimeVal {
   ) {}
 }
 
-export const isScalar = (v: unknown): v is string | number | boolean =>
-  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+export const isScalar = (v: unknown): v is string | number | boolean => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 
 /** A condition's value: true, or a non-empty array (a selection or filter that found something). */
 export const truthy = (v: unknown): boolean => v === true || (Array.isArray(v) && v.length > 0);

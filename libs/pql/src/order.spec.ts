@@ -13,7 +13,12 @@ describe('evaluationOrder', () => {
     expect(order).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
   test('independent definitions keep their input order', () => {
-    expect(evaluationOrder([{ id: 'x', refs: [] }, { id: 'y', refs: [] }])).toEqual(['x', 'y']);
+    expect(
+      evaluationOrder([
+        { id: 'x', refs: [] },
+        { id: 'y', refs: [] },
+      ]),
+    ).toEqual(['x', 'y']);
     expect(evaluationOrder([])).toEqual([]);
   });
   test('a cycle is refused naming it, first repeated last', () => {
@@ -33,9 +38,13 @@ describe('evaluationOrder', () => {
     expect((err as Error).message).toBe('segment definitions reference each other in a cycle: a -> b -> c -> a');
   });
   test('a cycle below an acyclic start names only the cycle', () => {
-    expect(() => evaluationOrder([{ id: 'top', refs: ['x'] }, { id: 'x', refs: ['y'] }, { id: 'y', refs: ['x'] }])).toThrow(
-      'segment definitions reference each other in a cycle: x -> y -> x',
-    );
+    expect(() =>
+      evaluationOrder([
+        { id: 'top', refs: ['x'] },
+        { id: 'x', refs: ['y'] },
+        { id: 'y', refs: ['x'] },
+      ]),
+    ).toThrow('segment definitions reference each other in a cycle: x -> y -> x');
   });
   test('a definition naming itself', () => {
     expect(() => evaluationOrder([{ id: 's', refs: ['s'] }])).toThrow('cycle: s -> s');

@@ -6,12 +6,7 @@ export const NOW = Date.UTC(2024, 5, 15, 12, 0, 0); // Saturday 2024-06-15 12:00
 export const CLOCK: EvaluationClock = { nowMs: NOW, zone: 'UTC' };
 
 /** Both evaluators' answer; throws when they disagree, so every example is also a differential case. */
-export function evalPql(
-  pql: string,
-  profile: Record<string, unknown>,
-  events: Record<string, unknown>[] = [],
-  clock: EvaluationClock = CLOCK,
-): boolean {
+export function evalPql(pql: string, profile: Record<string, unknown>, events: Record<string, unknown>[] = [], clock: EvaluationClock = CLOCK): boolean {
   const def = parseDefinition('pql/text', pql);
   const view: ProfileView = { profile, events };
   const compiled = compile(def, clock)(view);

@@ -32,7 +32,19 @@ describe('parseTimestamp: the fast path for canonical UTC strings reads as the I
   it('gives the pattern the last word on everything else: corrupted, out of range and small-year strings', () => {
     const next = rng(11);
     const chars = '0123456789-:.TZz+ x';
-    const base = ['2024-02-29', '2023-02-29', '0050-01-01', '2024-02-29T12:34:56.789Z', '1900-02-29T00:00:00Z', '0099-12-31T23:59:59.999Z', '2023-13-01T00:00:00Z', '2023-04-31T00:00:00.000Z', '2023-01-01T24:00:00Z', '2023-01-01T00:60:00Z', '2023-01-01T00:00:60.000Z'];
+    const base = [
+      '2024-02-29',
+      '2023-02-29',
+      '0050-01-01',
+      '2024-02-29T12:34:56.789Z',
+      '1900-02-29T00:00:00Z',
+      '0099-12-31T23:59:59.999Z',
+      '2023-13-01T00:00:00Z',
+      '2023-04-31T00:00:00.000Z',
+      '2023-01-01T24:00:00Z',
+      '2023-01-01T00:60:00Z',
+      '2023-01-01T00:00:60.000Z',
+    ];
     const cases = [...base];
     for (let i = 0; i < 4000; i++) {
       const s = base[Math.floor(next() * base.length)].split('');

@@ -132,8 +132,7 @@ const MONTHS: Partial<Record<Unit, number>> = { month: 1, year: 12, decade: 120,
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** Days in month `mo` (1-12) of proleptic Gregorian year `y`. */
-export const daysInMonth = (y: number, mo: number): number =>
-  mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : MONTH_DAYS[mo - 1];
+export const daysInMonth = (y: number, mo: number): number => (mo === 2 ? (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28) : MONTH_DAYS[mo - 1]);
 
 /** ms + n units: fixed durations below a day, calendar days/weeks and months (day clamped to the month's end). */
 export function addUnits(ms: number, n: number, unit: Unit, zone: string): number {
@@ -198,8 +197,7 @@ export function calendarDate(y: number, m: number, d: number, zone: string): Int
   return { start: fromWall(zone, y, m, d), end: fromWall(zone, y, m, d + 1) };
 }
 
-const ISO =
-  /^([+-]?\d{4,6})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+const ISO = /^([+-]?\d{4,6})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
 
 /**
  * An ISO-8601 string as epoch ms: with `Z` or an offset, that instant; a date or date-time without

@@ -59,9 +59,9 @@ export class CancelSubscriber implements OnApplicationBootstrap, OnApplicationSh
       const message = parseCancelMessage(text);
       if (message) this.running.get(message.exportJobId)?.abort(new CancelRequested());
     });
-    await this.subscriber.subscribe(cancelChannel(this.config.QUEUE_PREFIX)).catch((e) =>
-      this.logger.warn({ msg: 'could not subscribe to cancel signals; polling Postgres only', error: (e as Error).message }),
-    );
+    await this.subscriber
+      .subscribe(cancelChannel(this.config.QUEUE_PREFIX))
+      .catch((e) => this.logger.warn({ msg: 'could not subscribe to cancel signals; polling Postgres only', error: (e as Error).message }));
   }
 
   watch(exportJobId: number): AbortController {

@@ -28,7 +28,15 @@ describe('redis connections by role', () => {
   const url = 'rediss://user:p%40ss@cache.example:6380/2';
 
   it('producers fail fast; workers and subscribers wait out a reconnect; the publisher has a timeout', () => {
-    expect(redisConnection(url, 'producer')).toMatchObject({ host: 'cache.example', port: 6380, db: 2, password: 'p@ss', tls: {}, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    expect(redisConnection(url, 'producer')).toMatchObject({
+      host: 'cache.example',
+      port: 6380,
+      db: 2,
+      password: 'p@ss',
+      tls: {},
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    });
     expect(redisConnection(url, 'worker')).toMatchObject({ maxRetriesPerRequest: null });
     expect(redisConnection(url, 'subscriber')).not.toHaveProperty('enableOfflineQueue');
     expect(redisConnection(url, 'publisher', 900)).toMatchObject({ maxRetriesPerRequest: 1, commandTimeout: 900 });

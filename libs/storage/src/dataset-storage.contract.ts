@@ -23,7 +23,15 @@ async function bytesOf(stream: Readable): Promise<Buffer> {
 function patterned(size: number): { buffer: Buffer; stream: () => Readable } {
   const buffer = Buffer.alloc(size);
   for (let i = 0; i < size; i++) buffer[i] = i % 251;
-  return { buffer, stream: () => Readable.from((function* () { for (let i = 0; i < size; i += 64 << 10) yield buffer.subarray(i, i + (64 << 10)); })()) };
+  return {
+    buffer,
+    stream: () =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < size; i += 64 << 10) yield buffer.subarray(i, i + (64 << 10));
+        })(),
+      ),
+  };
 }
 
 /**
@@ -86,7 +94,10 @@ export function datasetStorageContract(name: string, open: () => Promise<Storage
     });
 
     it('keeps nothing when the body is over the limit, however far it got', async () => {
-      for (const [size, limit] of [[100, 10], [12 << 20, (6 << 20) + 1]]) {
+      for (const [size, limit] of [
+        [100, 10],
+        [12 << 20, (6 << 20) + 1],
+      ]) {
         const key = batchFileKey(where, `big-${size}.json`);
         await expect(t.storage.write(key, patterned(size).stream(), { maxBytes: limit })).rejects.toBeInstanceOf(StorageLimitExceeded);
         expect(await t.storage.size(key)).toBeUndefined();

@@ -23,7 +23,8 @@ export async function checkBucket(client: S3Client, c: StorageConfig): Promise<v
   } catch (e) {
     const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = err.$metadata?.httpStatusCode;
-    const why = status === 404 ? 'it does not exist' : status === 403 ? 'access denied (check S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY)' : `${err.name ?? 'error'}: ${err.message ?? ''}`;
+    const why =
+      status === 404 ? 'it does not exist' : status === 403 ? 'access denied (check S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY)' : `${err.name ?? 'error'}: ${err.message ?? ''}`;
     throw new Error(`S3_BUCKET ${c.S3_BUCKET} at ${c.S3_ENDPOINT ?? `AWS S3 (${c.S3_REGION})`} cannot be used: ${why}`, { cause: e });
   }
 }

@@ -41,7 +41,14 @@ describe('S3DatasetStorage beyond the contract', () => {
     let peak = base;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
     try {
-      const stored = await storage.write('mem/big', Readable.from((function* () { for (let i = 0; i < total; i += 64 << 10) yield Buffer.alloc(64 << 10, 97); })()));
+      const stored = await storage.write(
+        'mem/big',
+        Readable.from(
+          (function* () {
+            for (let i = 0; i < total; i += 64 << 10) yield Buffer.alloc(64 << 10, 97);
+          })(),
+        ),
+      );
       expect(stored.sizeBytes).toBe(total);
     } finally {
       clearInterval(sampler);
@@ -72,7 +79,9 @@ describe('S3DatasetStorage beyond the contract', () => {
 
 describe('StorageModule with STORAGE_DRIVER=s3', () => {
   const boot = (env: Record<string, string>) =>
-    Test.createTestingModule({ imports: [ConfigModule.forRoot(loadConfig(env)), StorageModule] }).compile().then((m) => m.init());
+    Test.createTestingModule({ imports: [ConfigModule.forRoot(loadConfig(env)), StorageModule] })
+      .compile()
+      .then((m) => m.init());
 
   it('provides the bucket of the configuration', async () => {
     const app = await boot(server.env);

@@ -40,10 +40,7 @@ export class ImsTokenController {
     }
     const now = Math.floor(Date.now() / 1000);
     const ttl = this.config.TOKEN_TTL_SECONDS;
-    const token = signAccessToken(
-      { sub: client.clientId, client_id: client.clientId, org: client.orgId, iat: now, exp: now + ttl },
-      this.config.jwtSecret,
-    );
+    const token = signAccessToken({ sub: client.clientId, client_id: client.clientId, org: client.orgId, iat: now, exp: now + ttl }, this.config.jwtSecret);
     return { access_token: token, token_type: 'bearer', expires_in: ttl };
   }
 }

@@ -11,12 +11,31 @@ export interface CatalogList {
 type Range = [param: string, field: string, op: '<' | '>'];
 
 const COMMON_FILTERS = ['created', 'updated', 'createdClient', 'createdUser', 'updatedUser', 'version'] as const;
-const CREATED_RANGES: Range[] = [['createdAfter', 'created', '>'], ['createdBefore', 'created', '<']];
+const CREATED_RANGES: Range[] = [
+  ['createdAfter', 'created', '>'],
+  ['createdBefore', 'created', '<'],
+];
 
 /** AEP's Catalog batch statuses; D says `active` is `success` and `failure` is `failed`. */
 const BATCH_STATUSES = new Set([
-  'processing', 'success', 'failure', 'queued', 'retrying', 'stalled', 'aborted', 'abandoned', 'inactive', 'failed',
-  'loading', 'loaded', 'staged', 'active', 'staging', 'deleted', 'archived', 'retained',
+  'processing',
+  'success',
+  'failure',
+  'queued',
+  'retrying',
+  'stalled',
+  'aborted',
+  'abandoned',
+  'inactive',
+  'failed',
+  'loading',
+  'loaded',
+  'staged',
+  'active',
+  'staging',
+  'deleted',
+  'archived',
+  'retained',
 ]);
 const STATUS_ALIASES: Record<string, string> = { active: 'success', success: 'active', failure: 'failed', failed: 'failure' };
 

@@ -2,7 +2,6 @@ import { refused } from '../../../../test/support/refused';
 import { batchList, datasetList, project } from './catalog-list';
 import { parseOrderBy, parseProperties, parseProperty, parseRange, parseTags, parseValues } from './catalog-query.parser';
 
-
 describe('property= (AEP Catalog expressions)', () => {
   it.each([
     ['name', 'exists', undefined],
@@ -76,16 +75,21 @@ describe('a whole list query', () => {
     expect(datasetList({ limit: 50, properties: ['name,observableSchema'] }).query.limit).toBe(20);
     const list = datasetList({ name: ['CRM*'], createdAfter: ['5'], property: ['name~^C', '!basePath'], orderBy: ['desc:created'], sort: ['name'] });
     expect(list.query.conditions.map((c) => `${c.kind}:${c.param}`)).toEqual(['values:name', 'property:createdAfter', 'property:property', 'property:property']);
-    expect(list.query.orderBy).toEqual([{ field: 'created', direction: 'desc' }, { field: 'name', direction: 'asc' }]);
+    expect(list.query.orderBy).toEqual([
+      { field: 'created', direction: 'desc' },
+      { field: 'name', direction: 'asc' },
+    ]);
   });
 
   it('batches: dataSet and batch ids checked, statuses lowercased with their D aliases', () => {
     const list = batchList({ dataSet: ['5c8c3c555033b814b69f947f'], status: ['SUCCESS'], endAfter: ['10'] });
-    expect(list.query.conditions).toEqual(expect.arrayContaining([
-      expect.objectContaining({ kind: 'values', field: 'dataSet', values: ['5c8c3c555033b814b69f947f'] }),
-      expect.objectContaining({ kind: 'values', field: 'status', values: ['success', 'active'] }),
-      expect.objectContaining({ kind: 'property', field: 'completed', op: '>', value: '10' }),
-    ]));
+    expect(list.query.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'values', field: 'dataSet', values: ['5c8c3c555033b814b69f947f'] }),
+        expect.objectContaining({ kind: 'values', field: 'status', values: ['success', 'active'] }),
+        expect.objectContaining({ kind: 'property', field: 'completed', op: '>', value: '10' }),
+      ]),
+    );
     expect(refused(() => batchList({ dataSet: ['nothex'] }))).toEqual(['dataSet']);
     expect(refused(() => batchList({ status: ['done'] }))).toEqual(['status']);
     expect(refused(() => batchList({ batch: ['abc'] }))).toEqual(['batch']);

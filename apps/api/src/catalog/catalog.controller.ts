@@ -43,7 +43,12 @@ export class CatalogController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a dataset; answers ["@/dataSets/{id}"] as AEP does' })
   @ApiJson(201, DATASET_REFS_SCHEMA, '["@/dataSets/{id}"]')
-  @ApiQuery({ name: 'requestDataSource', required: false, enum: ['true', 'false'], description: 'Accepted (any case, as Python clients send True/False) and ignored (no data sources here).' })
+  @ApiQuery({
+    name: 'requestDataSource',
+    required: false,
+    enum: ['true', 'false'],
+    description: 'Accepted (any case, as Python clients send True/False) and ignored (no data sources here).',
+  })
   async createDataset(@CurrentCaller() caller: Caller, @Body() dto: CreateDatasetDto, @Query('requestDataSource') requestDataSource?: unknown): Promise<string[]> {
     if (requestDataSource !== undefined) {
       if (parseQueryBoolean(requestDataSource) === undefined) throw new ValidationFailed([{ path: 'requestDataSource', message: 'must be true or false' }]);
@@ -86,7 +91,14 @@ export class CatalogController {
     schema: {
       oneOf: [
         { $ref: getSchemaPath(PatchDatasetDto) },
-        { type: 'array', items: { type: 'object', required: ['op', 'path'], properties: { op: { type: 'string', enum: ['add', 'remove', 'replace', 'move', 'copy', 'test'] }, path: { type: 'string' }, from: { type: 'string' }, value: {} } } },
+        {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['op', 'path'],
+            properties: { op: { type: 'string', enum: ['add', 'remove', 'replace', 'move', 'copy', 'test'] }, path: { type: 'string' }, from: { type: 'string' }, value: {} },
+          },
+        },
       ],
     },
   })
@@ -95,7 +107,9 @@ export class CatalogController {
   }
 
   @Delete('dataSets/:id')
-  @ApiOperation({ summary: 'Delete a dataset with its batches and data; ["@/dataSets/{id}"], or [] for an unknown id (as AEP); 409 while a batch is processed or an export writes into it' })
+  @ApiOperation({
+    summary: 'Delete a dataset with its batches and data; ["@/dataSets/{id}"], or [] for an unknown id (as AEP); 409 while a batch is processed or an export writes into it',
+  })
   @ApiJson(200, DATASET_REFS_SCHEMA, '["@/dataSets/{id}"], or [] for an unknown id')
   @ApiProblem(409, 'A batch of the dataset is being processed, or an export job writes into it')
   async deleteDataset(@CurrentCaller() caller: Caller, @DATASET_ID id: string): Promise<string[]> {

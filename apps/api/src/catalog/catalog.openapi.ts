@@ -38,7 +38,7 @@ export const DATASET_SCHEMA = closed(
     observableSchema: S.any('as it was sent'),
     dataSourceId: S.int(),
   },
-  'A dataset as AEP\'s Catalog shows it (only the fields it has)',
+  "A dataset as AEP's Catalog shows it (only the fields it has)",
 );
 
 const HEX24 = '^[0-9a-f]{24}$';
@@ -67,7 +67,9 @@ export const BATCH_INPUT_FORMAT_SCHEMA = S.obj(
   { additionalProperties: false },
 );
 
-export const BATCH_REPLAY_SCHEMA = S.obj({ predecessors: S.arr(S.str()), predecessorsByExternalId: S.arr(S.str()), reason: S.str({ example: 'replace' }) }, [], { additionalProperties: false });
+export const BATCH_REPLAY_SCHEMA = S.obj({ predecessors: S.arr(S.str()), predecessorsByExternalId: S.arr(S.str()), reason: S.str({ example: 'replace' }) }, [], {
+  additionalProperties: false,
+});
 
 const batchError = S.obj({ code: S.str(), description: S.str(), file: S.str(), line: S.int() }, ['code', 'description']);
 
@@ -89,9 +91,13 @@ export const IMPORT_BATCH_FIELDS: Record<string, Schema> = {
 
 export const BATCH_FIELDS: Record<string, Schema> = {
   ...IMPORT_BATCH_FIELDS,
-  recordCount: S.int({ minimum: 0, description: 'records ingested (a successful batch) or written (an export\'s batch)' }),
+  recordCount: S.int({ minimum: 0, description: "records ingested (a successful batch) or written (an export's batch)" }),
   failedRecordCount: S.int({ minimum: 0, description: 'records refused' }),
-  metrics: S.obj({ recordsRead: S.int({ minimum: 0 }), recordsWritten: S.int({ minimum: 0 }), recordsFailed: S.int({ minimum: 0 }) }, ['recordsRead', 'recordsWritten', 'recordsFailed'], { additionalProperties: false }),
+  metrics: S.obj(
+    { recordsRead: S.int({ minimum: 0 }), recordsWritten: S.int({ minimum: 0 }), recordsFailed: S.int({ minimum: 0 }) },
+    ['recordsRead', 'recordsWritten', 'recordsFailed'],
+    { additionalProperties: false },
+  ),
   errors: S.arr(batchError),
   completed: { ...S.ms(), description: 'epoch milliseconds: when it ended' },
 };

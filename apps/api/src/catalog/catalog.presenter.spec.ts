@@ -101,7 +101,11 @@ describe('presentBatch (Catalog batch)', () => {
   });
 
   it('matches the documented Catalog and action schemas', () => {
-    for (const b of [batch(), batch({ ...IMPORTED, status: 'success', recordCount: 5, completedAt: UPDATED }), batch({ origin: 'export', inputFormat: 'parquet', exportJobId: 1 })]) {
+    for (const b of [
+      batch(),
+      batch({ ...IMPORTED, status: 'success', recordCount: 5, completedAt: UPDATED }),
+      batch({ origin: 'export', inputFormat: 'parquet', exportJobId: 1 }),
+    ]) {
       expect(conforms(BATCH_SCHEMA, presentBatch(b))).toBe('conforms');
       expect(conforms(ACTED_BATCH_SCHEMA, presentBatch(b))).toBe('conforms');
     }

@@ -10,7 +10,7 @@ import { CreateDatasetDto, DatasetFieldsDto, PatchDatasetDto, PutDatasetDto, REA
 /** Writable fields of a dataset besides name and schemaRef (the DTO's names are the domain's). */
 const OPTIONAL_FIELDS = ['description', 'tags', 'fileDescription', 'enableErrorDiagnostics', 'observableSchema', 'basePath', 'dataSourceId'] as const;
 const READ_ONLY = new Set<string>(READ_ONLY_DATASET_FIELDS);
-const plain = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)) as T);
+const plain = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 
 /** Datasets as AEP's Catalog writes them: create, replace (PUT), patch (fields or JSON Patch), delete. */
 @Injectable()

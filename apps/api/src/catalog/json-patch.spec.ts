@@ -2,7 +2,6 @@ import { ValidationFailed } from '@sx/domain';
 import { refused } from '../../../../test/support/refused';
 import { applyJsonPatch, parsePointer } from './json-patch';
 
-
 describe('JSON Patch (RFC 6902) for dataset PATCH', () => {
   const doc = { name: 'crm', tags: { a: ['1'] }, list: [1, 2] };
 

@@ -19,7 +19,10 @@ function fail(path: string, message: string): never {
 export function parsePointer(pointer: string, at: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) fail(at, `"${pointer}" is not a JSON pointer (it starts with /)`);
-  return pointer.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 const isContainer = (v: Json): v is Container => typeof v === 'object' && v !== null;
@@ -84,7 +87,12 @@ const clone = (v: Json): Json => (v === undefined ? undefined : JSON.parse(JSON.
 const same = (a: Json, b: Json) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 function sortKeys(v: Json): Json {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (isContainer(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, Json>)[k])]));
+  if (isContainer(v))
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, Json>)[k])]),
+    );
   return v;
 }
 
@@ -93,7 +101,9 @@ function checkOperation(op: Json, i: number): FieldProblem[] {
   const at = `[${i}]`;
   if (!isContainer(op) || Array.isArray(op)) return [{ path: at, message: 'must be an operation object ({op, path, value})' }];
   const o = op;
-  const problems: FieldProblem[] = Object.keys(o).filter((k) => !OP_KEYS.has(k)).map((k) => ({ path: `${at}.${k}`, message: 'is not a known property' }));
+  const problems: FieldProblem[] = Object.keys(o)
+    .filter((k) => !OP_KEYS.has(k))
+    .map((k) => ({ path: `${at}.${k}`, message: 'is not a known property' }));
   if (typeof o.op !== 'string' || !OPS.has(o.op.toLowerCase())) problems.push({ path: `${at}.op`, message: 'must be one of add, remove, replace, move, copy, test' });
   if (typeof o.path !== 'string') problems.push({ path: `${at}.path`, message: 'must be a JSON pointer such as /name' });
   const op2 = typeof o.op === 'string' ? o.op.toLowerCase() : '';

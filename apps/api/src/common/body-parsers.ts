@@ -17,23 +17,25 @@ function guarded(parser: RequestHandler, limitBytes: number, parses: (req: Reque
   // Only for the bodies this parser reads: /ims takes JSON (1 MiB) as well as forms (16 KiB).
   const declared = onlyIf(parses, declaredLengthLimit(limitBytes, 'The request body'));
   return (req: Request, res: Response, next: NextFunction) =>
-    declared(req, res, () => parser(req, res, (err?: unknown) => {
-      if (!err) return next();
-      const e = err as ParserError;
-      switch (e.type) {
-        case 'entity.parse.failed':
-          return sendProblem(res, 400, 'The request body is not valid JSON.');
-        case 'entity.too.large':
-          return sendProblem(res, 413, `The request body is larger than the limit of ${limitBytes} bytes.`);
-        case 'encoding.unsupported':
-        case 'charset.unsupported':
-          return sendProblem(res, 415, 'The request body encoding or charset is not supported; send UTF-8 JSON.');
-        case 'request.aborted':
-          return sendProblem(res, 400, 'The request body was not received completely.');
-        default:
-          return sendProblem(res, e.status && e.status < 500 ? e.status : 400, 'The request body could not be read.');
-      }
-    }));
+    declared(req, res, () =>
+      parser(req, res, (err?: unknown) => {
+        if (!err) return next();
+        const e = err as ParserError;
+        switch (e.type) {
+          case 'entity.parse.failed':
+            return sendProblem(res, 400, 'The request body is not valid JSON.');
+          case 'entity.too.large':
+            return sendProblem(res, 413, `The request body is larger than the limit of ${limitBytes} bytes.`);
+          case 'encoding.unsupported':
+          case 'charset.unsupported':
+            return sendProblem(res, 415, 'The request body encoding or charset is not supported; send UTF-8 JSON.');
+          case 'request.aborted':
+            return sendProblem(res, 400, 'The request body was not received completely.');
+          default:
+            return sendProblem(res, e.status && e.status < 500 ? e.status : 400, 'The request body could not be read.');
+        }
+      }),
+    );
 }
 
 /**

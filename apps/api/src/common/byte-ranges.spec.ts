@@ -71,15 +71,48 @@ describe('parseRange (a download of `size` bytes)', () => {
 
 describe('coverageProblems (chunks sorted by start)', () => {
   it('accepts chunks that cover the file exactly', () => {
-    expect(coverageProblems([{ start: 0, end: 9 }, { start: 10, end: 19 }, { start: 20, end: 24 }], 25)).toEqual([]);
+    expect(
+      coverageProblems(
+        [
+          { start: 0, end: 9 },
+          { start: 10, end: 19 },
+          { start: 20, end: 24 },
+        ],
+        25,
+      ),
+    ).toEqual([]);
   });
   it('names a gap, an overlap and a missing tail', () => {
-    expect(coverageProblems([{ start: 0, end: 9 }, { start: 15, end: 19 }], 20)).toEqual(['bytes 10-14 are missing']);
-    expect(coverageProblems([{ start: 0, end: 9 }, { start: 5, end: 19 }], 20)).toEqual(['bytes 5-9 were sent more than once (overlapping chunks)']);
+    expect(
+      coverageProblems(
+        [
+          { start: 0, end: 9 },
+          { start: 15, end: 19 },
+        ],
+        20,
+      ),
+    ).toEqual(['bytes 10-14 are missing']);
+    expect(
+      coverageProblems(
+        [
+          { start: 0, end: 9 },
+          { start: 5, end: 19 },
+        ],
+        20,
+      ),
+    ).toEqual(['bytes 5-9 were sent more than once (overlapping chunks)']);
     expect(coverageProblems([{ start: 0, end: 9 }], 30)).toEqual(['bytes 10-29 are missing']);
     expect(coverageProblems([{ start: 3, end: 9 }], 10)).toEqual(['bytes 0-2 are missing']);
   });
   it('a chunk inside another is an overlap of its whole range', () => {
-    expect(coverageProblems([{ start: 0, end: 19 }, { start: 5, end: 9 }], 20)).toEqual(['bytes 5-9 were sent more than once (overlapping chunks)']);
+    expect(
+      coverageProblems(
+        [
+          { start: 0, end: 19 },
+          { start: 5, end: 9 },
+        ],
+        20,
+      ),
+    ).toEqual(['bytes 5-9 were sent more than once (overlapping chunks)']);
   });
 });

@@ -45,7 +45,10 @@ export function parseRange(header: string | string[] | undefined, size: number):
   if (typeof header !== 'string') return { kind: 'none' };
   const m = /^bytes=(.*)$/i.exec(header.trim());
   if (!m) return { kind: 'none' };
-  const specs = m[1].split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const specs = m[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const parsed = specs.map((s) => SPEC.exec(s));
   if (!specs.length || parsed.some((p) => !p || (p[1] === '' && p[2] === ''))) return { kind: 'none' };
   if (parsed.some((p) => p![1] !== '' && p![2] !== '' && Number(p![1]) > Number(p![2]))) return { kind: 'none' };

@@ -33,7 +33,7 @@ describe('inputProblems', () => {
     expect(inputProblems({ filter: { 'a\u0000b': 1 } }, 32)).toEqual([{ path: 'filter.a\\u0000b', message: `${NUL_MESSAGE} in its name` }]);
   });
 
-  it('refuses lone surrogates in strings and names (an object\'s names before its values), and accepts paired ones', () => {
+  it("refuses lone surrogates in strings and names (an object's names before its values), and accepts paired ones", () => {
     expect(inputProblems({ name: 'x\ud800', ok: '😀', 'k\udc00': 1 }, 32)).toEqual([
       { path: 'k\\udc00', message: `${SURROGATE_MESSAGE} in its name` },
       { path: 'name', message: SURROGATE_MESSAGE },
@@ -58,6 +58,11 @@ describe('inputProblems', () => {
   });
 
   it('lists at most 100 problems', () => {
-    expect(inputProblems(Array.from({ length: 1000 }, () => '\u0000'), 32)).toHaveLength(100);
+    expect(
+      inputProblems(
+        Array.from({ length: 1000 }, () => '\u0000'),
+        32,
+      ),
+    ).toHaveLength(100);
   });
 });

@@ -11,7 +11,10 @@ export const toInteger = ({ value }: { value: unknown }) => (typeof value === 's
 /** `limit` of the Segmentation lists: default 20; above 1000 it is capped, not refused (as AEP does). */
 export class PageLimitQuery {
   @ApiPropertyOptional({ default: DEFAULT_PAGE_SIZE, maximum: MAX_PAGE_SIZE, description: 'Values above 1000 are capped at 1000.' })
-  @IsOptional() @Transform(toInteger) @IsInt({ message: 'must be a whole number' }) @Min(1)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1)
   limit?: number;
 }
 

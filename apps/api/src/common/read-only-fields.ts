@@ -10,19 +10,26 @@ import { IsBoolean, IsInt, IsObject, IsOptional, IsString, MaxLength, Min, Valid
  */
 export class SandboxRefDto {
   @ApiPropertyOptional({ example: '28e74200-e3de-11e9-8f5d-7f27416c5f0d' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   sandboxId?: string;
 
   @ApiPropertyOptional({ example: 'prod' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   sandboxName?: string;
 
   @ApiPropertyOptional({ example: 'production' })
-  @IsOptional() @IsString() @MaxLength(100)
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
   type?: string;
 
   @ApiPropertyOptional({ example: true })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   default?: boolean;
 }
 
@@ -32,16 +39,23 @@ export class SandboxRefDto {
  * sandbox are the caller's, and the service keeps the update time.
  */
 export abstract class AepReadOnlyFieldsDto {
-  @ApiPropertyOptional({ description: 'Read-only: ignored (the caller\'s org is used).' })
-  @IsOptional() @IsString() @MaxLength(200)
+  @ApiPropertyOptional({ description: "Read-only: ignored (the caller's org is used)." })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
   imsOrgId?: string;
 
   @ApiPropertyOptional({ type: SandboxRefDto, description: 'Read-only: ignored (the x-sandbox-name sandbox is used).' })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => SandboxRefDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SandboxRefDto)
   sandbox?: SandboxRefDto;
 
   @ApiPropertyOptional({ description: 'Read-only (epoch s): ignored.' })
-  @IsOptional() @IsInt({ message: 'must be a whole number' }) @Min(0)
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0)
   updateEpoch?: number;
 }
 

@@ -18,13 +18,16 @@ export function requestContext(logger: LoggerService) {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       runWithRequestId(requestId, () => {
-        logger.log({
-          msg: 'request',
-          method: req.method,
-          path: req.originalUrl.split('?')[0],
-          status: res.statusCode,
-          durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-        }, 'Http');
+        logger.log(
+          {
+            msg: 'request',
+            method: req.method,
+            path: req.originalUrl.split('?')[0],
+            status: res.statusCode,
+            durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+          },
+          'Http',
+        );
       });
     });
     runWithRequestId(requestId, next);

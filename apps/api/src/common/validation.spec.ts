@@ -15,7 +15,14 @@ class Body {
 
 describe('fieldProblems', () => {
   it('names nested and array fields by their full path', () => {
-    const body = plainToInstance(Body, { filter: { segments: [{ segmentId: 'a', status: ['realized'] }, { segmentId: 1, status: ['nope'] }] } });
+    const body = plainToInstance(Body, {
+      filter: {
+        segments: [
+          { segmentId: 'a', status: ['realized'] },
+          { segmentId: 1, status: ['nope'] },
+        ],
+      },
+    });
     const problems = fieldProblems(validateSync(body));
     expect(problems).toEqual([
       { path: 'filter.segments[1].segmentId', message: 'must be a string' },

@@ -9,11 +9,7 @@ import { FieldProblem, ValidationFailed } from '@sx/domain';
 export function fieldProblems(errors: ValidationError[], parent = ''): FieldProblem[] {
   const out: FieldProblem[] = [];
   for (const error of errors) {
-    const path = /^\d+$/.test(error.property)
-      ? `${parent}[${error.property}]`
-      : parent
-        ? `${parent}.${error.property}`
-        : error.property;
+    const path = /^\d+$/.test(error.property) ? `${parent}[${error.property}]` : parent ? `${parent}.${error.property}` : error.property;
     out.push(...messagesOf(error).map((message) => ({ path, message })));
     if (error.children?.length) out.push(...fieldProblems(error.children, path));
   }

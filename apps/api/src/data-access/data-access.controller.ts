@@ -10,7 +10,13 @@ import { ApiJson } from '../common/openapi-schema';
 import { DATA_ACCESS_PATH } from '../common/paths';
 import { HEX24, HEX32, PathParam } from '../common/param-decorators';
 import {
-  ApiFileHead, DownloadRoute, BATCH_FILES_SCHEMA, DATASET_PREVIEW_SCHEMA, DIRECTORY_LISTING_SCHEMA, FILE_LISTING_SCHEMA, ROW_ERRORS_SAMPLE_SCHEMA,
+  ApiFileHead,
+  DownloadRoute,
+  BATCH_FILES_SCHEMA,
+  DATASET_PREVIEW_SCHEMA,
+  DIRECTORY_LISTING_SCHEMA,
+  FILE_LISTING_SCHEMA,
+  ROW_ERRORS_SAMPLE_SCHEMA,
 } from './data-access.openapi';
 import { DataAccessService, ListedItem, PAGE_SIZE, pageOf } from './data-access.service';
 import { headFile, sendFile, sendText } from './file-response';
@@ -150,7 +156,10 @@ export class DataAccessController {
   ): Promise<void> {
     const rows = await this.access.preview(caller, datasetId);
     // The stored texts as they are: key order kept, nothing parsed and printed again.
-    res.status(200).type('application/json').send(`{"data":[${rows.join(',')}]}`);
+    res
+      .status(200)
+      .type('application/json')
+      .send(`{"data":[${rows.join(',')}]}`);
   }
 
   private async visibleFile(caller: Caller, fileId: string): Promise<BatchFile> {

@@ -10,7 +10,9 @@ const self = S.obj({ self: S.obj({ href: S.str() }, ['href']) }, ['self']);
 const page = S.obj({ limit: S.int({ minimum: 1, maximum: 100 }), count: S.int({ minimum: 0 }) }, ['limit', 'count'], { additionalProperties: false });
 
 /** An entry of a `/failed`, `/meta` or single-file listing: `length` is a string, as AEP sends it. */
-const LISTED_ITEM = S.obj({ name: S.str(), length: S.str({ pattern: DIGITS, description: 'bytes, as a string' }), _links: self }, ['name', 'length', '_links'], { additionalProperties: false });
+const LISTED_ITEM = S.obj({ name: S.str(), length: S.str({ pattern: DIGITS, description: 'bytes, as a string' }), _links: self }, ['name', 'length', '_links'], {
+  additionalProperties: false,
+});
 
 /** GET /files/{id} without `path`: the file's one part. */
 export const FILE_LISTING_SCHEMA = S.obj({ data: S.arr(LISTED_ITEM), _page: page }, ['data', '_page'], { additionalProperties: false });
@@ -41,11 +43,10 @@ export const BATCH_FILES_SCHEMA = S.obj(
       ),
     ),
     _page: page,
-    _links: S.obj(
-      { next: S.obj({ href: S.str() }, ['href']), page: S.obj({ href: S.str(), templated: S.bool() }, ['href', 'templated']) },
-      ['page'],
-      { additionalProperties: false, description: 'next only when there are more files' },
-    ),
+    _links: S.obj({ next: S.obj({ href: S.str() }, ['href']), page: S.obj({ href: S.str(), templated: S.bool() }, ['href', 'templated']) }, ['page'], {
+      additionalProperties: false,
+      description: 'next only when there are more files',
+    }),
   },
   ['data', '_page', '_links'],
   { additionalProperties: false },

@@ -21,10 +21,7 @@ export interface ListedItem {
 }
 
 /** What `/meta?path=` names: a listing, a generated text, or a stored input file. */
-export type MetaItem =
-  | { kind: 'listing'; items: ListedItem[] }
-  | { kind: 'text'; name: string; text: string; contentType: string }
-  | { kind: 'file'; file: BatchFile };
+export type MetaItem = { kind: 'listing'; items: ListedItem[] } | { kind: 'text'; name: string; text: string; contentType: string } | { kind: 'file'; file: BatchFile };
 
 const ROW_ERRORS = 'row_errors';
 const INPUT_FILES = 'input_files';

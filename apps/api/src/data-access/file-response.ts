@@ -54,7 +54,11 @@ function partToSend(req: Request, res: Response, size: number, ignoreRange = fal
   return range.kind === 'one' ? { start: range.start, end: range.end } : undefined;
 }
 
-const attachment = (name: string) => `attachment; filename="${name.split('/').pop()!.replace(/["\\\r\n]/g, '')}"`;
+const attachment = (name: string) =>
+  `attachment; filename="${name
+    .split('/')
+    .pop()!
+    .replace(/["\\\r\n]/g, '')}"`;
 
 /**
  * A file's bytes, streamed. One satisfiable range: 206 with Content-Range; an unsatisfiable one:

@@ -1,13 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query, Res, createParamDecorator } from '@nestjs/common';
-import {
-  
-  ApiHeader,
-  ApiNoContentResponse,
-  ApiOperation,
-  ApiParam,
-  
-  
-} from '@nestjs/swagger';
+import { ApiHeader, ApiNoContentResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Caller, formatCursor, parseCursor, ValidationFailed } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';

@@ -1,16 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import {
-  Caller,
-  DEFAULT_SEGMENT_NAMESPACE,
-  ExportJob,
-  ExportJobRequest,
-  FieldProblem,
-  JobCursor,
-  NotFound,
-  ValidationFailed,
-  resolveSchema,
-} from '@sx/domain';
+import { Caller, DEFAULT_SEGMENT_NAMESPACE, ExportJob, ExportJobRequest, FieldProblem, JobCursor, NotFound, ValidationFailed, resolveSchema } from '@sx/domain';
 import { DatasetRepository, ExportJobRepository, MergePolicyRepository, SegmentDefinitionRepository } from '@sx/persistence';
 import { ExportDispatcher } from '@sx/queue';
 import type { CreateExportJobDto } from './dto/create-export-job.dto';
@@ -124,7 +114,13 @@ function hashRequest(request: ExportJobRequest): string {
     Array.isArray(v)
       ? v.map(canonical)
       : v && typeof v === 'object'
-        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
         : v;
-  return createHash('sha256').update(JSON.stringify(canonical(request))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(request)))
+    .digest('hex');
 }

@@ -57,15 +57,11 @@ export class BatchIngestionController {
   @ApiOperation({
     summary:
       'COMPLETE accepts the batch (staging) for a worker to validate and promote, all or nothing (sent again: the batch as it is); ' +
-      'ABORT abandons a loading batch; FAIL ends a loading batch as failed; REVERT removes a successful batch\'s records (inactive)',
+      "ABORT abandons a loading batch; FAIL ends a loading batch as failed; REVERT removes a successful batch's records (inactive)",
   })
   @ApiJson(200, ACTED_BATCH_SCHEMA, 'The batch after the action (COMPLETE sent again: the batch as it is)')
   @ApiProblem(409, 'The batch is not in a state the action applies to (e.g. REVERT of a loading batch), or COMPLETE while a large file is open')
-  async act(
-    @CurrentCaller() caller: Caller,
-    @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
-    @Query() { action }: ActionQuery,
-  ) {
+  async act(@CurrentCaller() caller: Caller, @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string, @Query() { action }: ActionQuery) {
     const run = { COMPLETE: 'complete', ABORT: 'abort', FAIL: 'fail', REVERT: 'revert' } as const;
     return presentActedBatch(await this.ingestion[run[parseAction(action, BATCH_ACTIONS)]](caller, batchId));
   }

@@ -27,15 +27,23 @@ export { ApiNoBody } from '../common/openapi-schema';
 export const BATCH_PREVIEW_SCHEMA = S.obj(
   {
     formatParams: S.obj(
-      { format: S.oneOf('json'), isMultiLineJson: S.bool(), charset: S.oneOf('UTF-8'), nrow: S.int({ minimum: 1, maximum: 1000, description: 'the rows asked for, after the default and the cap' }) },
+      {
+        format: S.oneOf('json'),
+        isMultiLineJson: S.bool(),
+        charset: S.oneOf('UTF-8'),
+        nrow: S.int({ minimum: 1, maximum: 1000, description: 'the rows asked for, after the default and the cap' }),
+      },
       ['format', 'isMultiLineJson', 'charset', 'nrow'],
       { additionalProperties: false, description: 'how the files were read' },
     ),
     preview: S.obj(
       {
-        columns: S.arr(S.obj({ cid: S.str({ pattern: '^c\\d+$' }), name: S.str({ description: 'a top-level field of the records' }) }, ['cid', 'name'], { additionalProperties: false }), {
-          description: 'in order of first appearance',
-        }),
+        columns: S.arr(
+          S.obj({ cid: S.str({ pattern: '^c\\d+$' }), name: S.str({ description: 'a top-level field of the records' }) }, ['cid', 'name'], { additionalProperties: false }),
+          {
+            description: 'in order of first appearance',
+          },
+        ),
         rows: S.arr(S.map(S.str(), 'cid to value: a string as sent, anything else as its JSON text; a field the record lacks is absent'), { maxItems: 1000 }),
       },
       ['columns', 'rows'],

@@ -43,7 +43,9 @@ export class BatchPreviewService {
 
   async preview(caller: Caller, batchId: string, datasetId: string, query: BatchPreviewQuery): Promise<BatchPreview> {
     if (query.format !== 'json') {
-      throw new ValidationFailed([{ path: 'format', message: `${query.format} is not supported by this service: only json files are ingested (JSON Lines or a JSON array, gzip accepted)` }]);
+      throw new ValidationFailed([
+        { path: 'format', message: `${query.format} is not supported by this service: only json files are ingested (JSON Lines or a JSON array, gzip accepted)` },
+      ]);
     }
     const batch = await this.batches.findById(caller, batchId);
     if (!batch || batch.origin === 'export') throw new NotFound(`Batch ${batchId} does not exist.`);
@@ -59,17 +61,17 @@ export class BatchPreviewService {
   private sources(files: BatchFile[]) {
     let left = PREVIEW_MAX_INPUT_BYTES;
     return files.map((f) => ({
-        name: f.name,
-        open: async (): Promise<Readable> => {
-          const take = Math.min(f.sizeBytes, left);
-          left -= take;
-          if (!take) return Readable.from([]);
-          // A file gone from storage (its dataset being deleted) previews as empty.
-          return this.storage.read(f.storageKey, { start: 0, end: take - 1 }).catch((e: unknown) => {
-            if (e instanceof StorageObjectMissing) return Readable.from([]);
-            throw e;
-          });
-        },
-      }));
+      name: f.name,
+      open: async (): Promise<Readable> => {
+        const take = Math.min(f.sizeBytes, left);
+        left -= take;
+        if (!take) return Readable.from([]);
+        // A file gone from storage (its dataset being deleted) previews as empty.
+        return this.storage.read(f.storageKey, { start: 0, end: take - 1 }).catch((e: unknown) => {
+          if (e instanceof StorageObjectMissing) return Readable.from([]);
+          throw e;
+        });
+      },
+    }));
   }
 }

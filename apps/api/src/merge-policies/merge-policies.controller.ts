@@ -1,14 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBody,
-  ApiConflictResponse,
-  ApiExtraModels,
-  ApiNotFoundResponse,
-  ApiOperation,
-  ApiParam,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiExtraModels, ApiNotFoundResponse, ApiOperation, ApiParam, getSchemaPath } from '@nestjs/swagger';
 import { BUILT_IN_MERGE_POLICY_ID, Caller } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { AepApi } from '../common/aep-api.decorator';
@@ -26,12 +17,10 @@ import { MERGE_POLICY_BULK_SCHEMA, MERGE_POLICY_LIST_SCHEMA, MERGE_POLICY_SCHEMA
 // simply names no policy (404), as in AEP.
 
 const PATCH_BODY = {
-  description: 'One operation (AEP\'s docs) or an array of them (its spec). Paths: /name, /identityGraph.type, /attributeMerge.type, /schema.name, /version (ignored), /default, /isActiveOnEdge.',
+  description:
+    "One operation (AEP's docs) or an array of them (its spec). Paths: /name, /identityGraph.type, /attributeMerge.type, /schema.name, /version (ignored), /default, /isActiveOnEdge.",
   schema: {
-    oneOf: [
-      { $ref: getSchemaPath(MergePolicyPatchOperationDto) },
-      { type: 'array', items: { $ref: getSchemaPath(MergePolicyPatchOperationDto) } },
-    ],
+    oneOf: [{ $ref: getSchemaPath(MergePolicyPatchOperationDto) }, { type: 'array', items: { $ref: getSchemaPath(MergePolicyPatchOperationDto) } }],
   },
 };
 
@@ -42,7 +31,7 @@ export class MergePoliciesController {
   constructor(private readonly service: MergePoliciesService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List merge policies (the built-in included), by name ascending unless orderBy=-name; AEP\'s filters; offset paging' })
+  @ApiOperation({ summary: "List merge policies (the built-in included), by name ascending unless orderBy=-name; AEP's filters; offset paging" })
   @ApiJson(200, MERGE_POLICY_LIST_SCHEMA, '{_page: {totalCount, pageSize, next}, children, _links: {next: {href}}}')
   async list(@CurrentCaller() caller: Caller, @Query() query: ListMergePoliciesQuery) {
     const { listing, repeated } = mergePolicyListRequest(query);
@@ -64,7 +53,10 @@ export class MergePoliciesController {
   @ApiJson(207, MERGE_POLICY_BULK_SCHEMA, '{results: {<id>: MergePolicy}}')
   @ApiBadRequestResponse({ description: 'ids missing, empty or over 1000' })
   async bulkGet(@CurrentCaller() caller: Caller, @Body() dto: BulkGetDto) {
-    const found = await this.service.bulkGet(caller, dto.ids.map((entry) => entry.id));
+    const found = await this.service.bulkGet(
+      caller,
+      dto.ids.map((entry) => entry.id),
+    );
     return { results: Object.fromEntries(found.map((policy) => [policy.id, presentMergePolicy(policy)])) };
   }
 

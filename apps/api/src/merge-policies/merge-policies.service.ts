@@ -91,7 +91,9 @@ function saved(result: MergePolicyWrite, id: string): MergePolicy {
     case 'built-in':
       throw new Conflict(builtInIsFixed('changed'));
     case 'edge-taken':
-      throw new ValidationFailed([{ path: 'isActiveOnEdge', message: 'another merge policy of this sandbox is active on edge (AEP allows one): set its isActiveOnEdge to false first' }]);
+      throw new ValidationFailed([
+        { path: 'isActiveOnEdge', message: 'another merge policy of this sandbox is active on edge (AEP allows one): set its isActiveOnEdge to false first' },
+      ]);
   }
 }
 
@@ -105,10 +107,7 @@ function ignoredFields(dto: CreateMergePolicyDto): string[] {
 function normalize(dto: CreateMergePolicyDto): NewMergePolicy {
   return {
     name: dto.name,
-    attributeMerge:
-      dto.attributeMerge.type === 'dataSetPrecedence'
-        ? { type: 'dataSetPrecedence', order: [...(dto.attributeMerge.order ?? [])] }
-        : { type: 'timestampOrdered' },
+    attributeMerge: dto.attributeMerge.type === 'dataSetPrecedence' ? { type: 'dataSetPrecedence', order: [...(dto.attributeMerge.order ?? [])] } : { type: 'timestampOrdered' },
     identityGraph: { type: dto.identityGraph.type },
     schema: { name: dto.schema?.name ?? PROFILE_SCHEMA_NAME },
     default: dto.default ?? false,

@@ -51,9 +51,25 @@ describe('merge policy presenter', () => {
 
 describe('CreateMergePolicyDto', () => {
   it('accepts a policy as GET shows it (read-only fields type-checked, then ignored)', () => {
-    const read = { id: 'p', name: 'p', imsOrgId: 'O', sandbox: { sandboxId: 's', sandboxName: 'prod', type: 'production', default: true }, schema: { name: '_xdm.context.profile' }, version: 3, identityGraph: { type: 'none' }, attributeMerge: { type: 'timestampOrdered' }, isActiveOnEdge: false, default: false, updateEpoch: 1551898378 };
+    const read = {
+      id: 'p',
+      name: 'p',
+      imsOrgId: 'O',
+      sandbox: { sandboxId: 's', sandboxName: 'prod', type: 'production', default: true },
+      schema: { name: '_xdm.context.profile' },
+      version: 3,
+      identityGraph: { type: 'none' },
+      attributeMerge: { type: 'timestampOrdered' },
+      isActiveOnEdge: false,
+      default: false,
+      updateEpoch: 1551898378,
+    };
     expect(problems(read)).toEqual([]);
-    expect(problems({ ...read, version: 'v', updateEpoch: -1, isActiveOnEdge: 'false', sandbox: { sandboxName: 1 } }).map((p) => p.path).sort()).toEqual(['isActiveOnEdge', 'sandbox.sandboxName', 'updateEpoch', 'version']);
+    expect(
+      problems({ ...read, version: 'v', updateEpoch: -1, isActiveOnEdge: 'false', sandbox: { sandboxName: 1 } })
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['isActiveOnEdge', 'sandbox.sandboxName', 'updateEpoch', 'version']);
   });
 
   it('accepts both attribute merge types in their AEP shapes', () => {
@@ -78,13 +94,20 @@ describe('CreateMergePolicyDto', () => {
   });
 
   it('names every other offending field', () => {
-    const paths = problems({ name: ' ', attributeMerge: { type: 'latest' }, identityGraph: { type: 'graph' }, schema: { name: '_xdm.context.experienceevent' }, default: 'yes', extra: 1 }).map((p) => p.path);
+    const paths = problems({
+      name: ' ',
+      attributeMerge: { type: 'latest' },
+      identityGraph: { type: 'graph' },
+      schema: { name: '_xdm.context.experienceevent' },
+      default: 'yes',
+      extra: 1,
+    }).map((p) => p.path);
     expect(paths.sort()).toEqual(['attributeMerge.type', 'default', 'extra', 'identityGraph.type', 'name', 'schema.name']);
-    expect(problems({}).map((p) => `${p.path} ${p.message}`).sort()).toEqual([
-      'attributeMerge is required',
-      'identityGraph is required',
-      'name is required',
-    ]);
+    expect(
+      problems({})
+        .map((p) => `${p.path} ${p.message}`)
+        .sort(),
+    ).toEqual(['attributeMerge is required', 'identityGraph is required', 'name is required']);
   });
 });
 
@@ -100,14 +123,30 @@ describe('mergePolicyListRequest', () => {
   });
 
   it('maps every documented filter and repeats it', () => {
-    const { listing, repeated } = request({ default: true, isActiveOnEdge: false, 'schema.name': 's', 'identityGraph.type': 'pdg', 'attributeMerge.type': 'timestampOrdered', version: 2, start: 4, limit: 5000 });
+    const { listing, repeated } = request({
+      default: true,
+      isActiveOnEdge: false,
+      'schema.name': 's',
+      'identityGraph.type': 'pdg',
+      'attributeMerge.type': 'timestampOrdered',
+      version: 2,
+      start: 4,
+      limit: 5000,
+    });
     expect(listing).toEqual({
       start: 4,
       limit: 1000,
       nameOrder: 'asc',
       filter: { default: true, isActiveOnEdge: false, schemaName: 's', identityGraphType: 'pdg', attributeMergeType: 'timestampOrdered', version: 2 },
     });
-    expect(repeated).toEqual({ default: 'true', isActiveOnEdge: 'false', 'schema.name': 's', 'identityGraph.type': 'pdg', 'attributeMerge.type': 'timestampOrdered', version: '2' });
+    expect(repeated).toEqual({
+      default: 'true',
+      isActiveOnEdge: 'false',
+      'schema.name': 's',
+      'identityGraph.type': 'pdg',
+      'attributeMerge.type': 'timestampOrdered',
+      version: '2',
+    });
   });
 });
 
@@ -124,7 +163,7 @@ describe('PATCH operations', () => {
     }
   };
 
-  it('applies AEP\'s single-object form with string values, and the spec\'s array form', () => {
+  it("applies AEP's single-object form with string values, and the spec's array form", () => {
     expect(patch({ op: 'add', path: '/default', value: 'true' }).policy.default).toBe(true);
     const many = patch([
       { op: 'add', path: '/name', value: 'renamed' },
@@ -145,7 +184,14 @@ describe('PATCH operations', () => {
   });
 
   it('names each bad operation, and applies none', () => {
-    expect(problemsOf([{ op: 'remove', path: '/name' }, { op: 'add', path: '/order', value: 'x' }, { op: 'add', path: '/default', value: 'yes' }, { op: 'add', path: '/name' }])).toEqual([
+    expect(
+      problemsOf([
+        { op: 'remove', path: '/name' },
+        { op: 'add', path: '/order', value: 'x' },
+        { op: 'add', path: '/default', value: 'yes' },
+        { op: 'add', path: '/name' },
+      ]),
+    ).toEqual([
       { path: '[0].op', message: 'must be "add" or "replace"' },
       { path: '[1].path', message: expect.stringMatching(/^must be one of \/name/) },
       { path: '[2].value', message: 'must be "true" or "false"' },
@@ -156,12 +202,19 @@ describe('PATCH operations', () => {
     expect(problemsOf([])).toEqual([{ path: '', message: 'must hold at least one operation' }]);
     expect(problemsOf(['x'])).toEqual([{ path: '[0]', message: 'must be an object {op, path, value}' }]);
     expect(problemsOf({ op: 'add', path: '/attributeMerge.type', value: 'dataSetPrecedence' })).toEqual([{ path: 'value', message: expect.stringMatching(/use PUT/) }]);
-    expect(problemsOf({ op: 'add', path: '/schema.name', value: '_xdm.context.experienceevent' })).toEqual([{ path: 'value', message: expect.stringMatching(/_xdm\.context\.profile/) }]);
+    expect(problemsOf({ op: 'add', path: '/schema.name', value: '_xdm.context.experienceevent' })).toEqual([
+      { path: 'value', message: expect.stringMatching(/_xdm\.context\.profile/) },
+    ]);
   });
 
   it('switches dataSetPrecedence to timestampOrdered, dropping the order', () => {
     const precedence = { ...current, attributeMerge: { type: 'dataSetPrecedence' as const, order: ['a'] } };
-    expect(applyMergePolicyPatch(precedence, patchOperationsOf({ op: 'add', path: '/attributeMerge.type', value: 'timestampOrdered' })).policy.attributeMerge).toEqual({ type: 'timestampOrdered' });
-    expect(applyMergePolicyPatch(precedence, patchOperationsOf({ op: 'add', path: '/attributeMerge.type', value: 'dataSetPrecedence' })).policy.attributeMerge).toEqual({ type: 'dataSetPrecedence', order: ['a'] });
+    expect(applyMergePolicyPatch(precedence, patchOperationsOf({ op: 'add', path: '/attributeMerge.type', value: 'timestampOrdered' })).policy.attributeMerge).toEqual({
+      type: 'timestampOrdered',
+    });
+    expect(applyMergePolicyPatch(precedence, patchOperationsOf({ op: 'add', path: '/attributeMerge.type', value: 'dataSetPrecedence' })).policy.attributeMerge).toEqual({
+      type: 'dataSetPrecedence',
+      order: ['a'],
+    });
   });
 });

@@ -1,11 +1,4 @@
-import {
-  AttributeMergeType,
-  FieldProblem,
-  IdentityGraphType,
-  MergePolicyListing,
-  MergePolicyPatchOperation,
-  ValidationFailed,
-} from '@sx/domain';
+import { AttributeMergeType, FieldProblem, IdentityGraphType, MergePolicyListing, MergePolicyPatchOperation, ValidationFailed } from '@sx/domain';
 import { effectiveLimit } from '../common/page-limit.query';
 import { UNKNOWN_PROPERTY } from '../common/input-scan';
 import type { ListMergePoliciesQuery } from './dto/list-merge-policies.query';

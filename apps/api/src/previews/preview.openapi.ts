@@ -12,7 +12,7 @@ const href = S.obj({ _href: S.str() }, ['_href']);
 
 export const PREVIEW_PAGE_SCHEMA = S.obj(
   {
-    results: S.arr(S.map(S.obj({ _href: S.str(), endCustomerIds: S.map(href, 'the profile\'s other identities') }), 'one matching profile, keyed by its entity id')),
+    results: S.arr(S.map(S.obj({ _href: S.str(), endCustomerIds: S.map(href, "the profile's other identities") }), 'one matching profile, keyed by its entity id')),
     state: S.oneOf(...STATES),
     links: S.obj({ _self: S.str(), next: S.str(), prev: S.str() }, ['_self', 'next', 'prev']),
     page: S.obj({ offset: S.int(), size: S.int() }, ['offset', 'size']),

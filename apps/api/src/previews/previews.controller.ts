@@ -21,7 +21,7 @@ export class PreviewsController {
 
   @Post('preview')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Evaluate a PQL expression over the sandbox\'s profiles without writing anything (a preview and its estimate, same id)' })
+  @ApiOperation({ summary: "Evaluate a PQL expression over the sandbox's profiles without writing anything (a preview and its estimate, same id)" })
   @ApiJson(201, CREATED_PREVIEW_SCHEMA, '{state, previewQueryId, previewQueryStatus, previewId, previewExecutionId}')
   @ApiBadRequestResponse({ description: 'A field is wrong; an expression that does not parse or names an unknown segment is a problem under predicateExpression' })
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreatePreviewDto) {
@@ -54,7 +54,7 @@ export class PreviewsController {
   @Get('estimate/:previewId')
   @ApiParam({ name: 'previewId', type: String })
   @ApiOperation({ summary: 'The estimate of a preview: counts so far (profilesReadSoFar rises while it runs), then the exact count and its namespace distribution' })
-  @ApiJson(200, ESTIMATE_SCHEMA, 'AEP\'s estimate body')
+  @ApiJson(200, ESTIMATE_SCHEMA, "AEP's estimate body")
   @ApiNotFoundResponse()
   async estimate(@CurrentCaller() caller: Caller, @Param('previewId') previewId: string) {
     return presentEstimate(this.config.BASE_PATH, await this.service.get(caller, previewId));

@@ -41,26 +41,46 @@ describe('previewId', () => {
 });
 
 describe('CreatePreviewDto', () => {
-  it('accepts AEP\'s body, mergeStrategy included (ignored)', () => {
+  it("accepts AEP's body, mergeStrategy included (ignored)", () => {
     expect(problems({ predicateExpression: 'a = 1', predicateType: 'pql/text', predicateModel: '_xdm.context.profile', graphType: 'pdg', mergeStrategy: { x: 1 } })).toEqual([]);
     expect(problems({ predicateExpression: 'a = 1', predicateType: 'pql/text' })).toEqual([]);
   });
   it('names each wrong field', () => {
-    expect(problems({}).map((p) => p.path).sort()).toEqual(['predicateExpression', 'predicateType']);
-    expect(problems({ predicateExpression: 1, predicateType: 'pql/json', predicateModel: 'x', graphType: 'all', mergePolicyId: '' }).map((p) => p.path).sort()).toEqual(['graphType', 'mergePolicyId', 'predicateExpression', 'predicateModel', 'predicateType']);
+    expect(
+      problems({})
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['predicateExpression', 'predicateType']);
+    expect(
+      problems({ predicateExpression: 1, predicateType: 'pql/json', predicateModel: 'x', graphType: 'all', mergePolicyId: '' })
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['graphType', 'mergePolicyId', 'predicateExpression', 'predicateModel', 'predicateType']);
   });
 });
 
 describe('preview presenters', () => {
-  it('POST: AEP\'s 201 body in its key order', () => {
+  it("POST: AEP's 201 body in its key order", () => {
     const body = presentCreatedPreview(preview({ state: 'NEW' }));
     expect(body).toEqual({ state: 'NEW', previewQueryId: ID, previewQueryStatus: 'NEW', previewId: encodePreviewId(ID), previewExecutionId: 0 });
   });
 
   it('estimate: exact when finished, namespaces sorted', () => {
     const body = presentEstimate('/b', preview());
-    expect(body).toMatchObject({ estimatedSize: 4, numRowsToRead: 10, profilesReadSoFar: 10, profilesMatchedSoFar: 4, totalRows: 10, standardError: 0, confidenceInterval: '95%', state: 'RESULT_READY' });
-    expect(body.estimatedNamespaceDistribution).toEqual([{ namespaceId: 'ECID', profilesMatchedSoFar: 2 }, { namespaceId: 'Email', profilesMatchedSoFar: 3 }]);
+    expect(body).toMatchObject({
+      estimatedSize: 4,
+      numRowsToRead: 10,
+      profilesReadSoFar: 10,
+      profilesMatchedSoFar: 4,
+      totalRows: 10,
+      standardError: 0,
+      confidenceInterval: '95%',
+      state: 'RESULT_READY',
+    });
+    expect(body.estimatedNamespaceDistribution).toEqual([
+      { namespaceId: 'ECID', profilesMatchedSoFar: 2 },
+      { namespaceId: 'Email', profilesMatchedSoFar: 3 },
+    ]);
     expect(body.error).toEqual({ description: '', traceback: '' });
     expect(presentEstimate('/b', preview({ state: 'FAILED', error: 'boom' })).error).toEqual({ description: 'boom', traceback: '' });
   });
@@ -73,7 +93,16 @@ describe('preview presenters', () => {
   });
 
   it('page: one object per match, links to the next and previous pages', () => {
-    const body = presentPreviewPage('/b', preview({ profilesMatched: 3 }), [{ entityId: 'Email:a', identities: ['ECID:1'] }, { entityId: 'Email:b', identities: [] }], 0, 2);
+    const body = presentPreviewPage(
+      '/b',
+      preview({ profilesMatched: 3 }),
+      [
+        { entityId: 'Email:a', identities: ['ECID:1'] },
+        { entityId: 'Email:b', identities: [] },
+      ],
+      0,
+      2,
+    );
     expect(body.results).toEqual([
       { 'Email:a': { _href: '/b/models/profile/Email%3Aa', endCustomerIds: { 'ECID:1': { _href: '/b/models/profile/ECID%3A1' } } } },
       { 'Email:b': { _href: '/b/models/profile/Email%3Ab', endCustomerIds: {} } },

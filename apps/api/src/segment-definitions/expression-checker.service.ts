@@ -35,7 +35,10 @@ export class ExpressionChecker {
     const find: DefinitionLookup = lookup ?? ((ids) => this.definitions.findMany(scope, ids));
     const self = selfId?.toLowerCase();
     const direct = parsed.segmentRefs.map((id) => id.toLowerCase());
-    const missing = await this.missing(find, direct.filter((id) => id !== self));
+    const missing = await this.missing(
+      find,
+      direct.filter((id) => id !== self),
+    );
     if (missing.length) throw new ValidationFailed(missing.map((id): FieldProblem => ({ path, message: `inSegment("${id}") names no segment definition of this sandbox` })));
     const graph = await this.referenceGraph(find, direct);
     if (self) graph.set(self, direct);

@@ -30,7 +30,9 @@ describe('ExpressionChecker', () => {
   it('a parse error is a problem under the given path, with its position', async () => {
     const checker = checkerWith({});
     expect(await problemsOf(() => checker.parse('pql/text', 'a = ', 'expression.value'))).toEqual([{ path: 'expression.value', message: expect.stringMatching(/ at 1:\d+$/) }]);
-    expect(await problemsOf(() => checker.parse('pql/text', 'a.head() = 1', 'predicateExpression'))).toEqual([{ path: 'predicateExpression', message: "unsupported construct 'head' at 1:3" }]);
+    expect(await problemsOf(() => checker.parse('pql/text', 'a.head() = 1', 'predicateExpression'))).toEqual([
+      { path: 'predicateExpression', message: "unsupported construct 'head' at 1:3" },
+    ]);
     expect(checker.parse('pql/text', `inSegment("${A}")`, 'x').segmentRefs).toEqual([A]);
   });
 

@@ -42,7 +42,22 @@ export const SEGMENT_DEFINITION_SCHEMA = S.obj(
     updateEpoch: S.int({ description: 'epoch seconds' }),
     updateTime: S.ms(),
   },
-  ['id', 'schema', 'profileInstanceId', 'imsOrgId', 'sandbox', 'name', 'namespace', 'mergePolicyId', 'expression', 'evaluationInfo', 'dataGovernancePolicy', 'creationTime', 'updateEpoch', 'updateTime'],
+  [
+    'id',
+    'schema',
+    'profileInstanceId',
+    'imsOrgId',
+    'sandbox',
+    'name',
+    'namespace',
+    'mergePolicyId',
+    'expression',
+    'evaluationInfo',
+    'dataGovernancePolicy',
+    'creationTime',
+    'updateEpoch',
+    'updateTime',
+  ],
   { additionalProperties: false },
 );
 
@@ -50,7 +65,14 @@ export const SEGMENT_DEFINITION_LIST_SCHEMA = S.obj(
   {
     segments: S.arr(SEGMENT_DEFINITION_SCHEMA),
     page: S.obj(
-      { totalCount: S.int({ minimum: 0 }), totalPages: S.int({ minimum: 0 }), sortField: S.str(), sort: S.oneOf('asc', 'desc'), pageSize: S.int({ minimum: 0 }), limit: S.int({ minimum: 1 }) },
+      {
+        totalCount: S.int({ minimum: 0 }),
+        totalPages: S.int({ minimum: 0 }),
+        sortField: S.str(),
+        sort: S.oneOf('asc', 'desc'),
+        pageSize: S.int({ minimum: 0 }),
+        limit: S.int({ minimum: 1 }),
+      },
       ['totalCount', 'totalPages', 'sortField', 'sort', 'pageSize', 'limit'],
       { additionalProperties: false },
     ),

@@ -55,7 +55,10 @@ export class SegmentDefinitionsController {
   @ApiJson(207, SEGMENT_DEFINITION_BULK_SCHEMA, '{results: {<id>: SegmentDefinition}}')
   @ApiBadRequestResponse({ description: 'ids missing, empty, over 1000, or an id that is not a uuid (ids[i].id)' })
   async bulkGet(@CurrentCaller() caller: Caller, @Body() dto: BulkGetDto) {
-    const found = await this.service.bulkGet(caller, dto.ids.map((entry) => entry.id));
+    const found = await this.service.bulkGet(
+      caller,
+      dto.ids.map((entry) => entry.id),
+    );
     return { results: Object.fromEntries(found.map((definition) => [definition.id, presentSegmentDefinition(definition)])) };
   }
 

@@ -43,9 +43,7 @@ export class SegmentDefinitionsService {
   async create(caller: Caller, dto: CreateSegmentDefinitionDto): Promise<SegmentDefinition> {
     const parsed = this.checker.parse(dto.expression.format, dto.expression.value, EXPRESSION_PATH);
     logIgnored(this.logger, 'POST /segment/definitions', sentFields(dto, READ_ONLY_DEFINITION_FIELDS));
-    const result = await this.definitions.create(caller, normalize(dto), (lookup) =>
-      this.checker.checkReferences(caller, parsed, EXPRESSION_PATH, dto.id ?? undefined, lookup),
-    );
+    const result = await this.definitions.create(caller, normalize(dto), (lookup) => this.checker.checkReferences(caller, parsed, EXPRESSION_PATH, dto.id ?? undefined, lookup));
     if (result.outcome === 'unknown-merge-policy') throw new ValidationFailed(UNKNOWN_POLICY);
     if (result.outcome === 'id-taken') throw new Conflict(`A segment definition with id ${dto.id} already exists.`);
     return result.definition;
@@ -61,9 +59,7 @@ export class SegmentDefinitionsService {
     const parsed = this.checker.parse(dto.expression.format, dto.expression.value, EXPRESSION_PATH);
     logIgnored(this.logger, 'PATCH /segment/definitions/{id}', sentFields(dto, READ_ONLY_DEFINITION_FIELDS));
     const { id: _ignored, ...replacement } = normalize(dto);
-    const result = await this.definitions.replace(caller, id, replacement, (lookup) =>
-      this.checker.checkReferences(caller, parsed, EXPRESSION_PATH, id, lookup),
-    );
+    const result = await this.definitions.replace(caller, id, replacement, (lookup) => this.checker.checkReferences(caller, parsed, EXPRESSION_PATH, id, lookup));
     if (result.outcome === 'not-found') throw new NotFound(`Segment definition ${id} does not exist.`);
     if (result.outcome === 'unknown-merge-policy') throw new ValidationFailed(UNKNOWN_POLICY);
     this.logger.log({ msg: 'segment definition replaced', segmentId: id });

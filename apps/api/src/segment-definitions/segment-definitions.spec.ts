@@ -28,16 +28,35 @@ const definition: SegmentDefinition = {
 };
 
 describe('CreateSegmentDefinitionDto', () => {
-  it('accepts the smallest body and AEP\'s full one', () => {
+  it("accepts the smallest body and AEP's full one", () => {
     expect(problems({ name: 'n', expression })).toEqual([]);
     expect(problems({ name: 'n', expression: { ...expression, format: 'pql/json', value: '{"nodeType":"literal","literalType":"Boolean","value":true}' } })).toEqual([]);
-    expect(problems({ name: 'n', description: 'd', namespace: 'ups', mergePolicyId: 'm', expression, schema: { name: '_xdm.context.profile' }, profileInstanceId: 'ups' })).toEqual([]);
+    expect(problems({ name: 'n', description: 'd', namespace: 'ups', mergePolicyId: 'm', expression, schema: { name: '_xdm.context.profile' }, profileInstanceId: 'ups' })).toEqual(
+      [],
+    );
   });
 
   it('accepts every field AEP documents: evaluationInfo (batch), ttlInDays, payloadSchema, /audiences fields, read-only ones', () => {
     const evaluationInfo = { batch: { enabled: true }, continuous: { enabled: false }, synchronous: { enabled: false } };
-    const audience = { audienceId: 'a', type: 'SegmentDefinition', labels: ['core/C1'], lifecycleState: 'published', originName: 'REAL_TIME_CUSTOMER_PROFILE', dependents: [], dependencies: [], definedOn: [{ 'meta:resourceType': 'unions', $ref: 'https://ns.adobe.com/xdm/context/profile__union' }] };
-    const readOnly = { imsOrgId: 'O', sandbox: { sandboxId: 's', sandboxName: 'prod', type: 'production', default: true }, dataGovernancePolicy: { excludeOptOut: true }, creationTime: 0, updateTime: 0, updateEpoch: 0, baselineTime: 1 };
+    const audience = {
+      audienceId: 'a',
+      type: 'SegmentDefinition',
+      labels: ['core/C1'],
+      lifecycleState: 'published',
+      originName: 'REAL_TIME_CUSTOMER_PROFILE',
+      dependents: [],
+      dependencies: [],
+      definedOn: [{ 'meta:resourceType': 'unions', $ref: 'https://ns.adobe.com/xdm/context/profile__union' }],
+    };
+    const readOnly = {
+      imsOrgId: 'O',
+      sandbox: { sandboxId: 's', sandboxName: 'prod', type: 'production', default: true },
+      dataGovernancePolicy: { excludeOptOut: true },
+      creationTime: 0,
+      updateTime: 0,
+      updateEpoch: 0,
+      baselineTime: 1,
+    };
     expect(problems({ name: 'n', expression, evaluationInfo, ttlInDays: 60, payloadSchema: 'string', ...audience, ...readOnly })).toEqual([]);
     expect(problems({ name: 'n', expression, schema: { id: 'https://ns.adobe.com/xdm/context/profile' } })).toEqual([]);
   });
@@ -54,8 +73,30 @@ describe('CreateSegmentDefinitionDto', () => {
   });
 
   it('type-checks the accepted fields', () => {
-    const paths = problems({ name: 'n', expression, ttlInDays: 1.5, payloadSchema: 1, labels: 'x', lifecycleState: 'deleted', definedOn: ['x'], creationTime: 'now', sandbox: 'prod', dataGovernancePolicy: { excludeOptOut: 'yes' }, schema: { id: 'x' } }).map((p) => p.path);
-    expect(paths.sort()).toEqual(['creationTime', 'dataGovernancePolicy.excludeOptOut', 'definedOn', 'labels', 'lifecycleState', 'payloadSchema', 'sandbox', 'schema.id', 'ttlInDays']);
+    const paths = problems({
+      name: 'n',
+      expression,
+      ttlInDays: 1.5,
+      payloadSchema: 1,
+      labels: 'x',
+      lifecycleState: 'deleted',
+      definedOn: ['x'],
+      creationTime: 'now',
+      sandbox: 'prod',
+      dataGovernancePolicy: { excludeOptOut: 'yes' },
+      schema: { id: 'x' },
+    }).map((p) => p.path);
+    expect(paths.sort()).toEqual([
+      'creationTime',
+      'dataGovernancePolicy.excludeOptOut',
+      'definedOn',
+      'labels',
+      'lifecycleState',
+      'payloadSchema',
+      'sandbox',
+      'schema.id',
+      'ttlInDays',
+    ]);
   });
 
   it.each([
@@ -72,16 +113,35 @@ describe('CreateSegmentDefinitionDto', () => {
   });
 
   it('names every other offending field', () => {
-    expect(problems({}).map((p) => `${p.path} ${p.message}`).sort()).toEqual(['expression is required', 'name is required']);
+    expect(
+      problems({})
+        .map((p) => `${p.path} ${p.message}`)
+        .sort(),
+    ).toEqual(['expression is required', 'name is required']);
     const paths = problems({ name: '', description: 3, namespace: '', mergePolicyId: '', expression: 'x', schema: { name: 'other' }, profileInstanceId: 'x' }).map((p) => p.path);
     expect(paths.sort()).toEqual(['description', 'expression', 'mergePolicyId', 'name', 'namespace', 'profileInstanceId', 'schema.name']);
   });
 });
 
 describe('segment definition presenter', () => {
-  it('shows AEP\'s key order, times in ms and updateEpoch in seconds, description only when set', () => {
+  it("shows AEP's key order, times in ms and updateEpoch in seconds, description only when set", () => {
     const body = presentSegmentDefinition(definition);
-    expect(Object.keys(body)).toEqual(['id', 'schema', 'profileInstanceId', 'imsOrgId', 'sandbox', 'name', 'namespace', 'mergePolicyId', 'expression', 'evaluationInfo', 'dataGovernancePolicy', 'creationTime', 'updateEpoch', 'updateTime']);
+    expect(Object.keys(body)).toEqual([
+      'id',
+      'schema',
+      'profileInstanceId',
+      'imsOrgId',
+      'sandbox',
+      'name',
+      'namespace',
+      'mergePolicyId',
+      'expression',
+      'evaluationInfo',
+      'dataGovernancePolicy',
+      'creationTime',
+      'updateEpoch',
+      'updateTime',
+    ]);
     expect(body.evaluationInfo).toEqual({ batch: { enabled: true }, continuous: { enabled: false }, synchronous: { enabled: false } });
     expect(body).toMatchObject({ profileInstanceId: 'ups', creationTime: 1_700_000_000_123, updateTime: 1_700_000_001_999, updateEpoch: 1_700_000_001 });
     expect(Object.keys(presentSegmentDefinition({ ...definition, description: 'd' }))).toContain('description');
@@ -89,7 +149,26 @@ describe('segment definition presenter', () => {
 
   it('echoes ttlInDays, payloadSchema and the /audiences fields where AEP puts them', () => {
     const body = presentSegmentDefinition({ ...definition, ttlInDays: 60, payloadSchema: 'string', audience: { labels: ['core/C1'], type: 'SegmentDefinition' } });
-    expect(Object.keys(body)).toEqual(['id', 'schema', 'ttlInDays', 'profileInstanceId', 'imsOrgId', 'sandbox', 'name', 'namespace', 'mergePolicyId', 'expression', 'evaluationInfo', 'dataGovernancePolicy', 'payloadSchema', 'type', 'labels', 'creationTime', 'updateEpoch', 'updateTime']);
+    expect(Object.keys(body)).toEqual([
+      'id',
+      'schema',
+      'ttlInDays',
+      'profileInstanceId',
+      'imsOrgId',
+      'sandbox',
+      'name',
+      'namespace',
+      'mergePolicyId',
+      'expression',
+      'evaluationInfo',
+      'dataGovernancePolicy',
+      'payloadSchema',
+      'type',
+      'labels',
+      'creationTime',
+      'updateEpoch',
+      'updateTime',
+    ]);
     expect(body).toMatchObject({ ttlInDays: 60, payloadSchema: 'string', labels: ['core/C1'], type: 'SegmentDefinition' });
   });
 
@@ -108,12 +187,15 @@ describe('segment definition presenter', () => {
 describe('definitionListRequest', () => {
   const request = (query: Partial<ListSegmentDefinitionsQuery>) => definitionListRequest(query);
 
-  it('defaults to AEP\'s 100 newest first, caps at 1000, and starts at start + page x limit', () => {
+  it("defaults to AEP's 100 newest first, caps at 1000, and starts at start + page x limit", () => {
     expect(request({})).toEqual({ page: { first: 0, limit: 100, sort: [{ field: 'creationTime', direction: 'desc' }], query: {} }, matchesFlags: true });
     expect(request({ limit: 5000 }).page.limit).toBe(1000);
     expect(request({ page: 1 }).page.first).toBe(100);
     expect(request({ start: 4, page: 2, limit: 10 }).page.first).toBe(24);
-    expect(request({ sort: 'name,updateTime:desc' }).page.sort).toEqual([{ field: 'name', direction: 'asc' }, { field: 'updateTime', direction: 'desc' }]);
+    expect(request({ sort: 'name,updateTime:desc' }).page.sort).toEqual([
+      { field: 'name', direction: 'asc' },
+      { field: 'updateTime', direction: 'desc' },
+    ]);
   });
 
   it('answers the evaluationInfo filters from the batch-only flags', () => {

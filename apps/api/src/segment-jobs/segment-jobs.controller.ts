@@ -79,7 +79,10 @@ export class SegmentJobsController {
   @ApiOperation({ summary: 'Several segment jobs by id; unknown ids are left out' })
   @ApiJson(207, SEGMENT_JOB_BULK_SCHEMA, '{results: {<jobId>: SegmentJob}}')
   async bulkGet(@CurrentCaller() caller: Caller, @Body() dto: BulkGetSegmentJobsDto) {
-    const jobs = await this.service.bulkGet(caller, dto.ids.map((i) => i.id));
+    const jobs = await this.service.bulkGet(
+      caller,
+      dto.ids.map((i) => i.id),
+    );
     return { results: Object.fromEntries(jobs.map((j) => [j.id, this.present(j)])) };
   }
 

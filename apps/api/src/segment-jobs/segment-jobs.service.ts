@@ -1,16 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@sx/config';
-import {
-  Caller,
-  Conflict,
-  FieldProblem,
-  NotFound,
-  SegmentDefinition,
-  SegmentJob,
-  SegmentJobDefinition,
-  TooManyRequests,
-  ValidationFailed,
-} from '@sx/domain';
+import { Caller, Conflict, FieldProblem, NotFound, SegmentDefinition, SegmentJob, SegmentJobDefinition, TooManyRequests, ValidationFailed } from '@sx/domain';
 import { SegmentDefinitionRepository, SegmentJobListQuery, SegmentJobRepository } from '@sx/persistence';
 import { type ParsedDefinition, PqlCycleError, PqlError, evaluationOrder, parseDefinition } from '@sx/pql';
 import { SegmentDispatcher } from '@sx/queue';

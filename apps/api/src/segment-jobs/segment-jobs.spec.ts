@@ -64,7 +64,12 @@ describe('presentSegmentJob', () => {
       profileInstanceId: 'ups',
       source: 'api',
       status: 'NEW',
-      segments: [{ segmentId: A, segment: { id: A, version: 7, expression: { type: 'PQL', format: 'pql/text', value: 'true' }, mergePolicyId: 'mp', mergePolicy: { id: 'mp', version: 1 } } }],
+      segments: [
+        {
+          segmentId: A,
+          segment: { id: A, version: 7, expression: { type: 'PQL', format: 'pql/text', value: 'true' }, mergePolicyId: 'mp', mergePolicy: { id: 'mp', version: 1 } },
+        },
+      ],
       metrics: { totalTime: { startTimeInMs: 1000 }, profileSegmentationTime: {} },
       requestId: 'r',
       schema: { name: '_xdm.context.profile' },

@@ -26,7 +26,9 @@ afterAll(async () => {
 async function hashes(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const name of (await readdir(dir)).sort()) {
-    out[name] = createHash('sha256').update(await readFile(join(dir, name))).digest('hex');
+    out[name] = createHash('sha256')
+      .update(await readFile(join(dir, name)))
+      .digest('hex');
   }
   return out;
 }
@@ -43,9 +45,7 @@ async function lines(dir: string, files: string[]): Promise<Json[]> {
 
 /** The identity an identityMap marks primary; exactly one must be. */
 function primary(identityMap: Json): string {
-  const found = Object.entries(identityMap).flatMap(([ns, ids]) =>
-    (ids as Json[]).filter((i) => i.primary === true).map((i) => `${ns}:${i.id}`),
-  );
+  const found = Object.entries(identityMap).flatMap(([ns, ids]) => (ids as Json[]).filter((i) => i.primary === true).map((i) => `${ns}:${i.id}`));
   expect(found).toHaveLength(1);
   return found[0];
 }
@@ -59,13 +59,7 @@ describe('generate: determinism', () => {
     await generate({ profiles: N, seed: 42, out: b, force: false });
     await generate({ profiles: N, seed: 43, out: c, force: false });
     const [ha, hb, hc] = await Promise.all([hashes(a), hashes(b), hashes(c)]);
-    expect(Object.keys(ha)).toEqual([
-      'events-0001.jsonl',
-      'manifest.json',
-      'profiles-crm-0001.jsonl',
-      'profiles-web-0001.jsonl',
-      'segments.json',
-    ]);
+    expect(Object.keys(ha)).toEqual(['events-0001.jsonl', 'manifest.json', 'profiles-crm-0001.jsonl', 'profiles-web-0001.jsonl', 'segments.json']);
     expect(hb).toEqual(ha);
     for (const name of Object.keys(ha)) expect(hc[name]).not.toEqual(ha[name]);
   });
@@ -294,15 +288,7 @@ describe('generate: content', () => {
     expect(lastTime).not.toBe('');
     expect(ids.size).toBe(events.length);
     expect(eventOnly.size).toBe(manifest.counts.eventOnlyPeople);
-    expect(types).toEqual(
-      new Set([
-        'web.webpagedetails.pageViews',
-        'web.webinteraction.linkClicks',
-        'commerce.productViews',
-        'commerce.productListAdds',
-        'commerce.purchases',
-      ]),
-    );
+    expect(types).toEqual(new Set(['web.webpagedetails.pageViews', 'web.webinteraction.linkClicks', 'commerce.productViews', 'commerce.productListAdds', 'commerce.purchases']));
     expect(events.length / N).toBeGreaterThan(1.5);
     expect(events.length / N).toBeLessThan(3);
   });

@@ -57,14 +57,14 @@ const SALT_EVENT_ID = 0x9f04;
 
 const FIRST_SLUGS = FIRST_NAMES.map(emailSlug);
 const LAST_SLUGS = LAST_NAMES.map(emailSlug);
-const COUNTRY = new Weighted(COUNTRIES, COUNTRIES.map((c) => c.weight));
+const COUNTRY = new Weighted(
+  COUNTRIES,
+  COUNTRIES.map((c) => c.weight),
+);
 const TIER = new Weighted([0, 1, 2, 3], LOYALTY_TIER_WEIGHTS);
 const EVENT_COUNT = new Weighted([0, 1, 2, 3, 4, 5], [15, 25, 25, 15, 12, 8]);
 
-const EVENT_KIND = new Weighted(
-  [EventKind.PageView, EventKind.ProductView, EventKind.ProductListAdd, EventKind.Purchase, EventKind.LinkClick],
-  [50, 22, 10, 8, 10],
-);
+const EVENT_KIND = new Weighted([EventKind.PageView, EventKind.ProductView, EventKind.ProductListAdd, EventKind.Purchase, EventKind.LinkClick], [50, 22, 10, 8, 10]);
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
@@ -324,10 +324,7 @@ export class ProfileFactory {
       let line = `{"identityMap":{"ECID":[{"id":"${ecid}","primary":true}]` + (both ? `,"Email":[{"id":"${email}"}]}` : '}');
       if (both) line += `,"personalEmail":{"address":"${email}"}`;
       // Web data is geo-located, and for a third of the people in both datasets it disagrees with the CRM.
-      const webCity =
-        both && rng.chance(P_WEB_OTHER_CITY)
-          ? country.cities[(cityIndex + rng.int(1, country.cities.length - 1)) % country.cities.length]
-          : city;
+      const webCity = both && rng.chance(P_WEB_OTHER_CITY) ? country.cities[(cityIndex + rng.int(1, country.cities.length - 1)) % country.cities.length] : city;
       web.country = country.code;
       web.stateProvince = webCity.stateProvince;
       web.city = webCity.city;

@@ -67,9 +67,18 @@ const hasAny = (...names: string[]): Rule => {
   const mask = names.reduce((m, n) => m | interest(n), 0);
   return (f) => (f.interests & mask) !== 0;
 };
-const tierIn = (...tiers: number[]): Rule => (f) => tiers.includes(f.tier);
-const born = (test: (year: number) => boolean): Rule => (f) => f.birthYear > 0 && test(f.birthYear);
-const pointsOver = (n: number): Rule => (f) => f.points > n;
+const tierIn =
+  (...tiers: number[]): Rule =>
+  (f) =>
+    tiers.includes(f.tier);
+const born =
+  (test: (year: number) => boolean): Rule =>
+  (f) =>
+    f.birthYear > 0 && test(f.birthYear);
+const pointsOver =
+  (n: number): Rule =>
+  (f) =>
+    f.points > n;
 const [BRONZE, SILVER, GOLD, PLATINUM] = [0, 1, 2, 3];
 const hiking = hasAny('hiking');
 const travel = hasAny('travel');
@@ -132,24 +141,74 @@ const TEMPLATES: [name: string, description: string, pql: Pql, rule: Rule][] = [
   ['Outdoor enthusiasts', 'Interested in hiking, cycling or running', 'preferences.interests.intersects(["hiking", "cycling", "running"])', hasAny('hiking', 'cycling', 'running')],
   ['Californians', 'Profiles living in California', 'homeAddress.stateProvince = "CA"', (f) => f.stateProvince === 'CA'],
   ['Londoners', 'Profiles living in London', 'homeAddress.city = "London"', (f) => f.city === 'London'],
-  ['German metro areas', 'Profiles living in Berlin, Munich or Hamburg', 'homeAddress.city in ["Berlin", "München", "Hamburg"]', (f) => f.city === 'Berlin' || f.city === 'München' || f.city === 'Hamburg'],
-  ['US high-value', 'US residents in the gold or platinum tier', 'homeAddress.country = "US" and loyalty.tier in ["gold", "platinum"]', (f) => f.country === 'US' && f.tier >= GOLD],
-  ['Established savers', 'Born before 1980 with more than 5,000 points', 'person.birthDate.getYear() < 1980 and loyalty.points > 5000', (f) => f.birthYear > 0 && f.birthYear < 1980 && f.points > 5000],
+  [
+    'German metro areas',
+    'Profiles living in Berlin, Munich or Hamburg',
+    'homeAddress.city in ["Berlin", "München", "Hamburg"]',
+    (f) => f.city === 'Berlin' || f.city === 'München' || f.city === 'Hamburg',
+  ],
+  [
+    'US high-value',
+    'US residents in the gold or platinum tier',
+    'homeAddress.country = "US" and loyalty.tier in ["gold", "platinum"]',
+    (f) => f.country === 'US' && f.tier >= GOLD,
+  ],
+  [
+    'Established savers',
+    'Born before 1980 with more than 5,000 points',
+    'person.birthDate.getYear() < 1980 and loyalty.points > 5000',
+    (f) => f.birthYear > 0 && f.birthYear < 1980 && f.points > 5000,
+  ],
   ['Canadian hikers', 'Canadian residents interested in hiking', 'homeAddress.country = "CA" and preferences.interests.includes("hiking")', (f) => f.country === 'CA' && hiking(f)],
-  ['Young lifestyle', 'Born 1990 or later, into gaming, music or fashion', 'person.birthDate.getYear() >= 1990 and preferences.interests.intersects(["gaming", "music", "fashion"])', (f) => bornSince1990(f) && lifestyle(f)],
+  [
+    'Young lifestyle',
+    'Born 1990 or later, into gaming, music or fashion',
+    'person.birthDate.getYear() >= 1990 and preferences.interests.intersects(["gaming", "music", "fashion"])',
+    (f) => bornSince1990(f) && lifestyle(f),
+  ],
   ['Dormant bronze', 'Bronze members with fewer than 500 points', 'loyalty.tier = "bronze" and loyalty.points < 500', (f) => f.tier === BRONZE && f.points >= 0 && f.points < 500],
   // notIn is false when the country is missing (PQL.md 2.1), unlike not(... in ...).
-  ['Outside North America', 'Profiles living outside the US and Canada', 'homeAddress.country notIn ["US", "CA"]', (f) => f.country !== '' && f.country !== 'US' && f.country !== 'CA'],
+  [
+    'Outside North America',
+    'Profiles living outside the US and Canada',
+    'homeAddress.country notIn ["US", "CA"]',
+    (f) => f.country !== '' && f.country !== 'US' && f.country !== 'CA',
+  ],
   // Experience events: under identity graph `none` only the profiles keyed by the events' primary identity have them.
   ['Repeat buyers', 'At least two purchases', 'xEvent[eventType = "commerce.purchases"].count() >= 2', (f) => eventsOfKind(f.events, EventKind.Purchase) >= 2],
   ['Big spenders', 'An order over 500', 'exists E from xEvent where E.commerce.order.priceTotal > 500', bigSpender],
   ['Product browsers', 'Viewed a product', 'chain(xEvent, timestamp, [V: WHAT(eventType = "commerce.productViews")])', (f) => eventsOfKind(f.events, EventKind.ProductView) >= 1],
-  ['Frequent readers', 'At least three page views', 'chain(xEvent, timestamp, [P: WHAT(eventType = "web.webpagedetails.pageViews") COUNT(3)])', (f) => eventsOfKind(f.events, EventKind.PageView) >= 3],
-  ['Visited in the first half of 2025', 'An event between 1 January and 30 June 2025 (UTC)', 'exists E from xEvent where E.timestamp occurs between date(2025, 1, 1) and date(2025, 6, 30)', (f) => eventBetween(f.events, Date.UTC(2025, 0, 1), Date.UTC(2025, 6, 1))],
-  ['Early visitors', 'An event before April 2024 (UTC)', 'xEvent[timestamp occurs before date(2024, 4, 1)].count() > 0', (f) => eventBetween(f.events, -Infinity, Date.UTC(2024, 3, 1))],
+  [
+    'Frequent readers',
+    'At least three page views',
+    'chain(xEvent, timestamp, [P: WHAT(eventType = "web.webpagedetails.pageViews") COUNT(3)])',
+    (f) => eventsOfKind(f.events, EventKind.PageView) >= 3,
+  ],
+  [
+    'Visited in the first half of 2025',
+    'An event between 1 January and 30 June 2025 (UTC)',
+    'exists E from xEvent where E.timestamp occurs between date(2025, 1, 1) and date(2025, 6, 30)',
+    (f) => eventBetween(f.events, Date.UTC(2025, 0, 1), Date.UTC(2025, 6, 1)),
+  ],
+  [
+    'Early visitors',
+    'An event before April 2024 (UTC)',
+    'xEvent[timestamp occurs before date(2024, 4, 1)].count() > 0',
+    (f) => eventBetween(f.events, -Infinity, Date.UTC(2024, 3, 1)),
+  ],
   // Chained audiences.
-  ['Young travellers', 'Born 1990 or later and interested in travel', (ref) => `inSegment("${ref('Born 1990 or later')}") and inSegment("${ref('Interest: travel')}")`, (f) => bornSince1990(f) && travel(f)],
-  ['US big spenders', 'US residents with an order over 500', (ref) => `homeAddress.country = "US" and inSegment("${ref('Big spenders')}")`, (f) => f.country === 'US' && bigSpender(f)],
+  [
+    'Young travellers',
+    'Born 1990 or later and interested in travel',
+    (ref) => `inSegment("${ref('Born 1990 or later')}") and inSegment("${ref('Interest: travel')}")`,
+    (f) => bornSince1990(f) && travel(f),
+  ],
+  [
+    'US big spenders',
+    'US residents with an order over 500',
+    (ref) => `homeAddress.country = "US" and inSegment("${ref('Big spenders')}")`,
+    (f) => f.country === 'US' && bigSpender(f),
+  ],
 ];
 
 /** Salt of the pool's random stream (each stream of the generator has its own). */

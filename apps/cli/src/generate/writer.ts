@@ -114,7 +114,7 @@ export class JsonlFileWriter {
 }
 
 async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
-  for (let offset = 0; offset < data.length; ) {
+  for (let offset = 0; offset < data.length;) {
     const { bytesWritten } = await handle.write(data, offset, data.length - offset);
     offset += bytesWritten;
   }

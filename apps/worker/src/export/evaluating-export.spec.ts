@@ -27,7 +27,7 @@ function fragment(key: string, extra: Record<string, unknown>): FragmentOut {
   return { key, primaryIdentity: key, datasetId: 'ds', recordTime: 1, ingestTime: 1, json, jsonBytes: Buffer.from(json) };
 }
 function reader(fragments: FragmentOut[], evaluated?: EvaluatedOut[]): ProfileReader {
-  const one = <T,>(rows: T[]) =>
+  const one = <T>(rows: T[]) =>
     (async function* () {
       yield rows;
     })();
@@ -35,7 +35,8 @@ function reader(fragments: FragmentOut[], evaluated?: EvaluatedOut[]): ProfileRe
 }
 
 const age = (v: ProfileView) => (v.profile.person as { age?: number } | undefined)?.age ?? 0;
-const inSegment = (v: ProfileView, id: string) => ['realized', 'existing'].includes(((v.profile.segmentMembership as Record<string, Record<string, { status: string }>>)?.ups ?? {})[id]?.status);
+const inSegment = (v: ProfileView, id: string) =>
+  ['realized', 'existing'].includes(((v.profile.segmentMembership as Record<string, Record<string, { status: string }>>)?.ups ?? {})[id]?.status);
 
 function planOf(j: ExportJob, defs: NonNullable<ExportPlan['evaluation']>['definitions']): ExportPlan {
   const plan = planExport(j, builtInMergePolicy(scope, true));
@@ -48,7 +49,14 @@ async function run(plan: ExportPlan, r: ProfileReader) {
   const rows: Array<Record<string, unknown>> = [];
   const deltas: MembershipDelta[] = [];
   const counters: PipelineCounters = { profiles: 0, byNamespace: {} };
-  const read = await runEvaluatingExport(r, plan, (row) => void rows.push(structuredClone(row.profile!)), new AbortController().signal, counters, async (d) => void deltas.push(d));
+  const read = await runEvaluatingExport(
+    r,
+    plan,
+    (row) => void rows.push(structuredClone(row.profile!)),
+    new AbortController().signal,
+    counters,
+    async (d) => void deltas.push(d),
+  );
   return { rows, deltas, read, counters };
 }
 
@@ -87,7 +95,9 @@ describe('runEvaluatingExport', () => {
   });
 
   it('an evaluated row already stored counts as current: kept, nothing staged again', async () => {
-    const evaluated: EvaluatedOut[] = [{ key: 'email:a', identity: 'email:a', segmentNs: 'ups', segmentId: 'adults', status: 'realized', lastQualificationTime: Date.parse('2026-02-01T00:00:00Z') }];
+    const evaluated: EvaluatedOut[] = [
+      { key: 'email:a', identity: 'email:a', segmentNs: 'ups', segmentId: 'adults', status: 'realized', lastQualificationTime: Date.parse('2026-02-01T00:00:00Z') },
+    ];
     const { rows, deltas } = await run(planOf(job(), [adults]), reader(store(), evaluated));
     expect(rows[0].segmentMembership).toEqual({ ups: { adults: { status: 'realized', lastQualificationTime: '2026-02-01T00:00:00.000Z' } } });
     expect(deltas.map((d) => d.identity)).toEqual(['email:c']);

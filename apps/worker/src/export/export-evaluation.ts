@@ -23,7 +23,8 @@ export function compileExportEvaluation(listed: readonly SegmentRef[], definitio
   for (const s of listed) {
     if (parsed.has(s.segmentId)) continue;
     const def = byId.get(s.segmentId);
-    if (!def) throw new ExportFailure(ERROR_CODES.input, `Segment definition ${s.segmentId} does not exist in this sandbox; evaluationInfo.segmentation needs one per listed segment.`);
+    if (!def)
+      throw new ExportFailure(ERROR_CODES.input, `Segment definition ${s.segmentId} does not exist in this sandbox; evaluationInfo.segmentation needs one per listed segment.`);
     try {
       parsed.set(s.segmentId, { def, parsed: parseDefinition(def.expression.format, def.expression.value) });
     } catch (e) {

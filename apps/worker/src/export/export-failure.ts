@@ -23,7 +23,11 @@ export function jobError(e: unknown, attempts: number): ExportJobError {
   if (e instanceof ExportFailure) return { code: e.code, msg: e.message, callStack: `ExportFailure: ${e.message}` };
   const err = e instanceof Error ? e : new Error(String(e));
   // First line only, with file paths and quoted names taken out: what failed, not where it lives.
-  const firstLine = err.message.split('\n')[0].slice(0, 300).replace(/(['"]?)\/[^\s'"]+\1/g, '<path>').replace(/"[^"]*"/g, '"…"');
+  const firstLine = err.message
+    .split('\n')[0]
+    .slice(0, 300)
+    .replace(/(['"]?)\/[^\s'"]+\1/g, '<path>')
+    .replace(/"[^"]*"/g, '"…"');
   return { code: ERROR_CODES.generic, msg: `Error in Export Job (after ${attempts} attempt${attempts === 1 ? '' : 's'}): ${firstLine}`, callStack: `${err.name}: ${firstLine}` };
 }
 

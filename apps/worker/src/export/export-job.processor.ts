@@ -91,7 +91,15 @@ export class ExportJobProcessor {
     const error = attemptsExhaustedError(attempt);
     const startedAt = job.metrics?.totalTime?.startTimeInMs ?? Date.now();
     const end = Date.now();
-    await this.runs.end(scope, job.id, lease, 'FAILED', [], { totalTime: { startTimeInMs: startedAt, endTimeInMs: end, totalTimeInMs: end - startedAt }, totalExportedProfileCounter: 0 }, [error]);
+    await this.runs.end(
+      scope,
+      job.id,
+      lease,
+      'FAILED',
+      [],
+      { totalTime: { startTimeInMs: startedAt, endTimeInMs: end, totalTimeInMs: end - startedAt }, totalExportedProfileCounter: 0 },
+      [error],
+    );
     this.logger.warn({ msg: 'export failed', exportJobId: job.id, attempt, error: error.msg });
     throw new UnrecoverableError(error.msg);
   }
@@ -104,7 +112,12 @@ export class ExportJobProcessor {
   private async discardAbandoned(scope: TenantScope, id: number, lease: string): Promise<void> {
     const stale = await this.runs.loadingBatches(scope, id);
     for (const b of stale) await this.storage.removePrefix(batchPrefix({ ...scope, ...b }));
-    await this.runs.abortBatches(scope, id, lease, stale.map((b) => b.batchId));
+    await this.runs.abortBatches(
+      scope,
+      id,
+      lease,
+      stale.map((b) => b.batchId),
+    );
   }
 
   private async attempt(queueJob: RunExportJob, scope: TenantScope, claim: Claimed): Promise<Record<string, unknown>> {
@@ -113,7 +126,9 @@ export class ExportJobProcessor {
     const startedAt = job.metrics?.totalTime?.startTimeInMs ?? Date.now();
     const metrics: ExportMetrics = { totalTime: { startTimeInMs: startedAt } };
     const controller = this.cancels.watch(id);
-    const lease = new AttemptLease({ label: { exportJobId: id }, renew: (ms) => this.runs.renew(scope, id, token, ms) }, token, this.config.WORKER_LOCK_MS, () => controller.abort(new AttemptSuperseded())).start();
+    const lease = new AttemptLease({ label: { exportJobId: id }, renew: (ms) => this.runs.renew(scope, id, token, ms) }, token, this.config.WORKER_LOCK_MS, () =>
+      controller.abort(new AttemptSuperseded()),
+    ).start();
     const poll = setInterval(() => {
       this.runs.cancelRequested(scope, id).then(
         (yes) => yes && controller.abort(new CancelRequested()),
@@ -140,7 +155,9 @@ export class ExportJobProcessor {
       // Parquet row groups are buffered whole: keep them small enough that the worker's memory is
       // flat, and let many outputs (segmentPerBatch) share that budget.
       const rowGroupRows = Math.max(1000, Math.floor(PARQUET_ROW_GROUP_ROWS / batches.length));
-      outputs = batches.map((b) => new StagedBatchOutput(this.storage, batchPrefix({ ...scope, datasetId: plan.datasetId, batchId: b.id }), plan.format, this.config.EXPORT_FILE_ROWS, rowGroupRows));
+      outputs = batches.map(
+        (b) => new StagedBatchOutput(this.storage, batchPrefix({ ...scope, datasetId: plan.datasetId, batchId: b.id }), plan.format, this.config.EXPORT_FILE_ROWS, rowGroupRows),
+      );
       await this.runs.progress(scope, id, token, metrics, destination);
 
       const exportStart = Date.now();
@@ -200,7 +217,14 @@ export class ExportJobProcessor {
       metrics.totalTime = { startTimeInMs: startedAt, endTimeInMs: end, totalTimeInMs: end - startedAt };
       metrics.totalExportedProfileCounter = 0;
       if (reason instanceof CancelRequested) {
-        await this.runs.end(scope, id, token, 'CANCELLED', batches.map((b) => b.id), metrics);
+        await this.runs.end(
+          scope,
+          id,
+          token,
+          'CANCELLED',
+          batches.map((b) => b.id),
+          metrics,
+        );
         if (evaluationRunId) await this.deltas.discardRun(evaluationRunId).catch(() => undefined);
         this.logger.log({ msg: 'export cancelled', exportJobId: id });
         return { cancelled: true };
@@ -208,7 +232,15 @@ export class ExportJobProcessor {
       const final = e instanceof ExportFailure || attempt >= this.config.EXPORT_ATTEMPTS;
       this.logger.warn({ msg: final ? 'export failed' : 'export attempt failed; it will be retried', exportJobId: id, attempt, error: (e as Error).message });
       if (final) {
-        await this.runs.end(scope, id, token, 'FAILED', batches.map((b) => b.id), metrics, [jobError(e, attempt)]);
+        await this.runs.end(
+          scope,
+          id,
+          token,
+          'FAILED',
+          batches.map((b) => b.id),
+          metrics,
+          [jobError(e, attempt)],
+        );
         if (evaluationRunId) await this.deltas.discardRun(evaluationRunId).catch(() => undefined);
         // Our count is the one that matters (BullMQ's may be lower: it misses stalls).
         throw new UnrecoverableError((e as Error).message);

@@ -32,11 +32,18 @@ function fragment(key: string, extra: Record<string, unknown> = {}, ingestTime =
     jsonBytes,
   };
 }
-const evaluatedRow = (key: string, segmentId: string, status: string, at: string): EvaluatedOut => ({ key, identity: key, segmentNs: 'ups', segmentId, status, lastQualificationTime: Date.parse(at) });
+const evaluatedRow = (key: string, segmentId: string, status: string, at: string): EvaluatedOut => ({
+  key,
+  identity: key,
+  segmentNs: 'ups',
+  segmentId,
+  status,
+  lastQualificationTime: Date.parse(at),
+});
 const member = (segmentId: string, status: string, at: string) => ({ segmentMembership: { ups: { [segmentId]: { status, lastQualificationTime: at } } } });
 
 function reader(fragments: FragmentOut[], evaluated?: EvaluatedOut[], events?: EventOut[]): ProfileReader {
-  const chunks = <T,>(rows: T[]) =>
+  const chunks = <T>(rows: T[]) =>
     (async function* () {
       for (let i = 0; i < rows.length; i += 2) yield rows.slice(i, i + 2);
     })();
@@ -47,13 +54,19 @@ function reader(fragments: FragmentOut[], evaluated?: EvaluatedOut[], events?: E
 async function exported(plan: ExportPlan, r: ProfileReader): Promise<Array<Record<string, unknown>>> {
   const rows: Array<Record<string, unknown>> = [];
   const counters: PipelineCounters = { profiles: 0, byNamespace: {} };
-  await runExportPipeline(r, plan, (row: ExportRow) => {
-    if (row.profile) rows.push(structuredClone(row.profile));
-    else {
-      const p = row.profileParts!;
-      rows.push(JSON.parse(Buffer.concat([p.head, p.middle ?? Buffer.alloc(0), Buffer.from(p.tail)]).toString('utf8')));
-    }
-  }, new AbortController().signal, counters);
+  await runExportPipeline(
+    r,
+    plan,
+    (row: ExportRow) => {
+      if (row.profile) rows.push(structuredClone(row.profile));
+      else {
+        const p = row.profileParts!;
+        rows.push(JSON.parse(Buffer.concat([p.head, p.middle ?? Buffer.alloc(0), Buffer.from(p.tail)]).toString('utf8')));
+      }
+    },
+    new AbortController().signal,
+    counters,
+  );
   expect(counters.profiles).toBe(rows.length);
   return rows;
 }
@@ -66,19 +79,15 @@ const overlaid = (j: ExportJob) => ({ ...planExport(j, builtInMergePolicy(scope,
  * The store: a is in S by its record and an evaluation exited it later; b is in S only by an
  * evaluation; c is in S by its record, and an older evaluation does not change it; d has nothing.
  */
-const store = () => [
-  fragment('email:a', member('S', 'realized', T0)),
-  fragment('email:b'),
-  fragment('email:c', member('S', 'existing', T2)),
-  fragment('email:d'),
-];
+const store = () => [fragment('email:a', member('S', 'realized', T0)), fragment('email:b'), fragment('email:c', member('S', 'existing', T2)), fragment('email:d')];
 const evaluatedRows = () => [
   evaluatedRow('email:0-gone', 'S', 'realized', T1), // a profile the read left out: skipped
   evaluatedRow('email:a', 'S', 'exited', T1),
   evaluatedRow('email:b', 'S', 'realized', T1),
   evaluatedRow('email:c', 'S', 'exited', T1),
 ];
-const keysOf = (rows: Array<Record<string, unknown>>) => rows.map((r) => Object.keys((r.identityMap as Record<string, unknown[]>) ?? {}).map((ns) => `${ns}:${((r.identityMap as Record<string, Array<{ id: string }>>)[ns][0]).id}`)[0]);
+const keysOf = (rows: Array<Record<string, unknown>>) =>
+  rows.map((r) => Object.keys((r.identityMap as Record<string, unknown[]>) ?? {}).map((ns) => `${ns}:${(r.identityMap as Record<string, Array<{ id: string }>>)[ns][0].id}`)[0]);
 
 describe('export pipeline: evaluated memberships overlaid (memberships.md 3)', () => {
   for (const path of ['stored-text fast path', 'merged path'] as const) {
@@ -98,7 +107,10 @@ describe('export pipeline: evaluated memberships overlaid (memberships.md 3)', (
     });
 
     it(`${path}: the qualification window applies to the overlaid time`, async () => {
-      const j = segmentJob(['realized'], { ...jobOver, filter: { segments: [{ segmentNs: 'ups', segmentId: 'S', status: ['realized'] }], segmentQualificationTime: { startTime: T1, endTime: T1 } } });
+      const j = segmentJob(['realized'], {
+        ...jobOver,
+        filter: { segments: [{ segmentNs: 'ups', segmentId: 'S', status: ['realized'] }], segmentQualificationTime: { startTime: T1, endTime: T1 } },
+      });
       const rows = await exported(overlaid(j), reader(store(), evaluatedRows()));
       expect(keysOf(rows)).toEqual(['email:b']);
     });

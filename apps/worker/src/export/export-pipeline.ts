@@ -99,7 +99,7 @@ export function profileEmitter(plan: ExportPlan, sink: RowSink, signal: AbortSig
   /** EXPORT_RATE_LIMIT: wait (in short, abortable steps) until this profile's turn. */
   const pace = async () => {
     if (!plan.rateLimit) return;
-    for (let due = started + (counters.profiles * 1000) / plan.rateLimit; Date.now() < due && !signal.aborted; ) {
+    for (let due = started + (counters.profiles * 1000) / plan.rateLimit; Date.now() < due && !signal.aborted;) {
       await new Promise((r) => setTimeout(r, Math.min(50, due - Date.now())));
     }
   };
@@ -131,13 +131,7 @@ const NO_EVALUATED: readonly EvaluatedOut[] = [];
  * memberships (memberships.md 3), keeps the ones the job selects, projects them and hands them
  * to the sink. Memory: one profile.
  */
-export async function runExportPipeline(
-  reader: ProfileReader,
-  plan: ExportPlan,
-  sink: RowSink,
-  signal: AbortSignal,
-  counters: PipelineCounters,
-): Promise<void> {
+export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan, sink: RowSink, signal: AbortSignal, counters: PipelineCounters): Promise<void> {
   const rule = mergeRuleOf(plan.policy.attributeMerge);
   const { emit, pace } = profileEmitter(plan, sink, signal, counters);
   const wantEmpty = emptyProfilesWanted(plan);
@@ -230,7 +224,7 @@ export async function runExportPipeline(
     }
   };
 
-  const peek = <T,>(c: Cursor<T>) => c.peek();
+  const peek = <T>(c: Cursor<T>) => c.peek();
   for (let head = peek(fragments); ; head = peek(fragments)) {
     if (head instanceof Promise) head = await head;
     if (!head || signal.aborted) break;
@@ -254,7 +248,12 @@ export async function runExportPipeline(
       if (written) await written;
       continue;
     }
-    const group: FragmentInput[] = raw.map((f) => ({ record: JSON.parse(f.json) as Record<string, unknown>, datasetId: f.datasetId, recordTime: f.recordTime, ingestTime: f.ingestTime }));
+    const group: FragmentInput[] = raw.map((f) => ({
+      record: JSON.parse(f.json) as Record<string, unknown>,
+      datasetId: f.datasetId,
+      recordTime: f.recordTime,
+      ingestTime: f.ingestTime,
+    }));
     await emit(overlaid(mergeProfile(group, rule), rows), newest, profileEvents);
   }
   if (!signal.aborted && events) await drainEventsBefore(undefined);

@@ -23,7 +23,10 @@ describe('export plan', () => {
     const empty = planExport(job({ filter: { emptyProfiles: true } }), builtInMergePolicy(scope, true));
     expect(readPlanOf(empty).events).toEqual({});
     // With a segment filter an empty profile cannot qualify: no events needed for them.
-    const segmentEmpty = planExport(job({ filter: { emptyProfiles: true, segments: [{ segmentId: 's', segmentNs: 'ups', status: ['realized'] }] } }), builtInMergePolicy(scope, true));
+    const segmentEmpty = planExport(
+      job({ filter: { emptyProfiles: true, segments: [{ segmentId: 's', segmentNs: 'ups', status: ['realized'] }] } }),
+      builtInMergePolicy(scope, true),
+    );
     expect(readPlanOf(segmentEmpty).events).toBeUndefined();
   });
 

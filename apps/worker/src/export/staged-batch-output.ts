@@ -47,7 +47,16 @@ export class StagedBatchOutput {
     const stored = this.storage.write(this.stagingKey(name), pipe);
     // A storage failure surfaces through `stored`; keep the writer from throwing unhandled meanwhile.
     stored.catch(() => undefined);
-    return { name, writer: createRowFileWriter(this.format, pipe, this.rowGroupRows ? { rowGroupRows: this.rowGroupRows, rowGroupBytes: Math.max(2 << 20, this.rowGroupRows * 2048) } : undefined), stored, rows: 0 };
+    return {
+      name,
+      writer: createRowFileWriter(
+        this.format,
+        pipe,
+        this.rowGroupRows ? { rowGroupRows: this.rowGroupRows, rowGroupBytes: Math.max(2 << 20, this.rowGroupRows * 2048) } : undefined,
+      ),
+      stored,
+      rows: 0,
+    };
   }
 
   write(row: ExportRow): void | Promise<void> {

@@ -63,14 +63,23 @@ export class BatchPromotionProcessor {
     const started = Date.now();
     let outcome: PromoteOutcome;
     try {
-      outcome = await this.bulk.promote(scope, batchId, kind, { maxAttempts: this.config.INGEST_ATTEMPTS }, (sink) => produceBatchRows(kind, files, this.limits, sink, this.refusalPolicy(batch)));
+      outcome = await this.bulk.promote(scope, batchId, kind, { maxAttempts: this.config.INGEST_ATTEMPTS }, (sink) =>
+        produceBatchRows(kind, files, this.limits, sink, this.refusalPolicy(batch)),
+      );
     } catch (e) {
       await this.failIfLastAttempt(scope, batchId, e as Error);
       throw e;
     }
     if (outcome.status === 'busy') throw new PromotionBusy(batchId);
     const ms = Date.now() - started;
-    this.logger.log({ msg: 'batch promotion ended', batchId, status: outcome.status, ms, ...('recordCount' in outcome ? { records: outcome.recordCount } : {}), ...('failedRecordCount' in outcome ? { failedRecords: outcome.failedRecordCount } : {}) });
+    this.logger.log({
+      msg: 'batch promotion ended',
+      batchId,
+      status: outcome.status,
+      ms,
+      ...('recordCount' in outcome ? { records: outcome.recordCount } : {}),
+      ...('failedRecordCount' in outcome ? { failedRecords: outcome.failedRecordCount } : {}),
+    });
     return { status: outcome.status, ms };
   }
 
@@ -88,7 +97,9 @@ export class BatchPromotionProcessor {
     const attempts = batch?.promotionAttempts ?? 0;
     this.logger.warn({ msg: 'batch promotion attempt failed', batchId, attempt: attempts, error: e.message });
     if (!batch || attempts < this.config.INGEST_ATTEMPTS) return;
-    await this.promotions.fail(scope, batchId, [{ code: 'PROMOTION_FAILED', description: `the batch was not promoted in ${attempts} attempts: ${e.message.split('\n')[0].slice(0, 300)}` }]);
+    await this.promotions.fail(scope, batchId, [
+      { code: 'PROMOTION_FAILED', description: `the batch was not promoted in ${attempts} attempts: ${e.message.split('\n')[0].slice(0, 300)}` },
+    ]);
     throw new UnrecoverableError(e.message);
   }
 }

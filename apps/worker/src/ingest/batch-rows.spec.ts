@@ -33,7 +33,10 @@ describe('produceBatchRows', () => {
   });
 
   it("passes the reader's refusals on with the file name (too large, too deep)", async () => {
-    const { report } = await produce([file('big.json', lines([person('a', { pad: 'x'.repeat(2000) }), person('b', { deep: JSON.parse('['.repeat(80) + ']'.repeat(80)) })]))], { ...limits, maxRecordBytes: 1024 });
+    const { report } = await produce([file('big.json', lines([person('a', { pad: 'x'.repeat(2000) }), person('b', { deep: JSON.parse('['.repeat(80) + ']'.repeat(80)) })]))], {
+      ...limits,
+      maxRecordBytes: 1024,
+    });
     expect(report.errors.map((e) => [e.code, e.file, e.line])).toEqual([
       ['RECORD_TOO_LARGE', 'big.json', 1],
       ['RECORD_TOO_DEEP', 'big.json', 2],
@@ -68,10 +71,15 @@ describe('produceBatchRows with partialIngestionPercent', () => {
     let closed = false;
     return {
       seen,
-      get closed() { return closed; },
+      get closed() {
+        return closed;
+      },
       sink: {
         write: async (e: { code: string; file: string; line?: number }, text?: string) => void seen.push({ code: e.code, file: e.file, line: e.line, text }),
-        close: async () => { closed = true; return seen.length ? [{ name: 'a.json.failed.jsonl', storageKey: 'k', sizeBytes: 1 }] : []; },
+        close: async () => {
+          closed = true;
+          return seen.length ? [{ name: 'a.json.failed.jsonl', storageKey: 'k', sizeBytes: 1 }] : [];
+        },
         abort: async () => undefined,
       },
     };
@@ -81,7 +89,13 @@ describe('produceBatchRows with partialIngestionPercent', () => {
   it('skips the refused records within the threshold, writes the rest and sends the refused ones on', async () => {
     const out = failedRows();
     const rows: FragmentRow[] = [];
-    const report = await produceBatchRows('profile', [file('a.json', twenty(1))], limits, { write: (r) => void rows.push(r) }, { partialIngestionPercent: 10, failedRows: out.sink });
+    const report = await produceBatchRows(
+      'profile',
+      [file('a.json', twenty(1))],
+      limits,
+      { write: (r) => void rows.push(r) },
+      { partialIngestionPercent: 10, failedRows: out.sink },
+    );
     expect(report).toMatchObject({ recordCount: 19, failedRecordCount: 1, withinThreshold: true, failedFiles: [{ name: 'a.json.failed.jsonl' }] });
     expect(report.errors).toEqual([{ code: 'MALFORMED_JSON', description: 'the record is not valid JSON', file: 'a.json', line: 1 }]);
     expect(rows).toHaveLength(19);
@@ -93,13 +107,25 @@ describe('produceBatchRows with partialIngestionPercent', () => {
     const over = await produceBatchRows('profile', [file('a.json', twenty(5))], limits, { write: () => undefined }, { partialIngestionPercent: 10, failedRows: failedRows().sink });
     expect(over).toMatchObject({ recordCount: 15, failedRecordCount: 5, withinThreshold: false });
     expect(over.failedFiles).toBeUndefined();
-    expect(over.errors.map((e) => [e.code, e.line])).toEqual([['MALFORMED_JSON', 1], ['INVALID_RECORD', 2], ['MALFORMED_JSON', 3], ['INVALID_RECORD', 4], ['MALFORMED_JSON', 5]]);
+    expect(over.errors.map((e) => [e.code, e.line])).toEqual([
+      ['MALFORMED_JSON', 1],
+      ['INVALID_RECORD', 2],
+      ['MALFORMED_JSON', 3],
+      ['INVALID_RECORD', 4],
+      ['MALFORMED_JSON', 5],
+    ]);
     const exact = await produceBatchRows('profile', [file('a.json', twenty(2))], limits, { write: () => undefined }, { partialIngestionPercent: 10 });
     expect(exact).toMatchObject({ recordCount: 18, failedRecordCount: 2, withinThreshold: true });
   });
 
   it('still fails a file that cannot be read, and a batch over its record limit, whatever the threshold', async () => {
-    const broken = await produceBatchRows('profile', [file('a.json', `[${JSON.stringify(person('a'))},{"b":`)], limits, { write: () => undefined }, { partialIngestionPercent: 100 });
+    const broken = await produceBatchRows(
+      'profile',
+      [file('a.json', `[${JSON.stringify(person('a'))},{"b":`)],
+      limits,
+      { write: () => undefined },
+      { partialIngestionPercent: 100 },
+    );
     expect(broken.withinThreshold).toBeUndefined();
     expect(broken.errors).toEqual([expect.objectContaining({ code: 'MALFORMED_FILE', file: 'a.json' })]);
     const big = await produceBatchRows('profile', [file('a.json', twenty(0))], { ...limits, maxBatchRecords: 5 }, { write: () => undefined }, { partialIngestionPercent: 100 });

@@ -50,10 +50,17 @@ export async function produceBatchRows<K extends DatasetKind>(
     else if (tolerant && error.file !== undefined) await policy.failedRows?.write({ ...error, file: error.file }, text);
   };
   try {
-    await readFiles(kind, files, limits, refuse, async (row) => {
-      report.recordCount++;
-      if (tolerant || !report.failedRecordCount) await sink.write(row);
-    }, () => report.recordCount + report.failedRecordCount);
+    await readFiles(
+      kind,
+      files,
+      limits,
+      refuse,
+      async (row) => {
+        report.recordCount++;
+        if (tolerant || !report.failedRecordCount) await sink.write(row);
+      },
+      () => report.recordCount + report.failedRecordCount,
+    );
     if (report.recordCount === 0 && !report.failedRecordCount) {
       await refuse({ code: 'EMPTY_BATCH', description: files.length ? 'the batch files hold no records' : 'the batch has no files' });
     }

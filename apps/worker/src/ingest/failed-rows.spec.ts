@@ -25,11 +25,18 @@ describe('StoredFailedRows', () => {
     ]);
     const a = await readFile(join(root, files[0].storageKey), 'utf8');
     expect(files[0].sizeBytes).toBe(Buffer.byteLength(a));
-    expect(a.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+    expect(
+      a
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
       { code: 'MALFORMED_JSON', description: 'the record is not valid JSON', file: 'a.json', line: 2, record: '{"x":' },
       { code: 'RECORD_TOO_LARGE', description: 'too large', file: 'a.json', line: 5 },
     ]);
-    expect(await readFile(join(root, files[1].storageKey), 'utf8')).toBe(JSON.stringify({ code: 'INVALID_RECORD', description: 'no identity', file: 'b.json', line: 1, record: '{}' }) + '\n');
+    expect(await readFile(join(root, files[1].storageKey), 'utf8')).toBe(
+      JSON.stringify({ code: 'INVALID_RECORD', description: 'no identity', file: 'b.json', line: 1, record: '{}' }) + '\n',
+    );
   });
 
   it('streams: many large refused records pass through without being held', async () => {

@@ -14,7 +14,12 @@ describe('job handler table', () => {
   });
 
   it('consumes the queue of a built job', () => {
-    const table = { [JobName.RunExport]: async () => undefined, [JobName.PromoteBatch]: async () => undefined, [JobName.RunSegmentJob]: async () => undefined, [JobName.RunPreview]: async () => undefined };
+    const table = {
+      [JobName.RunExport]: async () => undefined,
+      [JobName.PromoteBatch]: async () => undefined,
+      [JobName.RunSegmentJob]: async () => undefined,
+      [JobName.RunPreview]: async () => undefined,
+    };
     expect([...consumableQueues(table).entries()]).toEqual([
       [QueueName.Export, [JobName.RunExport]],
       [QueueName.Ingest, [JobName.PromoteBatch]],
@@ -25,9 +30,13 @@ describe('job handler table', () => {
 });
 
 describe('the JOB_HANDLERS provider', () => {
-  it("injects each built processor and takes its handle; a NOT_BUILT job stays NOT_BUILT", () => {
-    class A { handle = async () => 'a'; }
-    class B { handle = async () => 'b'; }
+  it('injects each built processor and takes its handle; a NOT_BUILT job stays NOT_BUILT', () => {
+    class A {
+      handle = async () => 'a';
+    }
+    class B {
+      handle = async () => 'b';
+    }
     const processors = { [JobName.RunExport]: A, [JobName.PromoteBatch]: B, [JobName.RunSegmentJob]: A, [JobName.RunPreview]: NOT_BUILT } as never;
     const provider = handlerTableProvider(processors);
     expect(provider.inject).toEqual([A, B]);

@@ -38,7 +38,7 @@ export class BatchPromotionReconcilerService extends PeriodicReconciler<Promotio
       report.fromOutbox += pending.length;
       if (pending.length < BATCH) break;
     }
-    for (let afterId = ''; ; ) {
+    for (let afterId = ''; ;) {
       const batches = await this.promotions.unfinished(afterId, BATCH);
       for (const batch of batches) {
         const state = await this.dispatcher.queueState(batch.batchId);

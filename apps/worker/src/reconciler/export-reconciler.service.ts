@@ -52,7 +52,7 @@ export class ExportReconcilerService extends PeriodicReconciler<ReconcileReport>
       }
       if (pending.length < BATCH) break;
     }
-    for (let afterId = 0; ; ) {
+    for (let afterId = 0; ;) {
       const jobs = await this.state.unfinished(afterId, BATCH);
       for (const job of jobs) {
         const state = await this.dispatcher.queueState(job.id);

@@ -44,7 +44,7 @@ export class PreviewReconcilerService extends PeriodicReconciler<PreviewReconcil
         report.requeued++;
       }
     }
-    for (let removed = BATCH; removed === BATCH; ) {
+    for (let removed = BATCH; removed === BATCH;) {
       removed = await this.previews.deleteExpired(BATCH);
       report.expired += removed;
     }

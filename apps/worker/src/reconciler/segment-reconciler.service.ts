@@ -41,7 +41,7 @@ export class SegmentReconcilerService extends PeriodicReconciler<SegmentReconcil
       }
       if (pending.length < BATCH) break;
     }
-    for (let afterId = ''; ; ) {
+    for (let afterId = ''; ;) {
       const jobs = await this.jobs.unfinished(afterId, BATCH);
       for (const job of jobs) {
         const state = await this.dispatcher.queueState(job.id);

@@ -18,7 +18,7 @@ const person = (key: string, extra: Record<string, unknown> = {}) => fragment(ke
 
 /** An in-memory reader (chunks of two rows, to cross batch borders). */
 function reader(fragments: FragmentOut[], events?: EventOut[], evaluated?: EvaluatedOut[]): ProfileReader {
-  const chunks = <T,>(rows: T[]) =>
+  const chunks = <T>(rows: T[]) =>
     (async function* () {
       for (let i = 0; i < rows.length; i += 2) yield rows.slice(i, i + 2);
     })();

@@ -2,7 +2,13 @@ import type { SegmentJobDefinition } from '@sx/domain';
 import { planEvaluation } from './evaluation-plan';
 import { SegmentJobFailure } from './segment-job-failure';
 
-const def = (id: string, value: string, mergePolicyId = 'mp1'): SegmentJobDefinition => ({ id, namespace: 'ups', expression: { type: 'PQL', format: 'pql/text', value }, mergePolicyId, version: 1 });
+const def = (id: string, value: string, mergePolicyId = 'mp1'): SegmentJobDefinition => ({
+  id,
+  namespace: 'ups',
+  expression: { type: 'PQL', format: 'pql/text', value },
+  mergePolicyId,
+  version: 1,
+});
 const clock = { nowMs: Date.parse('2026-06-01T00:00:00Z'), zone: 'UTC' };
 
 describe('planEvaluation', () => {

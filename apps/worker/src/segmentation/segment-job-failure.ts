@@ -30,8 +30,15 @@ export class SegmentCancelRequested extends Error {
 export function segmentJobError(e: unknown, attempts: number): ExportJobError {
   if (e instanceof SegmentJobFailure) return { code: e.code, msg: e.message, callStack: `SegmentJobFailure: ${e.message}` };
   const err = e instanceof Error ? e : new Error(String(e));
-  const firstLine = err.message.split('\n')[0].slice(0, 300).replace(/(['"]?)\/[^\s'"]+\1/g, '<path>');
-  return { code: SEGMENT_ERROR_CODES.generic, msg: `Error in Segment Job (after ${attempts} attempt${attempts === 1 ? '' : 's'}): ${firstLine}`, callStack: `${err.name}: ${firstLine}` };
+  const firstLine = err.message
+    .split('\n')[0]
+    .slice(0, 300)
+    .replace(/(['"]?)\/[^\s'"]+\1/g, '<path>');
+  return {
+    code: SEGMENT_ERROR_CODES.generic,
+    msg: `Error in Segment Job (after ${attempts} attempt${attempts === 1 ? '' : 's'}): ${firstLine}`,
+    callStack: `${err.name}: ${firstLine}`,
+  };
 }
 
 export function segmentAttemptsExhausted(attempts: number): ExportJobError {

@@ -8,14 +8,7 @@ import type { JobName, JobPayload } from '@sx/queue';
 import { EvaluationCounters, type SegmentCounters } from './evaluation-counters';
 import { runEvaluationPass } from './evaluation-pass';
 import { type EvaluationPlan, planEvaluation } from './evaluation-plan';
-import {
-  SEGMENT_ERROR_CODES,
-  SegmentAttemptSuperseded,
-  SegmentCancelRequested,
-  SegmentJobFailure,
-  segmentAttemptsExhausted,
-  segmentJobError,
-} from './segment-job-failure';
+import { SEGMENT_ERROR_CODES, SegmentAttemptSuperseded, SegmentCancelRequested, SegmentJobFailure, segmentAttemptsExhausted, segmentJobError } from './segment-job-failure';
 import { AttemptLease } from '../common/attempt-lease';
 
 type RunSegmentJob = Job<JobPayload<JobName.RunSegmentJob>>;
@@ -80,7 +73,9 @@ export class SegmentJobProcessor {
     const id = job.id;
     const startedAt = job.metrics?.totalTime?.startTimeInMs ?? Date.now();
     const controller = new AbortController();
-    const lease = new AttemptLease({ label: { segmentJobId: id }, renew: (ms) => this.runs.renew(scope, id, token, ms) }, token, this.config.WORKER_LOCK_MS, () => controller.abort(new SegmentAttemptSuperseded())).start();
+    const lease = new AttemptLease({ label: { segmentJobId: id }, renew: (ms) => this.runs.renew(scope, id, token, ms) }, token, this.config.WORKER_LOCK_MS, () =>
+      controller.abort(new SegmentAttemptSuperseded()),
+    ).start();
     // Cancel requests are read from Postgres (the job's status): honoured between profiles.
     const poll = setInterval(() => {
       this.runs.cancelRequested(scope, id).then(
@@ -160,7 +155,7 @@ export class SegmentJobProcessor {
     const rate = this.config.SEGMENT_RATE_LIMIT;
     /** SEGMENT_RATE_LIMIT: wait (in short, abortable steps) until the next profile's turn. */
     const pace = async () => {
-      for (let due = started + (read * 1000) / rate; Date.now() < due && !signal.aborted; ) await new Promise((r) => setTimeout(r, Math.min(50, due - Date.now())));
+      for (let due = started + (read * 1000) / rate; Date.now() < due && !signal.aborted;) await new Promise((r) => setTimeout(r, Math.min(50, due - Date.now())));
     };
     for (const pass of plan.passes) {
       if (signal.aborted) break;

@@ -25,11 +25,19 @@ export const OBSERVABLE_SCHEMA_LIMIT = 20;
 /** What every Catalog list takes (AEP-API-NOTES.md section 6): paging, order, projection, `property=`. */
 export class CatalogPageQuery {
   @ApiPropertyOptional({ default: DEFAULT_CATALOG_LIMIT, minimum: 1, maximum: 100, description: '1 to 100; 20 when absent (as AEP).' })
-  @IsOptional() @Transform(toInt) @IsInt({ message: 'must be a whole number' }) @Min(1) @Max(100)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1)
+  @Max(100)
   limit?: number;
 
   @ApiPropertyOptional({ default: 0, description: '0-based offset in the order.' })
-  @IsOptional() @Transform(toInt) @IsInt({ message: 'must be a whole number' }) @Min(0) @Max(1_000_000_000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0)
+  @Max(1_000_000_000)
   start?: number;
 
   @Filter('Comma-separated `asc:field` / `desc:field` (ascending by default); newest first when absent.', 'desc:created')

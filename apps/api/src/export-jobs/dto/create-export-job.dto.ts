@@ -24,135 +24,195 @@ import { IsIsoTimestamp } from './is-iso-timestamp';
 
 export class MergePolicyRefDto {
   @ApiProperty({ example: 'timestampOrdered-none-mp' })
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   id: string;
 
   @ApiPropertyOptional({ example: 1 })
-  @IsOptional() @IsInt() @Min(1)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
   version?: number;
 }
 
 export class SegmentFilterDto {
   @ApiProperty({ example: '52c26d0d-45f2-47a2-ab30-ed06abc981ff' })
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   segmentId: string;
 
   @ApiPropertyOptional({ example: 'ups', description: 'Defaults to "ups".' })
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100)
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
   segmentNs?: string;
 
   @ApiPropertyOptional({ enum: SEGMENT_STATUSES, isArray: true, description: 'Defaults to ["realized"]; "existing" counts as realized.' })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @IsIn(SEGMENT_STATUSES, { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsIn(SEGMENT_STATUSES, { each: true })
   status?: SegmentStatus[];
 }
 
 export class SegmentQualificationTimeDto {
   @ApiPropertyOptional({ example: '2018-01-01T00:00:00Z' })
-  @IsOptional() @IsIsoTimestamp()
+  @IsOptional()
+  @IsIsoTimestamp()
   startTime?: string;
 
   @ApiPropertyOptional({ example: '2018-02-01T00:00:00Z' })
-  @IsOptional() @IsIsoTimestamp()
+  @IsOptional()
+  @IsIsoTimestamp()
   endTime?: string;
 }
 
 export class ExportFilterDto {
   @ApiPropertyOptional({ type: [SegmentFilterDto], description: 'Omitted: every profile.' })
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000)
-  @ValidateNested({ each: true }) @Type(() => SegmentFilterDto)
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => SegmentFilterDto)
   segments?: SegmentFilterDto[];
 
   @ApiPropertyOptional({ type: SegmentQualificationTimeDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => SegmentQualificationTimeDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SegmentQualificationTimeDto)
   segmentQualificationTime?: SegmentQualificationTimeDto;
 
   @ApiPropertyOptional({ example: '2018-01-01T00:00:00Z' })
-  @IsOptional() @IsIsoTimestamp()
+  @IsOptional()
+  @IsIsoTimestamp()
   fromIngestTimestamp?: string;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   emptyProfiles?: boolean;
 }
 
 export class EventListFilterDto {
   @ApiPropertyOptional({ example: '2018-01-01T00:00:00Z' })
-  @IsOptional() @IsIsoTimestamp()
+  @IsOptional()
+  @IsIsoTimestamp()
   fromIngestTimestamp?: string;
 
   @ApiPropertyOptional({ example: '2020-01-01T00:00:00Z' })
-  @IsOptional() @IsIsoTimestamp()
+  @IsOptional()
+  @IsIsoTimestamp()
   toIngestTimestamp?: string;
 }
 
 export class EventListDto {
   @ApiPropertyOptional({ example: '_id, _experience' })
-  @IsOptional() @IsString() @MaxLength(10000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(10000)
   fields?: string;
 
   @ApiPropertyOptional({ type: EventListFilterDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => EventListFilterDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => EventListFilterDto)
   filter?: EventListFilterDto;
 }
 
 export class AdditionalFieldsDto {
   @ApiPropertyOptional({ type: EventListDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => EventListDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => EventListDto)
   eventList?: EventListDto;
 }
 
 export class DestinationDto {
   @ApiProperty({ example: '5b7c86968f7b6501e21ba9df' })
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   datasetId: string;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   segmentPerBatch?: boolean;
 
   @ApiPropertyOptional({ enum: OUTPUT_FORMATS, default: 'parquet', description: 'Not in AEP (its datasets are Parquet): "jsonl" writes JSON Lines files instead.' })
-  @IsOptional() @IsIn(OUTPUT_FORMATS)
+  @IsOptional()
+  @IsIn(OUTPUT_FORMATS)
   outputFormat?: OutputFormat;
 }
 
 export class SchemaRefDto {
   @ApiProperty({ example: '_xdm.context.profile' })
-  @IsString() @IsNotEmpty() @MaxLength(200)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
   name: string;
 }
 
 export class EvaluationInfoDto {
   @ApiPropertyOptional({ default: false })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   segmentation?: boolean;
 }
 
 export class CreateExportJobDto {
   @ApiPropertyOptional({ example: 'identities.id,personalEmail.address', description: 'Comma-separated dot paths; blank exports every field.' })
-  @IsOptional() @IsString() @MaxLength(10000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(10000)
   fields?: string;
 
   @ApiPropertyOptional({ type: MergePolicyRefDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => MergePolicyRefDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => MergePolicyRefDto)
   mergePolicy?: MergePolicyRefDto;
 
   @ApiPropertyOptional({ type: ExportFilterDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => ExportFilterDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ExportFilterDto)
   filter?: ExportFilterDto;
 
   @ApiPropertyOptional({ type: AdditionalFieldsDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => AdditionalFieldsDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AdditionalFieldsDto)
   additionalFields?: AdditionalFieldsDto;
 
   @ApiProperty({ type: DestinationDto })
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => DestinationDto)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DestinationDto)
   destination: DestinationDto;
 
   @ApiProperty({ type: SchemaRefDto })
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => SchemaRefDto)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SchemaRefDto)
   schema: SchemaRefDto;
 
   @ApiPropertyOptional({ type: EvaluationInfoDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => EvaluationInfoDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => EvaluationInfoDto)
   evaluationInfo?: EvaluationInfoDto;
 }

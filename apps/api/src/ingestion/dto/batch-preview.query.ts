@@ -20,30 +20,46 @@ export class BatchPreviewQuery {
   format: (typeof PREVIEW_FORMATS)[number];
 
   @ApiPropertyOptional({ default: false, description: 'Echoed; the file is read as ingestion reads it (a JSON array when it starts with "[", JSON Lines otherwise)' })
-  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
   isMultiLineJson?: boolean;
 
   @ApiPropertyOptional({ default: ',', description: 'CSV only: accepted and ignored' })
-  @IsOptional() @IsString() @MaxLength(16)
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
   delimiter?: string;
 
   @ApiPropertyOptional({ default: '"', description: 'CSV only: accepted and ignored' })
-  @IsOptional() @IsString() @MaxLength(16)
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
   quote?: string;
 
   @ApiPropertyOptional({ default: '\\', description: 'CSV only: accepted and ignored' })
-  @IsOptional() @IsString() @MaxLength(16)
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
   escape?: string;
 
   @ApiPropertyOptional({ default: 'UTF-8', description: 'Files are read as UTF-8; accepted and ignored' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
   charset?: string;
 
   @ApiPropertyOptional({ default: true, description: 'CSV only: accepted and ignored' })
-  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
   header?: boolean;
 
   @ApiPropertyOptional({ default: 0, minimum: 0, description: `Rows to answer; 0 or absent: ${PREVIEW_DEFAULT_ROWS}; above ${PREVIEW_MAX_ROWS} it is capped` })
-  @IsOptional() @Transform(toInteger) @IsInt({ message: 'must be a whole number' }) @Min(0) @Max(2_147_483_647)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0)
+  @Max(2_147_483_647)
   nrow?: number;
 }

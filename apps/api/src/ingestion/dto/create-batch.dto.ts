@@ -1,8 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import {
-  IsArray, IsBoolean, IsDefined, IsIn, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy, ValidateNested,
-} from 'class-validator';
+import { IsArray, IsBoolean, IsDefined, IsIn, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy, ValidateNested } from 'class-validator';
 
 const lowerCase = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value);
 
@@ -14,41 +12,59 @@ export class InputFormatDto {
   format: 'json';
 
   @ApiPropertyOptional({ default: false, description: 'true: records may span lines; the file is then a JSON array (pretty-printed or not)' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   isMultiLineJson?: boolean;
 
   @ApiPropertyOptional({ description: 'CSV only: accepted and ignored' })
-  @IsOptional() @IsString() @MaxLength(16)
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
   delimiter?: string;
 
   @ApiPropertyOptional({ description: 'CSV only: accepted and ignored' })
-  @IsOptional() @IsString() @MaxLength(16)
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
   quote?: string;
 
   @ApiPropertyOptional({ description: 'CSV only: accepted and ignored' })
-  @IsOptional() @IsString() @MaxLength(16)
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
   escape?: string;
 
   @ApiPropertyOptional({ description: 'CSV only: accepted and ignored' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   header?: boolean;
 
   @ApiPropertyOptional({ description: 'Files are read as UTF-8; accepted and ignored' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
   charset?: string;
 }
 
 export class ReplayDto {
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional() @IsArray() @IsString({ each: true }) @MaxLength(256, { each: true })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  @MaxLength(256, { each: true })
   predecessors?: string[];
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional() @IsArray() @IsString({ each: true }) @MaxLength(256, { each: true })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  @MaxLength(256, { each: true })
   predecessorsByExternalId?: string[];
 
   @ApiPropertyOptional({ example: 'replace' })
-  @IsOptional() @IsString() @MaxLength(64)
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
   reason?: string;
 }
 
@@ -58,7 +74,10 @@ function IsTagMap() {
     name: 'isTagMap',
     validator: {
       validate: (value: unknown) =>
-        typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length <= 100 &&
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.keys(value).length <= 100 &&
         Object.values(value).every((v) => Array.isArray(v) && v.length <= 100 && v.every((s) => typeof s === 'string' && s.length <= 1024)),
       defaultMessage: () => 'must be an object of string arrays, e.g. {"source": ["crm"]}',
     },
@@ -72,30 +91,51 @@ export class CreateBatchDto {
   datasetId: string;
 
   @ApiProperty({ type: InputFormatDto })
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => InputFormatDto)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => InputFormatDto)
   inputFormat: InputFormatDto;
 
   @ApiPropertyOptional({ description: 'Accepted and ignored: every refused record is listed on the batch (errors[], /meta) anyway' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   enableErrorDiagnostics?: boolean;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 100, description: 'Percent of refused records tolerated: up to it they are skipped (counted in failedRecordCount, served by Data Access /failed) and the batch succeeds; absent: all or nothing. Stored, not echoed (as AEP)' })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(100)
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 100,
+    description:
+      'Percent of refused records tolerated: up to it they are skipped (counted in failedRecordCount, served by Data Access /failed) and the batch succeeds; absent: all or nothing. Stored, not echoed (as AEP)',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(100)
   partialIngestionPercentage?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 100, description: 'The spelling of one AEP revision: as partialIngestionPercentage' })
-  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) @Max(100)
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(100)
   partialIngestionPercent?: number;
 
   @ApiPropertyOptional({ type: ReplayDto, description: 'Stored and echoed; the predecessors are not replaced here' })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => ReplayDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ReplayDto)
   replay?: ReplayDto;
 
   @ApiPropertyOptional({ example: { source: ['crm'] }, description: 'Stored and echoed' })
-  @IsOptional() @IsTagMap()
+  @IsOptional()
+  @IsTagMap()
   tags?: Record<string, string[]>;
 
   @ApiPropertyOptional({ description: 'Stored and echoed' })
-  @IsOptional() @IsString() @MaxLength(1024)
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
   externalId?: string;
 }

@@ -19,13 +19,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import {
-  ATTRIBUTE_MERGE_TYPES,
-  AttributeMergeType,
-  IDENTITY_GRAPH_TYPES,
-  IdentityGraphType,
-  PROFILE_SCHEMA_NAME,
-} from '@sx/domain';
+import { ATTRIBUTE_MERGE_TYPES, AttributeMergeType, IDENTITY_GRAPH_TYPES, IdentityGraphType, PROFILE_SCHEMA_NAME } from '@sx/domain';
 import { AEP_READ_ONLY_FIELDS, AepReadOnlyFieldsDto } from '../../common/read-only-fields';
 
 // Request body of POST /config/mergePolicies and PUT /config/mergePolicies/{id}, as AEP's
@@ -42,13 +36,16 @@ export class AttributeMergeDto {
   @ApiPropertyOptional({
     type: [String],
     example: ['5b76f86b85d0e00000be5c8b', '5b76f8d787a6af01e2ceda18'],
-    description:
-      'Dataset ids, highest precedence first. Required for dataSetPrecedence; under timestampOrdered accepted (AEP\'s own examples send it) and ignored.',
+    description: "Dataset ids, highest precedence first. Required for dataSetPrecedence; under timestampOrdered accepted (AEP's own examples send it) and ignored.",
   })
   @ValidateIf((o: AttributeMergeDto) => o.type === 'dataSetPrecedence' || o.order != null)
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(1000)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
   @ArrayUnique({ message: 'must not list a dataset twice' })
-  @IsString({ each: true }) @IsNotEmpty({ each: true }) @MaxLength(200, { each: true })
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  @MaxLength(200, { each: true })
   order?: string[];
 }
 
@@ -67,35 +64,52 @@ export class ProfileSchemaDto {
 
 export class CreateMergePolicyDto extends AepReadOnlyFieldsDto {
   @ApiProperty({ example: 'Loyalty members ordered by ID' })
-  @IsString() @Matches(/\S/, { message: 'must not be empty' }) @MaxLength(255)
+  @IsString()
+  @Matches(/\S/, { message: 'must not be empty' })
+  @MaxLength(255)
   name: string;
 
   @ApiProperty({ type: AttributeMergeDto })
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => AttributeMergeDto)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AttributeMergeDto)
   attributeMerge: AttributeMergeDto;
 
   @ApiProperty({ type: IdentityGraphDto })
-  @IsDefined() @IsObject() @ValidateNested() @Type(() => IdentityGraphDto)
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => IdentityGraphDto)
   identityGraph: IdentityGraphDto;
 
   @ApiPropertyOptional({ type: ProfileSchemaDto, description: `Defaults to {"name": "${PROFILE_SCHEMA_NAME}"}.` })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => ProfileSchemaDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ProfileSchemaDto)
   schema?: ProfileSchemaDto;
 
   @ApiPropertyOptional({ default: false, description: 'true makes this the sandbox default; the previous default stops being one.' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   default?: boolean;
 
   @ApiPropertyOptional({ default: false, description: 'Stored and echoed (edge segmentation is not built here). At most one policy of a sandbox may be active on edge.' })
-  @IsOptional() @IsBoolean()
+  @IsOptional()
+  @IsBoolean()
   isActiveOnEdge?: boolean;
 
-  @ApiPropertyOptional({ description: 'Read-only: ignored (ids are made by the service; PUT takes the path\'s).' })
-  @IsOptional() @IsString() @MaxLength(1000)
+  @ApiPropertyOptional({ description: "Read-only: ignored (ids are made by the service; PUT takes the path's)." })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
   id?: string;
 
   @ApiPropertyOptional({ description: 'Read-only: ignored (1 on create, +1 per update).' })
-  @IsOptional() @IsInt({ message: 'must be a whole number' }) @Min(0)
+  @IsOptional()
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0)
   version?: number;
 }
 

@@ -15,38 +15,56 @@ const ORDER_MESSAGE = 'must be name, +name or -name';
  */
 export class ListMergePoliciesQuery extends PageLimitQuery {
   @ApiPropertyOptional({ default: 0, description: 'Offset into the list (as given in _links.next.href).' })
-  @IsOptional() @Transform(toInteger) @IsInt({ message: 'must be a whole number' }) @Min(0) @Max(Number.MAX_SAFE_INTEGER)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   start?: number;
 
   @ApiPropertyOptional({ example: '-name', description: 'name or +name: by name ascending (the default); -name: descending.' })
-  @IsOptional() @IsString() @Matches(ORDER, { message: ORDER_MESSAGE })
+  @IsOptional()
+  @IsString()
+  @Matches(ORDER, { message: ORDER_MESSAGE })
   orderBy?: string;
 
-  @ApiPropertyOptional({ description: 'The spec\'s spelling of orderBy.' })
-  @IsOptional() @IsString() @Matches(ORDER, { message: ORDER_MESSAGE })
+  @ApiPropertyOptional({ description: "The spec's spelling of orderBy." })
+  @IsOptional()
+  @IsString()
+  @Matches(ORDER, { message: ORDER_MESSAGE })
   orderby?: string;
 
   @ApiPropertyOptional({ type: Boolean })
-  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
   default?: boolean;
 
   @ApiPropertyOptional({ type: Boolean })
-  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
   isActiveOnEdge?: boolean;
 
   @ApiPropertyOptional({ name: 'schema.name', example: '_xdm.context.profile' })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   'schema.name'?: string;
 
   @ApiPropertyOptional({ name: 'identityGraph.type', enum: IDENTITY_GRAPH_TYPES })
-  @IsOptional() @IsIn(IDENTITY_GRAPH_TYPES)
+  @IsOptional()
+  @IsIn(IDENTITY_GRAPH_TYPES)
   'identityGraph.type'?: string;
 
   @ApiPropertyOptional({ name: 'attributeMerge.type', enum: ATTRIBUTE_MERGE_TYPES })
-  @IsOptional() @IsIn(ATTRIBUTE_MERGE_TYPES)
+  @IsOptional()
+  @IsIn(ATTRIBUTE_MERGE_TYPES)
   'attributeMerge.type'?: string;
 
   @ApiPropertyOptional({ description: 'Policies at this version (no history is kept: the current version).' })
-  @IsOptional() @Transform(toInteger) @IsInt({ message: 'must be a whole number' }) @Min(1)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1)
   version?: number;
 }

@@ -9,32 +9,47 @@ import { IsBoolean, IsDefined, IsIn, IsObject, IsOptional, ValidateNested } from
 
 export class BatchEvaluationDto {
   @ApiPropertyOptional({ enum: [true] })
-  @IsDefined() @IsBoolean() @IsIn([true], { message: 'must be true: batch is the only evaluation this service builds' })
+  @IsDefined()
+  @IsBoolean()
+  @IsIn([true], { message: 'must be true: batch is the only evaluation this service builds' })
   enabled: boolean;
 }
 
 export class ContinuousEvaluationDto {
   @ApiPropertyOptional({ enum: [false] })
-  @IsDefined() @IsBoolean() @IsIn([false], { message: 'must be false: streaming (continuous) evaluation is not built here, only batch evaluation' })
+  @IsDefined()
+  @IsBoolean()
+  @IsIn([false], { message: 'must be false: streaming (continuous) evaluation is not built here, only batch evaluation' })
   enabled: boolean;
 }
 
 export class SynchronousEvaluationDto {
   @ApiPropertyOptional({ enum: [false] })
-  @IsDefined() @IsBoolean() @IsIn([false], { message: 'must be false: edge (synchronous) evaluation is not built here, only batch evaluation' })
+  @IsDefined()
+  @IsBoolean()
+  @IsIn([false], { message: 'must be false: edge (synchronous) evaluation is not built here, only batch evaluation' })
   enabled: boolean;
 }
 
 export class EvaluationInfoDto {
   @ApiPropertyOptional({ type: BatchEvaluationDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => BatchEvaluationDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => BatchEvaluationDto)
   batch?: BatchEvaluationDto;
 
   @ApiPropertyOptional({ type: ContinuousEvaluationDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => ContinuousEvaluationDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ContinuousEvaluationDto)
   continuous?: ContinuousEvaluationDto;
 
   @ApiPropertyOptional({ type: SynchronousEvaluationDto })
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => SynchronousEvaluationDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => SynchronousEvaluationDto)
   synchronous?: SynchronousEvaluationDto;
 }

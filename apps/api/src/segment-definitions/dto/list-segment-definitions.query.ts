@@ -17,31 +17,49 @@ const SORT_KEY = `(${SEGMENT_SORT_FIELDS.join('|')})(:(asc|desc))?`;
  */
 export class ListSegmentDefinitionsQuery {
   @ApiPropertyOptional({ default: DEFAULT_DEFINITION_PAGE_SIZE, maximum: MAX_PAGE_SIZE, description: 'Values above 1000 are capped at 1000.' })
-  @IsOptional() @Transform(toInteger) @IsInt({ message: 'must be a whole number' }) @Min(1)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1)
   limit?: number;
 
   @ApiPropertyOptional({ default: 0, description: 'Offset of the first definition (0-based), as link.next gives it.' })
-  @IsOptional() @Transform(toInteger) @IsInt({ message: 'must be a whole number' }) @Min(0) @Max(Number.MAX_SAFE_INTEGER)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   start?: number;
 
   @ApiPropertyOptional({ default: 0, description: 'Page number from 0, in pages of `limit` after `start`.' })
-  @IsOptional() @Transform(toInteger) @IsInt({ message: 'must be a whole number' }) @Min(0) @Max(Number.MAX_SAFE_INTEGER)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   page?: number;
 
   @ApiPropertyOptional({ example: 'updateTime:desc', description: `attr:asc|desc, comma-separated; attr one of ${SEGMENT_SORT_FIELDS.join(', ')}. Default creationTime:desc.` })
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   @Matches(new RegExp(`^${SORT_KEY}(,${SORT_KEY})*$`), { message: `must be attr:asc or attr:desc (comma-separated), attr one of ${SEGMENT_SORT_FIELDS.join(', ')}` })
   sort?: string;
 
   @ApiPropertyOptional({ name: 'evaluationInfo.batch.enabled', type: Boolean })
-  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
   'evaluationInfo.batch.enabled'?: boolean;
 
   @ApiPropertyOptional({ name: 'evaluationInfo.continuous.enabled', type: Boolean, description: 'Streaming is not built: true lists nothing.' })
-  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
   'evaluationInfo.continuous.enabled'?: boolean;
 
   @ApiPropertyOptional({ name: 'evaluationInfo.synchronous.enabled', type: Boolean, description: 'Edge is not built: true lists nothing.' })
-  @IsOptional() @Transform(toBoolean) @IsBoolean({ message: 'must be true or false' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
   'evaluationInfo.synchronous.enabled'?: boolean;
 }

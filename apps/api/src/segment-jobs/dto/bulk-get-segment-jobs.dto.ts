@@ -11,6 +11,10 @@ export class SegmentJobIdDto {
 /** Body of POST /segment/jobs/bulk-get: `{ids: [{id}]}`, 1 to 100 ids. */
 export class BulkGetSegmentJobsDto {
   @ApiProperty({ type: [SegmentJobIdDto] })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(100) @ValidateNested({ each: true }) @Type(() => SegmentJobIdDto)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => SegmentJobIdDto)
   ids!: SegmentJobIdDto[];
 }

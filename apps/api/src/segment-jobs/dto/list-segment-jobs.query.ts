@@ -7,7 +7,10 @@ import { PageLimitQuery, toInteger } from '../../common/page-limit.query';
 /** Query of GET /segment/jobs (AEP: start, limit, status, sort). `limit` above 1000 is capped. */
 export class ListSegmentJobsQuery extends PageLimitQuery {
   @ApiPropertyOptional({ default: 0, description: 'Offset of the first job (in the sort order).' })
-  @IsOptional() @Transform(toInteger) @IsInt({ message: 'must be a whole number' }) @Min(0)
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(0)
   start?: number;
 
   @ApiPropertyOptional({ enum: SEGMENT_JOB_STATUSES })

@@ -128,7 +128,12 @@ describe('JsonlRowWriter', () => {
   });
 
   it('rejects a pending write when the output fails instead of hanging', async () => {
-    const out = new Writable({ highWaterMark: 1024, write() { /* never completes: a stuck consumer */ } });
+    const out = new Writable({
+      highWaterMark: 1024,
+      write() {
+        /* never completes: a stuck consumer */
+      },
+    });
     out.on('error', () => undefined);
     const writer = new JsonlRowWriter(out);
     let wait: void | Promise<void> = undefined;

@@ -163,7 +163,12 @@ describe('ParquetRowWriter', () => {
   });
 
   it('rejects a pending write when the output fails instead of hanging', async () => {
-    const out = new Writable({ highWaterMark: 1024, write() { /* never completes: a stuck consumer */ } });
+    const out = new Writable({
+      highWaterMark: 1024,
+      write() {
+        /* never completes: a stuck consumer */
+      },
+    });
     out.on('error', () => undefined);
     const writer = new ParquetRowWriter(out, { rowGroupRows: 10 });
     let wait: void | Promise<void> = undefined;
@@ -185,7 +190,7 @@ describe('ParquetRowWriter', () => {
     expect(Buffer.from(output).equals(input)).toBe(true);
   });
 
-  it('writes ids and profiles PLAIN, namespaces as a dictionary, and keeps every row group\'s id min/max', async () => {
+  it("writes ids and profiles PLAIN, namespaces as a dictionary, and keeps every row group's id min/max", async () => {
     const count = 2_500;
     const { file } = await writeParquet(count, 1_000);
     const meta = parquetMetadata(file);

@@ -34,11 +34,7 @@ export const FILE_EXTENSION: Record<OutputFormat, string> = { parquet: '.parquet
  * A writer for one dataset file. `out` is a Writable (e.g. a PassThrough read by the storage);
  * the writer ends it on close() and destroys it on abort().
  */
-export function createRowFileWriter(
-  format: OutputFormat,
-  out: NodeJS.WritableStream,
-  options: RowFileWriterOptions = {},
-): RowFileWriter {
+export function createRowFileWriter(format: OutputFormat, out: NodeJS.WritableStream, options: RowFileWriterOptions = {}): RowFileWriter {
   switch (format) {
     case 'parquet':
       return new ParquetRowWriter(out, options);
