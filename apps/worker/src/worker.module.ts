@@ -1,9 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@sx/config';
 import { PersistenceModule } from '@sx/persistence';
-import { CancelSubscriber, JobName, QueueModule } from '@sx/queue';
+import { CancelSubscriber, JobName, PartitionFlowModule, QueueModule } from '@sx/queue';
 import { StorageModule } from '@sx/storage';
 import { ExportJobProcessor } from './export/export-job.processor';
+import { ExportPartitionProcessor } from './export/export-partition.processor';
+import { ExportPlanner } from './export/export-planner';
+import { PartitionCommitProcessor } from './export/partition-commit.processor';
+import { PartitionedRuns } from './export/partitioned-run';
 import { BatchPromotionProcessor } from './ingest/batch-promotion.processor';
 import { PreviewEvaluation } from './preview/preview-evaluation';
 import { PreviewProcessor } from './preview/preview.processor';
@@ -21,6 +25,8 @@ const JOB_PROCESSORS: JobProcessorTable = {
   [JobName.PromoteBatch]: BatchPromotionProcessor,
   [JobName.RunSegmentJob]: SegmentJobProcessor,
   [JobName.RunPreview]: PreviewProcessor,
+  [JobName.WriteExportPartition]: ExportPartitionProcessor,
+  [JobName.CommitExportPartitions]: PartitionCommitProcessor,
 };
 
 /** The worker's module: the only one that registers processors (one @Processor per queue). */
@@ -29,9 +35,11 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule, QueueModule, StorageModule],
+      imports: [ConfigModule.forRoot(config), PersistenceModule, QueueModule, PartitionFlowModule, StorageModule],
       providers: [
         CancelSubscriber,
+        ExportPlanner,
+        PartitionedRuns,
         PreviewEvaluation,
         ...builtProcessors(JOB_PROCESSORS),
         handlerTableProvider(JOB_PROCESSORS),

@@ -110,6 +110,16 @@ export class AppConfig extends StorageConfig {
   @Min(0)
   EXPORT_BACKOFF_MS = 5000;
 
+  /**
+   * An export without destination.partitions is split into key-range partitions, one per this many
+   * profiles of its sandbox (at most 64), written by any workers at once. 0: never split unasked.
+   * The default comes from bench:export (2 partitions on 2 cores pay off from about here).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  EXPORT_PARTITION_PROFILES = 1_000_000;
+
   /** Profiles per second one export may write (0: unlimited); keeps a large export from saturating the database. */
   @Transform(toInt)
   @IsInt()

@@ -27,6 +27,9 @@ export interface EventListOptions {
   filter?: { fromIngestTimestamp?: string; toIngestTimestamp?: string };
 }
 
+/** Most partitions one export may ask for. */
+export const MAX_EXPORT_PARTITIONS = 64;
+
 export const OUTPUT_FORMATS = ['parquet', 'jsonl'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
@@ -35,6 +38,11 @@ export interface ExportDestination {
   segmentPerBatch: boolean;
   /** Not in AEP (its datasets are Parquet): `jsonl` asks for JSON Lines files instead. */
   outputFormat?: OutputFormat;
+  /**
+   * Not in AEP: how many key-range partitions write the job at once, on any workers (1-64). Unset:
+   * one, unless the sandbox holds more than EXPORT_PARTITION_PROFILES profiles.
+   */
+  partitions?: number;
   batchId?: string;
   batches?: Array<{ segmentId: string; segmentNs: string; status: string[]; batchId: string }>;
 }
@@ -55,6 +63,8 @@ export interface ExportMetrics {
   profileExportTime?: TimeSpan;
   totalExportedProfileCounter?: number;
   exportedProfileByNamespaceCounter?: Record<string, number>;
+  /** Not in AEP: a partitioned job's partitions written so far, of how many. */
+  partitions?: { done: number; total: number };
 }
 
 export interface ExportJobError {

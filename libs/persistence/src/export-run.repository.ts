@@ -35,7 +35,8 @@ export type ExportClaim =
   | { kind: 'claimed'; job: ExportJob; lease: string; attempt: number }
   | { kind: 'exhausted'; job: ExportJob; lease: string; attempt: number }
   | { kind: 'busy'; retryInMs: number }
-  | { kind: 'finished' };
+  | { kind: 'finished' }
+  | { kind: 'partitioned'; job: ExportJob; lease: string };
 
 type Tx = Prisma.TransactionClient;
 
@@ -46,6 +47,8 @@ interface LockedJob {
   attempts: number;
   /** Milliseconds the lease still runs by the database's clock (<= 0: expired or none). */
   lease_left_ms: number;
+  /** The current attempt split the job into partitions (export_partitions rows under its token). */
+  partitioned: boolean;
 }
 
 /**
@@ -70,8 +73,9 @@ export class ExportRunRepository {
   private async lock(tx: Tx, scope: TenantScope, id: number): Promise<LockedJob | undefined> {
     const rows = await tx.$queryRaw<LockedJob[]>`
       SELECT status::text, cancel_requested_at, attempt_token::text AS attempt_token, attempts,
-             COALESCE(EXTRACT(EPOCH FROM lease_expires_at - now()) * 1000, 0)::float8 AS lease_left_ms
-        FROM export_jobs
+             COALESCE(EXTRACT(EPOCH FROM lease_expires_at - now()) * 1000, 0)::float8 AS lease_left_ms,
+             EXISTS (SELECT 1 FROM export_partitions p WHERE p.export_job_id = j.id AND p.run_token = j.attempt_token) AS partitioned
+        FROM export_jobs j
        WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND deleted_at IS NULL
          FOR UPDATE`;
     return rows[0];
@@ -83,12 +87,18 @@ export class ExportRunRepository {
    * attempt killed before it could record anything still counts. Past `maxAttempts` the lease is
    * taken without counting, for the caller to end the job FAILED. A job with
    * evaluationInfo.segmentation keeps the `nowMs` of its first claim as its run's one now.
+   * A job the current attempt split into partitions is not claimed again: 'partitioned' hands its
+   * run token back (with the job's lease extended), for the caller to make sure its flow exists.
    */
   async claim(scope: TenantScope, id: number, leaseMs: number, maxAttempts: number, nowMs: number = Date.now()): Promise<ExportClaim> {
     try {
       return await this.prisma.$transaction(async (tx) => {
         const row = await this.lock(tx, scope, id);
         if (!row || (row.status !== 'NEW' && row.status !== 'PROCESSING')) return { kind: 'finished' as const };
+        if (row.status === 'PROCESSING' && row.attempt_token && row.partitioned) {
+          await tx.$executeRaw`UPDATE export_jobs SET lease_expires_at = GREATEST(lease_expires_at, now() + ${leaseMs}::integer * interval '1 millisecond') WHERE id = ${id}`;
+          return { kind: 'partitioned' as const, job: toExportJob(await tx.exportJob.findUniqueOrThrow({ where: { id } })), lease: row.attempt_token };
+        }
         if (row.status === 'PROCESSING' && row.attempt_token && row.lease_left_ms > 0) return { kind: 'busy' as const, retryInMs: Math.ceil(row.lease_left_ms) };
         const lease = randomUUID();
         const exhausted = row.attempts >= maxAttempts;

@@ -8,6 +8,7 @@ export * from './catalog-filter';
 export * from './dataset.repository';
 export * from './dataset-records.repository';
 export * from './export-job.repository';
+export * from './export-partition.repository';
 export * from './export-queue-state.repository';
 export * from './export-run.repository';
 export * from './large-file.repository';

@@ -8,6 +8,7 @@ import { LargeFileRepository } from './large-file.repository';
 import { BulkIngestRepository } from './bulk-ingest.repository';
 import { BulkPool } from './bulk-pool';
 import { DatasetRepository } from './dataset.repository';
+import { ExportPartitionRepository } from './export-partition.repository';
 import { ExportRunRepository } from './export-run.repository';
 import { ProfileReadRepository } from './profile-read.repository';
 import { ExportJobRepository } from './export-job.repository';
@@ -34,6 +35,7 @@ const repositories = [
   DatasetRecordsRepository,
   BulkIngestRepository,
   ExportRunRepository,
+  ExportPartitionRepository,
   ProfileReadRepository,
   PreviewRepository,
   MembershipDeltaRepository,

@@ -33,6 +33,11 @@ export interface ProfileReadPlan {
    * segments, ordered by the same profile key: what overlayMemberships lays over the records' own.
    */
   evaluated?: Array<{ segmentNs: string; segmentId: string }>;
+  /**
+   * Only profiles whose key is in [from, to) in byte order (an open end is unbounded): one
+   * partition of a partitioned export. A profile's rows all have its key, so none spans two ranges.
+   */
+  keyRange?: { from?: string; to?: string };
 }
 
 export interface FragmentOut {
@@ -103,6 +108,14 @@ export interface ProfileReader {
 
 const ts = (msValue: number) => `to_timestamp(${msValue} / 1000.0)`;
 
+/** ` AND`-prefixed SQL keeping `column` within the plan's key range, in byte order; '' for all keys. */
+function inKeyRange(column: string, range: ProfileReadPlan['keyRange']): string {
+  let sql = '';
+  if (range?.from !== undefined) sql += ` AND ${column} COLLATE "C" >= ${sqlString(range.from)}`;
+  if (range?.to !== undefined) sql += ` AND ${column} COLLATE "C" < ${sqlString(range.to)}`;
+  return sql;
+}
+
 /**
  * The export's bulk read path: COPY ... TO STDOUT streams, never a page through Prisma. Memory
  * is one chunk at a time. Under identity graph `pdg` the profile key is the connected component
@@ -139,9 +152,11 @@ export class ProfileReadRepository {
         ? plan.evaluated.map((x) => `(m.segment_ns = ${sqlString(x.segmentNs)} AND m.segment_id = ${sqlString(x.segmentId)})`).join(' OR ')
         : undefined;
       // The key is named in a subquery: `ORDER BY 1 COLLATE "C"` would sort by the constant 1.
+      const range = plan.keyRange;
       const evaluatedRows = (keyColumn: string) =>
         `SELECT * FROM (SELECT ${keyColumn} AS profile_key, m.identity, m.segment_ns, m.segment_id, m.status, m.last_qualification_time
            FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated AND (${evaluatedSegments})) r
+          WHERE true ${inKeyRange('r.profile_key', range)}
           ORDER BY r.profile_key COLLATE "C", r.segment_ns, r.segment_id`;
       const eventWindow = [
         plan.events?.afterMs !== undefined ? `e.ingest_time > ${ts(plan.events.afterMs)}` : '',
@@ -152,7 +167,7 @@ export class ProfileReadRepository {
       if (plan.identityGraph === 'none') {
         // The key is the primary identity: sent once (NULL in its second place).
         const columns = `f.primary_identity, NULL, ${storedTextColumns}, f.dataset_id, f.record_time, f.ingest_time, f.record`;
-        const members = this.membersOf(scope, plan);
+        const members = this.membersOf(scope, plan, inKeyRange('m.identity', range));
         // With a segment filter the members drive: their identities, sorted (a small sort), each
         // looks up its fragments by index. Written as EXISTS, the planner prefers a hash join and
         // then sorts every selected fragment before the first row leaves: the worker idles
@@ -161,10 +176,10 @@ export class ProfileReadRepository {
           ? `SELECT ${columns} FROM (${members}) q
               CROSS JOIN LATERAL (SELECT * FROM profile_fragments f WHERE ${tenant('f')} AND f.primary_identity = q.identity OFFSET 0) f
               ORDER BY q.identity, f.id`
-          : `SELECT ${columns} FROM profile_fragments f WHERE ${tenant('f')} ORDER BY f.primary_identity COLLATE "C", f.id`;
+          : `SELECT ${columns} FROM profile_fragments f WHERE ${tenant('f')} ${inKeyRange('f.primary_identity', range)} ORDER BY f.primary_identity COLLATE "C", f.id`;
         if (plan.events) {
           eventSql = `SELECT e.primary_identity, e.event_time, e.ingest_time, e.record
-            FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}
+            FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')} ${inKeyRange('e.primary_identity', range)}
             ORDER BY e.primary_identity COLLATE "C", e.id`;
         }
         if (evaluatedSegments) evaluatedSql = evaluatedRows('m.identity');
@@ -180,7 +195,7 @@ export class ProfileReadRepository {
                WHERE ${tenant('m')} AND m.evaluated AND ${evaluatedMembers})`
           : '';
         fragmentSql = `SELECT l.label, f.primary_identity, ${storedTextColumns}, f.dataset_id, f.record_time, f.ingest_time, f.record
-          FROM ${fragmentLabels} l JOIN profile_fragments f ON f.id = l.fid WHERE true ${qualifying}
+          FROM ${fragmentLabels} l JOIN profile_fragments f ON f.id = l.fid WHERE true ${inKeyRange('l.label', range)} ${qualifying}
           ORDER BY l.label COLLATE "C", f.id`;
         if (plan.events) {
           // An event belongs to the component of any of its identities; one with no known identity is its own profile.
@@ -189,6 +204,7 @@ export class ProfileReadRepository {
               SELECT COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity) AS label,
                      e.event_time, e.ingest_time, e.record, e.id
                 FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}) x
+            WHERE true ${inKeyRange('x.label', range)}
             ORDER BY x.label COLLATE "C", x.id`;
         }
         if (evaluatedSegments) {
@@ -308,11 +324,11 @@ export class ProfileReadRepository {
   }
 
   /** The distinct identities (in byte order) with a membership matching the plan's segment filter. */
-  private membersOf(scope: TenantScope, plan: ProfileReadPlan): string | undefined {
+  private membersOf(scope: TenantScope, plan: ProfileReadPlan, keyRange: string): string | undefined {
     const matching = this.membershipConditions(plan);
     if (!matching) return undefined;
     return `SELECT DISTINCT m.identity COLLATE "C" AS identity FROM segment_memberships m
-      WHERE m.org_id = ${sqlString(scope.orgId)} AND m.sandbox_name = ${sqlString(scope.sandboxName)} AND ${matching}`;
+      WHERE m.org_id = ${sqlString(scope.orgId)} AND m.sandbox_name = ${sqlString(scope.sandboxName)} AND ${matching} ${keyRange}`;
   }
 
   /** SQL on `m` (segment_memberships): the membership matches the plan's segments, statuses and window. */

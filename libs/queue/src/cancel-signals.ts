@@ -47,7 +47,8 @@ export function parseCancelMessage(text: string): CancelMessage | undefined {
 @Injectable()
 export class CancelSubscriber implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CancelSubscriber.name);
-  private readonly running = new Map<number, AbortController>();
+  /** Every running attempt of each job in this process: partitions of one job may run side by side. */
+  private readonly running = new Map<number, Set<AbortController>>();
   private subscriber?: Redis;
 
   constructor(private readonly config: AppConfig) {}
@@ -57,7 +58,7 @@ export class CancelSubscriber implements OnApplicationBootstrap, OnApplicationSh
     this.subscriber.on('error', (err) => this.logger.warn({ msg: 'cancel subscriber error', error: err.message }));
     this.subscriber.on('message', (_channel, text: string) => {
       const message = parseCancelMessage(text);
-      if (message) this.running.get(message.exportJobId)?.abort(new CancelRequested());
+      if (message) for (const c of this.running.get(message.exportJobId) ?? []) c.abort(new CancelRequested());
     });
     await this.subscriber
       .subscribe(cancelChannel(this.config.QUEUE_PREFIX))
@@ -66,12 +67,15 @@ export class CancelSubscriber implements OnApplicationBootstrap, OnApplicationSh
 
   watch(exportJobId: number): AbortController {
     const controller = new AbortController();
-    this.running.set(exportJobId, controller);
+    const watching = this.running.get(exportJobId) ?? new Set<AbortController>();
+    this.running.set(exportJobId, watching.add(controller));
     return controller;
   }
 
-  unwatch(exportJobId: number): void {
-    this.running.delete(exportJobId);
+  unwatch(exportJobId: number, controller: AbortController): void {
+    const watching = this.running.get(exportJobId);
+    watching?.delete(controller);
+    if (!watching?.size) this.running.delete(exportJobId);
   }
 
   onApplicationShutdown(): void {

@@ -2,6 +2,7 @@ export * from './batch-promotion-dispatcher';
 export * from './cancel-signals';
 export * from './export-dispatcher';
 export * from './job-queue.service';
+export * from './partition-flows';
 export * from './preview-dispatcher';
 export * from './queue.module';
 export * from './redis-connection';

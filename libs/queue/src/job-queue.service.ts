@@ -22,8 +22,9 @@ export class JobQueueService implements OnModuleInit {
     @InjectQueue(QueueName.Ingest) ingestQueue: Queue,
     @InjectQueue(QueueName.Preview) previewQueue: Queue,
     @InjectQueue(QueueName.Segment) segmentQueue: Queue,
+    @InjectQueue(QueueName.ExportPartition) partitionQueue: Queue,
   ) {
-    this.queues = new Map([exportQueue, ingestQueue, previewQueue, segmentQueue].map((q) => [q.name as QueueName, q]));
+    this.queues = new Map([exportQueue, ingestQueue, previewQueue, segmentQueue, partitionQueue].map((q) => [q.name as QueueName, q]));
   }
 
   onModuleInit(): void {

@@ -10,6 +10,8 @@ export enum QueueName {
   Ingest = 'batch-promotion',
   Preview = 'segment-preview',
   Segment = 'segment-evaluation',
+  /** The partitions of partitioned exports and their commits (BullMQ flows: children, then the parent). */
+  ExportPartition = 'segment-export-partition',
 }
 
 export enum JobName {
@@ -17,6 +19,8 @@ export enum JobName {
   PromoteBatch = 'promote-batch',
   RunPreview = 'run-preview',
   RunSegmentJob = 'run-segment-job',
+  WriteExportPartition = 'write-export-partition',
+  CommitExportPartitions = 'commit-export-partitions',
 }
 
 export interface JobPayloads {
@@ -24,6 +28,9 @@ export interface JobPayloads {
   [JobName.PromoteBatch]: { batchId: string; orgId: string; sandboxName: string };
   [JobName.RunPreview]: { previewId: string; orgId: string; sandboxName: string };
   [JobName.RunSegmentJob]: { segmentJobId: string; orgId: string; sandboxName: string; createdAtMs: number };
+  /** `runToken`: the run the partition belongs to (the job's attempt token when it was split). */
+  [JobName.WriteExportPartition]: { exportJobId: number; orgId: string; sandboxName: string; runToken: string; partitions: number; partition: number };
+  [JobName.CommitExportPartitions]: { exportJobId: number; orgId: string; sandboxName: string; runToken: string; partitions: number };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -33,6 +40,8 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   [JobName.PromoteBatch]: QueueName.Ingest,
   [JobName.RunPreview]: QueueName.Preview,
   [JobName.RunSegmentJob]: QueueName.Segment,
+  [JobName.WriteExportPartition]: QueueName.ExportPartition,
+  [JobName.CommitExportPartitions]: QueueName.ExportPartition,
 };
 
 /** What the retry policy of a job reads from configuration. */
@@ -54,6 +63,15 @@ export function jobOptions<N extends JobName>(name: N, config: RetryConfig): Job
       return { ...KEEP_DAY, attempts: config.EXPORT_ATTEMPTS, backoff: configured };
     case JobName.RunSegmentJob:
       return { ...KEEP_DAY, attempts: config.SEGMENT_JOB_ATTEMPTS, backoff: configured };
+    case JobName.WriteExportPartition:
+      // Counted in Postgres per partition when claimed (export_partitions.attempts), as for jobs. A
+      // partition that fails for good has ended its job FAILED already: its parent (the commit)
+      // fails with it instead of waiting for a child that will never complete.
+      return { ...KEEP_DAY, attempts: config.EXPORT_ATTEMPTS, backoff: configured, failParentOnFailure: true };
+    case JobName.CommitExportPartitions:
+      // Renames and one transaction; a failure (the database blipped) is retried well past the
+      // job's own attempts: the partitions' work is done and must not be thrown away.
+      return { ...KEEP_DAY, attempts: 10, backoff: configured };
     case JobName.PromoteBatch:
       // Attempts are counted in Postgres (batches.promotion_attempts) and capped by INGEST_ATTEMPTS
       // there; BullMQ only retries what threw, with backoff, up to this bound.
@@ -87,6 +105,16 @@ export function previewQueueJobId(previewId: string): string {
 /** BullMQ job id of a segment job: one per job, so a second enqueue is a no-op. */
 export function segmentQueueJobId(segmentJobId: string): string {
   return `segment-${segmentJobId}`;
+}
+
+/** BullMQ job id of one partition's writer within a run (a run is told apart by its token's head). */
+export function partitionQueueJobId(exportJobId: number, runToken: string, partition: number): string {
+  return `export-${exportJobId}-${runToken.slice(0, 8)}-part-${partition}`;
+}
+
+/** BullMQ job id of a run's commit: the parent of its partitions' jobs. */
+export function partitionCommitQueueJobId(exportJobId: number, runToken: string): string {
+  return `export-${exportJobId}-${runToken.slice(0, 8)}-commit`;
 }
 
 /** Redis pub/sub channel on which the API tells workers that a running export was cancelled. */

@@ -24,6 +24,7 @@ export const EXPORT_JOB_SCHEMA = S.obj(
       profileExportTime: span,
       totalExportedProfileCounter: S.int(),
       exportedProfileByNamespaceCounter: S.map(S.int(), 'profiles exported per namespace'),
+      partitions: S.obj({ done: S.int(), total: S.int() }, ['done', 'total'], { description: 'Not in AEP: partitions written so far, of how many (partitioned jobs only)' }),
     }),
     computeGatewayJobId: S.obj({ exportJob: S.str() }),
     creationTime: S.ms(),

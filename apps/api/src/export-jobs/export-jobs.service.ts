@@ -94,6 +94,10 @@ function normalize(dto: CreateExportJobDto): ExportJobRequest {
   if (events?.fromIngestTimestamp && events.toIngestTimestamp && Date.parse(events.fromIngestTimestamp) >= Date.parse(events.toIngestTimestamp)) {
     problems.push({ path: 'additionalFields.eventList.filter.toIngestTimestamp', message: 'must be after fromIngestTimestamp' });
   }
+  if (dto.evaluationInfo?.segmentation && dto.destination.partitions !== undefined && dto.destination.partitions > 1) {
+    // An evaluating run applies its memberships in one pass over every profile: not split (yet).
+    problems.push({ path: 'destination.partitions', message: 'must be 1 (or unset) with evaluationInfo.segmentation: evaluating exports run in one partition' });
+  }
   if (problems.length) throw new ValidationFailed(problems);
 
   const request = JSON.parse(JSON.stringify(dto)) as ExportJobRequest;

@@ -1,34 +1,32 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@sx/config';
-import { Batch, ExportDestination, ExportJob, ExportMetrics, MergePolicy, TenantScope, resolveSchema } from '@sx/domain';
+import { Batch, ExportJob, ExportMetrics, TenantScope } from '@sx/domain';
 import {
   BatchCommit,
-  DatasetRepository,
   ExportClaim,
+  ExportPartitionRepository,
   ExportRunRepository,
   DeltaStager,
   MembershipDeltaRepository,
-  MergePolicyRepository,
+  PartitionRange,
   ProfileReadRepository,
-  SegmentDefinitionRepository,
 } from '@sx/persistence';
 import type { JobPayload, JobName } from '@sx/queue';
 import { DatasetStorage, batchPrefix } from '@sx/storage';
 import { CancelRequested, CancelSubscriber } from '@sx/queue';
 import { AttemptLease } from '../common/attempt-lease';
-import { AttemptSuperseded, ERROR_CODES, ExportFailure, attemptsExhaustedError, jobError } from './export-failure';
-import { ExportPlan, planExport, readPlanOf } from './export-plan';
-import { PipelineCounters, RowSink, runExportPipeline } from './export-pipeline';
+import { AttemptSuperseded, ExportFailure, attemptsExhaustedError, jobError } from './export-failure';
+import { ExportPlan, readPlanOf } from './export-plan';
+import { PipelineCounters, runExportPipeline } from './export-pipeline';
 import { runEvaluatingExport } from './evaluating-export';
-import { compileExportEvaluation } from './export-evaluation';
+import { ExportPlanner, destinationOf } from './export-planner';
+import { sinkInto, stagedOutputs } from './export-outputs';
+import { PartitionedRuns } from './partitioned-run';
 import { StagedBatchOutput } from './staged-batch-output';
 
 type RunExportJob = Job<JobPayload<JobName.RunExport>>;
 type Claimed = Extract<ExportClaim, { kind: 'claimed' | 'exhausted' }>;
-
-/** Rows per Parquet row group (shared by all outputs of a job); row groups are buffered whole. */
-const PARQUET_ROW_GROUP_ROWS = 5_000;
 /** Waiting on another attempt's lease: look again this long after it should have lapsed. */
 const LEASE_MARGIN_MS = 250;
 
@@ -40,6 +38,12 @@ const LEASE_MARGIN_MS = 250;
  *
  * Attempts are counted in Postgres when claimed (a killed attempt counts; BullMQ's attemptsMade
  * does not see stalls), and one attempt at a time holds the job's lease (see ExportRunRepository).
+ *
+ * A job split into partitions (destination.partitions, or a sandbox over EXPORT_PARTITION_PROFILES)
+ * is only started here: its batches and partitions are recorded and a BullMQ flow is queued, whose
+ * children write the ranges (ExportPartitionProcessor) and whose parent commits them
+ * (PartitionCommitProcessor). Claimed again later (the reconciler, after Redis lost the flow), the
+ * job's flow is rebuilt from Postgres.
  */
 @Injectable()
 export class ExportJobProcessor {
@@ -48,13 +52,13 @@ export class ExportJobProcessor {
   constructor(
     private readonly config: AppConfig,
     private readonly runs: ExportRunRepository,
-    private readonly policies: MergePolicyRepository,
-    private readonly definitions: SegmentDefinitionRepository,
-    private readonly datasets: DatasetRepository,
+    private readonly planner: ExportPlanner,
     private readonly reads: ProfileReadRepository,
     private readonly storage: DatasetStorage,
     private readonly cancels: CancelSubscriber,
     private readonly deltas: MembershipDeltaRepository,
+    private readonly partitions: ExportPartitionRepository,
+    private readonly partitioned: PartitionedRuns,
   ) {}
 
   readonly handle = (job: RunExportJob, token?: string) => this.run(job, token ?? job.token);
@@ -66,6 +70,7 @@ export class ExportJobProcessor {
     const nowMs = this.config.SEGMENT_EVALUATION_NOW_MS ?? Date.now();
     const claim = await this.runs.claim(scope, id, this.config.WORKER_LOCK_MS, this.config.EXPORT_ATTEMPTS, nowMs);
     if (claim.kind === 'finished') return { skipped: 'finished, cancelled or deleted' };
+    if (claim.kind === 'partitioned') return this.resumePartitioned(scope, claim.job, claim.lease);
     if (claim.kind === 'busy') {
       // BullMQ handed the job out while an attempt still holds it (a stall it misjudged, or a
       // re-queue after Redis lost the job). Completing here would lose the job should that attempt
@@ -78,6 +83,31 @@ export class ExportJobProcessor {
     this.logger.log({ msg: 'export attempt started', exportJobId: id, attempt: claim.attempt, lease: claim.lease, exhausted: claim.kind === 'exhausted' || undefined });
     if (claim.kind === 'exhausted') return this.failExhausted(scope, claim);
     return this.attempt(queueJob, scope, claim);
+  }
+
+  /** A split job claimed again: ended if cancelled meanwhile, else its flow made sure of. */
+  private async resumePartitioned(scope: TenantScope, job: ExportJob, runToken: string): Promise<Record<string, unknown>> {
+    if (job.cancelRequestedAt) {
+      await this.partitioned.end(scope, job, runToken, 'CANCELLED');
+      return { cancelled: true };
+    }
+    return this.partitioned.ensureFlow(scope, job, runToken);
+  }
+
+  /**
+   * Records the run's batches and partitions (fenced by the attempt's lease) and queues its flow.
+   * From here the partitions keep the job's lease alive, and the job ends in the commit.
+   */
+  private async split(scope: TenantScope, job: ExportJob, token: string, plan: ExportPlan, ranges: PartitionRange[], metrics: ExportMetrics): Promise<Batch[]> {
+    const started = await this.runs.startBatches(scope, job.id, token, plan.datasetId, plan.format, plan.segmentPerBatch ? plan.segments!.length : 1);
+    if (started === 'superseded') throw new AttemptSuperseded();
+    const destination = destinationOf(job, plan, started);
+    metrics.partitions = { done: 0, total: ranges.length };
+    await this.runs.progress(scope, job.id, token, metrics, destination);
+    if (!(await this.partitions.create(scope, job.id, token, ranges))) throw new AttemptSuperseded();
+    await this.partitioned.ensureFlow(scope, { ...job, destination, metrics }, token);
+    this.logger.log({ msg: 'export split into partitions', exportJobId: job.id, partitions: ranges.length });
+    return started;
   }
 
   /**
@@ -144,19 +174,23 @@ export class ExportJobProcessor {
     try {
       await this.discardAbandoned(scope, id, token);
       if (await this.runs.cancelRequested(scope, id)) throw new CancelRequested();
-      const plan = planExport(job, await this.policyOf(scope, job), this.config.EXPORT_RATE_LIMIT);
-      await this.checkDestination(scope, plan);
-      await this.planMemberships(scope, job, plan);
+      const plan = await this.planner.plan(scope, job);
+      const ranges = await this.partitioned.rangesOf(scope, job, plan);
+      if (ranges.length > 1) {
+        batches = await this.split(scope, job, token, plan, ranges, metrics);
+        return { partitions: ranges.length };
+      }
 
       const started = await this.runs.startBatches(scope, id, token, plan.datasetId, plan.format, plan.segmentPerBatch ? plan.segments!.length : 1);
       if (started === 'superseded') throw new AttemptSuperseded();
       batches = started;
-      const destination = this.destinationOf(job, plan, batches);
-      // Parquet row groups are buffered whole: keep them small enough that the worker's memory is
-      // flat, and let many outputs (segmentPerBatch) share that budget.
-      const rowGroupRows = Math.max(1000, Math.floor(PARQUET_ROW_GROUP_ROWS / batches.length));
-      outputs = batches.map(
-        (b) => new StagedBatchOutput(this.storage, batchPrefix({ ...scope, datasetId: plan.datasetId, batchId: b.id }), plan.format, this.config.EXPORT_FILE_ROWS, rowGroupRows),
+      const destination = destinationOf(job, plan, batches);
+      outputs = stagedOutputs(
+        this.storage,
+        scope,
+        plan,
+        batches.map((b) => b.id),
+        this.config.EXPORT_FILE_ROWS,
       );
       await this.runs.progress(scope, id, token, metrics, destination);
 
@@ -173,11 +207,7 @@ export class ExportJobProcessor {
         queueJob.updateProgress({ profiles: counters.profiles }).catch(() => undefined);
       }, this.config.EXPORT_PROGRESS_INTERVAL_MS);
       try {
-        const sink: RowSink = plan.segmentPerBatch
-          ? async (row, segments) => {
-              for (const i of segments) await outputs[i].write(row);
-            }
-          : (row) => outputs[0].write(row);
+        const sink = sinkInto(plan, outputs);
         if (stager) {
           const staging = stager;
           await runEvaluatingExport(reader, plan, sink, controller.signal, counters, (d) => staging.write(d));
@@ -251,61 +281,7 @@ export class ExportJobProcessor {
     } finally {
       lease.stop();
       clearInterval(poll);
-      this.cancels.unwatch(id);
+      this.cancels.unwatch(id, controller);
     }
-  }
-
-  /**
-   * Which memberships the run overlays and evaluates (memberships.md 3): with
-   * evaluationInfo.segmentation, the listed segments' definitions compiled with the run's now, and
-   * the evaluated rows of those segments and of the ones they name; otherwise the exported
-   * segments' evaluated rows, only if any exist (an EXISTS on a partial index: an export of a store
-   * no segment job has touched reads nothing more).
-   */
-  private async planMemberships(scope: TenantScope, job: ExportJob, plan: ExportPlan): Promise<void> {
-    if (job.evaluationInfo?.segmentation) {
-      if (!plan.segments?.length) throw new ExportFailure(ERROR_CODES.input, 'evaluationInfo.segmentation needs filter.segments: the segments to evaluate.');
-      if (job.evaluationNowMs === undefined) throw new Error('an evaluating export was claimed without its run time');
-      const definitions = await this.definitions.findMany(scope, [...new Set(plan.segments.map((s) => s.segmentId))]);
-      const compiled = compileExportEvaluation(plan.segments, definitions, { nowMs: job.evaluationNowMs, zone: this.config.SEGMENT_EVALUATION_ZONE });
-      plan.evaluation = compiled.evaluation;
-      plan.overlay = compiled.overlay;
-      return;
-    }
-    if (plan.segments?.length && (await this.reads.hasEvaluated(scope, plan.segments))) {
-      plan.overlay = plan.segments.map((s) => ({ segmentNs: s.segmentNs, segmentId: s.segmentId }));
-    }
-  }
-
-  /** The job's merge policy; else its first segment's; else the sandbox default. */
-  private async policyOf(scope: TenantScope, job: ExportJob): Promise<MergePolicy> {
-    let id = job.mergePolicy?.id;
-    if (!id && job.filter?.segments?.length) {
-      const first = job.filter.segments[0];
-      id = (await this.definitions.findById(scope, first.segmentId))?.mergePolicyId;
-    }
-    const policy = id ? await this.policies.resolve(scope, id) : await this.policies.defaultFor(scope);
-    if (!policy) throw new ExportFailure(ERROR_CODES.input, `Merge policy "${id}" does not exist in this sandbox.`);
-    return policy;
-  }
-
-  private async checkDestination(scope: TenantScope, plan: ExportPlan): Promise<void> {
-    const dataset = await this.datasets.findById(scope, plan.datasetId);
-    if (!dataset) throw new ExportFailure(ERROR_CODES.input, `Dataset ${plan.datasetId} does not exist in this sandbox.`);
-    if (resolveSchema(dataset.schemaId)?.kind !== 'profile') {
-      throw new ExportFailure(ERROR_CODES.input, `Dataset ${plan.datasetId} is not a profile dataset.`);
-    }
-  }
-
-  private destinationOf(job: ExportJob, plan: ExportPlan, batches: Batch[]): ExportDestination {
-    const destination: ExportDestination = { ...job.destination };
-    if (plan.segmentPerBatch) {
-      destination.batches = plan.segments!.map((s, i) => ({ segmentId: s.segmentId, segmentNs: s.segmentNs, status: s.status, batchId: batches[i].id }));
-      delete destination.batchId;
-    } else {
-      destination.batchId = batches[0].id;
-      delete destination.batches;
-    }
-    return destination;
   }
 }

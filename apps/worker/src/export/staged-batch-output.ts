@@ -1,7 +1,17 @@
 import { PassThrough } from 'node:stream';
-import type { CommittedFile } from '@sx/persistence';
+import type { CommittedFile, StagedFile } from '@sx/persistence';
 import { DatasetStorage, StoredObject } from '@sx/storage';
 import { ExportRow, FILE_EXTENSION, OutputFormat, RowFileWriter, createRowFileWriter } from './writers/row-writer';
+
+/** Where one writer stages its files; a partition stages apart from the others (`p<k>`). */
+export interface StagingLayout {
+  /** Folder under `_staging/` of the batch ('' for a job written in one piece). */
+  folder: string;
+  /** Prefix of the file names: `part-` or, for partition k, `part-<k>-`. */
+  namePrefix: string;
+}
+
+const WHOLE_JOB: StagingLayout = { folder: '', namePrefix: 'part-' };
 
 interface OpenFile {
   name: string;
@@ -17,7 +27,7 @@ interface OpenFile {
  */
 export class StagedBatchOutput {
   private current?: OpenFile;
-  private readonly staged: Array<Omit<CommittedFile, 'storageKey'> & { stagingKey: string }> = [];
+  private readonly staged: StagedFile[] = [];
   private rows = 0;
 
   constructor(
@@ -26,18 +36,28 @@ export class StagedBatchOutput {
     private readonly format: OutputFormat,
     private readonly fileRows: number,
     private readonly rowGroupRows?: number,
+    private readonly layout: StagingLayout = WHOLE_JOB,
   ) {}
 
   get records(): number {
     return this.rows;
   }
 
+  private get stagingFolder(): string {
+    return this.layout.folder ? `${this.prefix}/_staging/${this.layout.folder}` : `${this.prefix}/_staging`;
+  }
+
   private stagingKey(name: string): string {
-    return `${this.prefix}/_staging/${name}`;
+    return `${this.stagingFolder}/${name}`;
+  }
+
+  /** The files staged so far (all of them after finish()): what a partition hands to the commit. */
+  get stagedFiles(): readonly StagedFile[] {
+    return this.staged;
   }
 
   private open(): OpenFile {
-    const name = `part-${String(this.staged.length).padStart(5, '0')}${FILE_EXTENSION[this.format]}`;
+    const name = `${this.layout.namePrefix}${String(this.staged.length).padStart(5, '0')}${FILE_EXTENSION[this.format]}`;
     const pipe = new PassThrough({ highWaterMark: 1 << 20 });
     // abort() destroys the pipe with an error. The storage may not be reading it yet (local
     // storage first creates the folder), and an 'error' nobody listens to kills the worker, which
@@ -83,22 +103,40 @@ export class StagedBatchOutput {
   }
 
   /** Moves the staged files to their final keys; the caller's transaction then makes them visible. */
-  async commit(): Promise<CommittedFile[]> {
-    const files: CommittedFile[] = [];
-    for (const f of this.staged) {
-      const storageKey = `${this.prefix}/${f.name}`;
-      await this.storage.rename(f.stagingKey, storageKey);
-      files.push({ name: f.name, storageKey, sizeBytes: f.sizeBytes, sha256: f.sha256, records: f.records });
-    }
-    return files;
+  commit(): Promise<CommittedFile[]> {
+    return commitStagedFiles(this.storage, this.prefix, this.staged);
   }
 
+  /**
+   * Stops writing and removes what it wrote: the batch's whole folder for a job written in one
+   * piece, only its own staging folder for a partition (the others' files stay).
+   */
   async abort(): Promise<void> {
     if (this.current) {
       this.current.writer.abort(new Error('export stopped'));
       await this.current.stored.catch(() => undefined);
       this.current = undefined;
     }
-    await this.storage.removePrefix(this.prefix);
+    await this.storage.removePrefix(this.layout.folder ? this.stagingFolder : this.prefix);
   }
+}
+
+/**
+ * Moves staged files to their final keys in the batch's folder. A file already moved (a commit
+ * that died after some renames, run again) is taken as it is: its staged key is gone and its final
+ * key holds its bytes.
+ */
+export async function commitStagedFiles(storage: DatasetStorage, prefix: string, staged: readonly StagedFile[]): Promise<CommittedFile[]> {
+  const files: CommittedFile[] = [];
+  for (const f of staged) {
+    const storageKey = `${prefix}/${f.name}`;
+    try {
+      await storage.rename(f.stagingKey, storageKey);
+    } catch (e) {
+      const moved = (await storage.size(f.stagingKey)) === undefined && (await storage.size(storageKey)) === f.sizeBytes;
+      if (!moved) throw e;
+    }
+    files.push({ name: f.name, storageKey, sizeBytes: f.sizeBytes, sha256: f.sha256, records: f.records });
+  }
+  return files;
 }

@@ -18,6 +18,7 @@ type TokenHandler = (job: never, token?: string) => Promise<unknown>;
 const QUEUE_WORKER_OPTIONS: Partial<Record<QueueName, Partial<WorkerOptions>>> = {
   [QueueName.Export]: { maxStalledCount: Number.MAX_SAFE_INTEGER },
   [QueueName.Segment]: { maxStalledCount: Number.MAX_SAFE_INTEGER },
+  [QueueName.ExportPartition]: { maxStalledCount: Number.MAX_SAFE_INTEGER },
 };
 
 /**

@@ -12,11 +12,12 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { OUTPUT_FORMATS, OutputFormat, SEGMENT_STATUSES, SegmentStatus } from '@sx/domain';
+import { MAX_EXPORT_PARTITIONS, OUTPUT_FORMATS, OutputFormat, SEGMENT_STATUSES, SegmentStatus } from '@sx/domain';
 import { IsIsoTimestamp } from './is-iso-timestamp';
 
 // Request body of POST /export/jobs, field for field as the AEP reference lists it. Unknown
@@ -150,6 +151,18 @@ export class DestinationDto {
   @IsOptional()
   @IsIn(OUTPUT_FORMATS)
   outputFormat?: OutputFormat;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_EXPORT_PARTITIONS,
+    description:
+      'Not in AEP: how many key-range partitions write the job at once, each a job any worker on any host may take. Unset: 1, or more when the sandbox holds over EXPORT_PARTITION_PROFILES profiles. Not with evaluationInfo.segmentation.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_EXPORT_PARTITIONS)
+  partitions?: number;
 }
 
 export class SchemaRefDto {

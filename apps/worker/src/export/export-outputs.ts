@@ -1,0 +1,33 @@
+import type { TenantScope } from '@sx/domain';
+import { DatasetStorage, batchPrefix } from '@sx/storage';
+import type { ExportPlan } from './export-plan';
+import type { RowSink } from './export-pipeline';
+import { StagedBatchOutput, StagingLayout } from './staged-batch-output';
+
+/** Rows per Parquet row group (shared by all outputs of a writer); row groups are buffered whole. */
+const PARQUET_ROW_GROUP_ROWS = 5_000;
+
+/**
+ * One staged output per batch of the run. Parquet row groups are buffered whole: they are kept
+ * small enough that the worker's memory is flat, and many outputs (segmentPerBatch) share that budget.
+ */
+export function stagedOutputs(
+  storage: DatasetStorage,
+  scope: TenantScope,
+  plan: ExportPlan,
+  batchIds: readonly string[],
+  fileRows: number,
+  layout?: StagingLayout,
+): StagedBatchOutput[] {
+  const rowGroupRows = Math.max(1000, Math.floor(PARQUET_ROW_GROUP_ROWS / batchIds.length));
+  return batchIds.map((batchId) => new StagedBatchOutput(storage, batchPrefix({ ...scope, datasetId: plan.datasetId, batchId }), plan.format, fileRows, rowGroupRows, layout));
+}
+
+/** Where the pipeline's rows go: the one output, or each qualified segment's under segmentPerBatch. */
+export function sinkInto(plan: ExportPlan, outputs: readonly StagedBatchOutput[]): RowSink {
+  return plan.segmentPerBatch
+    ? async (row, segments) => {
+        for (const i of segments) await outputs[i].write(row);
+      }
+    : (row) => outputs[0].write(row);
+}
