@@ -2,22 +2,30 @@
 // sandboxes of one database, reused between runs), then runs exports through the REST API with a
 // fresh worker process each (all profiles as JSON Lines, all as Parquet, one segment as JSON
 // Lines, a projection to a few fields of three segments in every status as Parquet) on each
-// storage backend, and prints wall time POST→SUCCEEDED, profiles/s, the worker's peak RSS, the
+// storage backend, some of them also split into K partitions with K worker processes, and prints wall time POST→SUCCEEDED, profiles/s, the worker's peak RSS, the
 // S3/local ratio and the same run's baseline:
 // `psql \copy (SELECT the stored fragments of those profiles) TO '/dev/null'`.
 // Selections: BENCH_SIZES=100000,1000000  BENCH_STORAGE=local,s3  BENCH_KINDS=segment|Parquet
 // BENCH_RUNS=3 (rounds of each export; the comparison takes their medians).
-// The runs are a matrix (bench/lib/matrix.mjs): size x export x round x storage, the storages of
-// one round back to back so that they see the same machine.
+// Partitions (bench/lib/partitions.mjs): BENCH_PARTITIONS=1,2,4 (destination.partitions K, K
+// workers; default 1, no partitions sent)  BENCH_PARTITION_KINDS=fields, 3 segments (default)
+// BENCH_PARTITION_STORAGE=local (default; local,s3 for both). While a partitioned export runs, the
+// workers' and Postgres's CPU and Postgres's wait events are sampled (bench/lib/load-sampler.mjs).
+// BENCH_DB=sx_bench_export (default): another name keeps a small check run off the real store.
+// The runs are a matrix (bench/lib/matrix.mjs): size x export x round x partitions x storage, the
+// partition counts and storages of one round back to back so that they see the same machine.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, peakRssMiB, psql, sh, startApp, stop, time, waitForHttp, waitForLog } from './lib.mjs';
+import { ROOT, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
 import { apiSession, runExport } from './lib/export-api.mjs';
 import { exportKinds } from './lib/export-kinds.mjs';
 import { printReport } from './lib/export-report.mjs';
 import { loadMissing, prepareStore, sandboxOf } from './lib/export-store.mjs';
+import { startSampler } from './lib/load-sampler.mjs';
 import { list, runMatrix } from './lib/matrix.mjs';
+import { partitionPlan, withPartitions } from './lib/partitions.mjs';
 import { STORAGES, startStorage } from './lib/storage-legs.mjs';
+import { startWorkers } from './lib/workers.mjs';
 
 const sizes = list(process.env.BENCH_SIZES, '100000,1000000').map(Number);
 const storages = list(process.env.BENCH_STORAGE, 'local,s3');
@@ -30,13 +38,19 @@ const ORG = '1BD6382559DF0C130A49422D@AdobeOrg';
 const work = join(ROOT, 'var', 'bench');
 mkdirSync(work, { recursive: true });
 const admin = process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const name = 'sx_bench_export';
+const plan = partitionPlan();
+// Sampling costs a query and a few /proc reads per half second: it runs only in runs that have
+// partitioned legs, and then on every leg of a partitioned export (its K=1 leg is the reference).
+const sampled = (kind) => plan.counts.some((k) => k > 1) && plan.partitioned(kind);
+const name = process.env.BENCH_DB?.trim() || 'sx_bench_export';
+if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_DB: ${name} is not a plain lower-case database name`);
 const db = admin.replace(/\/[^/]*$/, `/${name}`);
 const cli = (args, env) => sh('node', [join(ROOT, 'dist/apps/cli/src/main.js'), ...args], { env: { ...process.env, ...env } });
 const localRoot = join(work, 'storage-export');
 // The API (loads, job control) keeps local storage: export files are written by the workers only,
-// each started with the storage of its leg.
-const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: localRoot, LOG_LEVEL: 'warn', QUEUE_PREFIX: 'sx-bench-export' };
+// each started with the storage of its leg. The queue prefix follows the database, so that two
+// bench databases on one Redis do not take each other's jobs.
+const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: localRoot, LOG_LEVEL: 'warn', QUEUE_PREFIX: name.replaceAll('_', '-') };
 const workerArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const batchPrefix = (sandbox, datasetId, batchId) => [ORG, sandbox, datasetId, batchId].map(encodeURIComponent).join('/');
 
@@ -69,21 +83,31 @@ try {
       for (const r of results.filter((r) => r.n === n && r.kind === kind.name)) Object.assign(r, { baseSeconds: base.seconds, rows });
     },
   };
+  const byPartitions = { name: 'partitions', values: ({ kind }) => plan.countsOf(kind) };
   // A fresh backend per leg (an empty s3rver, or the local root): no leg sees another's objects.
-  const byStorage = { name: 'storage', values: storages, enter: async (s) => ({ backend: await startStorage(s, { localRoot }) }), exit: ({ backend }) => backend.close() };
+  const byStorage = {
+    name: 'storage',
+    values: ({ partitions }) => plan.storagesOf(partitions, storages),
+    enter: async (s) => ({ backend: await startStorage(s, { localRoot }) }),
+    exit: ({ backend }) => backend.close(),
+  };
 
   const byRound = { name: 'round', values: Array.from({ length: runs }, (_, i) => i + 1) };
 
-  await runMatrix([bySize, byKind, byRound, byStorage], async ({ n, kind, round, storage, backend, sandbox, call, datasetId }) => {
+  await runMatrix([bySize, byKind, byRound, byPartitions, byStorage], async ({ n, kind, round, partitions, storage, backend, sandbox, call, datasetId }) => {
     // Each run starts with no other run's output still being written back to disk.
     sh('sync', []);
-    // The worker logs at info so that its start-up line is seen: the wall time starts at a
-    // running worker, not at its boot.
-    const worker = startApp('worker', { ...env, ...backend.env, LOG_LEVEL: 'info' }, workerArgs);
+    // The workers log at info so that their start-up lines are seen: the wall time starts at
+    // running workers, not at their boot. One worker per partition; one for an unpartitioned job.
+    let workers;
+    let stopSampler;
     try {
-      await waitForLog(worker, 'worker started');
-      const { job, wall } = await runExport(call, kind.body);
-      const rss = peakRssMiB(worker.pid);
+      workers = await startWorkers(partitions, { ...env, ...backend.env, LOG_LEVEL: 'info' }, workerArgs);
+      if (sampled(kind)) stopSampler = await startSampler({ db, workerPids: workers.pids });
+      const { job, wall } = await runExport(call, withPartitions(kind.body, partitions));
+      const load = await stopSampler?.();
+      stopSampler = undefined;
+      const rssEach = workers.peakRss();
       const prefix = batchPrefix(sandbox, datasetId, job.destination.batchId);
       const { count: files, bytes } = await backend.objects(prefix);
       if (files === 0) throw new Error(`export ${job.id} succeeded but left no object under ${prefix} in ${storage} storage`);
@@ -93,19 +117,23 @@ try {
         n,
         kind: kind.name,
         round,
+        partitions,
         storage,
         profiles: job.metrics.totalExportedProfileCounter,
         seconds: job.metrics.profileExportTime.totalTimeInMs / 1000,
         wall,
-        rss,
+        rss: Math.max(...rssEach),
+        rssEach,
         files,
         bytes,
+        load,
       });
     } catch (e) {
-      console.error(worker.logTail());
+      if (workers) console.error(workers.logTail());
       throw e;
     } finally {
-      await stop(worker);
+      await stopSampler?.();
+      await workers?.stop();
     }
   });
   printReport({ results, seed, storages, runs });
