@@ -1,6 +1,6 @@
 import { parseCancelMessage } from './cancel-signals';
 import { redisConnection } from './redis-connection';
-import { JobName, jobOptions } from './registry';
+import { JobName, jobOptions, partitionCommitQueueJobId, partitionQueueJobId } from './registry';
 
 const config = { EXPORT_ATTEMPTS: 4, SEGMENT_JOB_ATTEMPTS: 6, EXPORT_BACKOFF_MS: 250 };
 
@@ -8,6 +8,22 @@ describe('job options: one source of each retry policy', () => {
   it('exports and segment jobs take their attempts and backoff from configuration', () => {
     expect(jobOptions(JobName.RunExport, config)).toMatchObject({ attempts: 4, backoff: { type: 'exponential', delay: 250 } });
     expect(jobOptions(JobName.RunSegmentJob, config)).toMatchObject({ attempts: 6, backoff: { type: 'exponential', delay: 250 } });
+  });
+
+  it('partition writers retry as exports do and fail their commit with them; a commit retries past them', () => {
+    expect(jobOptions(JobName.WriteExportPartition, config)).toMatchObject({ attempts: 4, backoff: { delay: 250 }, failParentOnFailure: true });
+    expect(jobOptions(JobName.CommitExportPartitions, config)).toMatchObject({ attempts: 10 });
+  });
+
+  it('flow job ids tell runs and partitions apart and carry no colon', () => {
+    const ids = [
+      partitionQueueJobId(7, 'aaaaaaaa-1', 0),
+      partitionQueueJobId(7, 'aaaaaaaa-1', 1),
+      partitionQueueJobId(7, 'bbbbbbbb-1', 0),
+      partitionCommitQueueJobId(7, 'aaaaaaaa-1'),
+    ];
+    expect(new Set(ids).size).toBe(4);
+    for (const id of ids) expect(id).not.toMatch(/:|^\d+$/);
   });
 
   it('promotions and previews keep their fixed bounds (their attempts are counted in Postgres)', () => {

@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@sx/config';
-import { ExportJob, ExportJobError, ExportMetrics, MAX_EXPORT_PARTITIONS, TenantScope } from '@sx/domain';
+import { ExportJob, ExportJobError, ExportMetrics, TenantScope } from '@sx/domain';
 import { ExportPartitionRepository, ExportRunRepository, PartitionRange } from '@sx/persistence';
 import { PartitionFlows } from '@sx/queue';
 import { DatasetStorage, batchPrefix } from '@sx/storage';
 import { batchIdsOf } from './export-planner';
 import type { ExportPlan } from './export-plan';
+import { partitionsWanted, rangesBetween } from './partition-ranges';
 
 /**
  * The parts of a partitioned run that its three kinds of job share: how many partitions a job
@@ -31,16 +32,12 @@ export class PartitionedRuns {
    * when there are few distinct keys.
    */
   async rangesOf(scope: TenantScope, job: ExportJob, plan: ExportPlan): Promise<PartitionRange[]> {
-    if (plan.evaluation) return [{ partition: 0 }];
-    let wanted = job.destination.partitions;
-    if (wanted === undefined) {
-      const per = this.config.EXPORT_PARTITION_PROFILES;
-      wanted = per > 0 ? Math.min(MAX_EXPORT_PARTITIONS, Math.ceil((await this.partitions.fragmentCount(scope)) / per)) : 1;
-    }
-    if (wanted <= 1) return [{ partition: 0 }];
-    const { keys } = await this.partitions.splitKeys(scope, wanted);
-    const bounds: Array<string | undefined> = [undefined, ...keys, undefined];
-    return keys.length ? bounds.slice(0, -1).map((keyFrom, partition) => ({ partition, keyFrom, keyTo: bounds[partition + 1] })) : [{ partition: 0 }];
+    if (plan.evaluation) return rangesBetween([]);
+    const per = this.config.EXPORT_PARTITION_PROFILES;
+    const requested = job.destination.partitions;
+    const profiles = requested === undefined && per > 0 ? await this.partitions.fragmentCount(scope) : 0;
+    const wanted = partitionsWanted(requested, profiles, per);
+    return rangesBetween(wanted > 1 ? (await this.partitions.splitKeys(scope, wanted)).keys : []);
   }
 
   /**

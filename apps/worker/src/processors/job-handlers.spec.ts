@@ -3,12 +3,28 @@ import { NOT_BUILT, assertEveryJobHandled, consumableQueues, handlerTableProvide
 
 describe('job handler table', () => {
   it('refuses a table that misses a job', () => {
-    expect(() => assertEveryJobHandled({})).toThrow(/No processor registered for job\(s\): run-export, promote-batch, run-preview, run-segment-job/);
-    expect(() => assertEveryJobHandled({ [JobName.RunExport]: NOT_BUILT, [JobName.RunPreview]: NOT_BUILT })).toThrow(/: promote-batch, run-segment-job$/);
+    expect(() => assertEveryJobHandled({})).toThrow(
+      /No processor registered for job\(s\): run-export, promote-batch, run-preview, run-segment-job, write-export-partition, commit-export-partitions/,
+    );
+    expect(() =>
+      assertEveryJobHandled({
+        [JobName.RunExport]: NOT_BUILT,
+        [JobName.RunPreview]: NOT_BUILT,
+        [JobName.WriteExportPartition]: NOT_BUILT,
+        [JobName.CommitExportPartitions]: NOT_BUILT,
+      }),
+    ).toThrow(/: promote-batch, run-segment-job$/);
   });
 
   it('opens no consumer for a job that is not built', () => {
-    const table = { [JobName.RunExport]: NOT_BUILT, [JobName.PromoteBatch]: async () => undefined, [JobName.RunSegmentJob]: NOT_BUILT, [JobName.RunPreview]: NOT_BUILT } as const;
+    const table = {
+      [JobName.RunExport]: NOT_BUILT,
+      [JobName.PromoteBatch]: async () => undefined,
+      [JobName.RunSegmentJob]: NOT_BUILT,
+      [JobName.RunPreview]: NOT_BUILT,
+      [JobName.WriteExportPartition]: NOT_BUILT,
+      [JobName.CommitExportPartitions]: NOT_BUILT,
+    } as const;
     assertEveryJobHandled(table);
     expect([...consumableQueues(table).keys()]).toEqual([QueueName.Ingest]);
   });
@@ -19,12 +35,16 @@ describe('job handler table', () => {
       [JobName.PromoteBatch]: async () => undefined,
       [JobName.RunSegmentJob]: async () => undefined,
       [JobName.RunPreview]: async () => undefined,
+      [JobName.WriteExportPartition]: async () => undefined,
+      [JobName.CommitExportPartitions]: async () => undefined,
     };
     expect([...consumableQueues(table).entries()]).toEqual([
       [QueueName.Export, [JobName.RunExport]],
       [QueueName.Ingest, [JobName.PromoteBatch]],
       [QueueName.Preview, [JobName.RunPreview]],
       [QueueName.Segment, [JobName.RunSegmentJob]],
+      // A flow's children and its parent share one queue: any worker takes either.
+      [QueueName.ExportPartition, [JobName.WriteExportPartition, JobName.CommitExportPartitions]],
     ]);
   });
 });
@@ -37,7 +57,14 @@ describe('the JOB_HANDLERS provider', () => {
     class B {
       handle = async () => 'b';
     }
-    const processors = { [JobName.RunExport]: A, [JobName.PromoteBatch]: B, [JobName.RunSegmentJob]: A, [JobName.RunPreview]: NOT_BUILT } as never;
+    const processors = {
+      [JobName.RunExport]: A,
+      [JobName.PromoteBatch]: B,
+      [JobName.RunSegmentJob]: A,
+      [JobName.RunPreview]: NOT_BUILT,
+      [JobName.WriteExportPartition]: B,
+      [JobName.CommitExportPartitions]: NOT_BUILT,
+    } as never;
     const provider = handlerTableProvider(processors);
     expect(provider.inject).toEqual([A, B]);
     const a = new A();
