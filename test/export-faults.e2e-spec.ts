@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { batchPrefix } from '@sx/storage';
 import { ApiHarness, ORG_A, TestClient, minimalJobBody } from './support/api-harness';
 import { ChildApp, eventually } from './support/child-process';
-import { DATA_ACCESS } from './support/profile-store';
+import { sortedRowsDigest } from './support/batch-files';
 import { loadGeneratedStore } from './support/generated-store';
 import { TestEnv, createTestEnv } from './support/test-env';
 
@@ -116,25 +115,10 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
   }
 
   /** sha256 of the exported rows, sorted: equal for two runs that exported the same profiles. */
-  async function sortedRowsDigest(batchId: string): Promise<{ sha: string; rows: number }> {
-    const lines: string[] = [];
-    const files = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
-    for (const f of files.body.data) {
-      const listing = await api.http.get(f._links.self.href).set(client.headers()).expect(200);
-      const res = await api.http
-        .get(listing.body.data[0]._links.self.href)
-        .set(client.headers())
-        .buffer(true)
-        .parse((r, cb) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => cb(null, Buffer.concat(chunks)));
-        });
-      lines.push(...(res.body as Buffer).toString().split('\n').filter(Boolean));
-    }
-    lines.sort();
-    return { sha: createHash('sha256').update(lines.join('\n')).digest('hex'), rows: lines.length };
-  }
+  const sortedRows = async (batchId: string): Promise<{ sha: string; rows: number }> => {
+    const { sha, rows } = await sortedRowsDigest(api, client, batchId);
+    return { sha, rows };
+  };
 
   const figure = (test: string, values: Record<string, unknown>) => console.log(`[faults] ${test}: ${JSON.stringify(values)}`);
 
@@ -148,7 +132,7 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     const rss = peakRssMb(w);
     const job = await get(id);
     expect(job.status).toBe('SUCCEEDED');
-    clean = await sortedRowsDigest(job.destination.batchId);
+    clean = await sortedRows(job.destination.batchId);
     expect(clean.rows).toBe(job.metrics.totalExportedProfileCounter);
     expect(clean.rows).toBeGreaterThan(2000);
     expect(await attemptsOf(id)).toBe(1);
@@ -178,7 +162,7 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     const { started, id, rss, last, job } = await killedThenRun(2);
     expect(job.status).toBe('SUCCEEDED');
     expect(await attemptsOf(id)).toBe(3);
-    expect(await sortedRowsDigest(job.destination.batchId)).toEqual(clean);
+    expect(await sortedRows(job.destination.batchId)).toEqual(clean);
     const batches = await batchesOf(id);
     expect(batches.map((b) => b.status)).toEqual(['aborted', 'aborted', 'success']);
     for (const b of batches.slice(0, 2)) expect(await filesUnder(b.id)).toEqual([]);
@@ -221,7 +205,7 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     const attemptsStarted = lines.filter((l) => l.msg === 'export attempt started').length;
     const succeeded = lines.filter((l) => l.msg === 'export succeeded').length;
     expect({ attemptsStarted, succeeded, attempts: await attemptsOf(id) }).toEqual({ attemptsStarted: 1, succeeded: 1, attempts: 1 });
-    expect(await sortedRowsDigest(job.destination.batchId)).toEqual(clean);
+    expect(await sortedRows(job.destination.batchId)).toEqual(clean);
     expect(lines.filter((l) => l.msg === 'export attempt failed; it will be retried' || l.msg === 'export failed')).toEqual([]);
     figure('redis keys deleted mid-job', { msToEnd, attemptsStarted, succeeded, peakRssMb: rss });
     for (const r of rss) expect(r).toBeLessThan(RSS_LIMIT_MB);
@@ -243,7 +227,7 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     const job = await get(id);
     expect(job.status).toBe('SUCCEEDED');
     expect(await attemptsOf(id)).toBe(2);
-    expect(await sortedRowsDigest(job.destination.batchId)).toEqual(clean);
+    expect(await sortedRows(job.destination.batchId)).toEqual(clean);
     const batches = await batchesOf(id);
     expect(batches.map((b) => b.status)).toEqual(['aborted', 'success']);
     expect(await filesUnder(batches[0].id)).toEqual([]);

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { batchPrefix } from '@sx/storage';
 import { ApiHarness, ORG_A, TestClient } from './support/api-harness';
 import { ChildApp, eventually } from './support/child-process';
-import { DATA_ACCESS } from './support/profile-store';
+import { sortedRowsDigest } from './support/batch-files';
 import { loadGeneratedStore } from './support/generated-store';
 import { StorageDriver, TestEnv, createTestEnv } from './support/test-env';
 
@@ -83,28 +82,12 @@ describe.each<StorageDriver>(['local', 's3'])('partitioned exports on %s storage
 
   /** The batch's rows as a client downloads them: file names, row count, sorted-row digest and primary ids. */
   async function contents(batchId: string): Promise<{ names: string[]; rows: number; sha: string; ids: string[] }> {
-    const files = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
-    const lines: string[] = [];
-    const names: string[] = [];
-    for (const f of files.body.data) {
-      const listing = await api.http.get(f._links.self.href).set(client.headers()).expect(200);
-      names.push(listing.body.data[0].name as string);
-      const bytes = await api.http
-        .get(listing.body.data[0]._links.self.href)
-        .set(client.headers())
-        .buffer(true)
-        .parse((r, cb) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => cb(null, Buffer.concat(chunks)));
-        });
-      lines.push(...(bytes.body as Buffer).toString().split('\n').filter(Boolean));
-    }
+    const { names, rows, sha, lines } = await sortedRowsDigest(api, client, batchId);
     const ids = lines.map((l) => {
       const row = JSON.parse(l) as { identities?: Array<{ id: string; primary?: boolean }> };
       return row.identities?.find((i) => i.primary)?.id ?? row.identities?.[0]?.id ?? l;
     });
-    return { names, rows: lines.length, sha: createHash('sha256').update(lines.sort().join('\n')).digest('hex'), ids };
+    return { names, rows, sha, ids };
   }
 
   const whole: Record<string, { rows: number; sha: string }> = {};

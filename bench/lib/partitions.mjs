@@ -3,7 +3,9 @@
 // BENCH_KINDS; default the projected export, the slowest per profile) and on which storages
 // (BENCH_PARTITION_STORAGE, default local: one S3 leg per K would double the run for a figure the
 // S3 section already gives). Every other export runs at K=1 only, as before partitions existed.
-// K=1 sends no `destination.partitions`, so the K=1 legs also run against code that predates it.
+// K=1 sends `destination.partitions: 1`: one worker writing the whole job, not split by
+// EXPORT_PARTITION_PROFILES (a store of 1M profiles has more fragments than that, and would be
+// split into partitions that its one worker then writes one after the other).
 import { list } from './matrix.mjs';
 import { STORAGES } from './storage-legs.mjs';
 
@@ -27,5 +29,5 @@ export function partitionPlan(env = process.env) {
   };
 }
 
-/** The export's POST body with `destination.partitions: k` (left out at k=1). */
-export const withPartitions = (body, k) => (k === 1 ? body : { ...body, destination: { ...body.destination, partitions: k } });
+/** The export's POST body with `destination.partitions: k`. */
+export const withPartitions = (body, k) => ({ ...body, destination: { ...body.destination, partitions: k } });
