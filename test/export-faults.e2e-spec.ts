@@ -3,7 +3,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { batchPrefix } from '@sx/storage';
 import { ApiHarness, ORG_A, TestClient, minimalJobBody } from './support/api-harness';
-import { ChildApp, eventually } from './support/child-process';
+import { ChildApp, ChildWorkers, eventually } from './support/child-process';
 import { sortedRowsDigest } from './support/batch-files';
 import { loadGeneratedStore } from './support/generated-store';
 import { TestEnv, createTestEnv } from './support/test-env';
@@ -25,7 +25,6 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
   let client: TestClient;
   let out: string;
   let gen: string;
-  const children: ChildApp[] = [];
   const workerEnv = {
     EXPORT_RATE_LIMIT: '1500',
     WORKER_LOCK_MS: '2000',
@@ -46,7 +45,7 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
   });
   // A test that fails midway must not leave its workers to run the next test's job.
   afterEach(async () => {
-    await Promise.all(children.splice(0).map((c) => c.stop('SIGKILL')));
+    await workers.stopAll();
   });
   afterAll(async () => {
     await api?.close();
@@ -54,11 +53,8 @@ describe('export faults: kills, lost Redis keys, cut connections (real processes
     if (gen) await rm(gen, { recursive: true, force: true });
   });
 
-  const worker = (extra: Record<string, string> = {}) => {
-    const w = ChildApp.start('worker', env.childEnv({ ...workerEnv, ...extra }));
-    children.push(w);
-    return w;
-  };
+  const workers = new ChildWorkers((overrides) => env.childEnv(overrides), workerEnv);
+  const worker = (extra: Record<string, string> = {}) => workers.start(extra);
   const create = async () =>
     (
       await api.http

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { batchPrefix } from '@sx/storage';
 import { ApiHarness, ORG_A, TestClient } from './support/api-harness';
-import { ChildApp, eventually } from './support/child-process';
+import { ChildWorkers, eventually } from './support/child-process';
 import { sortedRowsDigest } from './support/batch-files';
 import { loadGeneratedStore } from './support/generated-store';
 import { StorageDriver, TestEnv, createTestEnv } from './support/test-env';
@@ -23,7 +23,6 @@ describe.each<StorageDriver>(['local', 's3'])('partitioned exports on %s storage
   let out: string;
   let gen: string;
   let pdgPolicy: { id: string; version: number };
-  const children: ChildApp[] = [];
   const workerEnv = {
     WORKER_LOCK_MS: '2000',
     WORKER_STALLED_INTERVAL_MS: '1000',
@@ -49,18 +48,15 @@ describe.each<StorageDriver>(['local', 's3'])('partitioned exports on %s storage
     pdgPolicy = { id: policy.body.id as string, version: policy.body.version as number };
   });
   afterAll(async () => {
-    await Promise.all(children.map((c) => c.stop('SIGKILL')));
+    await workers.stopAll();
     await api?.close();
     await env?.close();
     if (gen) await rm(gen, { recursive: true, force: true });
   });
 
-  const worker = (extra: Record<string, string> = {}) => {
-    const w = ChildApp.start('worker', env.childEnv({ ...workerEnv, ...extra }));
-    children.push(w);
-    return w;
-  };
-  const stopAll = () => Promise.all(children.splice(0).map((c) => c.stop('SIGKILL')));
+  const workers = new ChildWorkers((overrides) => env.childEnv(overrides), workerEnv);
+  const worker = (extra: Record<string, string> = {}) => workers.start(extra);
+  const stopAll = () => workers.stopAll();
   const create = async (destination: Record<string, unknown> = {}, body: Record<string, unknown> = {}) =>
     (
       await api.http

@@ -66,3 +66,25 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_0
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Worker processes a suite starts with its settings (plus each start's own), to stop all at once. */
+export class ChildWorkers {
+  private readonly running: ChildApp[] = [];
+
+  /** `childEnv`: the test env's (called at each start, so the env may be created after this). */
+  constructor(
+    private readonly childEnv: (overrides: Record<string, string>) => NodeJS.ProcessEnv,
+    private readonly settings: Record<string, string>,
+  ) {}
+
+  start(extra: Record<string, string> = {}): ChildApp {
+    const w = ChildApp.start('worker', this.childEnv({ ...this.settings, ...extra }));
+    this.running.push(w);
+    return w;
+  }
+
+  /** SIGKILL every worker started so far (a test that fails midway must not leave them running). */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.running.splice(0).map((c) => c.stop('SIGKILL')));
+  }
+}
