@@ -5,3 +5,5 @@ export * from './project';
 export * from './qualify';
 export * from './stored-json';
 export * from './overlay';
+export * from './byte-builder';
+export { compileStoredProjection, type StoredRowInput } from './stored-projection';

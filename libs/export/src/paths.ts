@@ -79,7 +79,7 @@ export function selectFields(src: PlainObject, tree: FieldTree): PlainObject | u
     const value = src[key];
     if (value === undefined) continue;
     const sub = subtrees[i];
-    const picked = sub === null ? value : selectIn(value, sub);
+    const picked = sub === null ? value : selectValue(value, sub);
     if (picked === undefined) continue;
     if (out === undefined) out = {};
     setKey(out, key, picked);
@@ -87,7 +87,8 @@ export function selectFields(src: PlainObject, tree: FieldTree): PlainObject | u
   return out;
 }
 
-function selectIn(value: unknown, tree: FieldTree): unknown {
+/** What the tree selects under one value: mapped over an array, selected in an object, nothing under a scalar. */
+export function selectValue(value: unknown, tree: FieldTree): unknown {
   if (Array.isArray(value)) return selectEach(value, tree);
   if (isPlainObject(value)) return selectFields(value, tree);
   return undefined; // a scalar where the path goes on: nothing is there

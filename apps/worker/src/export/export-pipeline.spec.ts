@@ -79,7 +79,7 @@ const overlaid = (j: ExportJob) => ({ ...planExport(j, builtInMergePolicy(scope,
  * The store: a is in S by its record and an evaluation exited it later; b is in S only by an
  * evaluation; c is in S by its record, and an older evaluation does not change it; d has nothing.
  */
-const store = () => [fragment('email:a', member('S', 'realized', T0)), fragment('email:b'), fragment('email:c', member('S', 'existing', T2)), fragment('email:d')];
+const storedProfiles = () => [fragment('email:a', member('S', 'realized', T0)), fragment('email:b'), fragment('email:c', member('S', 'existing', T2)), fragment('email:d')];
 const evaluatedRows = () => [
   evaluatedRow('email:0-gone', 'S', 'realized', T1), // a profile the read left out: skipped
   evaluatedRow('email:a', 'S', 'exited', T1),
@@ -90,8 +90,10 @@ const keysOf = (rows: Array<Record<string, unknown>>) =>
   rows.map((r) => Object.keys((r.identityMap as Record<string, unknown[]>) ?? {}).map((ns) => `${ns}:${(r.identityMap as Record<string, Array<{ id: string }>>)[ns][0].id}`)[0]);
 
 describe('export pipeline: evaluated memberships overlaid (memberships.md 3)', () => {
-  for (const path of ['stored-text fast path', 'merged path'] as const) {
-    const jobOver: Partial<ExportJob> = path === 'merged path' ? { fields: 'identityMap' } : {};
+  for (const path of ['stored-text fast path', 'projected fast path', 'merged path'] as const) {
+    const jobOver: Partial<ExportJob> = path === 'stored-text fast path' ? {} : { fields: 'identityMap' };
+    // Without stored identities (a record with its own `identities`) a profile is merged.
+    const store = () => (path === 'merged path' ? storedProfiles().map((f) => ({ ...f, identitiesJson: undefined })) : storedProfiles());
 
     it(`${path}: selects by the latest of the record's entry and the evaluated rows`, async () => {
       const rows = await exported(overlaid(segmentJob(['realized'], jobOver)), reader(store(), evaluatedRows()));
@@ -119,7 +121,7 @@ describe('export pipeline: evaluated memberships overlaid (memberships.md 3)', (
   it('without evaluated rows the records decide, as before', async () => {
     const plan = planExport(segmentJob(), builtInMergePolicy(scope, true));
     expect(plan.overlay).toBeUndefined();
-    const rows = await exported(plan, reader(store()));
+    const rows = await exported(plan, reader(storedProfiles()));
     expect(keysOf(rows)).toEqual(['email:a', 'email:c']);
   });
 

@@ -13,6 +13,8 @@ import {
   appendMembersToBytes,
   compileMembershipPicker,
   compileMembershipRestriction,
+  compileStoredProjection,
+  ByteBuilder,
   overlayMemberships,
   spliceMembersInBytes,
 } from '@sx/export';
@@ -136,10 +138,14 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
   const { emit, pace } = profileEmitter(plan, sink, signal, counters);
   const wantEmpty = emptyProfilesWanted(plan);
   const everySegment: readonly number[] = [];
-  // Fast path: with no fields to select and no events to attach, a profile of one fragment is
-  // that fragment's text plus `identities` (stored at ingest), and with a segment filter only the
-  // exported segments' memberships: no merge, and only segmentMembership is parsed.
+  // Fast path: with no events to attach, a profile of one fragment is that fragment's text plus
+  // `identities` (stored at ingest), and with a segment filter only the exported segments'
+  // memberships; with `fields`, those selected from its bytes: no merge, and only the exported
+  // segments' entries of segmentMembership are parsed.
   const fromStoredText = storedTextRows(plan);
+  const projectStored = plan.fields ? compileStoredProjection(plan.fields) : undefined;
+  // One row's bytes at a time: the sink copies them before the pipeline reads the next profile.
+  const projected = new ByteBuilder();
   const pickMemberships = plan.segments ? compileMembershipPicker(plan.segments) : undefined;
   // An overlaid membership gets the exported segments' entries back in the order listed.
   const restrict = plan.segments ? compileMembershipRestriction(plan.segments) : undefined;
@@ -168,9 +174,9 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
   };
 
   /**
-   * The fast path's row: the stored text with `identities` appended and, under a segment filter,
-   * its segmentMembership replaced by the exported segments' entries (the profile qualifies by
-   * those entries, exactly as a merged one would).
+   * The fast path's row: the stored text with `identities` appended (or with `fields`, the
+   * selection from its bytes) and, under a segment filter, its segmentMembership replaced by the
+   * exported segments' entries (the profile qualifies by those entries, exactly as a merged one would).
    */
   const emitText = (f: FragmentOut, newestIngest: number, rows: readonly EvaluatedOut[]): void | Promise<void> => {
     if (plan.fromIngestMs !== undefined && !(newestIngest > plan.fromIngestMs)) return;
@@ -185,7 +191,10 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
       const kept = rows.length ? restrict!(overlayMemberships(picked.kept, rows)) : picked.kept;
       segments = qualifiesAny(kept, plan.segments, plan.qualifiedBetween);
       if (!segments.length) return;
-      profileParts = spliceMembersInBytes(bytes, span, `"identities":${f.identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`);
+      if (projectStored) profileParts = { head: projectStored(bytes, { identitiesJson: f.identitiesJson!, picked: { span, kept } }, projected), tail: '' };
+      else profileParts = spliceMembersInBytes(bytes, span, `"identities":${f.identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`);
+    } else if (projectStored) {
+      profileParts = { head: projectStored(bytes, { identitiesJson: f.identitiesJson! }, projected), tail: '' };
     } else {
       profileParts = appendMembersToBytes(bytes, `"identities":${f.identitiesJson}`);
     }

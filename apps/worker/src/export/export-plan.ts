@@ -84,11 +84,11 @@ export function storedStatuses(status: string[]): string[] {
 
 /**
  * Whether a profile of one fragment can be written from its stored text (plus `identities`, and
- * with only the exported segments' memberships) instead of being parsed, merged and projected:
- * true when the job asks for every field and no events.
+ * with only the exported segments' memberships; its `fields` selected from the bytes) instead of
+ * being parsed, merged and projected: true when the job asks for no events.
  */
 export function storedTextRows(plan: ExportPlan): boolean {
-  return !plan.fields?.trim() && !plan.eventList;
+  return !plan.eventList;
 }
 
 /**
@@ -111,7 +111,7 @@ export function readPlanOf(plan: ExportPlan): ProfileReadPlan {
     else if (plan.eventList) read.events = { afterMs: plan.eventList.afterMs, upToMs: plan.eventList.upToMs };
     return read;
   }
-  // Only the pipeline's fast path for single-fragment profiles (no fields, no events) uses them.
+  // Only the pipeline's fast path for single-fragment profiles (no events) uses them.
   if (storedTextRows(plan)) read.storedText = true;
   if (plan.segments) {
     read.segments = plan.segments.map((s): MembershipCondition => ({ segmentNs: s.segmentNs, segmentId: s.segmentId, statuses: storedStatuses(s.status) }));
