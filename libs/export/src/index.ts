@@ -6,4 +6,4 @@ export * from './qualify';
 export * from './stored-json';
 export * from './overlay';
 export * from './byte-builder';
-export { compileStoredProjection, type StoredRowInput } from './stored-projection';
+export { compileMergeInputProjection, compileStoredProjection, type StoredRowInput } from './stored-projection';

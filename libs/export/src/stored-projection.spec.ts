@@ -1,4 +1,4 @@
-import { ByteBuilder, compileMembershipPicker, compileProjection, compileStoredProjection, mergeProfile, topLevelMember } from './index';
+import { ByteBuilder, compileMembershipPicker, compileMergeInputProjection, compileProjection, compileStoredProjection, mergeProfile, topLevelMember } from './index';
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
 const out = new ByteBuilder(16);
@@ -94,5 +94,79 @@ describe('compileStoredProjection', () => {
       const segments = [{ segmentNs: 'ups', segmentId: 't' }];
       expect([text, fields, viaBytes(text, fields, segments)]).toEqual([text, fields, viaMerge(text, fields, segments)]);
     }
+  });
+});
+
+/** Random records (duplicate keys, nested arrays, escapes, `__proto__`) and field selections over their keys. */
+function generator(seed: number) {
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+  const KEYS = ['a', 'b', 'c'];
+  const value = (depth: number): string => {
+    const r = rand(depth > 2 ? 4 : 7);
+    if (r === 0) return String(rand(100) / 4);
+    if (r === 1) return JSON.stringify(`s${rand(9)}"\\}`);
+    if (r === 2) return 'null';
+    if (r === 3) return 'true';
+    if (r === 4) return `[${Array.from({ length: rand(4) }, () => value(depth + 1)).join(' , ')}]`;
+    return `{${Array.from({ length: rand(5) }, () => `${JSON.stringify(KEYS[rand(KEYS.length)])}:${value(depth + 1)}`).join(',')}}`;
+  };
+  const paths = ['a', 'b', 'c', 'a.b', 'b.c.a', 'c.a', 'identities.id', 'é', 'a.a.a', 'identities'];
+  const segments = ['s', 't', 'u'];
+  const record = (): string => {
+    const members = Array.from({ length: rand(6) }, () => `${JSON.stringify(['a', 'b', 'c', 'é', '__proto__'][rand(5)])}:${value(0)}`);
+    const ids = ['x', 'y', 'z'].filter(() => rand(2));
+    members.splice(rand(members.length + 1), 0, `"identityMap":{"e":[${['w', ...ids].map((id) => `{"id":"${id}"}`).join(',')}]}`);
+    const entry = () => `{"status":"${['realized', 'exited'][rand(2)]}","lastQualificationTime":"2026-0${1 + rand(9)}-01T00:00:00Z"}`;
+    if (rand(3))
+      members.push(
+        `"segmentMembership":{"ups":{${segments
+          .filter(() => rand(2))
+          .map((id) => `"${id}":${entry()}`)
+          .join(',')}}}`,
+      );
+    return `{${members.join(',')}}`;
+  };
+  const fields = () => Array.from({ length: 1 + rand(3) }, () => paths[rand(paths.length)]).join(',');
+  return { record, fields, rand };
+}
+
+describe('compileMergeInputProjection', () => {
+  const fragmentsOf = (texts: string[], parse: (t: string, i: number) => Record<string, unknown>) =>
+    texts.map((t, i) => ({ record: parse(t, i), datasetId: `d${i % 2}`, recordTime: 1000 * (i % 2), ingestTime: 1000 + i }));
+  const policies = [{ attributeMerge: 'timestampOrdered' as const }, { attributeMerge: 'dataSetPrecedence' as const, order: ['d1', 'd0'] }];
+
+  it('cut records merge and project to the row the whole records give', () => {
+    const { record, fields: someFields, rand } = generator(11);
+    for (let i = 0; i < 400; i++) {
+      const texts = Array.from({ length: 2 + rand(2) }, record);
+      const fields = someFields();
+      const policy = policies[rand(2)];
+      const segments = rand(2) ? [{ segmentNs: 'ups', segmentId: 't' }] : undefined;
+      const project = compileProjection(fields, segments);
+      const whole = project(
+        mergeProfile(
+          fragmentsOf(texts, (t) => JSON.parse(t)),
+          policy,
+        ).record,
+      );
+      const cut = compileMergeInputProjection(fields, !segments);
+      const pick = segments && compileMembershipPicker(segments);
+      const parseCut = (t: string) => {
+        const r = JSON.parse(cut(bytes(t), out).toString('utf8')) as Record<string, unknown>;
+        const kept = pick?.(bytes(t)).kept;
+        if (kept) r.segmentMembership = kept;
+        return r;
+      };
+      const fromCut = project(mergeProfile(fragmentsOf(texts, parseCut), policy).record);
+      expect([texts, fields, JSON.stringify(fromCut)]).toEqual([texts, fields, JSON.stringify(whole)]);
+    }
+  });
+
+  it('keeps a leaf where the path goes on, and an object with nothing selected under it', () => {
+    const cut = (fields: string, text: string) => compileMergeInputProjection(fields, true)(bytes(text), out).toString('utf8');
+    expect(cut('a.b', '{"a":5,"identityMap":{}}')).toBe('{"a":5,"identityMap":{}}');
+    expect(cut('a.b', '{"a":[{"c":1}],"x":2}')).toBe('{"a":[{"c":1}]}');
+    expect(cut('a.b', '{"a":{"c":1}}')).toBe('{"a":{}}');
+    expect(cut('a.b,identities', '{"identities":[1],"segmentMembership":{"u":{}},"a":{"b":{"d":1},"c":2}}')).toBe('{"a":{"b":{"d":1}},"segmentMembership":{"u":{}}}');
   });
 });

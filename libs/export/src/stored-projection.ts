@@ -40,13 +40,19 @@ interface Selector {
   /** Value start and end of each key's last occurrence in the object being walked; -1: absent. */
   starts: Int32Array;
   ends: Int32Array;
+  /**
+   * Before a merge: a value that is not an object is kept whole where the path goes on (a leaf
+   * hides what lower fragments have there), and an object is kept even when nothing is under it.
+   */
+  beforeMerge: boolean;
 }
 
-function compile(tree: FieldTree): Selector {
+function compile(tree: FieldTree, beforeMerge = false): Selector {
   return {
+    beforeMerge,
     keys: tree.keys.map(wantedKey),
     tokens: tree.keys.map((k) => Buffer.from(`${JSON.stringify(k)}:`, 'utf8')),
-    subs: tree.subtrees.map((s) => (s === null ? null : compile(s))),
+    subs: tree.subtrees.map((s) => (s === null ? null : compile(s, beforeMerge))),
     trees: [...tree.subtrees],
     starts: new Int32Array(tree.keys.length),
     ends: new Int32Array(tree.keys.length),
@@ -92,10 +98,10 @@ function writeMembers(sel: Selector, b: Buffer, out: ByteBuilder, wrote: boolean
     if (wrote) out.byte(COMMA);
     out.bytes(tokens[i]);
     const sub = subs[i];
-    if (sub === null) {
+    if (sub === null || (sel.beforeMerge && b[start] !== OPEN_BRACE)) {
       out.bytes(b, start, ends[i]);
       wrote = true;
-    } else if (writeValue(sub, b, start, out)) {
+    } else if (writeValue(sub, b, start, out) || sel.beforeMerge) {
       wrote = true;
     } else {
       out.truncate(mark); // nothing of it is there: the key is absent, not empty
@@ -238,4 +244,26 @@ function writeMembersAround(top: Selector, b: Buffer, out: ByteBuilder, at: numb
   starts.fill(-1, 0, at + 1);
   starts.set(after, at + 1);
   return writeMembers(top, b, out, wrote);
+}
+
+/**
+ * Compile once per job (fields not blank). Before a profile of several fragments is merged, each
+ * fragment is cut down to what the merge and then the projection can need of it: the selected
+ * paths (see Selector.beforeMerge), identityMap, and segmentMembership unless `withMembership`
+ * is false (a segment filter picks its entries apart). Merging the cut records and projecting
+ * the merge gives the row that merging the whole records would: attributes merge key by key, so
+ * a key `fields` does not reach never changes one it does. The result is the cut record's JSON text.
+ */
+export function compileMergeInputProjection(fields: string, withMembership: boolean): (b: Buffer, out: ByteBuilder) => Buffer {
+  const tree = parseFieldPaths(fields, ['identityMap', 'segmentMembership', IDENTITIES]) ?? { keys: [], subtrees: [] };
+  const keys = [...tree.keys, IDENTITY_MAP.key, ...(withMembership ? [SEGMENT_MEMBERSHIP.key] : [])];
+  const top = compile({ keys, subtrees: [...tree.subtrees, null, null].slice(0, keys.length) }, true);
+  return (b, out) => {
+    out.reset();
+    walk(top, b, 0);
+    out.byte(OPEN_BRACE);
+    writeMembers(top, b, out, false);
+    out.byte(CLOSE_BRACE);
+    return out.view();
+  };
 }

@@ -14,6 +14,7 @@ import {
   compileMembershipPicker,
   compileMembershipRestriction,
   compileStoredProjection,
+  compileMergeInputProjection,
   ByteBuilder,
   overlayMemberships,
   spliceMembersInBytes,
@@ -146,6 +147,18 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
   const projectStored = plan.fields ? compileStoredProjection(plan.fields) : undefined;
   // One row's bytes at a time: the sink copies them before the pipeline reads the next profile.
   const projected = new ByteBuilder();
+  // With `fields`, a profile that must be merged parses only what the merge and the projection
+  // can use of each fragment (the selected paths, identityMap and the exported segments' entries).
+  const cutForMerge = plan.fields ? compileMergeInputProjection(plan.fields, !plan.segments) : undefined;
+  const mergeInput = (f: FragmentOut): FragmentInput['record'] => {
+    if (!cutForMerge) return JSON.parse(f.json) as Record<string, unknown>;
+    const record = JSON.parse(cutForMerge(f.jsonBytes, projected).toString('utf8')) as Record<string, unknown>;
+    if (pickMemberships) {
+      const { kept } = pickMemberships(f.jsonBytes, f.membershipAt);
+      if (kept) record.segmentMembership = kept;
+    }
+    return record;
+  };
   const pickMemberships = plan.segments ? compileMembershipPicker(plan.segments) : undefined;
   // An overlaid membership gets the exported segments' entries back in the order listed.
   const restrict = plan.segments ? compileMembershipRestriction(plan.segments) : undefined;
@@ -258,7 +271,7 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
       continue;
     }
     const group: FragmentInput[] = raw.map((f) => ({
-      record: JSON.parse(f.json) as Record<string, unknown>,
+      record: mergeInput(f),
       datasetId: f.datasetId,
       recordTime: f.recordTime,
       ingestTime: f.ingestTime,
