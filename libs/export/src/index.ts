@@ -6,4 +6,5 @@ export * from './qualify';
 export * from './stored-json';
 export * from './overlay';
 export * from './byte-builder';
-export { compileMergeInputProjection, compileStoredProjection, type StoredRowInput } from './stored-projection';
+export { compileMergeInputProjection, compileObjectSelection, compileStoredProjection, selectsTopLevel, type StoredRowInput } from './stored-projection';
+export * from './stored-events';

@@ -19,9 +19,11 @@ import {
   type WantedKey,
   firstElement,
   firstMember,
+  isSpace,
   keyIs,
   nextElement,
   nextMember,
+  skipSpace,
   skipString,
   skipValue,
   valueAfterKey,
@@ -168,6 +170,8 @@ export interface StoredRowInput {
    * span of the record's membership, not walked again. Undefined: no filter, the membership is kept whole.
    */
   picked?: { span?: MemberSpan; kept?: PlainObject };
+  /** Writes one more member last (eventList). */
+  append?: (out: ByteBuilder) => void;
 }
 
 const IDENTITY_MAP = wantedKey('identityMap');
@@ -217,11 +221,17 @@ export function compileStoredProjection(fields: string): (b: Buffer, input: Stor
         if (wrote) out.byte(COMMA);
         out.bytes(membershipToken);
         out.text(JSON.stringify(input.picked.kept));
+        wrote = true;
       }
     } else if (membershipStart >= 0) {
       if (wrote) out.byte(COMMA);
       out.bytes(membershipToken);
       out.bytes(b, membershipStart, membershipEnd);
+      wrote = true;
+    }
+    if (input.append) {
+      if (wrote) out.byte(COMMA);
+      input.append(out);
     }
     out.byte(CLOSE_BRACE);
     return out.view();
@@ -266,4 +276,29 @@ export function compileMergeInputProjection(fields: string, withMembership: bool
     out.byte(CLOSE_BRACE);
     return out.view();
   };
+}
+
+/**
+ * Compile once per job. `selectFields(record, tree) ?? {}` of the object in `b`, written into
+ * `out` (appended: not reset) as stored bytes; blank fields write the object whole.
+ */
+export function compileObjectSelection(fields: string | undefined): (b: Buffer, out: ByteBuilder) => void {
+  const tree = parseFieldPaths(fields);
+  if (tree === undefined) {
+    return (b, out) => {
+      const start = skipSpace(b, 0);
+      let end = b.length;
+      while (end > start && isSpace(b[end - 1])) end--;
+      out.bytes(b, start, end);
+    };
+  }
+  const top = compile(tree);
+  return (b, out) => {
+    writeValue(top, b, skipSpace(b, 0), out);
+  };
+}
+
+/** Whether `fields` selects (part of) the top-level key `key`. */
+export function selectsTopLevel(fields: string, key: string): boolean {
+  return parseFieldPaths(fields)?.keys.includes(key) ?? false;
 }

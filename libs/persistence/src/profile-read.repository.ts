@@ -83,7 +83,25 @@ export interface EventOut {
   key: string;
   timestamp: number;
   ingestTime: number;
-  json: string;
+  /** The stored event's JSON text (decoded on first use when read from the store). */
+  readonly json: string;
+  /** The same text as UTF-8 bytes, as Postgres sent them; absent: encode `json`. */
+  readonly jsonBytes?: Buffer;
+}
+
+/** An event whose text is decoded only if something asks for it as a string. */
+class StoredEventRow implements EventOut {
+  private text?: string;
+  constructor(
+    readonly key: string,
+    readonly timestamp: number,
+    readonly ingestTime: number,
+    readonly jsonBytes: Buffer,
+  ) {}
+
+  get json(): string {
+    return (this.text ??= this.jsonBytes.toString('utf8'));
+  }
 }
 
 export interface EvaluatedOut {
@@ -255,7 +273,7 @@ export class ProfileReadRepository {
         events = (async function* () {
           for await (const b of copyBinaryBatches(eventStream, 4)) {
             const out = new Array<EventOut>(b.rows);
-            for (let r = 0; r < b.rows; r++) out[r] = { key: b.text(r, 0)!, timestamp: b.timestampMs(r, 1)!, ingestTime: b.timestampMs(r, 2)!, json: b.text(r, 3)! };
+            for (let r = 0; r < b.rows; r++) out[r] = new StoredEventRow(b.text(r, 0)!, b.timestampMs(r, 1)!, b.timestampMs(r, 2)!, b.bytes(r, 3)!);
             yield out;
           }
         })();

@@ -50,16 +50,21 @@ function reader(fragments: FragmentOut[], evaluated?: EvaluatedOut[], events?: E
   return { fragments: chunks(fragments), events: events && chunks(events), evaluated: evaluated && chunks(evaluated), close: async () => undefined };
 }
 
+/** How many of the rows the last exported() call saw came from stored bytes (profileParts). */
+let partsRows = 0;
+
 /** The rows written, as parsed profiles (stored-text rows reassembled from their parts). */
 async function exported(plan: ExportPlan, r: ProfileReader): Promise<Array<Record<string, unknown>>> {
   const rows: Array<Record<string, unknown>> = [];
   const counters: PipelineCounters = { profiles: 0, byNamespace: {} };
+  partsRows = 0;
   await runExportPipeline(
     r,
     plan,
     (row: ExportRow) => {
       if (row.profile) rows.push(structuredClone(row.profile));
       else {
+        partsRows++;
         const p = row.profileParts!;
         rows.push(JSON.parse(Buffer.concat([p.head, p.middle ?? Buffer.alloc(0), Buffer.from(p.tail)]).toString('utf8')));
       }
@@ -136,5 +141,41 @@ describe('export pipeline: evaluated memberships overlaid (memberships.md 3)', (
     const rows = await exported(plan, reader([fragment('email:d')], [evaluatedRow('ecid:e1', 'S', 'realized', T1)], [event]));
     expect(keysOf(rows)).toEqual(['ecid:e1']);
     expect(rows[0].segmentMembership).toEqual({ ups: { S: { status: 'realized', lastQualificationTime: T1 } } });
+  });
+});
+
+describe('export pipeline: the stored-bytes fast path writes what merging writes', () => {
+  const profiles = () => [
+    fragment('email:a', { person: { name: { firstName: 'A', last: 'x' } }, tags: [{ t: 1 }, 'x'], ...member('S', 'realized', T0) }),
+    fragment('email:b', { person: { name: 'scalar' }, ...member('S', 'exited', T1) }),
+    fragment('email:c', { eventList: ['own'], ...member('T', 'realized', T2) }),
+    fragment('email:d'),
+  ];
+  const eventOf = (key: string, id: string, timestamp: number, ingestTime: number): EventOut => {
+    const [ns, v] = key.split(':');
+    return { key, timestamp, ingestTime, json: JSON.stringify({ _id: id, web: { url: `u${id}` }, identityMap: { [ns]: [{ id: v }] } }) };
+  };
+  const events = () => [eventOf('email:a', '2', 20, 5), eventOf('email:a', '1', 10, 6), eventOf('email:c', '3', 5, 7), eventOf('email:d', '4', 5, 8)];
+  const shapes: Array<[string, Partial<ExportJob>]> = [
+    ['whole', {}],
+    ['fields', { fields: 'person.name.firstName,tags.t,identities.id,eventList' }],
+    ['fields, segments', { fields: 'person', filter: { segments: [{ segmentNs: 'ups', segmentId: 'S', status: ['realized', 'exited'] }] } }],
+    ['eventList', { additionalFields: { eventList: {} } }],
+    [
+      'eventList with fields and window',
+      { fields: 'person.name', additionalFields: { eventList: { fields: 'web.url,_id', filter: { toIngestTimestamp: new Date(7).toISOString() } } } },
+    ],
+    ['eventList, segments', { additionalFields: { eventList: { fields: '_id' } }, filter: { segments: [{ segmentNs: 'ups', segmentId: 'T', status: ['realized'] }] } }],
+  ];
+  it.each(shapes)('%s', async (_, over) => {
+    const plan = planExport(job(over), builtInMergePolicy(scope, true));
+    const merged = profiles().map((f) => ({ ...f, identitiesJson: undefined }));
+    const withEvents = (fragments: FragmentOut[]) => reader(fragments, undefined, plan.eventList ? events() : undefined);
+    const fast = (await exported(plan, withEvents(profiles()))).map((r) => JSON.stringify(r));
+    // Every profile took the fast path but c, whose own eventList the row's replaces in place (merged).
+    const cMerged = !!plan.eventList && (!plan.fields || plan.fields.includes('eventList')) && fast.some((r) => r.includes('"email":[{"id":"c"'));
+    expect(partsRows).toBe(fast.length - (cMerged ? 1 : 0));
+    expect(fast.length).toBeGreaterThan(0);
+    expect(fast).toEqual((await exported(plan, withEvents(merged))).map((r) => JSON.stringify(r)));
   });
 });

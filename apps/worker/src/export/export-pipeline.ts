@@ -10,16 +10,10 @@ import {
   mergeProfile,
   mergeRuleOf,
   qualifiesAny,
-  appendMembersToBytes,
-  compileMembershipPicker,
-  compileMembershipRestriction,
-  compileStoredProjection,
-  compileMergeInputProjection,
-  ByteBuilder,
   overlayMemberships,
-  spliceMembersInBytes,
 } from '@sx/export';
-import { type ExportPlan, emptyProfilesWanted, storedTextRows } from './export-plan';
+import { type ExportPlan, emptyProfilesWanted, inEventWindow } from './export-plan';
+import { compileStoredRows } from './stored-rows';
 import { compareKeys } from './key-order';
 import type { ExportRow } from './writers/row-writer';
 
@@ -91,8 +85,7 @@ export function profileEmitter(plan: ExportPlan, sink: RowSink, signal: AbortSig
   const eventsInWindow = (list: EventOut[]): EventInput[] => {
     const out: EventInput[] = [];
     for (const e of list) {
-      if (plan.eventList?.afterMs !== undefined && !(e.ingestTime > plan.eventList.afterMs)) continue;
-      if (plan.eventList?.upToMs !== undefined && !(e.ingestTime <= plan.eventList.upToMs)) continue;
+      if (!inEventWindow(plan, e.ingestTime)) continue;
       out.push({ record: JSON.parse(e.json) as Record<string, unknown>, timestamp: e.timestamp, ingestTime: e.ingestTime });
     }
     return out;
@@ -138,30 +131,8 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
   const rule = mergeRuleOf(plan.policy.attributeMerge);
   const { emit, pace } = profileEmitter(plan, sink, signal, counters);
   const wantEmpty = emptyProfilesWanted(plan);
-  const everySegment: readonly number[] = [];
-  // Fast path: with no events to attach, a profile of one fragment is that fragment's text plus
-  // `identities` (stored at ingest), and with a segment filter only the exported segments'
-  // memberships; with `fields`, those selected from its bytes: no merge, and only the exported
-  // segments' entries of segmentMembership are parsed.
-  const fromStoredText = storedTextRows(plan);
-  const projectStored = plan.fields ? compileStoredProjection(plan.fields) : undefined;
-  // One row's bytes at a time: the sink copies them before the pipeline reads the next profile.
-  const projected = new ByteBuilder();
-  // With `fields`, a profile that must be merged parses only what the merge and the projection
-  // can use of each fragment (the selected paths, identityMap and the exported segments' entries).
-  const cutForMerge = plan.fields ? compileMergeInputProjection(plan.fields, !plan.segments) : undefined;
-  const mergeInput = (f: FragmentOut): FragmentInput['record'] => {
-    if (!cutForMerge) return JSON.parse(f.json) as Record<string, unknown>;
-    const record = JSON.parse(cutForMerge(f.jsonBytes, projected).toString('utf8')) as Record<string, unknown>;
-    if (pickMemberships) {
-      const { kept } = pickMemberships(f.jsonBytes, f.membershipAt);
-      if (kept) record.segmentMembership = kept;
-    }
-    return record;
-  };
-  const pickMemberships = plan.segments ? compileMembershipPicker(plan.segments) : undefined;
-  // An overlaid membership gets the exported segments' entries back in the order listed.
-  const restrict = plan.segments ? compileMembershipRestriction(plan.segments) : undefined;
+  // Fast path: a profile of one fragment written from its stored bytes (stored-rows.ts).
+  const stored = compileStoredRows(plan);
   const fragments = new Cursor<FragmentOut>(reader.fragments[Symbol.asyncIterator]());
   const events = reader.events ? new Cursor<EventOut>(reader.events[Symbol.asyncIterator]()) : undefined;
   const evaluated = reader.evaluated ? new Cursor<EvaluatedOut>(reader.evaluated[Symbol.asyncIterator]()) : undefined;
@@ -186,36 +157,16 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
     return merged;
   };
 
-  /**
-   * The fast path's row: the stored text with `identities` appended (or with `fields`, the
-   * selection from its bytes) and, under a segment filter, its segmentMembership replaced by the
-   * exported segments' entries (the profile qualifies by those entries, exactly as a merged one would).
-   */
-  const emitText = (f: FragmentOut, newestIngest: number, rows: readonly EvaluatedOut[]): void | Promise<void> => {
+  /** A fast-path profile: counted and handed to the sink if it qualifies. */
+  const emitText = (f: FragmentOut, newestIngest: number, rows: readonly EvaluatedOut[], profileEvents: readonly EventOut[]): void | Promise<void> => {
     if (plan.fromIngestMs !== undefined && !(newestIngest > plan.fromIngestMs)) return;
-    let segments = everySegment;
-    // The bytes Postgres sent: nothing decoded or re-encoded.
-    const bytes = f.jsonBytes;
-    let profileParts: ExportRow['profileParts'];
-    if (plan.segments) {
-      // Qualifying looks only at the exported segments' entries, so these few are all it needs.
-      const picked = pickMemberships!(bytes, f.membershipAt);
-      const { span } = picked;
-      const kept = rows.length ? restrict!(overlayMemberships(picked.kept, rows)) : picked.kept;
-      segments = qualifiesAny(kept, plan.segments, plan.qualifiedBetween);
-      if (!segments.length) return;
-      if (projectStored) profileParts = { head: projectStored(bytes, { identitiesJson: f.identitiesJson!, picked: { span, kept } }, projected), tail: '' };
-      else profileParts = spliceMembersInBytes(bytes, span, `"identities":${f.identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`);
-    } else if (projectStored) {
-      profileParts = { head: projectStored(bytes, { identitiesJson: f.identitiesJson! }, projected), tail: '' };
-    } else {
-      profileParts = appendMembersToBytes(bytes, `"identities":${f.identitiesJson}`);
-    }
+    const row = stored.row(f, rows, profileEvents);
+    if (!row) return;
     const sep = f.primaryIdentity.indexOf(':');
     const ns = f.primaryIdentity.slice(0, sep);
     counters.profiles++;
     counters.byNamespace[ns] = (counters.byNamespace[ns] ?? 0) + 1;
-    const written = sink({ primaryNamespace: ns, primaryId: f.primaryIdentity.slice(sep + 1), profileParts }, segments);
+    const written = sink({ primaryNamespace: ns, primaryId: f.primaryIdentity.slice(sep + 1), profileParts: row.parts }, row.segments);
     if (plan.rateLimit) return Promise.resolve(written).then(pace);
     return written;
   };
@@ -265,13 +216,13 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
     const rows = evaluated ? await evaluatedOf(key) : NO_EVALUATED;
     const only = raw.length === 1 ? raw[0] : undefined;
     // identitiesJson is stored only for records without an `identities` of their own (ingest decides).
-    if (fromStoredText && only?.identitiesJson) {
-      const written = emitText(only, newest, rows);
+    if (only && stored.fits(only)) {
+      const written = emitText(only, newest, rows, profileEvents);
       if (written) await written;
       continue;
     }
     const group: FragmentInput[] = raw.map((f) => ({
-      record: mergeInput(f),
+      record: stored.mergeInput(f),
       datasetId: f.datasetId,
       recordTime: f.recordTime,
       ingestTime: f.ingestTime,

@@ -82,13 +82,10 @@ export function storedStatuses(status: string[]): string[] {
   return [...out];
 }
 
-/**
- * Whether a profile of one fragment can be written from its stored text (plus `identities`, and
- * with only the exported segments' memberships; its `fields` selected from the bytes) instead of
- * being parsed, merged and projected: true when the job asks for no events.
- */
-export function storedTextRows(plan: ExportPlan): boolean {
-  return !plan.eventList;
+/** Whether an event's ingest time is within the eventList window. */
+export function inEventWindow(plan: ExportPlan, ingestTime: number): boolean {
+  if (plan.eventList?.afterMs !== undefined && !(ingestTime > plan.eventList.afterMs)) return false;
+  return plan.eventList?.upToMs === undefined || ingestTime <= plan.eventList.upToMs;
 }
 
 /**
@@ -111,8 +108,8 @@ export function readPlanOf(plan: ExportPlan): ProfileReadPlan {
     else if (plan.eventList) read.events = { afterMs: plan.eventList.afterMs, upToMs: plan.eventList.upToMs };
     return read;
   }
-  // Only the pipeline's fast path for single-fragment profiles (no events) uses them.
-  if (storedTextRows(plan)) read.storedText = true;
+  // The pipeline's fast path for single-fragment profiles (stored-rows.ts) uses them.
+  read.storedText = true;
   if (plan.segments) {
     read.segments = plan.segments.map((s): MembershipCondition => ({ segmentNs: s.segmentNs, segmentId: s.segmentId, statuses: storedStatuses(s.status) }));
     if (plan.qualifiedBetween) read.qualifiedBetween = plan.qualifiedBetween;
