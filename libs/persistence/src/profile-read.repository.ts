@@ -5,40 +5,11 @@ import type { PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { TenantScope } from '@sx/domain';
 import { BulkPool } from './bulk-pool';
-import { copyBinaryBatches, sqlString } from './copy-out';
+import { copyBinaryBatches } from './copy-out';
+import { GraphTables, graphTables, hasEvaluatedSql, profileReadSql, ProfileReadPlan, tenantOf } from './profile-read.sql';
 import { translateStoreError } from './store-errors';
 
-/** A membership condition of an export's segment filter, in the store's terms. */
-export interface MembershipCondition {
-  segmentNs: string;
-  segmentId: string;
-  /** Stored statuses that satisfy it (realized/existing, or exited). */
-  statuses: string[];
-}
-
-export interface ProfileReadPlan {
-  identityGraph: 'none' | 'pdg';
-  /** Profiles with a membership matching any of these (a superset of the final answer); none: all. */
-  segments?: MembershipCondition[];
-  qualifiedBetween?: { startMs?: number; endMs?: number };
-  /** Stream experience events too (for eventList or empty profiles), optionally by ingest time. */
-  events?: { afterMs?: number; upToMs?: number };
-  /**
-   * Also send what writing a single-fragment profile from its stored text needs: the fragment's
-   * `identities` as JSON and where its segmentMembership is (both stored at ingest; null for older rows).
-   */
-  storedText?: boolean;
-  /**
-   * Also stream the evaluated memberships (segment_memberships rows with evaluated = true) of these
-   * segments, ordered by the same profile key: what overlayMemberships lays over the records' own.
-   */
-  evaluated?: Array<{ segmentNs: string; segmentId: string }>;
-  /**
-   * Only profiles whose key is in [from, to) in byte order (an open end is unbounded): one
-   * partition of a partitioned export. A profile's rows all have its key, so none spans two ranges.
-   */
-  keyRange?: { from?: string; to?: string };
-}
+export type { MembershipCondition, ProfileReadPlan } from './profile-read.sql';
 
 export interface FragmentOut {
   key: string;
@@ -124,20 +95,57 @@ export interface ProfileReader {
   close(): Promise<void>;
 }
 
-const ts = (msValue: number) => `to_timestamp(${msValue} / 1000.0)`;
+/** A COPY stream's fragment rows (columns as in ProfileReadSql), a batch per chunk read. */
+async function* fragmentBatches(stream: Readable): AsyncGenerator<FragmentOut[]> {
+  for await (const b of copyBinaryBatches(stream, 8)) {
+    const out = new Array<FragmentOut>(b.rows);
+    for (let r = 0; r < b.rows; r++) {
+      const key = b.text(r, 0)!;
+      out[r] = new StoredFragment(
+        key,
+        b.text(r, 1) ?? key,
+        b.text(r, 2) ?? undefined,
+        b.integer(r, 3) ?? undefined,
+        b.text(r, 4)!,
+        b.timestampMs(r, 5)!,
+        b.timestampMs(r, 6)!,
+        b.bytes(r, 7)!,
+      );
+    }
+    yield out;
+  }
+}
 
-/** ` AND`-prefixed SQL keeping `column` within the plan's key range, in byte order; '' for all keys. */
-function inKeyRange(column: string, range: ProfileReadPlan['keyRange']): string {
-  let sql = '';
-  if (range?.from !== undefined) sql += ` AND ${column} COLLATE "C" >= ${sqlString(range.from)}`;
-  if (range?.to !== undefined) sql += ` AND ${column} COLLATE "C" < ${sqlString(range.to)}`;
-  return sql;
+async function* eventBatches(stream: Readable): AsyncGenerator<EventOut[]> {
+  for await (const b of copyBinaryBatches(stream, 4)) {
+    const out = new Array<EventOut>(b.rows);
+    for (let r = 0; r < b.rows; r++) out[r] = new StoredEventRow(b.text(r, 0)!, b.timestampMs(r, 1)!, b.timestampMs(r, 2)!, b.bytes(r, 3)!);
+    yield out;
+  }
+}
+
+async function* evaluatedBatches(stream: Readable): AsyncGenerator<EvaluatedOut[]> {
+  for await (const b of copyBinaryBatches(stream, 6)) {
+    const out = new Array<EvaluatedOut>(b.rows);
+    for (let r = 0; r < b.rows; r++) {
+      out[r] = {
+        key: b.text(r, 0)!,
+        identity: b.text(r, 1)!,
+        segmentNs: b.text(r, 2)!,
+        segmentId: b.text(r, 3)!,
+        status: b.text(r, 4)!,
+        lastQualificationTime: b.timestampMs(r, 5)!,
+      };
+    }
+    yield out;
+  }
 }
 
 /**
  * The export's bulk read path: COPY ... TO STDOUT streams, never a page through Prisma. Memory
  * is one chunk at a time. Under identity graph `pdg` the profile key is the connected component
- * of identities, computed first in scratch tables by label propagation.
+ * of identities, computed first in scratch tables by label propagation. The SQL text is built
+ * in profile-read.sql.ts; this class owns the connections, streams and scratch tables.
  */
 @Injectable()
 export class ProfileReadRepository {
@@ -162,83 +170,19 @@ export class ProfileReadRepository {
       }
     };
     try {
-      const tenant = (alias: string) => `${alias}.org_id = ${sqlString(scope.orgId)} AND ${alias}.sandbox_name = ${sqlString(scope.sandboxName)}`;
-      let fragmentSql: string;
-      let eventSql: string | undefined;
-      let evaluatedSql: string | undefined;
-      const evaluatedSegments = plan.evaluated?.length
-        ? plan.evaluated.map((x) => `(m.segment_ns = ${sqlString(x.segmentNs)} AND m.segment_id = ${sqlString(x.segmentId)})`).join(' OR ')
-        : undefined;
-      // The key is named in a subquery: `ORDER BY 1 COLLATE "C"` would sort by the constant 1.
-      const range = plan.keyRange;
-      const evaluatedRows = (keyColumn: string) =>
-        `SELECT * FROM (SELECT ${keyColumn} AS profile_key, m.identity, m.segment_ns, m.segment_id, m.status, m.last_qualification_time
-           FROM segment_memberships m WHERE ${tenant('m')} AND m.evaluated AND (${evaluatedSegments})) r
-          WHERE true ${inKeyRange('r.profile_key', range)}
-          ORDER BY r.profile_key COLLATE "C", r.segment_ns, r.segment_id`;
-      const eventWindow = [
-        plan.events?.afterMs !== undefined ? `e.ingest_time > ${ts(plan.events.afterMs)}` : '',
-        plan.events?.upToMs !== undefined ? `e.ingest_time <= ${ts(plan.events.upToMs)}` : '',
-      ].filter(Boolean);
-
-      const storedTextColumns = plan.storedText ? 'f.identities_json, f.membership_at' : 'NULL, NULL';
-      if (plan.identityGraph === 'none') {
-        // The key is the primary identity: sent once (NULL in its second place).
-        const columns = `f.primary_identity, NULL, ${storedTextColumns}, f.dataset_id, f.record_time, f.ingest_time, f.record`;
-        const members = this.membersOf(scope, plan, inKeyRange('m.identity', range));
-        // With a segment filter the members drive: their identities, sorted (a small sort), each
-        // looks up its fragments by index. Written as EXISTS, the planner prefers a hash join and
-        // then sorts every selected fragment before the first row leaves: the worker idles
-        // seconds, then Postgres idles. This plan streams from the first row.
-        fragmentSql = members
-          ? `SELECT ${columns} FROM (${members}) q
-              CROSS JOIN LATERAL (SELECT * FROM profile_fragments f WHERE ${tenant('f')} AND f.primary_identity = q.identity OFFSET 0) f
-              ORDER BY q.identity, f.id`
-          : `SELECT ${columns} FROM profile_fragments f WHERE ${tenant('f')} ${inKeyRange('f.primary_identity', range)} ORDER BY f.primary_identity COLLATE "C", f.id`;
-        if (plan.events) {
-          eventSql = `SELECT e.primary_identity, e.event_time, e.ingest_time, e.record
-            FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')} ${inKeyRange('e.primary_identity', range)}
-            ORDER BY e.primary_identity COLLATE "C", e.id`;
-        }
-        if (evaluatedSegments) evaluatedSql = evaluatedRows('m.identity');
-      } else {
-        const { fragmentLabels, identityLabels } = await this.buildGraph(tenant('f'), scratch);
-        const membership = this.membershipPredicate(scope, plan, 'q.primary_identity');
-        // An evaluated row is stored under the merged profile's primary identity, which need not
-        // be any fragment's own primary identity: those rows find their component by any identity.
-        const evaluatedMembers = this.membershipConditions(plan);
-        const qualifying = membership
-          ? `AND l.label IN (SELECT l2.label FROM ${fragmentLabels} l2 JOIN profile_fragments q ON q.id = l2.fid WHERE ${membership}
-              UNION SELECT il.label FROM ${identityLabels} il JOIN segment_memberships m ON m.identity = il.ident
-               WHERE ${tenant('m')} AND m.evaluated AND ${evaluatedMembers})`
-          : '';
-        fragmentSql = `SELECT l.label, f.primary_identity, ${storedTextColumns}, f.dataset_id, f.record_time, f.ingest_time, f.record
-          FROM ${fragmentLabels} l JOIN profile_fragments f ON f.id = l.fid WHERE true ${inKeyRange('l.label', range)} ${qualifying}
-          ORDER BY l.label COLLATE "C", f.id`;
-        if (plan.events) {
-          // An event belongs to the component of any of its identities; one with no known identity is its own profile.
-          // Sorted outside: `ORDER BY 1 COLLATE "C"` would sort by the constant 1 (and fail).
-          eventSql = `SELECT x.label, x.event_time, x.ingest_time, x.record FROM (
-              SELECT COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity) AS label,
-                     e.event_time, e.ingest_time, e.record, e.id
-                FROM experience_events e WHERE ${tenant('e')} ${eventWindow.map((w) => `AND ${w}`).join(' ')}) x
-            WHERE true ${inKeyRange('x.label', range)}
-            ORDER BY x.label COLLATE "C", x.id`;
-        }
-        if (evaluatedSegments) {
-          evaluatedSql = evaluatedRows(`COALESCE((SELECT il.label FROM ${identityLabels} il WHERE il.ident = m.identity), m.identity)`);
-        }
-      }
+      const graph = plan.identityGraph === 'pdg' ? graphTables(randomBytes(6).toString('hex')) : undefined;
+      const sql = profileReadSql(scope, plan, graph);
+      if (graph) await this.buildGraph(tenantOf(scope, 'f'), graph, scratch);
 
       /** A COPY ... TO STDOUT on a client of its own, after `settings` (the client is destroyed at close). */
-      const copyOut = async (sql: string, settings: string) => {
+      const copyOut = async (text: string, settings: string) => {
         const client = await this.pool.connect();
         clients.push(client);
         let stream: Readable | undefined;
         // A checked-out client has no pool listener: its errors (connection cut) must fail the stream, not the process.
         client.on('error', (e) => stream?.destroy(e));
         await client.query(settings);
-        stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
+        stream = client.query(copyTo(`COPY (${text}) TO STDOUT (FORMAT binary)`));
         // Errors before the first read (or after an early stop) must not be thrown at the process.
         stream.on('error', () => undefined);
         streams.push(stream);
@@ -247,57 +191,9 @@ export class ProfileReadRepository {
       // JIT compiles the plan before the first row (a second here) to speed up per-row
       // expressions these reads barely have. work_mem: a segment filter sorts its members'
       // identities first (a few dozen MB for millions), kept in memory instead of spilled to disk.
-      const fragmentStream = await copyOut(fragmentSql, `SET jit = off; SET work_mem = '64MB'`);
-      const fragments = (async function* () {
-        for await (const b of copyBinaryBatches(fragmentStream, 8)) {
-          const out = new Array<FragmentOut>(b.rows);
-          for (let r = 0; r < b.rows; r++) {
-            const key = b.text(r, 0)!;
-            out[r] = new StoredFragment(
-              key,
-              b.text(r, 1) ?? key,
-              b.text(r, 2) ?? undefined,
-              b.integer(r, 3) ?? undefined,
-              b.text(r, 4)!,
-              b.timestampMs(r, 5)!,
-              b.timestampMs(r, 6)!,
-              b.bytes(r, 7)!,
-            );
-          }
-          yield out;
-        }
-      })();
-      let events: AsyncIterable<EventOut[]> | undefined;
-      if (eventSql) {
-        const eventStream = await copyOut(eventSql, 'SET jit = off');
-        events = (async function* () {
-          for await (const b of copyBinaryBatches(eventStream, 4)) {
-            const out = new Array<EventOut>(b.rows);
-            for (let r = 0; r < b.rows; r++) out[r] = new StoredEventRow(b.text(r, 0)!, b.timestampMs(r, 1)!, b.timestampMs(r, 2)!, b.bytes(r, 3)!);
-            yield out;
-          }
-        })();
-      }
-      let evaluated: AsyncIterable<EvaluatedOut[]> | undefined;
-      if (evaluatedSql) {
-        const evaluatedStream = await copyOut(evaluatedSql, 'SET jit = off');
-        evaluated = (async function* () {
-          for await (const b of copyBinaryBatches(evaluatedStream, 6)) {
-            const out = new Array<EvaluatedOut>(b.rows);
-            for (let r = 0; r < b.rows; r++) {
-              out[r] = {
-                key: b.text(r, 0)!,
-                identity: b.text(r, 1)!,
-                segmentNs: b.text(r, 2)!,
-                segmentId: b.text(r, 3)!,
-                status: b.text(r, 4)!,
-                lastQualificationTime: b.timestampMs(r, 5)!,
-              };
-            }
-            yield out;
-          }
-        })();
-      }
+      const fragments = fragmentBatches(await copyOut(sql.fragments, `SET jit = off; SET work_mem = '64MB'`));
+      const events = sql.events ? eventBatches(await copyOut(sql.events, 'SET jit = off')) : undefined;
+      const evaluated = sql.evaluated ? evaluatedBatches(await copyOut(sql.evaluated, 'SET jit = off')) : undefined;
       return { fragments, events, evaluated, close };
     } catch (e) {
       await close().catch(() => undefined);
@@ -312,11 +208,7 @@ export class ProfileReadRepository {
   async hasEvaluated(scope: TenantScope, segments: ReadonlyArray<{ segmentNs: string; segmentId: string }>): Promise<boolean> {
     if (!segments.length) return false;
     try {
-      const which = segments.map((x) => `(m.segment_ns = ${sqlString(x.segmentNs)} AND m.segment_id = ${sqlString(x.segmentId)})`).join(' OR ');
-      const r = await this.pool.query<{ found: boolean }>(
-        `SELECT EXISTS (SELECT 1 FROM segment_memberships m
-          WHERE m.org_id = ${sqlString(scope.orgId)} AND m.sandbox_name = ${sqlString(scope.sandboxName)} AND m.evaluated AND (${which})) AS found`,
-      );
+      const r = await this.pool.query<{ found: boolean }>(hasEvaluatedSql(scope, segments));
       return r.rows[0]?.found === true;
     } catch (e) {
       return translateStoreError(e);
@@ -341,45 +233,13 @@ export class ProfileReadRepository {
     }
   }
 
-  /** The distinct identities (in byte order) with a membership matching the plan's segment filter. */
-  private membersOf(scope: TenantScope, plan: ProfileReadPlan, keyRange: string): string | undefined {
-    const matching = this.membershipConditions(plan);
-    if (!matching) return undefined;
-    return `SELECT DISTINCT m.identity COLLATE "C" AS identity FROM segment_memberships m
-      WHERE m.org_id = ${sqlString(scope.orgId)} AND m.sandbox_name = ${sqlString(scope.sandboxName)} AND ${matching} ${keyRange}`;
-  }
-
-  /** SQL on `m` (segment_memberships): the membership matches the plan's segments, statuses and window. */
-  private membershipConditions(plan: ProfileReadPlan): string | undefined {
-    if (!plan.segments?.length) return undefined;
-    const conditions = plan.segments
-      .map((s) => `(m.segment_ns = ${sqlString(s.segmentNs)} AND m.segment_id = ${sqlString(s.segmentId)} AND m.status IN (${s.statuses.map(sqlString).join(', ')}))`)
-      .join(' OR ');
-    const window = [
-      plan.qualifiedBetween?.startMs !== undefined ? `m.last_qualification_time >= ${ts(plan.qualifiedBetween.startMs)}` : '',
-      plan.qualifiedBetween?.endMs !== undefined ? `m.last_qualification_time <= ${ts(plan.qualifiedBetween.endMs)}` : '',
-    ].filter(Boolean);
-    return `(${conditions}) ${window.map((w) => `AND ${w}`).join(' ')}`;
-  }
-
-  /** SQL that is true when the identity has a membership matching the plan's segment filter. */
-  private membershipPredicate(scope: TenantScope, plan: ProfileReadPlan, identityColumn: string): string | undefined {
-    const matching = this.membershipConditions(plan);
-    if (!matching) return undefined;
-    return `EXISTS (SELECT 1 FROM segment_memberships m WHERE m.org_id = ${sqlString(scope.orgId)} AND m.sandbox_name = ${sqlString(scope.sandboxName)}
-      AND m.identity = ${identityColumn} AND ${matching})`;
-  }
-
   /**
    * Connected components of the identity graph (fragments linked by any shared identity), by
    * label propagation: every fragment and identity ends labelled with the smallest identity of
    * its component. Rounds repeat until no label changes (the graph's diameter, small in practice).
+   * The tables join `scratch` (dropped at close) before they exist.
    */
-  private async buildGraph(tenantOfF: string, scratch: string[]) {
-    const suffix = randomBytes(6).toString('hex');
-    const fragmentIdentities = `export_graph_fi_${suffix}`;
-    const fragmentLabels = `export_graph_fl_${suffix}`;
-    const identityLabels = `export_graph_il_${suffix}`;
+  private async buildGraph(tenantOfF: string, { fragmentIdentities, fragmentLabels, identityLabels }: GraphTables, scratch: string[]): Promise<void> {
     scratch.push(fragmentIdentities, fragmentLabels, identityLabels);
     const c = await this.pool.connect();
     try {
@@ -401,7 +261,6 @@ export class ProfileReadRepository {
         if (!changed.rowCount) break;
       }
       await c.query(`ANALYZE ${fragmentLabels}`);
-      return { fragmentLabels, identityLabels };
     } finally {
       c.release();
     }
