@@ -191,7 +191,7 @@ export class ProfileReadRepository {
       // JIT compiles the plan before the first row (a second here) to speed up per-row
       // expressions these reads barely have. work_mem: a segment filter sorts its members'
       // identities first (a few dozen MB for millions), kept in memory instead of spilled to disk.
-      const fragments = fragmentBatches(await copyOut(sql.fragments, `SET jit = off; SET work_mem = '64MB'`));
+      const fragments = fragmentBatches(await copyOut(sql.fragments, `SET jit = off; SET work_mem = '64MB'; ${sql.fragmentSettings}`));
       const events = sql.events ? eventBatches(await copyOut(sql.events, 'SET jit = off')) : undefined;
       const evaluated = sql.evaluated ? evaluatedBatches(await copyOut(sql.evaluated, 'SET jit = off')) : undefined;
       return { fragments, events, evaluated, close };

@@ -99,6 +99,22 @@ describe('profile read SQL on a real database', () => {
     expect(await env.db.query('SELECT count(*)::int AS n FROM profile_fragments')).toMatchObject({ rows: [{ n: 4 }] });
   });
 
+  it('reads a segment filter as one merge join in key order, under its settings', async () => {
+    const sql = profileReadSql(scope, plan({ segments: [segment(NASTY)] }));
+    const client = await env.db.connect();
+    try {
+      await client.query(sql.fragmentSettings);
+      const explained = (await client.query(`EXPLAIN ${sql.fragments}`)).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+      expect(explained).toMatch(/Merge (Semi )?Join/);
+      expect(explained).not.toMatch(/Hash|Nested Loop|Gather/);
+      expect(await keys(sql.fragments)).toEqual(['Email:b', 'Email:c']);
+    } finally {
+      await client.query('RESET ALL');
+      client.release();
+    }
+    expect(profileReadSql(scope, plan({})).fragmentSettings).toBe('');
+  });
+
   it('selects the same under the identity graph, by the scratch tables', async () => {
     const tables = graphTables('spec');
     const client = await env.db.connect();

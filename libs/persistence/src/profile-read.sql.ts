@@ -48,11 +48,20 @@ export interface GraphTables {
  */
 export interface ProfileReadSql {
   fragments: string;
+  /** Session settings the fragments' read needs besides the common ones (planner choices); '' for none. */
+  fragmentSettings: string;
   /** Undefined when the plan asked for no events. */
   events?: string;
   /** Undefined when the plan asked for no evaluated memberships. */
   evaluated?: string;
 }
+
+/**
+ * The plan a segment-filtered read must get: a merge join streaming in key order. Left to itself
+ * the planner picks a (parallel) hash join and a sort of every selected fragment, or a nested
+ * loop of index lookups, whichever its estimates favour after a bulk load.
+ */
+export const MERGE_JOIN = 'SET enable_hashjoin = off; SET enable_nestloop = off; SET max_parallel_workers_per_gather = 0';
 
 /** The scratch table names for one read; `suffix` keeps concurrent reads apart. */
 export function graphTables(suffix: string): GraphTables {
@@ -134,21 +143,20 @@ function byPrimaryIdentity(scope: TenantScope, plan: ProfileReadPlan): ProfileRe
   const range = plan.keyRange;
   const columns = `f.primary_identity, NULL, ${storedTextColumns(plan)}, f.dataset_id, f.record_time, f.ingest_time, f.record`;
   const members = membersOf(scope, plan, inKeyRange('m.identity', range));
-  // With a segment filter the members drive: their identities, sorted (a small sort), each
-  // looks up its fragments by index. Written as EXISTS, the planner prefers a hash join and
-  // then sorts every selected fragment before the first row leaves: the worker idles
-  // seconds, then Postgres idles. This plan streams from the first row.
+  // With a segment filter: one ordered merge of the fragments (read in key order by their index)
+  // against the members' identities (sorted once), under MERGE_JOIN. One index lookup per member
+  // took 1.7-2.6x as long; a hash join sorts every selected fragment before the first row leaves.
   const fragments = members
-    ? `SELECT ${columns} FROM (${members}) q
-              CROSS JOIN LATERAL (SELECT * FROM profile_fragments f WHERE ${tenantOf(scope, 'f')} AND f.primary_identity = q.identity OFFSET 0) f
-              ORDER BY q.identity, f.id`
+    ? `SELECT ${columns} FROM profile_fragments f WHERE ${tenantOf(scope, 'f')} ${inKeyRange('f.primary_identity', range)}
+              AND f.primary_identity COLLATE "C" IN (SELECT q.identity FROM (${members}) q)
+              ORDER BY f.primary_identity COLLATE "C", f.id`
     : `SELECT ${columns} FROM profile_fragments f WHERE ${tenantOf(scope, 'f')} ${inKeyRange('f.primary_identity', range)} ORDER BY f.primary_identity COLLATE "C", f.id`;
   const events = plan.events
     ? `SELECT e.primary_identity, e.event_time, e.ingest_time, e.record
             FROM experience_events e WHERE ${tenantOf(scope, 'e')} ${inEventWindow(plan)} ${inKeyRange('e.primary_identity', range)}
             ORDER BY e.primary_identity COLLATE "C", e.id`
     : undefined;
-  return { fragments, events, evaluated: evaluatedRows(scope, plan, 'm.identity') };
+  return { fragments, fragmentSettings: members ? MERGE_JOIN : '', events, evaluated: evaluatedRows(scope, plan, 'm.identity') };
 }
 
 /** Identity graph `pdg`: the key is the component's label in the scratch tables. */
@@ -176,7 +184,7 @@ function byComponent(scope: TenantScope, plan: ProfileReadPlan, { fragmentLabels
             ORDER BY x.label COLLATE "C", x.id`
     : undefined;
   const evaluated = evaluatedRows(scope, plan, `COALESCE((SELECT il.label FROM ${identityLabels} il WHERE il.ident = m.identity), m.identity)`);
-  return { fragments, events, evaluated };
+  return { fragments, fragmentSettings: '', events, evaluated };
 }
 
 /**
