@@ -17,7 +17,7 @@
 // partition counts and storages of one round back to back so that they see the same machine.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, assertPortFree, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
+import { ROOT, assertPortFree, fmt, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
 import { apiSession, runExport } from './lib/export-api.mjs';
 import { exportKinds } from './lib/export-kinds.mjs';
 import { printReport } from './lib/export-report.mjs';
@@ -83,9 +83,16 @@ try {
     // The baseline is read once per export, after its storage legs (the fragments are as warm as
     // the exports found them).
     async exit(_, { store, kind }) {
-      const base = await time(async () => sh('psql', [db, '-qc', `\\copy (${kind.baseline}) TO '/dev/null'`]));
-      const rows = Number(psql(db, `SELECT count(*) FROM (${kind.baseline}) x`));
-      for (const r of results.filter((r) => r.sandbox === store.sandbox && r.kind === kind.name)) Object.assign(r, { baseSeconds: base.seconds, rows });
+      // psql reports the rows copied (`COPY n`): no second read to count them.
+      const base = await time(async () => sh('psql', [db, '-c', `\\copy (${kind.baseline}) TO '/dev/null'`]));
+      const rows = Number(/COPY (\d+)/.exec(base.value)?.[1] ?? NaN);
+      for (const r of results.filter((r) => r.sandbox === store.sandbox && r.kind === kind.name)) {
+        Object.assign(r, { baseSeconds: base.seconds, rows });
+        // As it goes, so that a run stopped early still leaves its figures.
+        console.log(
+          `${new Date().toISOString()} ${store.sandbox} ${kind.name} K=${r.partitions} ${r.storage}: wall ${fmt(r.wall, 1)} s, ${fmt(r.profiles)} profiles, baseline ${fmt(rows)} rows in ${fmt(base.seconds, 1)} s, ${fmt(base.seconds / r.wall, 2)}x, worker ${fmt(r.rss)} MiB`,
+        );
+      }
     },
   };
   const byPartitions = { name: 'partitions', values: ({ kind }) => plan.countsOf(kind) };
