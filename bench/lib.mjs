@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 
 export const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -28,6 +29,18 @@ export function startApp(app, env, nodeArgs = []) {
   child.stderr.on('data', (d) => (log = (log + d).slice(-20000)));
   child.logTail = () => log;
   return child;
+}
+
+/**
+ * Throws when something already listens on `port`: an API started there would fail to bind, and
+ * the bench would talk to another process's API (another checkout's, another database).
+ */
+export async function assertPortFree(port) {
+  await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (e) => reject(new Error(`port ${port} is taken (${e.code}): set BENCH_PORT to a free port`)));
+    server.listen(port, '0.0.0.0', () => server.close(resolve));
+  });
 }
 
 export async function waitForHttp(url, ms = 30000) {
@@ -84,13 +97,14 @@ export function generatorVersion() {
 }
 
 /**
- * A generated sample of `profiles` at `dir`, reused between runs unless it is missing or was
- * written by another generator version (then it is written again). Answers its manifest.
+ * A generated sample of `profiles` at `dir` (`records`: the generator's `--records` shape), reused
+ * between runs unless it is missing or was written by another generator version or shape (then it
+ * is written again). Answers its manifest.
  */
-export function generatedSample(dir, profiles, seed) {
+export function generatedSample(dir, profiles, seed, records = 'generator') {
   const path = `${dir}/manifest.json`;
   const current = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : null;
-  if (current?.generator === generatorVersion() && current.profiles === profiles && current.seed === seed) return current;
-  sh('node', [`${ROOT}dist/apps/cli/src/main.js`, 'generate', '--profiles', String(profiles), '--seed', String(seed), '--out', dir, '--force']);
+  if (current?.generator === generatorVersion() && current.records === records && current.profiles === profiles && current.seed === seed) return current;
+  sh('node', [`${ROOT}dist/apps/cli/src/main.js`, 'generate', '--profiles', String(profiles), '--seed', String(seed), '--records', records, '--out', dir, '--force']);
   return JSON.parse(readFileSync(path, 'utf8'));
 }

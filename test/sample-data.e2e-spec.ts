@@ -83,9 +83,28 @@ describe('sample data: generate, then load through the API (real processes, Post
     ).toEqual(['Sample CRM profiles', 'Sample experience events', 'Sample web profiles']);
   }, 60_000);
 
+  it('loads a small sample (--records small): one profile dataset, its memberships, its events', async () => {
+    const gen = JSON.parse((await cli(['generate', '--profiles', '300', '--seed', '11', '--records', 'small', '--out', join(out, 's')])).stdout);
+    const loaded = JSON.parse((await cli(['load', join(out, 's'), '--api', base, '--org', ORG_A, '--sandbox', 'small'])).stdout);
+    expect(Object.keys(loaded.datasets)).toEqual(['crm', 'events']);
+    expect(loaded.datasets.crm.records).toBe(300);
+    expect(loaded.datasets.events.records).toBe(gen.counts.events);
+    const q = async (sql: string) => (await env.db.query(sql)).rows[0].n as number;
+    expect(await q(`SELECT count(*)::int AS n FROM profile_fragments WHERE sandbox_name = 'small'`)).toBe(300);
+    // The events are keyed by the records' own primary identity: each belongs to a loaded profile.
+    expect(
+      await q(
+        `SELECT count(*)::int AS n FROM experience_events e WHERE sandbox_name = 'small' AND EXISTS (SELECT 1 FROM profile_fragments f WHERE f.sandbox_name = 'small' AND f.primary_identity = e.primary_identity)`,
+      ),
+    ).toBe(gen.counts.events);
+    const { profiles } = await readSampleProfiles(join(out, 's'));
+    const written = profiles.reduce((n, p) => n + membershipsOf(p.record).realized.length + membershipsOf(p.record).exited.length, 0);
+    expect(await q(`SELECT count(*)::int AS n FROM segment_memberships WHERE sandbox_name = 'small'`)).toBe(written);
+  }, 60_000);
+
   it('load refuses a directory that generate did not write (exit 2)', async () => {
     await expect(cli(['load', out, '--api', base])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('manifest.json') });
     const manifestless = JSON.parse(await readFile(join(out, 'g', 'manifest.json'), 'utf8'));
-    expect(manifestless.generator).toBe('segment-export-sample/2');
+    expect(manifestless.generator).toBe('segment-export-sample/3');
   });
 });

@@ -4,9 +4,9 @@
 // load sampler's means over the rounds), so that a reader can tell whether Postgres, the workers
 // or the machine's cores bound the speed-up.
 import { fmt } from '../lib.mjs';
-import { median } from './stats.mjs';
+import { median, storeOf } from './stats.mjs';
 
-const W = 40;
+const W = 28;
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** The sampler summaries of a group's rounds folded into one: means of the means. */
@@ -50,12 +50,12 @@ function hint(load) {
 export function printPartitionReport({ results, runs }) {
   const groups = new Map();
   for (const r of results.filter((r) => r.load)) {
-    const key = `${r.n}\t${r.kind}\t${r.storage}\t${r.partitions}`;
+    const key = `${r.sandbox}\t${r.kind}\t${r.storage}\t${r.partitions}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   if (![...groups.values()].some(([r]) => r.partitions > 1)) return;
-  const wallOf = (n, kind, storage, k) => {
-    const rows = groups.get(`${n}\t${kind}\t${storage}\t${k}`);
+  const wallOf = (sandbox, kind, storage, k) => {
+    const rows = groups.get(`${sandbox}\t${kind}\t${storage}\t${k}`);
     return rows && median(rows.map((r) => r.wall));
   };
   console.log('');
@@ -63,17 +63,17 @@ export function printPartitionReport({ results, runs }) {
   console.log("  CPU% is 100 per core (each worker; the sum of the bench database's Postgres backends), sampled every 0.5 s, mean over the run;");
   console.log('  waits: mean backends per sample in each pg_stat_activity state and wait event ("CPU": no wait event)');
   console.log(
-    `  store     ${'export'.padEnd(W)} storage   K     wall s   profiles/s   speed-up vs K=1   baseline s   ratio (baseline s / wall s)   worker CPU% (each)   postgres CPU%   machine busy   hint      waits`,
+    `  store     records   ${'export'.padEnd(W)} storage   K     wall s   profiles/s   speed-up vs K=1   baseline s   ratio (baseline s / wall s)   worker CPU% (each)   postgres CPU%   machine busy   hint      waits`,
   );
   for (const rows of groups.values()) {
-    const { n, kind, storage, partitions: k, profiles } = rows[0];
+    const { sandbox, kind, storage, partitions: k, profiles } = rows[0];
     const wall = median(rows.map((r) => r.wall));
-    const one = wallOf(n, kind, storage, 1);
+    const one = wallOf(sandbox, kind, storage, 1);
     const base = rows[0].baseSeconds;
     const load = foldLoads(rows.map((r) => r.load));
     const cpu = load?.samples ? load.workerCpu.map((c) => fmt(c)).join('/') : '—';
     console.log(
-      `  ${fmt(n).padStart(9)} ${kind.padEnd(W)} ${storage.padEnd(6)} ${String(k).padStart(4)} ${fmt(wall, 1).padStart(10)} ${fmt(profiles / wall).padStart(12)} ${(one ? `${fmt(one / wall, 2)}x` : 'no K=1 leg').padStart(17)} ${fmt(base, 1).padStart(12)} ${`${fmt(base / wall, 2)}x`.padStart(29)}   ${cpu.padEnd(18)} ${(load?.samples ? fmt(load.postgresCpu) : '—').padStart(13)} ${(load?.samples ? `${fmt(load.machineBusy * 100)}%` : '—').padStart(14)}   ${hint(load).padEnd(9)} ${load?.samples ? topWaits(load.waits) : ''}${load?.error ? `  (a sample failed: ${load.error})` : ''}`,
+      `  ${storeOf(rows[0])} ${kind.padEnd(W)} ${storage.padEnd(6)} ${String(k).padStart(4)} ${fmt(wall, 1).padStart(10)} ${fmt(profiles / wall).padStart(12)} ${(one ? `${fmt(one / wall, 2)}x` : 'no K=1 leg').padStart(17)} ${fmt(base, 1).padStart(12)} ${`${fmt(base / wall, 2)}x`.padStart(29)}   ${cpu.padEnd(18)} ${(load?.samples ? fmt(load.postgresCpu) : '—').padStart(13)} ${(load?.samples ? `${fmt(load.machineBusy * 100)}%` : '—').padStart(14)}   ${hint(load).padEnd(9)} ${load?.samples ? topWaits(load.waits) : ''}${load?.error ? `  (a sample failed: ${load.error})` : ''}`,
     );
   }
   console.log('  hint: "cores" = the machine was >= 90% busy (workers and Postgres share its cores); "workers" = each worker near a full core;');

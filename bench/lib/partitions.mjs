@@ -1,6 +1,6 @@
 // The partitioned legs of the export bench: which partition counts K to run (BENCH_PARTITIONS,
 // default 1), for which exports (BENCH_PARTITION_KINDS, substrings of the names joined by `|` as in
-// BENCH_KINDS; default the projected export, the slowest per profile) and on which storages
+// BENCH_KINDS; default the reference's projection, `fields ref`) and on which storages
 // (BENCH_PARTITION_STORAGE, default local: one S3 leg per K would double the run for a figure the
 // S3 section already gives). Every other export runs at K=1 only, as before partitions existed.
 // K=1 sends `destination.partitions: 1`: one worker writing the whole job, not split by
@@ -15,7 +15,7 @@ const MAX = 64;
 export function partitionPlan(env = process.env) {
   const counts = list(env.BENCH_PARTITIONS, '1').map(Number);
   for (const k of counts) if (!Number.isInteger(k) || k < 1 || k > MAX) throw new Error(`BENCH_PARTITIONS: ${k} is not a whole number from 1 to ${MAX}`);
-  const kinds = env.BENCH_PARTITION_KINDS?.trim() || 'fields, 3 segments';
+  const kinds = env.BENCH_PARTITION_KINDS?.trim() || 'fields ref';
   const storages = list(env.BENCH_PARTITION_STORAGE, 'local');
   for (const s of storages) if (!STORAGES.includes(s)) throw new Error(`BENCH_PARTITION_STORAGE: unknown storage ${s} (${STORAGES.join(' or ')})`);
   const partitioned = (kind) => kinds.split('|').some((o) => kind.name.includes(o));

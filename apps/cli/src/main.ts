@@ -14,8 +14,9 @@ const USAGE = `usage: npm run cli -- <command> [options]
 commands:
   create-client --org <ORG_ID> [--sandboxes <a,b>]
       create an API client; prints it as JSON (default sandbox: prod)
-  generate --profiles <N> [--seed <S>] --out <DIR>
+  generate --profiles <N> [--seed <S>] [--records generator|small] --out <DIR>
       write deterministic sample profiles, events and segment definitions as JSON Lines
+      (small: about 400-byte records in one profile dataset)
   load <DIR> [--api <URL>] [--org <ORG_ID>] [--sandbox <NAME>] [--client-id <ID> --client-secret <SECRET>]
       create the datasets and segments of a generated DIR and ingest its files through the API`;
 

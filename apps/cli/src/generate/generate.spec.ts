@@ -91,7 +91,7 @@ describe('generate: content', () => {
 
   it('writes a manifest that matches the files', async () => {
     expect(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'))).toEqual(manifest);
-    expect(manifest).toMatchObject({ generator: 'segment-export-sample/2', seed: 7, profiles: N, segments: 'segments.json' });
+    expect(manifest).toMatchObject({ generator: 'segment-export-sample/3', records: 'generator', seed: 7, profiles: N, segments: 'segments.json' });
     expect(manifest.datasets.map((d) => [d.key, d.schema])).toEqual([
       ['crm', '_xdm.context.profile'],
       ['web', '_xdm.context.profile'],
@@ -325,7 +325,7 @@ describe('generate: files and options', () => {
     await writeFile(join(out, 'notes.txt'), 'keep me');
     await expect(generateCommand({ profiles: '20', out })).rejects.toThrow(/not empty/);
     const summary = await generateCommand({ profiles: '20', out, force: 'true' });
-    expect(summary).toMatchObject({ out, profiles: 20, seed: 1, generator: 'segment-export-sample/2' });
+    expect(summary).toMatchObject({ out, profiles: 20, seed: 1, generator: 'segment-export-sample/3' });
 
     const fresh = join(root, 'fresh');
     await generateCommand({ profiles: '20', out: fresh });

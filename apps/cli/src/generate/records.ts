@@ -64,6 +64,10 @@ const COUNTRY = new Weighted(
 const TIER = new Weighted([0, 1, 2, 3], LOYALTY_TIER_WEIGHTS);
 const EVENT_COUNT = new Weighted([0, 1, 2, 3, 4, 5], [15, 25, 25, 15, 12, 8]);
 
+/** The channels of `subscriptions`: a short array of objects, so that `fields` paths can go through one. */
+const CHANNELS = ['email', 'sms', 'push', 'mail'];
+const P_OPT_IN = 0.7;
+
 const EVENT_KIND = new Weighted([EventKind.PageView, EventKind.ProductView, EventKind.ProductListAdd, EventKind.Purchase, EventKind.LinkClick], [50, 22, 10, 8, 10]);
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
@@ -160,6 +164,16 @@ function takeRandom(rng: Rng, from: number[], count: number, marks: Uint8Array, 
   return count;
 }
 
+/** One to `max` distinct channels, e.g. `[{"channel":"sms","optIn":true}]`. */
+export function subscriptions(rng: Rng, max = 2): string {
+  const first = rng.int(0, CHANNELS.length - 1);
+  let out = '[';
+  for (let k = 0, count = rng.int(1, max); k < count; k++) {
+    out += `${k ? ',' : ''}{"channel":"${CHANNELS[(first + k) % CHANNELS.length]}","optIn":${rng.chance(P_OPT_IN)}}`;
+  }
+  return out + ']';
+}
+
 const EMPTY_FACTS: ProfileFacts = { country: '', stateProvince: '', city: '', tier: -1, points: -1, birthYear: 0, interests: 0, events: NO_EVENTS };
 
 function resetFacts(f: ProfileFacts, events: EventFacts): ProfileFacts {
@@ -184,19 +198,21 @@ export interface Person {
 }
 
 export class ProfileFactory {
-  private readonly rng: Rng;
+  protected readonly rng: Rng;
   private readonly ecidKey: number;
   private readonly eventIdKey: number;
   private readonly status = new Uint8Array(64);
   private readonly others: number[] = [];
-  private readonly eventFacts: EventFacts = { count: 0, times: [], kinds: [], totals: [] };
-  private readonly crmFacts: ProfileFacts = { ...EMPTY_FACTS };
+  protected readonly eventFacts: EventFacts = { count: 0, times: [], kinds: [], totals: [] };
+  protected readonly crmFacts: ProfileFacts = { ...EMPTY_FACTS };
   private readonly webFacts: ProfileFacts = { ...EMPTY_FACTS };
   private eventSerial = 0;
-  private readonly person: Person = { crm: null, web: null, events: [] };
+  /** Chance of an exited membership per realized one. */
+  protected exitedPerRealized = P_EXITED_PER_REALIZED;
+  protected readonly person: Person = { crm: null, web: null, events: [] };
 
   constructor(
-    private readonly key: number,
+    protected readonly key: number,
     private readonly profiles: number,
     private readonly pool: SegmentPool,
   ) {
@@ -227,7 +243,7 @@ export class ProfileFactory {
    * definitions on the loaded data gives what was ingested; "exited" for about a quarter as many
    * segments it does not match (people leave segments). Times are any in the data's range.
    */
-  private membership(facts: ProfileFacts): string {
+  protected membership(facts: ProfileFacts): string {
     const rng = this.rng;
     const { rules, quotedIds } = this.pool;
     const n = rules.length;
@@ -245,7 +261,7 @@ export class ProfileFactory {
       }
     }
     let exited = 0;
-    for (let k = 0; k < realized; k++) if (rng.chance(P_EXITED_PER_REALIZED)) exited++;
+    for (let k = 0; k < realized; k++) if (rng.chance(this.exitedPerRealized)) exited++;
     takeRandom(rng, others, Math.min(exited, others.length), status, EXITED);
     let out = '{"ups":{';
     let first = true;
@@ -315,6 +331,7 @@ export class ProfileFactory {
       }
       crm.interests = interestMask(rng, 4);
       line += `,"preferences":{"interests":${interestArray(crm.interests)}}`;
+      line += `,"subscriptions":${subscriptions(rng)}`;
       line += `,"segmentMembership":${this.membership(crm)}`;
       person.crm = line + this.audit() + '}';
     } else person.crm = null;
@@ -358,7 +375,7 @@ export class ProfileFactory {
   }
 
   /** Appends `count` events (in time order) to person.events, and their facts to eventFacts. */
-  private events(count: number, country: Country, identityMap: (k: number) => string): void {
+  protected events(count: number, country: Country, identityMap: (k: number) => string): void {
     const rng = this.rng;
     const facts = this.eventFacts;
     const times = facts.times;

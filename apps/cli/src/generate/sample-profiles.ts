@@ -36,7 +36,8 @@ export async function readSampleProfiles(dir: string): Promise<{ manifest: Manif
   const byKey = new Map<string, SampleProfile>();
   const lines = async (key: 'crm' | 'web' | 'events'): Promise<Json[]> => {
     const out: Json[] = [];
-    for (const file of manifest.datasets.find((d) => d.key === key)!.files) {
+    // A small sample (`--records small`) has no web dataset.
+    for (const file of manifest.datasets.find((d) => d.key === key)?.files ?? []) {
       const text = await readFile(join(dir, file), 'utf8');
       for (const line of text.split('\n')) if (line) out.push(JSON.parse(line) as Json);
     }
