@@ -13,7 +13,9 @@ const work = join(ROOT, 'var', 'bench');
 const gen = join(work, `gen-${profiles}-${seed}`);
 mkdirSync(work, { recursive: true });
 
-const db = freshDatabase('sx_bench_ingest');
+const db = freshDatabase(process.env.BENCH_DB ?? 'sx_bench_ingest');
+// e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=var/bench/prof": node flags for the worker.
+const workerNodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: join(work, 'storage-ingest'), LOG_LEVEL: 'warn', QUEUE_PREFIX: 'sx-bench-ingest' };
 rmSync(env.STORAGE_ROOT, { recursive: true, force: true });
 
@@ -23,7 +25,15 @@ const files = manifest.datasets.flatMap((d) => d.files.map((f) => join(gen, f)))
 
 const api = startApp('api', env);
 // COMPLETE is promoted by a worker: the load's wall time includes its promotion.
-const worker = startApp('worker', env);
+// The worker logs at info: each promotion's line carries its phase times (see PromotionPhases).
+const worker = startApp('worker', { ...env, LOG_LEVEL: 'info' }, workerNodeArgs);
+const promotions = [];
+let pending = '';
+worker.stdout.on('data', (d) => {
+  const lines = (pending + d).split('\n');
+  pending = lines.pop();
+  for (const line of lines) if (line.includes('"batch promotion ended"')) promotions.push(JSON.parse(line));
+});
 try {
   await waitForHttp(`http://127.0.0.1:${port}/docs-json`);
   const load = await time(async () =>
@@ -51,10 +61,18 @@ try {
   console.log(`  records loaded (crm + web + events): ${fmt(records)}; segment memberships derived: ${fmt(memberships)}`);
   for (const [key, d] of Object.entries(load.value.datasets)) {
     console.log(`    ${key.padEnd(7)} ${fmt(d.records).padStart(10)} records  ${fmt(d.seconds, 1).padStart(6)} s  ${fmt(d.records / d.seconds).padStart(8)} records/s`);
+    const p = promotions.find((x) => x.batchId === d.batchId);
+    if (p) {
+      const s = (ms) => `${fmt((ms ?? 0) / 1000, 1)} s`;
+      const upload = d.seconds - p.ms / 1000;
+      console.log(
+        `            upload+queue ${fmt(upload, 1)} s; promotion ${s(p.ms)}: copy ${s(p.copyMs)}, store ${s(p.storeMs)}, memberships ${s(p.membershipsMs)}, commit ${s(p.commitMs)}, analyze ${s(p.analyzeMs)}`,
+      );
+    }
   }
   console.log(`  load through the API (create, streamed PUT, COMPLETE, memberships): ${fmt(load.seconds, 1)} s, ${fmt(ours)} records/s`);
   console.log(`  baseline psql \\copy of the same ${fmt(baseRows)} lines into a bare jsonb table: ${fmt(base.seconds, 1)} s, ${fmt(theirs)} rows/s`);
-  console.log(`  ratio (ours / baseline): ${fmt(ours / theirs, 2)}x`);
+  console.log(`  ratio (ours / baseline): ${fmt(ours / theirs, 2)}x (target: 0.40x, issue 13)`);
   console.log(`  API process peak RSS (VmHWM): ${fmt(peak)} MiB; worker (promotion) peak RSS: ${fmt(workerPeak)} MiB`);
   psql(db, 'DROP TABLE bench_baseline');
 } catch (e) {

@@ -47,6 +47,29 @@ describe('profileFacts', () => {
     const r = profileFacts({ identityMap: { Email: [{ id: 'a' }] }, extSourceSystemAudit: { lastUpdatedDate: '2024-05-01T10:00:00Z' } });
     expect(r.ok && r.value.lastUpdated?.toISOString()).toBe('2024-05-01T10:00:00.000Z');
   });
+
+  it('lists the segmentMembership entries it validated, the time as sent', () => {
+    const r = profileFacts({
+      identityMap: { Email: [{ id: 'a' }] },
+      segmentMembership: {
+        ups: { s1: { status: 'realized', lastQualificationTime: '2024-05-01T10:00:00+02:00' }, s2: { status: 'exited' } },
+        aam: {},
+        x: { 'a"b\\': { status: 'existing' } },
+      },
+    });
+    expect(r.ok && r.value.memberships).toEqual([
+      { namespace: 'ups', segmentId: 's1', status: 'realized', lastQualificationTime: '2024-05-01T10:00:00+02:00' },
+      { namespace: 'ups', segmentId: 's2', status: 'exited' },
+      { namespace: 'x', segmentId: 'a"b\\', status: 'existing' },
+    ]);
+  });
+
+  it('lists no memberships for a record without any', () => {
+    for (const segmentMembership of [undefined, {}, { ups: {} }]) {
+      const r = profileFacts({ identityMap: { Email: [{ id: 'a' }] }, segmentMembership });
+      expect(r.ok && 'memberships' in r.value).toBe(false);
+    }
+  });
 });
 
 describe('eventFacts', () => {
