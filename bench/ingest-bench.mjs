@@ -16,7 +16,7 @@ mkdirSync(work, { recursive: true });
 const db = freshDatabase(process.env.BENCH_DB ?? 'sx_bench_ingest');
 // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=var/bench/prof": node flags for the worker.
 const workerNodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: join(work, 'storage-ingest'), LOG_LEVEL: 'warn', QUEUE_PREFIX: 'sx-bench-ingest' };
+const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: join(work, 'storage-ingest'), LOG_LEVEL: 'warn', QUEUE_PREFIX: db.replace(/.*\//, '').replace(/_/g, '-') };
 rmSync(env.STORAGE_ROOT, { recursive: true, force: true });
 
 const { value: manifest, seconds: genSeconds } = await time(async () => generatedSample(gen, profiles, seed));
@@ -39,6 +39,8 @@ try {
   const load = await time(async () =>
     JSON.parse(sh('node', [join(ROOT, 'dist/apps/cli/src/main.js'), 'load', gen, '--api', `http://127.0.0.1:${port}`], { env: { ...process.env, ...env } })),
   );
+  // The load ran synchronously: let the worker's log lines written meanwhile be read.
+  await new Promise((r) => setTimeout(r, 500));
   const peak = peakRssMiB(api.pid);
   const workerPeak = peakRssMiB(worker.pid);
   const records = Object.values(load.value.datasets).reduce((n, d) => n + d.records, 0);
