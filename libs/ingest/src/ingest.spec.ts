@@ -39,6 +39,14 @@ describe('profileFacts', () => {
     expect(!r.ok && r.reason).toContain(reason);
   });
 
+  it.each(['2023-02-29T10:00:00Z', '2024-04-31T10:00:00Z', '2024-01-00T10:00:00Z', '2024-13-01T10:00:00+0200'])('refuses the impossible day %s', (day) => {
+    expect(profileFacts({ identityMap: { Email: [{ id: 'a' }] }, extSourceSystemAudit: { lastUpdatedDate: day } }).ok).toBe(false);
+  });
+
+  it.each(['2023-02-28T10:00:00Z', '2024-04-30T23:59:59.999+02:00', '2024-01-31T00:00Z'])('accepts the real day %s', (day) => {
+    expect(profileFacts({ identityMap: { Email: [{ id: 'a' }] }, extSourceSystemAudit: { lastUpdatedDate: day } }).ok).toBe(true);
+  });
+
   it('accepts a leap day', () => {
     expect(profileFacts({ identityMap: { Email: [{ id: 'a' }] }, extSourceSystemAudit: { lastUpdatedDate: '2024-02-29T10:00:00Z' } }).ok).toBe(true);
   });
