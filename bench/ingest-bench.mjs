@@ -39,8 +39,10 @@ try {
   const load = await time(async () =>
     JSON.parse(sh('node', [join(ROOT, 'dist/apps/cli/src/main.js'), 'load', gen, '--api', `http://127.0.0.1:${port}`], { env: { ...process.env, ...env } })),
   );
-  // The load ran synchronously: let the worker's log lines written meanwhile be read.
-  await new Promise((r) => setTimeout(r, 500));
+  // The load ran synchronously: let the worker's log lines be read. A promotion logs after its
+  // ANALYZE, which runs once the batch already shows success: wait for every batch's line.
+  const batches = Object.keys(load.value.datasets).length;
+  for (let waited = 0; promotions.length < batches && waited < 60_000; waited += 200) await new Promise((r) => setTimeout(r, 200));
   const peak = peakRssMiB(api.pid);
   const workerPeak = peakRssMiB(worker.pid);
   const records = Object.values(load.value.datasets).reduce((n, d) => n + d.records, 0);
@@ -66,7 +68,8 @@ try {
     const p = promotions.find((x) => x.batchId === d.batchId);
     if (p) {
       const s = (ms) => `${fmt((ms ?? 0) / 1000, 1)} s`;
-      const upload = d.seconds - p.ms / 1000;
+      // The dataset's seconds end when its batch shows success, before the promotion's ANALYZE.
+      const upload = d.seconds - (p.ms - (p.analyzeMs ?? 0)) / 1000;
       console.log(
         `            upload+queue ${fmt(upload, 1)} s; promotion ${s(p.ms)}: copy ${s(p.copyMs)}, store ${s(p.storeMs)}, memberships ${s(p.membershipsMs)}, commit ${s(p.commitMs)}, analyze ${s(p.analyzeMs)}`,
       );
