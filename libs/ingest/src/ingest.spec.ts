@@ -39,6 +39,14 @@ describe('profileFacts', () => {
     expect(!r.ok && r.reason).toContain(reason);
   });
 
+  it.each(['2023-02-29T10:00:00Z', '2024-04-31T10:00:00Z', '2024-01-00T10:00:00Z', '2024-13-01T10:00:00+0200'])('refuses the impossible day %s', (day) => {
+    expect(profileFacts({ identityMap: { Email: [{ id: 'a' }] }, extSourceSystemAudit: { lastUpdatedDate: day } }).ok).toBe(false);
+  });
+
+  it.each(['2023-02-28T10:00:00Z', '2024-04-30T23:59:59.999+02:00', '2024-01-31T00:00Z'])('accepts the real day %s', (day) => {
+    expect(profileFacts({ identityMap: { Email: [{ id: 'a' }] }, extSourceSystemAudit: { lastUpdatedDate: day } }).ok).toBe(true);
+  });
+
   it('accepts a leap day', () => {
     expect(profileFacts({ identityMap: { Email: [{ id: 'a' }] }, extSourceSystemAudit: { lastUpdatedDate: '2024-02-29T10:00:00Z' } }).ok).toBe(true);
   });
@@ -46,6 +54,29 @@ describe('profileFacts', () => {
   it('reads lastUpdatedDate', () => {
     const r = profileFacts({ identityMap: { Email: [{ id: 'a' }] }, extSourceSystemAudit: { lastUpdatedDate: '2024-05-01T10:00:00Z' } });
     expect(r.ok && r.value.lastUpdated?.toISOString()).toBe('2024-05-01T10:00:00.000Z');
+  });
+
+  it('lists the segmentMembership entries it validated, the time as sent', () => {
+    const r = profileFacts({
+      identityMap: { Email: [{ id: 'a' }] },
+      segmentMembership: {
+        ups: { s1: { status: 'realized', lastQualificationTime: '2024-05-01T10:00:00+02:00' }, s2: { status: 'exited' } },
+        aam: {},
+        x: { 'a"b\\': { status: 'existing' } },
+      },
+    });
+    expect(r.ok && r.value.memberships).toEqual([
+      { namespace: 'ups', segmentId: 's1', status: 'realized', lastQualificationTime: '2024-05-01T10:00:00+02:00' },
+      { namespace: 'ups', segmentId: 's2', status: 'exited' },
+      { namespace: 'x', segmentId: 'a"b\\', status: 'existing' },
+    ]);
+  });
+
+  it('lists no memberships for a record without any', () => {
+    for (const segmentMembership of [undefined, {}, { ups: {} }]) {
+      const r = profileFacts({ identityMap: { Email: [{ id: 'a' }] }, segmentMembership });
+      expect(r.ok && 'memberships' in r.value).toBe(false);
+    }
   });
 });
 

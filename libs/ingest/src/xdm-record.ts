@@ -19,6 +19,20 @@ export interface ProfileFacts {
   identitiesJson?: string;
   /** extSourceSystemAudit.lastUpdatedDate when given (orders conflicting attributes), else undefined. */
   lastUpdated?: Date;
+  /**
+   * The record's segmentMembership entries, as validated (absent when it has none): the store's
+   * memberships come from this one parse, not from parsing the stored text again in SQL.
+   */
+  memberships?: SegmentFact[];
+}
+
+/** One segmentMembership.<namespace>.<segmentId> entry of a profile record. */
+export interface SegmentFact {
+  namespace: string;
+  segmentId: string;
+  status: string;
+  /** The ISO 8601 text as sent (Postgres parses it), absent when the record gives none. */
+  lastQualificationTime?: string;
 }
 
 export interface EventFacts {
@@ -40,6 +54,8 @@ function isoDate(v: unknown): Date | undefined {
   const d = new Date(v);
   if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1) return undefined;
   // JS rolls impossible dates over (Feb 30 → Mar 2); Postgres refuses them. Only real days pass.
+  // Every month has 28 days: only later days need the check (most timestamps skip its allocations).
+  if ((v.charCodeAt(8) - 48) * 10 + v.charCodeAt(9) - 48 <= 28) return d;
   const [year, month, day] = v.slice(0, 10).split('-').map(Number);
   const calendar = new Date(Date.UTC(2000, month - 1, day));
   calendar.setUTCFullYear(year);
@@ -78,23 +94,8 @@ export function profileFacts(record: unknown): RecordVerdict<ProfileFacts> {
   const ids = identitiesOf(record);
   if (!ids.ok) return ids;
   if (Object.hasOwn(record, 'identities')) delete (ids.value as Partial<ProfileFacts>).identitiesJson;
-  const membership = record.segmentMembership;
-  if (membership !== undefined) {
-    if (!isObject(membership)) return { ok: false, reason: 'segmentMembership is not an object' };
-    for (const [ns, segments] of Object.entries(membership)) {
-      if (!isObject(segments)) return { ok: false, reason: `segmentMembership.${ns} is not an object` };
-      for (const [segmentId, entry] of Object.entries(segments)) {
-        const where = `segmentMembership.${ns}.${segmentId}`;
-        if (!isObject(entry)) return { ok: false, reason: `${where} is not an object` };
-        if (typeof entry.status !== 'string' || !SEGMENT_STATUSES.has(entry.status)) {
-          return { ok: false, reason: `${where}.status must be realized, existing or exited` };
-        }
-        if (entry.lastQualificationTime !== undefined && !isoDate(entry.lastQualificationTime)) {
-          return { ok: false, reason: `${where}.lastQualificationTime is not an ISO 8601 timestamp` };
-        }
-      }
-    }
-  }
+  const memberships = segmentFacts(record.segmentMembership);
+  if (typeof memberships === 'string') return { ok: false, reason: memberships };
   let lastUpdated: Date | undefined;
   const audit = record.extSourceSystemAudit;
   if (audit !== undefined) {
@@ -104,7 +105,27 @@ export function profileFacts(record: unknown): RecordVerdict<ProfileFacts> {
       if (!lastUpdated) return { ok: false, reason: 'extSourceSystemAudit.lastUpdatedDate is not an ISO 8601 timestamp' };
     }
   }
-  return { ok: true, value: { ...ids.value, lastUpdated } };
+  return { ok: true, value: memberships.length ? { ...ids.value, lastUpdated, memberships } : { ...ids.value, lastUpdated } };
+}
+
+/** The entries of a record's segmentMembership (none when absent), or why it is refused. */
+function segmentFacts(membership: unknown): SegmentFact[] | string {
+  const facts: SegmentFact[] = [];
+  if (membership === undefined) return facts;
+  if (!isObject(membership)) return 'segmentMembership is not an object';
+  for (const [namespace, segments] of Object.entries(membership)) {
+    if (!isObject(segments)) return `segmentMembership.${namespace} is not an object`;
+    for (const [segmentId, entry] of Object.entries(segments)) {
+      const where = `segmentMembership.${namespace}.${segmentId}`;
+      if (!isObject(entry)) return `${where} is not an object`;
+      const { status, lastQualificationTime } = entry;
+      if (typeof status !== 'string' || !SEGMENT_STATUSES.has(status)) return `${where}.status must be realized, existing or exited`;
+      if (lastQualificationTime === undefined) facts.push({ namespace, segmentId, status });
+      else if (!isoDate(lastQualificationTime)) return `${where}.lastQualificationTime is not an ISO 8601 timestamp`;
+      else facts.push({ namespace, segmentId, status, lastQualificationTime: lastQualificationTime as string });
+    }
+  }
+  return facts;
 }
 
 /**

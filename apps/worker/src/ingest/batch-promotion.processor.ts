@@ -79,6 +79,7 @@ export class BatchPromotionProcessor {
       ms,
       ...('recordCount' in outcome ? { records: outcome.recordCount } : {}),
       ...('failedRecordCount' in outcome ? { failedRecords: outcome.failedRecordCount } : {}),
+      ...('phases' in outcome ? outcome.phases : {}),
     });
     return { status: outcome.status, ms };
   }
