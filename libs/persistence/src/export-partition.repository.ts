@@ -184,12 +184,10 @@ export class ExportPartitionRepository {
   async renew(scope: TenantScope, jobId: number, runToken: string, partition: number, lease: string, leaseMs: number): Promise<boolean> {
     try {
       return await this.prisma.$transaction(async (tx) => {
+        if (!(await this.lockRunRow(tx, scope, jobId, runToken))) return false;
         const count = await tx.$executeRaw`
-          UPDATE export_partitions p SET lease_expires_at = now() + ${leaseMs}::integer * interval '1 millisecond'
-            FROM export_jobs j
-           WHERE p.export_job_id = ${jobId} AND p.run_token = ${runToken}::uuid AND p.partition = ${partition} AND p.lease_token = ${lease}::uuid
-             AND p.status = 'running' AND j.id = p.export_job_id AND j.org_id = ${scope.orgId} AND j.sandbox_name = ${scope.sandboxName}
-             AND j.status = 'PROCESSING' AND j.attempt_token = ${runToken}::uuid AND j.deleted_at IS NULL`;
+          UPDATE export_partitions SET lease_expires_at = now() + ${leaseMs}::integer * interval '1 millisecond'
+           WHERE export_job_id = ${jobId} AND run_token = ${runToken}::uuid AND partition = ${partition} AND lease_token = ${lease}::uuid AND status = 'running'`;
         if (count === 1) await this.extendJobLease(tx, jobId, runToken, leaseMs);
         return count === 1;
       });
@@ -250,6 +248,7 @@ export class ExportPartitionRepository {
   async progress(scope: TenantScope, jobId: number, runToken: string, partition: number, lease: string, profiles: number): Promise<void> {
     try {
       await this.prisma.$transaction(async (tx) => {
+        if (!(await this.lockRunRow(tx, scope, jobId, runToken))) return;
         const count = await tx.$executeRaw`
           UPDATE export_partitions SET profiles = ${profiles}::integer, updated_at = now()
            WHERE export_job_id = ${jobId} AND run_token = ${runToken}::uuid AND partition = ${partition} AND lease_token = ${lease}::uuid AND status = 'running'`;
@@ -284,13 +283,22 @@ export class ExportPartitionRepository {
 
   /** The job's row, locked, if it is PROCESSING under this run. */
   private async lockRun(tx: Tx, scope: TenantScope, jobId: number, runToken: string) {
+    if (!(await this.lockRunRow(tx, scope, jobId, runToken))) return undefined;
+    return tx.exportJob.findUniqueOrThrow({ where: { id: jobId } });
+  }
+
+  /**
+   * Locks the job's row if it is PROCESSING under this run. Every transaction here that writes
+   * both rows locks the job's first and then a partition's: the lease renewal, progress and the
+   * partition's finish of one attempt run side by side, and a different order deadlocks them.
+   */
+  private async lockRunRow(tx: Tx, scope: TenantScope, jobId: number, runToken: string): Promise<boolean> {
     const rows = await tx.$queryRaw<Array<{ id: number }>>`
       SELECT id FROM export_jobs
        WHERE id = ${jobId} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND deleted_at IS NULL
          AND status = 'PROCESSING' AND attempt_token = ${runToken}::uuid
          FOR UPDATE`;
-    if (!rows.length) return undefined;
-    return tx.exportJob.findUniqueOrThrow({ where: { id: jobId } });
+    return rows.length > 0;
   }
 
   private async extendJobLease(tx: Tx, jobId: number, runToken: string, leaseMs: number): Promise<boolean> {

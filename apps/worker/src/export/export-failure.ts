@@ -1,4 +1,5 @@
 import type { ExportJobError } from '@sx/domain';
+import { errorLine } from '../common/error-line';
 
 /** A failure that retrying cannot fix (the job's own inputs are wrong): the job fails at once. */
 export class ExportFailure extends Error {
@@ -22,12 +23,8 @@ export const ERROR_CODES = {
 export function jobError(e: unknown, attempts: number): ExportJobError {
   if (e instanceof ExportFailure) return { code: e.code, msg: e.message, callStack: `ExportFailure: ${e.message}` };
   const err = e instanceof Error ? e : new Error(String(e));
-  // First line only, with file paths and quoted names taken out: what failed, not where it lives.
-  const firstLine = err.message
-    .split('\n')[0]
-    .slice(0, 300)
-    .replace(/(['"]?)\/[^\s'"]+\1/g, '<path>')
-    .replace(/"[^"]*"/g, '"…"');
+  // One line, with file paths and quoted names taken out: what failed, not where it lives.
+  const firstLine = errorLine(err.message).replace(/"[^"]*"/g, '"…"');
   return { code: ERROR_CODES.generic, msg: `Error in Export Job (after ${attempts} attempt${attempts === 1 ? '' : 's'}): ${firstLine}`, callStack: `${err.name}: ${firstLine}` };
 }
 

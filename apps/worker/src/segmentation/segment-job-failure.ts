@@ -1,4 +1,5 @@
 import type { ExportJobError } from '@sx/domain';
+import { errorLine } from '../common/error-line';
 
 /** A failure retrying cannot fix (a definition that does not parse, a cycle, an unknown policy): fails at once. */
 export class SegmentJobFailure extends Error {
@@ -30,10 +31,7 @@ export class SegmentCancelRequested extends Error {
 export function segmentJobError(e: unknown, attempts: number): ExportJobError {
   if (e instanceof SegmentJobFailure) return { code: e.code, msg: e.message, callStack: `SegmentJobFailure: ${e.message}` };
   const err = e instanceof Error ? e : new Error(String(e));
-  const firstLine = err.message
-    .split('\n')[0]
-    .slice(0, 300)
-    .replace(/(['"]?)\/[^\s'"]+\1/g, '<path>');
+  const firstLine = errorLine(err.message);
   return {
     code: SEGMENT_ERROR_CODES.generic,
     msg: `Error in Segment Job (after ${attempts} attempt${attempts === 1 ? '' : 's'}): ${firstLine}`,
