@@ -6,7 +6,8 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { TenantScope } from '@sx/domain';
 import { BulkPool } from './bulk-pool';
 import { copyBinaryBatches } from './copy-out';
-import { GraphTables, graphTables, hasEvaluatedSql, profileReadSql, ProfileReadPlan, tenantOf } from './profile-read.sql';
+import { GraphTables, allGraphTables, graphTables, identityGraphSql } from './identity-graph.sql';
+import { hasEvaluatedSql, profileReadSql, ProfileReadPlan, readsIdentityLabels, tenantOf } from './profile-read.sql';
 import { translateStoreError } from './store-errors';
 
 export type { MembershipCondition, ProfileReadPlan } from './profile-read.sql';
@@ -172,7 +173,7 @@ export class ProfileReadRepository {
     try {
       const graph = plan.identityGraph === 'pdg' ? graphTables(randomBytes(6).toString('hex')) : undefined;
       const sql = profileReadSql(scope, plan, graph);
-      if (graph) await this.buildGraph(tenantOf(scope, 'f'), graph, scratch);
+      if (graph) await this.buildGraph(tenantOf(scope, 'f'), graph, readsIdentityLabels(plan), scratch);
 
       /** A COPY ... TO STDOUT on a client of its own, after `settings` (the client is destroyed at close). */
       const copyOut = async (text: string, settings: string) => {
@@ -234,35 +235,35 @@ export class ProfileReadRepository {
   }
 
   /**
-   * Connected components of the identity graph (fragments linked by any shared identity), by
-   * label propagation: every fragment and identity ends labelled with the smallest identity of
-   * its component. Rounds repeat until no label changes (the graph's diameter, small in practice).
-   * The tables join `scratch` (dropped at close) before they exist.
+   * Connected components of the identity graph (identityGraphSql): rounds repeat until no label
+   * changes (the graph's diameter, small in practice). The tables join `scratch` (dropped at close)
+   * before they exist.
    */
-  private async buildGraph(tenantOfF: string, { fragmentIdentities, fragmentLabels, identityLabels }: GraphTables, scratch: string[]): Promise<void> {
-    scratch.push(fragmentIdentities, fragmentLabels, identityLabels);
+  private async buildGraph(tenantOfF: string, graph: GraphTables, withIdentityLabels: boolean, scratch: string[]): Promise<void> {
+    scratch.push(...allGraphTables(graph));
+    const sql = identityGraphSql(tenantOfF, graph);
     const c = await this.pool.connect();
+    let failed: Error | undefined;
     try {
-      await c.query(`CREATE UNLOGGED TABLE ${fragmentIdentities} AS
-        SELECT f.id AS fid, i AS ident FROM profile_fragments f, unnest(f.identities) AS i WHERE ${tenantOfF}`);
-      await c.query(`CREATE INDEX ON ${fragmentIdentities} (ident COLLATE "C")`);
-      await c.query(`CREATE INDEX ON ${fragmentIdentities} (fid)`);
-      await c.query(`CREATE UNLOGGED TABLE ${fragmentLabels} AS
-        SELECT fid, min(ident COLLATE "C") AS label FROM ${fragmentIdentities} GROUP BY fid`);
-      await c.query(`CREATE UNIQUE INDEX ON ${fragmentLabels} (fid)`);
-      await c.query(`CREATE UNLOGGED TABLE ${identityLabels} (ident text COLLATE "C" PRIMARY KEY, label text COLLATE "C")`);
-      for (let round = 0; round < 100; round++) {
-        await c.query(`TRUNCATE ${identityLabels}`);
-        await c.query(`INSERT INTO ${identityLabels}
-          SELECT fi.ident, min(fl.label COLLATE "C") FROM ${fragmentIdentities} fi JOIN ${fragmentLabels} fl USING (fid) GROUP BY fi.ident`);
-        const changed = await c.query(`UPDATE ${fragmentLabels} fl SET label = n.label
-          FROM (SELECT fi.fid, min(il.label COLLATE "C") AS label FROM ${fragmentIdentities} fi JOIN ${identityLabels} il ON il.ident = fi.ident GROUP BY fi.fid) n
-          WHERE n.fid = fl.fid AND n.label COLLATE "C" < fl.label COLLATE "C"`);
-        if (!changed.rowCount) break;
+      // One transaction, for SET LOCAL: the connection goes back to the pool as it came.
+      await c.query('BEGIN');
+      await c.query('SET LOCAL jit = off');
+      for (const statement of sql.setup) await c.query(statement);
+      // Each round that changes anything lowers some label for good: this ends, after about the
+      // graph's diameter in rounds (each of them over the changed fragments only).
+      for (let round = 0; ; round++) {
+        const [empty, lower] = sql.round(round);
+        await c.query(empty);
+        if (!(await c.query(lower)).rowCount) break;
       }
-      await c.query(`ANALYZE ${fragmentLabels}`);
+      if (withIdentityLabels) for (const statement of sql.identityLabels) await c.query(statement);
+      await c.query('COMMIT');
+      await c.query(sql.finish);
+    } catch (e) {
+      failed = e instanceof Error ? e : new Error(String(e));
+      throw e;
     } finally {
-      c.release();
+      c.release(failed);
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { TenantScope } from '@sx/domain';
+import type { GraphTables } from './identity-graph.sql';
 import { sqlString } from './copy-out';
 
 /** A membership condition of an export's segment filter, in the store's terms. */
@@ -8,6 +9,9 @@ export interface MembershipCondition {
   /** Stored statuses that satisfy it (realized/existing, or exited). */
   statuses: string[];
 }
+
+export type { GraphTables } from './identity-graph.sql';
+export { graphTables } from './identity-graph.sql';
 
 export interface ProfileReadPlan {
   identityGraph: 'none' | 'pdg';
@@ -33,13 +37,6 @@ export interface ProfileReadPlan {
   keyRange?: { from?: string; to?: string };
 }
 
-/** The scratch tables in which an identity-graph (`pdg`) read labels fragments and identities with their component. */
-export interface GraphTables {
-  fragmentIdentities: string;
-  fragmentLabels: string;
-  identityLabels: string;
-}
-
 /**
  * The SELECTs of one read, each streamed by its own COPY. Fragment columns: key, primary identity
  * (NULL when it is the key), identities JSON, membership offset, dataset, record time, ingest time,
@@ -62,11 +59,6 @@ export interface ProfileReadSql {
  * loop of index lookups, whichever its estimates favour after a bulk load.
  */
 export const MERGE_JOIN = 'SET enable_hashjoin = off; SET enable_nestloop = off; SET max_parallel_workers_per_gather = 0';
-
-/** The scratch table names for one read; `suffix` keeps concurrent reads apart. */
-export function graphTables(suffix: string): GraphTables {
-  return { fragmentIdentities: `export_graph_fi_${suffix}`, fragmentLabels: `export_graph_fl_${suffix}`, identityLabels: `export_graph_il_${suffix}` };
-}
 
 const ts = (msValue: number) => `to_timestamp(${msValue} / 1000.0)`;
 
@@ -157,6 +149,11 @@ function byPrimaryIdentity(scope: TenantScope, plan: ProfileReadPlan): ProfileRe
             ORDER BY e.primary_identity COLLATE "C", e.id`
     : undefined;
   return { fragments, fragmentSettings: members ? MERGE_JOIN : '', events, evaluated: evaluatedRows(scope, plan, 'm.identity') };
+}
+
+/** Whether a `pdg` read of this plan looks identities up in the identity labels table (else it is not built). */
+export function readsIdentityLabels(plan: ProfileReadPlan): boolean {
+  return membershipConditions(plan) !== undefined || plan.events !== undefined || Boolean(plan.evaluated?.length);
 }
 
 /** Identity graph `pdg`: the key is the component's label in the scratch tables. */
