@@ -23,7 +23,9 @@ export function peakRssMiB(pid) {
 }
 
 export function startApp(app, env, nodeArgs = []) {
-  const child = spawn('node', [...nodeArgs, `${ROOT}dist/apps/${app}/src/main.js`], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Benches start several workers on this host: each one's health/metrics listener takes a free port.
+  const own = app === 'worker' ? { WORKER_HTTP_PORT: '0' } : {};
+  const child = spawn('node', [...nodeArgs, `${ROOT}dist/apps/${app}/src/main.js`], { env: { ...process.env, ...own, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => (log = (log + d).slice(-20000)));
   child.stderr.on('data', (d) => (log = (log + d).slice(-20000)));

@@ -80,6 +80,8 @@ export async function createTestEnv(label: string, options: { storage?: StorageD
     REDIS_URL,
     QUEUE_PREFIX: queuePrefix,
     LOG_LEVEL: 'silent',
+    // Tests start several workers per env: each one's health/metrics listener takes a free port.
+    WORKER_HTTP_PORT: '0',
     RECONCILE_INTERVAL_MS: '500',
     STORAGE_ROOT: storageRoot,
     ...s3?.env,

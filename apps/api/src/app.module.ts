@@ -14,6 +14,7 @@ import { ProblemFilter } from './common/problem.filter';
 import { validationPipe } from './common/validation';
 import { ExportJobsModule } from './export-jobs/export-jobs.module';
 import { MergePoliciesModule } from './merge-policies/merge-policies.module';
+import { OperationsModule } from './operations/operations.module';
 import { PreviewsModule } from './previews/previews.module';
 import { SegmentDefinitionsModule } from './segment-definitions/segment-definitions.module';
 import { SegmentJobsModule } from './segment-jobs/segment-jobs.module';
@@ -37,6 +38,7 @@ export class AppModule {
         CatalogModule,
         IngestionModule,
         DataAccessModule,
+        OperationsModule,
         ...bullBoardModules(),
         // AEP paths live under a configurable base path (default /data/core/ups).
         RouterModule.register([

@@ -3,11 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from '@sx/config';
-import { JsonLogger } from '@sx/observability';
+import { JsonLogger, Metrics } from '@sx/observability';
 import { AppModule } from './app.module';
 import { declaredLengthLimit, formBody, isFileUpload, jsonBody, onlyIf, unless } from './common/body-parsers';
 import { checkedInput } from './common/input-check.middleware';
 import { completeOpenApi } from './common/openapi';
+import { httpMetrics } from './operations/http-metrics.middleware';
 import { PathParamsGuard } from './common/path-params.guard';
 import { requestContext } from './common/request-context.middleware';
 
@@ -19,6 +20,7 @@ export async function createApiApp(config: AppConfig, logger: LoggerService = ne
   });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(httpMetrics(app.get(Metrics)));
   app.use(requestContext(logger));
   app.use('/ims', formBody(16 * 1024));
   // Uploaded batch files are streamed to storage by their handler: never parsed or buffered here,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@sx/config';
-import { JsonLogger } from '@sx/observability';
+import { JsonLogger, fatalStartError } from '@sx/observability';
 import { createApiApp } from './configure-app';
 
 async function main(): Promise<void> {
@@ -28,7 +28,4 @@ async function main(): Promise<void> {
   logger.log({ msg: 'api listening', port: config.PORT, basePath: config.BASE_PATH }, 'Main');
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+main().catch((e) => fatalStartError('api', e));

@@ -1,15 +1,18 @@
 import 'reflect-metadata';
-import type { INestApplicationContext } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@sx/config';
-import { JsonLogger } from '@sx/observability';
+import { JsonLogger, fatalStartError } from '@sx/observability';
 import { WorkerModule } from './worker.module';
 
-/** The worker is an application context, not an HTTP server: it only consumes queues. */
+/**
+ * The worker consumes queues; its HTTP listener (WORKER_HTTP_PORT) serves only its health and
+ * metrics (see operations/), never the API's routes.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = new JsonLogger('worker', config.LOG_LEVEL);
-  let app: INestApplicationContext | undefined;
+  let app: NestExpressApplication | undefined;
   let stopping: Promise<void> | undefined;
 
   // SIGTERM/SIGINT: stop taking jobs, let running ones finish, close connections, exit 0. The
@@ -31,12 +34,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { logger });
+  app = await NestFactory.create<NestExpressApplication>(WorkerModule.forRoot(config), { logger });
+  app.disable('x-powered-by');
+  await app.listen(config.WORKER_HTTP_PORT);
   if (stopping) return void (await app.close());
-  logger.log({ msg: 'worker started', queuePrefix: config.QUEUE_PREFIX }, 'Main');
+  const address = app.getHttpServer().address() as { port: number } | null;
+  logger.log({ msg: 'worker started', queuePrefix: config.QUEUE_PREFIX, httpPort: address?.port }, 'Main');
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+main().catch((e) => fatalStartError('worker', e));

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@sx/config';
+import { OperabilityModule } from '@sx/observability';
 import { PersistenceModule } from '@sx/persistence';
 import { CancelSubscriber, JobName, PartitionFlowModule, QueueModule } from '@sx/queue';
 import { StorageModule } from '@sx/storage';
@@ -9,6 +10,7 @@ import { ExportPlanner } from './export/export-planner';
 import { PartitionCommitProcessor } from './export/partition-commit.processor';
 import { PartitionedRuns } from './export/partitioned-run';
 import { BatchPromotionProcessor } from './ingest/batch-promotion.processor';
+import { WorkerOperationsController } from './operations/operations.controller';
 import { PreviewEvaluation } from './preview/preview-evaluation';
 import { PreviewProcessor } from './preview/preview.processor';
 import { JobProcessorTable, builtProcessors, handlerTableProvider } from './processors/job-handlers';
@@ -35,7 +37,9 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), PersistenceModule, QueueModule, PartitionFlowModule, StorageModule],
+      imports: [ConfigModule.forRoot(config), PersistenceModule, QueueModule, PartitionFlowModule, StorageModule, OperabilityModule.forRoot('worker')],
+      // Served by main.ts's HTTP listener (WORKER_HTTP_PORT); an application context (tests) has no routes.
+      controllers: [WorkerOperationsController],
       providers: [
         CancelSubscriber,
         ExportPlanner,

@@ -20,6 +20,23 @@ export class AppConfig extends StorageConfig {
   @Max(65535)
   PORT = 3000;
 
+  /**
+   * The worker's own HTTP listener: /health/live, /health/ready and /metrics only. 0: a free
+   * port the OS picks (logged at start), for several workers on one host.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_HTTP_PORT = 3001;
+
+  /** When set, GET /metrics (API and worker) answers only to `Authorization: Bearer <METRICS_TOKEN>`. */
+  @Transform(blankToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
+
   /** The URL clients reach the API at, as the OpenAPI document's `servers` names it (default: localhost and PORT). */
   @Transform(blankToUndefined)
   @IsOptional()

@@ -56,3 +56,13 @@ export class JsonLogger implements LoggerService {
     this.write(JSON.stringify(line));
   }
 }
+
+/**
+ * A start-up that failed (invalid configuration, a port taken, a database that refused): one JSON
+ * line on stderr, as every other log line is JSON, then exit 1.
+ */
+export function fatalStartError(app: string, e: unknown, exit: (code: number) => void = (code) => process.exit(code)): void {
+  const line = { time: new Date().toISOString(), level: 'fatal', app, msg: `${app} did not start: ${e instanceof Error ? e.message : String(e)}` };
+  process.stderr.write(JSON.stringify(line) + '\n');
+  exit(1);
+}

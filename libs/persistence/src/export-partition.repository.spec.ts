@@ -44,7 +44,7 @@ describe('ExportPartitionRepository on Postgres', () => {
       const busy = Array.from({ length: 6 }, (_, i) => (i % 2 ? repo.renew(scope, id, run, 0, lease, LEASE_MS) : repo.progress(scope, id, run, 0, lease, 10 * i)));
       const finished = repo.finish(scope, id, run, 0, lease, { profiles: 100, byNamespace: { email: 100 }, outputs: [] });
       const settled = await Promise.allSettled([...busy, finished]);
-      expect(settled.filter((s) => s.status === 'rejected').map((s) => String((s).reason))).toEqual([]);
+      expect(settled.filter((s) => s.status === 'rejected').map((s) => String(s.reason))).toEqual([]);
       expect(await finished).toBe('done');
       const states = await repo.list(scope, id, run);
       expect(states.map((s) => [s.partition, s.status, s.profiles])).toEqual([

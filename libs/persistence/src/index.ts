@@ -14,6 +14,7 @@ export * from './export-run.repository';
 export * from './large-file.repository';
 export * from './membership-delta.repository';
 export * from './merge-policy.repository';
+export * from './operations.repository';
 export * from './persistence.module';
 export * from './preview.repository';
 export * from './profile-read.repository';

@@ -15,6 +15,7 @@ import { ExportJobRepository } from './export-job.repository';
 import { ExportQueueStateRepository } from './export-queue-state.repository';
 import { MembershipDeltaRepository } from './membership-delta.repository';
 import { MergePolicyRepository } from './merge-policy.repository';
+import { OperationsRepository } from './operations.repository';
 import { PreviewRepository } from './preview.repository';
 import { PrismaService } from './prisma.service';
 import { SegmentDefinitionRepository } from './segment-definition.repository';
@@ -41,6 +42,7 @@ const repositories = [
   MembershipDeltaRepository,
   SegmentJobRepository,
   SegmentRunRepository,
+  OperationsRepository,
 ];
 
 @Global()

@@ -44,6 +44,10 @@ export function datasetStorageContract(name: string, open: () => Promise<Storage
     beforeEach(async () => (t = await open()));
     afterEach(() => t.close());
 
+    it('is ready: probe resolves', async () => {
+      await expect(t.storage.probe()).resolves.toBeUndefined();
+    });
+
     it('writes a body of several parts in chunks, sizes, hashes and reads it back', async () => {
       const body = patterned(11 << 20); // past two 5 MiB parts: a multipart upload on S3
       const key = batchFileKey(where, 'part 1.json');

@@ -23,6 +23,8 @@ export abstract class DatasetStorage {
   abstract rename(fromKey: string, toKey: string): Promise<void>;
   /** Removes everything under a key prefix (a batch's folder). */
   abstract removePrefix(prefix: string): Promise<void>;
+  /** Resolves if the storage can be used now (readiness): the root is a writable folder, the bucket is there and ours. */
+  abstract probe(): Promise<void>;
 }
 
 export class StorageObjectMissing extends Error {}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +14,12 @@ export class LocalDatasetStorage extends DatasetStorage {
   constructor(root: string) {
     super();
     this.root = resolve(root);
+  }
+
+  async probe(): Promise<void> {
+    // Writes create the folders they need: a missing root is made, as the first write would.
+    await mkdir(this.root, { recursive: true });
+    await access(this.root, constants.W_OK | constants.X_OK);
   }
 
   private path(key: string): string {

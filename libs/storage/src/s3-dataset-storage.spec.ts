@@ -25,6 +25,10 @@ datasetStorageContract('S3 bucket (s3rver)', async () => {
 });
 
 describe('S3DatasetStorage beyond the contract', () => {
+  it('is not ready when its bucket does not exist', async () => {
+    await expect(new S3DatasetStorage(server.client, 'no-such-bucket').probe()).rejects.toThrow();
+  });
+
   it('renames an object larger than one CopyObject by streaming it through', async () => {
     const storage = new S3DatasetStorage(server.client, server.bucket, { copyLimitBytes: 1024 });
     const body = Buffer.alloc(6 << 20, 7);

@@ -13,6 +13,7 @@ import {
   ProfileReadRepository,
 } from '@sx/persistence';
 import type { JobPayload, JobName } from '@sx/queue';
+import { Metrics } from '@sx/observability';
 import { DatasetStorage, batchPrefix } from '@sx/storage';
 import { CancelRequested, CancelSubscriber } from '@sx/queue';
 import { AttemptLease } from '../common/attempt-lease';
@@ -59,6 +60,7 @@ export class ExportJobProcessor {
     private readonly deltas: MembershipDeltaRepository,
     private readonly partitions: ExportPartitionRepository,
     private readonly partitioned: PartitionedRuns,
+    private readonly metrics: Metrics,
   ) {}
 
   readonly handle = (job: RunExportJob, token?: string) => this.run(job, token ?? job.token);
@@ -121,7 +123,7 @@ export class ExportJobProcessor {
     const error = attemptsExhaustedError(attempt);
     const startedAt = job.metrics?.totalTime?.startTimeInMs ?? Date.now();
     const end = Date.now();
-    await this.runs.end(
+    const ended = await this.runs.end(
       scope,
       job.id,
       lease,
@@ -130,6 +132,7 @@ export class ExportJobProcessor {
       { totalTime: { startTimeInMs: startedAt, endTimeInMs: end, totalTimeInMs: end - startedAt }, totalExportedProfileCounter: 0 },
       [error],
     );
+    if (ended) this.metrics.jobEnded('export', 'FAILED', end - startedAt);
     this.logger.warn({ msg: 'export failed', exportJobId: job.id, attempt, error: error.msg });
     throw new UnrecoverableError(error.msg);
   }
@@ -232,6 +235,8 @@ export class ExportJobProcessor {
       const outcome = await this.runs.succeed(scope, id, token, commits, metrics, destination, evaluationRunId);
       if (outcome === 'cancel-requested') throw new CancelRequested();
       if (outcome === 'superseded') throw new AttemptSuperseded(); // deleted, ended or taken over meanwhile: commit nothing
+      this.metrics.jobEnded('export', 'SUCCEEDED', end - startedAt);
+      this.metrics.exported(counters.profiles, end - startedAt);
       this.logger.log({ msg: 'export succeeded', exportJobId: id, attempt, profiles: counters.profiles, ms: end - startedAt });
       return { profiles: counters.profiles };
     } catch (e) {
@@ -247,14 +252,17 @@ export class ExportJobProcessor {
       metrics.totalTime = { startTimeInMs: startedAt, endTimeInMs: end, totalTimeInMs: end - startedAt };
       metrics.totalExportedProfileCounter = 0;
       if (reason instanceof CancelRequested) {
-        await this.runs.end(
-          scope,
-          id,
-          token,
-          'CANCELLED',
-          batches.map((b) => b.id),
-          metrics,
-        );
+        if (
+          await this.runs.end(
+            scope,
+            id,
+            token,
+            'CANCELLED',
+            batches.map((b) => b.id),
+            metrics,
+          )
+        )
+          this.metrics.jobEnded('export', 'CANCELLED', end - startedAt);
         if (evaluationRunId) await this.deltas.discardRun(evaluationRunId).catch(() => undefined);
         this.logger.log({ msg: 'export cancelled', exportJobId: id });
         return { cancelled: true };
@@ -262,15 +270,18 @@ export class ExportJobProcessor {
       const final = e instanceof ExportFailure || attempt >= this.config.EXPORT_ATTEMPTS;
       this.logger.warn({ msg: final ? 'export failed' : 'export attempt failed; it will be retried', exportJobId: id, attempt, error: (e as Error).message });
       if (final) {
-        await this.runs.end(
-          scope,
-          id,
-          token,
-          'FAILED',
-          batches.map((b) => b.id),
-          metrics,
-          [jobError(e, attempt)],
-        );
+        if (
+          await this.runs.end(
+            scope,
+            id,
+            token,
+            'FAILED',
+            batches.map((b) => b.id),
+            metrics,
+            [jobError(e, attempt)],
+          )
+        )
+          this.metrics.jobEnded('export', 'FAILED', end - startedAt);
         if (evaluationRunId) await this.deltas.discardRun(evaluationRunId).catch(() => undefined);
         // Our count is the one that matters (BullMQ's may be lower: it misses stalls).
         throw new UnrecoverableError((e as Error).message);

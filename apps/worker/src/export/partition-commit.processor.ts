@@ -4,6 +4,7 @@ import { AppConfig } from '@sx/config';
 import { ExportJob, ExportMetrics, TenantScope } from '@sx/domain';
 import { BatchCommit, ExportJobRepository, ExportPartitionRepository, ExportRunRepository, PartitionState } from '@sx/persistence';
 import { JobName, JobPayload } from '@sx/queue';
+import { Metrics } from '@sx/observability';
 import { DatasetStorage, batchPrefix } from '@sx/storage';
 import { batchIdsOf } from './export-planner';
 import { PartitionedRuns } from './partitioned-run';
@@ -29,6 +30,7 @@ export class PartitionCommitProcessor {
     private readonly runs: ExportRunRepository,
     private readonly storage: DatasetStorage,
     private readonly partitioned: PartitionedRuns,
+    private readonly metrics: Metrics,
   ) {}
 
   readonly handle = (job: CommitJob) => this.run(job);
@@ -53,6 +55,9 @@ export class PartitionCommitProcessor {
       return { cancelled: true };
     }
     if (outcome === 'superseded') return { superseded: true };
+    const ms = metrics.totalTime?.totalTimeInMs;
+    this.metrics.jobEnded('export', 'SUCCEEDED', ms);
+    if (ms !== undefined) this.metrics.exported(metrics.totalExportedProfileCounter ?? 0, ms);
     this.logger.log({ msg: 'export succeeded', exportJobId: id, partitions: states.length, profiles: metrics.totalExportedProfileCounter, ms: metrics.totalTime?.totalTimeInMs });
     return { profiles: metrics.totalExportedProfileCounter, partitions: states.length };
   }

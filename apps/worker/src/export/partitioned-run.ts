@@ -3,6 +3,7 @@ import { AppConfig } from '@sx/config';
 import { ExportJob, ExportJobError, ExportMetrics, TenantScope } from '@sx/domain';
 import { ExportPartitionRepository, ExportRunRepository, PartitionRange } from '@sx/persistence';
 import { PartitionFlows } from '@sx/queue';
+import { Metrics } from '@sx/observability';
 import { DatasetStorage, batchPrefix } from '@sx/storage';
 import { batchIdsOf } from './export-planner';
 import type { ExportPlan } from './export-plan';
@@ -23,6 +24,7 @@ export class PartitionedRuns {
     private readonly partitions: ExportPartitionRepository,
     private readonly flows: PartitionFlows,
     private readonly storage: DatasetStorage,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -70,6 +72,7 @@ export class PartitionedRuns {
     // Files after the mark: a partition still writing sees the job ended within CANCEL_POLL_MS and
     // removes its own staging folder; this takes whatever the others left.
     for (const batchId of batchIds) await this.storage.removePrefix(batchPrefix({ ...scope, datasetId: job.destination.datasetId, batchId }));
+    if (ended) this.metrics.jobEnded('export', status, end - startedAt);
     if (ended) this.logger.log({ msg: status === 'CANCELLED' ? 'export cancelled' : 'export failed', exportJobId: job.id, partitioned: true, error: errors?.[0]?.msg });
     return ended;
   }

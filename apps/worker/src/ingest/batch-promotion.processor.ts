@@ -3,6 +3,7 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@sx/config';
 import { Batch, TenantScope, resolveSchema } from '@sx/domain';
 import { BatchPromotionRepository, BatchRepository, BulkIngestRepository, DatasetRepository, PromoteOutcome } from '@sx/persistence';
+import { Metrics } from '@sx/observability';
 import type { JobName, JobPayload } from '@sx/queue';
 import { DatasetStorage, failedRowsKey } from '@sx/storage';
 import { BatchRowLimits, RefusalPolicy, produceBatchRows } from './batch-rows';
@@ -36,6 +37,7 @@ export class BatchPromotionProcessor {
     private readonly bulk: BulkIngestRepository,
     private readonly promotions: BatchPromotionRepository,
     private readonly storage: DatasetStorage,
+    private readonly metrics: Metrics,
   ) {
     this.limits = {
       maxRecordBytes: config.INGEST_MAX_RECORD_BYTES,
@@ -72,6 +74,13 @@ export class BatchPromotionProcessor {
     }
     if (outcome.status === 'busy') throw new PromotionBusy(batchId);
     const ms = Date.now() - started;
+    if (outcome.status === 'success' || outcome.status === 'failed') {
+      // A failed batch stores none of its records: all of them count as refused.
+      this.metrics.jobEnded('promotion', outcome.status, ms);
+      const accepted = outcome.status === 'success' ? outcome.recordCount : 0;
+      if (accepted) this.metrics.ingestedRecords.inc({ kind, outcome: 'accepted' }, accepted);
+      if (outcome.failedRecordCount) this.metrics.ingestedRecords.inc({ kind, outcome: 'refused' }, outcome.failedRecordCount);
+    }
     this.logger.log({
       msg: 'batch promotion ended',
       batchId,

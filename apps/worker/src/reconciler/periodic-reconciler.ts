@@ -1,4 +1,5 @@
-import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { Metrics } from '@sx/observability';
 
 /**
  * The schedule every reconciler shares: one pass at start and every `intervalMs`, concurrent
@@ -8,6 +9,9 @@ import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common'
 export abstract class PeriodicReconciler<R extends object> implements OnApplicationBootstrap, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private running?: Promise<R>;
+  // A property, so that every reconciler's constructor stays its own; each count of a report is
+  // an action (`sx_reconciler_actions_total{reconciler="export", action="requeued"}`).
+  @Optional() @Inject(Metrics) private readonly metrics?: Metrics;
 
   protected constructor(
     protected readonly logger: Logger,
@@ -39,6 +43,11 @@ export abstract class PeriodicReconciler<R extends object> implements OnApplicat
     try {
       const report = await this.reconcile();
       if (Object.values(report).some((n) => n)) this.logger.log({ msg: this.didSomething, ...report });
+      const reconciler = this.constructor.name
+        .replace(/ReconcilerService$/, '')
+        .replace(/(?<=[a-z])(?=[A-Z])/g, '-')
+        .toLowerCase();
+      for (const [action, n] of Object.entries(report)) if (typeof n === 'number' && n > 0) this.metrics?.reconcilerActions.inc({ reconciler, action }, n);
     } catch (e) {
       this.logger.warn({ msg: `${this.didSomething}: pass failed; will retry`, error: (e as Error).message });
     }

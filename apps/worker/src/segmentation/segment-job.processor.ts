@@ -3,6 +3,7 @@ import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@sx/config';
 import type { SegmentJob, SegmentJobMetrics, TenantScope } from '@sx/domain';
 import { mergeRuleOf } from '@sx/export';
+import { Metrics } from '@sx/observability';
 import { MembershipDeltaRepository, MergePolicyRepository, ProfileReadRepository, SegmentClaim, SegmentRunRepository } from '@sx/persistence';
 import type { JobName, JobPayload } from '@sx/queue';
 import { EvaluationCounters, type SegmentCounters } from './evaluation-counters';
@@ -35,6 +36,7 @@ export class SegmentJobProcessor {
     private readonly deltas: MembershipDeltaRepository,
     private readonly policies: MergePolicyRepository,
     private readonly reads: ProfileReadRepository,
+    private readonly metrics: Metrics,
   ) {}
 
   readonly handle = (job: RunSegmentJob, token?: string) => this.run(job, token ?? job.token);
@@ -52,12 +54,14 @@ export class SegmentJobProcessor {
     }
     this.logger.log({ msg: 'segment job attempt started', segmentJobId: id, attempt: claim.attempt, kind: claim.kind });
     if (claim.kind === 'cancel') {
-      await this.runs.end(scope, id, claim.lease, 'CANCELLED', this.endMetrics(claim.job));
+      const metrics = this.endMetrics(claim.job);
+      if (await this.runs.end(scope, id, claim.lease, 'CANCELLED', metrics)) this.metrics.jobEnded('segment', 'CANCELLED', metrics.totalTime?.totalTimeInMs);
       return { cancelled: true };
     }
     if (claim.kind === 'exhausted') {
       const error = segmentAttemptsExhausted(claim.attempt);
-      await this.runs.end(scope, id, claim.lease, 'FAILED', this.endMetrics(claim.job), [error]);
+      const metrics = this.endMetrics(claim.job);
+      if (await this.runs.end(scope, id, claim.lease, 'FAILED', metrics, [error])) this.metrics.jobEnded('segment', 'FAILED', metrics.totalTime?.totalTimeInMs);
       throw new UnrecoverableError(error.msg);
     }
     return this.attempt(queueJob, scope, claim);
@@ -109,6 +113,7 @@ export class SegmentJobProcessor {
       const outcome = await this.runs.succeed(scope, id, token, metrics);
       if (outcome === 'cancel-requested') throw new SegmentCancelRequested();
       if (outcome === 'superseded') throw new SegmentAttemptSuperseded();
+      this.metrics.jobEnded('segment', 'SUCCEEDED', end - startedAt);
       this.logger.log({ msg: 'segment job succeeded', segmentJobId: id, attempt, profiles: counters.totalProfiles, ms: end - startedAt });
       return { profiles: counters.totalProfiles };
     } catch (e) {
@@ -119,14 +124,14 @@ export class SegmentJobProcessor {
       }
       const metrics = this.endMetrics(job);
       if (reason instanceof SegmentCancelRequested) {
-        await this.runs.end(scope, id, token, 'CANCELLED', metrics);
+        if (await this.runs.end(scope, id, token, 'CANCELLED', metrics)) this.metrics.jobEnded('segment', 'CANCELLED', metrics.totalTime?.totalTimeInMs);
         this.logger.log({ msg: 'segment job cancelled', segmentJobId: id });
         return { cancelled: true };
       }
       const final = e instanceof SegmentJobFailure || attempt >= this.config.SEGMENT_JOB_ATTEMPTS;
       this.logger.warn({ msg: final ? 'segment job failed' : 'segment job attempt failed; it will be retried', segmentJobId: id, attempt, error: (e as Error).message });
       if (final) {
-        await this.runs.end(scope, id, token, 'FAILED', metrics, [segmentJobError(e, attempt)]);
+        if (await this.runs.end(scope, id, token, 'FAILED', metrics, [segmentJobError(e, attempt)])) this.metrics.jobEnded('segment', 'FAILED', metrics.totalTime?.totalTimeInMs);
         throw new UnrecoverableError((e as Error).message);
       }
       await this.runs.release(scope, id, token).catch(() => undefined);
