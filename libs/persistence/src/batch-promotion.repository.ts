@@ -4,6 +4,7 @@ import { Prisma } from './generated/prisma/client';
 import { PROMOTION_LOCK_NS } from './bulk-ingest.repository';
 import { PrismaService } from './prisma.service';
 import { translateStoreError } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 export interface QueueableBatch extends TenantScope {
   batchId: string;
@@ -34,7 +35,7 @@ export class BatchPromotionRepository {
       return await this.prisma.$transaction(async (tx) => {
         const rows = await tx.$queryRaw<Array<{ status: string }>>`
           SELECT status::text AS status FROM batches
-           WHERE id = ${batchId} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND origin = 'ingest' FOR UPDATE`;
+           WHERE id = ${batchId} AND ${tenantSql(scope)} AND origin = 'ingest' FOR UPDATE`;
         if (!rows.length) return { status: 'not-found' } as const;
         if (rows[0].status !== 'loading') return { status: 'not-loading', current: rows[0].status } as const;
         const open = await tx.largeFileUpload.findMany({ where: { batchId }, select: { name: true }, orderBy: { name: 'asc' }, take: 10 });
@@ -97,7 +98,7 @@ export class BatchPromotionRepository {
   async fail(scope: TenantScope, batchId: string, errors: BatchError[]): Promise<void> {
     try {
       await this.prisma.batch.updateMany({
-        where: { id: batchId, orgId: scope.orgId, sandboxName: scope.sandboxName, status: { in: ['staging', 'processing'] } },
+        where: { id: batchId, ...tenantWhere(scope), status: { in: ['staging', 'processing'] } },
         data: { status: 'failed', errors: errors as unknown as Prisma.InputJsonValue, updatedAt: new Date(), completedAt: new Date() },
       });
     } catch (e) {

@@ -5,6 +5,7 @@ import { Prisma } from './generated/prisma/client';
 import type { Batch as BatchRow, BatchFile as BatchFileRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import { translateStoreError } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 function toBatch(row: BatchRow): Batch {
   const b: Batch = {
@@ -52,14 +53,10 @@ function toFile(row: BatchFileRow): BatchFile {
 export class BatchRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  private scoped(scope: TenantScope) {
-    return { orgId: scope.orgId, sandboxName: scope.sandboxName };
-  }
-
   async create(scope: TenantScope, input: { datasetId: string; inputFormat: string; origin?: 'ingest' | 'export'; exportJobId?: number }): Promise<Batch> {
     try {
       const row = await this.prisma.batch.create({
-        data: { id: newBatchId(), ...this.scoped(scope), origin: 'ingest', ...input },
+        data: { id: newBatchId(), ...tenantWhere(scope), origin: 'ingest', ...input },
       });
       return toBatch(row);
     } catch (e) {
@@ -72,7 +69,7 @@ export class BatchRepository {
     try {
       const data: Prisma.BatchUncheckedCreateInput = {
         id: newBatchId(),
-        ...this.scoped(scope),
+        ...tenantWhere(scope),
         origin: 'ingest',
         datasetId: input.datasetId,
         inputFormat: String(input.inputFormatOptions.format),
@@ -90,7 +87,7 @@ export class BatchRepository {
 
   async findById(scope: TenantScope, id: string): Promise<Batch | null> {
     try {
-      const row = await this.prisma.batch.findFirst({ where: { id, ...this.scoped(scope) } });
+      const row = await this.prisma.batch.findFirst({ where: { id, ...tenantWhere(scope) } });
       return row && toBatch(row);
     } catch (e) {
       return translateStoreError(e);
@@ -102,7 +99,7 @@ export class BatchRepository {
     try {
       const ids = (await this.prisma.$queryRaw<Array<{ id: string }>>(listIdsSql('batches', BATCH_FIELDS, scope, query))).map((r) => r.id);
       if (!ids.length) return [];
-      const rows = await this.prisma.batch.findMany({ where: { id: { in: ids }, ...this.scoped(scope) } });
+      const rows = await this.prisma.batch.findMany({ where: { id: { in: ids }, ...tenantWhere(scope) } });
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.flatMap((id) => (byId.has(id) ? [toBatch(byId.get(id)!)] : []));
     } catch (e) {
@@ -123,7 +120,7 @@ export class BatchRepository {
     try {
       return await this.prisma.$transaction(async (tx) => {
         const locked = await tx.$queryRaw<Array<{ id: string }>>`
-          SELECT id FROM batches WHERE id = ${batchId} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+          SELECT id FROM batches WHERE id = ${batchId} AND ${tenantSql(scope)}
           AND status = 'loading' FOR UPDATE`;
         if (!locked.length) return undefined;
         // The batch row is locked: no other upload of this batch runs between this read and the upsert.
@@ -145,7 +142,7 @@ export class BatchRepository {
   async files(scope: TenantScope, batchId: string): Promise<BatchFile[]> {
     try {
       const rows = await this.prisma.batchFile.findMany({
-        where: { batchId, batch: this.scoped(scope) },
+        where: { batchId, batch: tenantWhere(scope) },
         orderBy: { name: 'asc' },
       });
       return rows.map(toFile);
@@ -157,7 +154,7 @@ export class BatchRepository {
   /** A file of the tenant whose batch succeeded: the only files Data Access shows. */
   async visibleFile(scope: TenantScope, fileId: string): Promise<BatchFile | null> {
     try {
-      const row = await this.prisma.batchFile.findFirst({ where: { id: fileId, batch: { ...this.scoped(scope), status: 'success' } } });
+      const row = await this.prisma.batchFile.findFirst({ where: { id: fileId, batch: { ...tenantWhere(scope), status: 'success' } } });
       return row && toFile(row);
     } catch (e) {
       return translateStoreError(e);
@@ -167,7 +164,7 @@ export class BatchRepository {
   /** A file of the tenant's batch by name, whatever the batch's status (meta and failed listings). */
   async fileByName(scope: TenantScope, batchId: string, name: string): Promise<BatchFile | null> {
     try {
-      const row = await this.prisma.batchFile.findFirst({ where: { batchId, name, batch: this.scoped(scope) } });
+      const row = await this.prisma.batchFile.findFirst({ where: { batchId, name, batch: tenantWhere(scope) } });
       return row && toFile(row);
     } catch (e) {
       return translateStoreError(e);
@@ -178,7 +175,7 @@ export class BatchRepository {
   async failLoading(scope: TenantScope, batchId: string, errors: BatchError[]): Promise<boolean> {
     try {
       const { count } = await this.prisma.batch.updateMany({
-        where: { id: batchId, ...this.scoped(scope), origin: 'ingest', status: 'loading' },
+        where: { id: batchId, ...tenantWhere(scope), origin: 'ingest', status: 'loading' },
         data: { status: 'failed', errors: errors as unknown as Prisma.InputJsonValue, updatedAt: new Date(), completedAt: new Date() },
       });
       return count === 1;
@@ -191,7 +188,7 @@ export class BatchRepository {
   async abort(scope: TenantScope, batchId: string): Promise<boolean> {
     try {
       const { count } = await this.prisma.batch.updateMany({
-        where: { id: batchId, ...this.scoped(scope), status: 'loading' },
+        where: { id: batchId, ...tenantWhere(scope), status: 'loading' },
         data: { status: 'aborted', updatedAt: new Date(), completedAt: new Date() },
       });
       return count === 1;

@@ -5,6 +5,7 @@ import { Prisma } from './generated/prisma/client';
 import type { Dataset as DatasetRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import { translateStoreError } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 function toDataset(row: DatasetRow): Dataset {
   const d: Dataset = {
@@ -60,8 +61,7 @@ export class DatasetRepository {
       const row = await this.prisma.dataset.create({
         data: {
           id: newDatasetId(),
-          orgId: scope.orgId,
-          sandboxName: scope.sandboxName,
+          ...tenantWhere(scope),
           ...columns(input),
           createdClient: scope.clientId ?? null,
           createdUser: scope.clientId ?? null,
@@ -76,7 +76,7 @@ export class DatasetRepository {
 
   async findById(scope: TenantScope, id: string): Promise<Dataset | null> {
     try {
-      const row = await this.prisma.dataset.findFirst({ where: { id, orgId: scope.orgId, sandboxName: scope.sandboxName } });
+      const row = await this.prisma.dataset.findFirst({ where: { id, ...tenantWhere(scope) } });
       return row && toDataset(row);
     } catch (e) {
       return translateStoreError(e);
@@ -91,7 +91,7 @@ export class DatasetRepository {
     try {
       return await this.prisma.$transaction(async (tx) => {
         const locked = await tx.$queryRaw<Array<{ id: string }>>`
-          SELECT id FROM datasets WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} FOR UPDATE`;
+          SELECT id FROM datasets WHERE id = ${id} AND ${tenantSql(scope)} FOR UPDATE`;
         if (!locked.length) return null;
         const current = toDataset(await tx.dataset.findUniqueOrThrow({ where: { id } }));
         const fields = await change(current);
@@ -118,7 +118,7 @@ export class DatasetRepository {
       return await this.prisma.$transaction(
         async (tx) => {
           const locked = await tx.$queryRaw<Array<{ id: string }>>`
-          SELECT id FROM datasets WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} FOR UPDATE`;
+          SELECT id FROM datasets WHERE id = ${id} AND ${tenantSql(scope)} FOR UPDATE`;
           if (!locked.length) return false;
           // Locking the batches makes a concurrent COMPLETE wait for this answer (then find nothing).
           const batches = await tx.$queryRaw<Array<{ id: string; status: string }>>`
@@ -126,7 +126,7 @@ export class DatasetRepository {
           const busy = batches.find((b) => IN_FLIGHT_BATCH.includes(b.status));
           if (busy) throw new Conflict(`Dataset ${id} has batch ${busy.id} being processed (${busy.status}); delete it once the batch has ended.`);
           const exports = await tx.$queryRaw<Array<{ id: number }>>`
-          SELECT id FROM export_jobs WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND deleted_at IS NULL
+          SELECT id FROM export_jobs WHERE ${tenantSql(scope)} AND deleted_at IS NULL
             AND status IN ('NEW', 'PROCESSING') AND destination->>'datasetId' = ${id} LIMIT 1`;
           if (exports.length) throw new Conflict(`Export job ${exports[0].id} is writing into dataset ${id}; delete it once the job has ended or been cancelled.`);
           await tx.$executeRaw`DELETE FROM profile_fragments WHERE batch_id IN (SELECT id FROM batches WHERE dataset_id = ${id})`;
@@ -147,7 +147,7 @@ export class DatasetRepository {
     try {
       const ids = (await this.prisma.$queryRaw<Array<{ id: string }>>(listIdsSql('datasets', DATASET_FIELDS, scope, query))).map((r) => r.id);
       if (!ids.length) return [];
-      const rows = await this.prisma.dataset.findMany({ where: { id: { in: ids }, orgId: scope.orgId, sandboxName: scope.sandboxName } });
+      const rows = await this.prisma.dataset.findMany({ where: { id: { in: ids }, ...tenantWhere(scope) } });
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.flatMap((id) => (byId.has(id) ? [toDataset(byId.get(id)!)] : []));
     } catch (e) {

@@ -4,6 +4,7 @@ import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
 import { PrismaService } from './prisma.service';
 import { isUniqueViolation, translateStoreError } from './store-errors';
+import { tenantWhere } from './tenant-scope';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 
@@ -28,7 +29,7 @@ export class ExportJobRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   private scoped(scope: TenantScope) {
-    return { orgId: scope.orgId, sandboxName: scope.sandboxName, deletedAt: null };
+    return { ...tenantWhere(scope), deletedAt: null };
   }
 
   /**

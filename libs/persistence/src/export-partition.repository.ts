@@ -5,6 +5,7 @@ import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
 import { PrismaService } from './prisma.service';
 import { translateStoreError } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 /** One key range of a run: [keyFrom, keyTo) in byte order; an open end is unbounded. */
 export interface PartitionRange {
@@ -94,7 +95,7 @@ export class ExportPartitionRepository {
         SELECT count(*) AS fragments,
                CASE WHEN ${fractions.length}::int = 0 THEN NULL
                     ELSE percentile_disc(${fractions}::float8[]) WITHIN GROUP (ORDER BY primary_identity COLLATE "C") END AS keys
-          FROM profile_fragments WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}`;
+          FROM profile_fragments WHERE ${tenantSql(scope)}`;
       const keys = [...new Set((rows[0]?.keys ?? []).filter((k): k is string => typeof k === 'string'))].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
       return { fragments: Number(rows[0]?.fragments ?? 0), keys };
     } catch (e) {
@@ -105,7 +106,7 @@ export class ExportPartitionRepository {
   /** How many fragments the sandbox holds: the estimate of its profiles that decides an unasked split. */
   async fragmentCount(scope: TenantScope): Promise<number> {
     try {
-      return await this.prisma.profileFragment.count({ where: { orgId: scope.orgId, sandboxName: scope.sandboxName } });
+      return await this.prisma.profileFragment.count({ where: tenantWhere(scope) });
     } catch (e) {
       return translateStoreError(e);
     }
@@ -137,7 +138,7 @@ export class ExportPartitionRepository {
         SELECT p.partition, p.key_from, p.key_to, p.status, p.attempts, p.lease_token::text AS lease_token, 0::float8 AS lease_left_ms,
                p.profiles, p.by_namespace, p.outputs
           FROM export_partitions p JOIN export_jobs j ON j.id = p.export_job_id
-         WHERE p.export_job_id = ${jobId} AND p.run_token = ${runToken}::uuid AND j.org_id = ${scope.orgId} AND j.sandbox_name = ${scope.sandboxName}
+         WHERE p.export_job_id = ${jobId} AND p.run_token = ${runToken}::uuid AND ${tenantSql(scope, 'j')}
          ORDER BY p.partition`;
       return rows.map(toState);
     } catch (e) {
@@ -211,7 +212,7 @@ export class ExportPartitionRepository {
   async shouldStop(scope: TenantScope, jobId: number, runToken: string): Promise<boolean> {
     try {
       const row = await this.prisma.exportJob.findFirst({
-        where: { id: jobId, orgId: scope.orgId, sandboxName: scope.sandboxName, deletedAt: null },
+        where: { id: jobId, ...tenantWhere(scope), deletedAt: null },
         select: { status: true, attemptToken: true, cancelRequestedAt: true },
       });
       return !row || row.status !== 'PROCESSING' || row.attemptToken !== runToken || row.cancelRequestedAt !== null;
@@ -295,7 +296,7 @@ export class ExportPartitionRepository {
   private async lockRunRow(tx: Tx, scope: TenantScope, jobId: number, runToken: string): Promise<boolean> {
     const rows = await tx.$queryRaw<Array<{ id: number }>>`
       SELECT id FROM export_jobs
-       WHERE id = ${jobId} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND deleted_at IS NULL
+       WHERE id = ${jobId} AND ${tenantSql(scope)} AND deleted_at IS NULL
          AND status = 'PROCESSING' AND attempt_token = ${runToken}::uuid
          FOR UPDATE`;
     return rows.length > 0;
@@ -318,7 +319,7 @@ export class ExportPartitionRepository {
              update_time = now()
         FROM (SELECT COALESCE(sum(profiles), 0)::int AS profiles, count(*) FILTER (WHERE status = 'done')::int AS done, count(*)::int AS total
                 FROM export_partitions WHERE export_job_id = ${jobId} AND run_token = ${runToken}::uuid) s
-       WHERE j.id = ${jobId} AND j.org_id = ${scope.orgId} AND j.sandbox_name = ${scope.sandboxName}
+       WHERE j.id = ${jobId} AND ${tenantSql(scope, 'j')}
          AND j.status = 'PROCESSING' AND j.attempt_token = ${runToken}::uuid`;
   }
 }

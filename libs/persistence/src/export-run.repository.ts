@@ -6,6 +6,7 @@ import { toExportJob } from './export-job.mapper';
 import { APPLY_DELTAS_SQL, DISCARD_RUN_SQL } from './membership-delta.repository';
 import { PrismaService } from './prisma.service';
 import { translateStoreError } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 export interface CommittedFile {
   name: string;
@@ -66,7 +67,7 @@ export class ExportRunRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   private where(scope: TenantScope, id: number) {
-    return { id, orgId: scope.orgId, sandboxName: scope.sandboxName, deletedAt: null };
+    return { id, ...tenantWhere(scope), deletedAt: null };
   }
 
   /** The job's row, locked for this transaction; undefined when deleted or unknown. */
@@ -76,7 +77,7 @@ export class ExportRunRepository {
              COALESCE(EXTRACT(EPOCH FROM lease_expires_at - now()) * 1000, 0)::float8 AS lease_left_ms,
              EXISTS (SELECT 1 FROM export_partitions p WHERE p.export_job_id = j.id AND p.run_token = j.attempt_token) AS partitioned
         FROM export_jobs j
-       WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND deleted_at IS NULL
+       WHERE id = ${id} AND ${tenantSql(scope)} AND deleted_at IS NULL
          FOR UPDATE`;
     return rows[0];
   }
@@ -125,7 +126,7 @@ export class ExportRunRepository {
       // Fenced by the token, not by time: a lease that lapsed while nobody claimed it is still ours.
       const count = await this.prisma.$executeRaw`
         UPDATE export_jobs SET lease_expires_at = now() + ${leaseMs}::integer * interval '1 millisecond'
-         WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+         WHERE id = ${id} AND ${tenantSql(scope)}
            AND deleted_at IS NULL AND status = 'PROCESSING' AND attempt_token = ${lease}::uuid`;
       return count === 1;
     } catch (e) {
@@ -146,7 +147,7 @@ export class ExportRunRepository {
   async loadingBatches(scope: TenantScope, jobId: number): Promise<Array<{ batchId: string; datasetId: string }>> {
     try {
       const rows = await this.prisma.batch.findMany({
-        where: { orgId: scope.orgId, sandboxName: scope.sandboxName, exportJobId: jobId, origin: 'export', status: 'loading' },
+        where: { ...tenantWhere(scope), exportJobId: jobId, origin: 'export', status: 'loading' },
         select: { id: true, datasetId: true },
       });
       return rows.map((r) => ({ batchId: r.id, datasetId: r.datasetId }));
@@ -169,7 +170,7 @@ export class ExportRunRepository {
         if (!allowed) return false;
         const now = new Date();
         await tx.batch.updateMany({
-          where: { id: { in: batchIds }, orgId: scope.orgId, sandboxName: scope.sandboxName, exportJobId: jobId, origin: 'export', status: 'loading' },
+          where: { id: { in: batchIds }, ...tenantWhere(scope), exportJobId: jobId, origin: 'export', status: 'loading' },
           data: { status: 'aborted', updatedAt: now, completedAt: now },
         });
         return true;
@@ -200,7 +201,7 @@ export class ExportRunRepository {
         const batches: Batch[] = [];
         for (let i = 0; i < count; i++) {
           const row = await tx.batch.create({
-            data: { id: newBatchId(), orgId: scope.orgId, sandboxName: scope.sandboxName, datasetId, inputFormat: format, origin: 'export', exportJobId: jobId },
+            data: { id: newBatchId(), ...tenantWhere(scope), datasetId, inputFormat: format, origin: 'export', exportJobId: jobId },
           });
           batches.push({
             id: row.id,

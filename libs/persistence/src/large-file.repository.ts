@@ -3,6 +3,7 @@ import { TenantScope, newDatasetFileId } from '@sx/domain';
 import type { Prisma } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import { translateStoreError } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 /** A received chunk of a large file: bytes start..end inclusive. */
 export interface LargeFileChunk {
@@ -26,7 +27,7 @@ export class LargeFileRepository {
 
   private async lockLoading(tx: Prisma.TransactionClient, scope: TenantScope, batchId: string): Promise<boolean> {
     const rows = await tx.$queryRaw<Array<{ id: string }>>`
-      SELECT id FROM batches WHERE id = ${batchId} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+      SELECT id FROM batches WHERE id = ${batchId} AND ${tenantSql(scope)}
          AND origin = 'ingest' AND status = 'loading' FOR UPDATE`;
     return rows.length === 1;
   }
@@ -48,7 +49,7 @@ export class LargeFileRepository {
   async chunks(scope: TenantScope, batchId: string, name: string): Promise<LargeFileChunk[] | undefined> {
     try {
       const upload = await this.prisma.largeFileUpload.findFirst({
-        where: { batchId, name, batch: { orgId: scope.orgId, sandboxName: scope.sandboxName } },
+        where: { batchId, name, batch: tenantWhere(scope) },
         include: { chunks: { orderBy: [{ startByte: 'asc' }, { endByte: 'asc' }] } },
       });
       if (!upload) return undefined;

@@ -4,6 +4,7 @@ import { IdentityGraphType, NewPreview, Preview, PreviewMatch, PreviewState, Ten
 import type { Preview as PreviewRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import { translateStoreError } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 export interface QueueablePreview extends TenantScope {
   previewId: string;
@@ -37,17 +38,13 @@ export interface PreviewProgress {
 export class PreviewRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  private scoped(scope: TenantScope) {
-    return { orgId: scope.orgId, sandboxName: scope.sandboxName };
-  }
-
   /** Stores a NEW preview with its outbox marker set. */
   async create(scope: TenantScope, preview: NewPreview, ttlMs: number): Promise<Preview> {
     try {
       const row = await this.prisma.preview.create({
         data: {
           id: randomUUID(),
-          ...this.scoped(scope),
+          ...tenantWhere(scope),
           expression: preview.expression,
           predicateModel: preview.predicateModel,
           graphType: preview.graphType,
@@ -65,7 +62,7 @@ export class PreviewRepository {
   async find(scope: TenantScope, id: string): Promise<Preview | null> {
     if (!isUuid(id)) return null;
     try {
-      const row = await this.prisma.preview.findFirst({ where: { id, ...this.scoped(scope), expiresAt: { gt: new Date() } } });
+      const row = await this.prisma.preview.findFirst({ where: { id, ...tenantWhere(scope), expiresAt: { gt: new Date() } } });
       return row && toPreview(row);
     } catch (e) {
       return translateStoreError(e);
@@ -76,7 +73,7 @@ export class PreviewRepository {
   async matches(scope: TenantScope, id: string, offset: number, limit: number): Promise<PreviewMatch[]> {
     try {
       const rows = await this.prisma.previewMatch.findMany({
-        where: { previewId: id, ordinal: { gte: offset }, preview: this.scoped(scope) },
+        where: { previewId: id, ordinal: { gte: offset }, preview: tenantWhere(scope) },
         orderBy: { ordinal: 'asc' },
         take: limit,
       });
@@ -90,7 +87,7 @@ export class PreviewRepository {
   async delete(scope: TenantScope, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
     try {
-      const { count } = await this.prisma.preview.deleteMany({ where: { id, ...this.scoped(scope), expiresAt: { gt: new Date() } } });
+      const { count } = await this.prisma.preview.deleteMany({ where: { id, ...tenantWhere(scope), expiresAt: { gt: new Date() } } });
       return count > 0;
     } catch (e) {
       return translateStoreError(e);
@@ -180,9 +177,9 @@ export class PreviewRepository {
     try {
       const rows = await this.prisma.$queryRaw<Array<{ n: number }>>`
         SELECT count(*)::int AS n FROM (
-          SELECT primary_identity FROM profile_fragments WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+          SELECT primary_identity FROM profile_fragments WHERE ${tenantSql(scope)}
           UNION
-          SELECT primary_identity FROM experience_events WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}) k`;
+          SELECT primary_identity FROM experience_events WHERE ${tenantSql(scope)}) k`;
       return rows[0]?.n ?? 0;
     } catch (e) {
       return translateStoreError(e);

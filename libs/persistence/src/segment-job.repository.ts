@@ -4,6 +4,7 @@ import { Prisma } from './generated/prisma/client';
 import type { SegmentJob as SegmentJobRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import { translateStoreError } from './store-errors';
+import { tenantWhere } from './tenant-scope';
 
 /** Prisma row → domain type; the only place that knows the column layout of segment_jobs. */
 export function toSegmentJob(row: SegmentJobRow): SegmentJob {
@@ -53,10 +54,6 @@ export interface QueueableSegmentJob extends TenantScope {
 export class SegmentJobRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  private scoped(scope: TenantScope) {
-    return { orgId: scope.orgId, sandboxName: scope.sandboxName };
-  }
-
   /** The job and its "to enqueue" marker, in one transaction. */
   async create(caller: Caller, requested: Array<{ segmentId: string }>, definitions: SegmentJobDefinition[], schemaName: string, requestId: string): Promise<SegmentJob> {
     try {
@@ -81,7 +78,7 @@ export class SegmentJobRepository {
   async findById(scope: TenantScope, id: string): Promise<SegmentJob | null> {
     if (!isUuid(id)) return null;
     try {
-      const row = await this.prisma.segmentJob.findFirst({ where: { id: id.toLowerCase(), ...this.scoped(scope) } });
+      const row = await this.prisma.segmentJob.findFirst({ where: { id: id.toLowerCase(), ...tenantWhere(scope) } });
       return row && toSegmentJob(row);
     } catch (e) {
       return translateStoreError(e);
@@ -92,7 +89,7 @@ export class SegmentJobRepository {
     const wanted = ids.filter(isUuid).map((i) => i.toLowerCase());
     if (!wanted.length) return [];
     try {
-      const rows = await this.prisma.segmentJob.findMany({ where: { id: { in: wanted }, ...this.scoped(scope) } });
+      const rows = await this.prisma.segmentJob.findMany({ where: { id: { in: wanted }, ...tenantWhere(scope) } });
       return rows.map(toSegmentJob);
     } catch (e) {
       return translateStoreError(e);
@@ -101,7 +98,7 @@ export class SegmentJobRepository {
 
   /** A page by offset (AEP's `start`), with the total count of the filter. */
   async list(scope: TenantScope, q: SegmentJobListQuery): Promise<{ jobs: SegmentJob[]; totalCount: number }> {
-    const where: Prisma.SegmentJobWhereInput = { ...this.scoped(scope), ...(q.status ? { status: q.status } : {}) };
+    const where: Prisma.SegmentJobWhereInput = { ...tenantWhere(scope), ...(q.status ? { status: q.status } : {}) };
     try {
       const [rows, totalCount] = await this.prisma.$transaction([
         this.prisma.segmentJob.findMany({ where, orderBy: [{ [q.sort.field]: q.sort.direction }, { id: q.sort.direction }], skip: q.start, take: q.limit }),
@@ -116,7 +113,7 @@ export class SegmentJobRepository {
   /** Jobs being evaluated now in the sandbox (QUEUED or PROCESSING), for the 429 of POST. */
   async activeCount(scope: TenantScope): Promise<number> {
     try {
-      return await this.prisma.segmentJob.count({ where: { ...this.scoped(scope), status: { in: ['NEW', 'QUEUED', 'PROCESSING', 'CANCELLING'] } } });
+      return await this.prisma.segmentJob.count({ where: { ...tenantWhere(scope), status: { in: ['NEW', 'QUEUED', 'PROCESSING', 'CANCELLING'] } } });
     } catch (e) {
       return translateStoreError(e);
     }
@@ -130,7 +127,7 @@ export class SegmentJobRepository {
    */
   async cancel(scope: TenantScope, id: string): Promise<SegmentJobCancel> {
     if (!isUuid(id)) return null;
-    const where = { id: id.toLowerCase(), ...this.scoped(scope) };
+    const where = { id: id.toLowerCase(), ...tenantWhere(scope) };
     const now = new Date();
     try {
       const cancelled = await this.prisma.$transaction(async (tx) => {
