@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TenantScope } from '@sx/domain';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
+import { withStoreErrors } from './store-errors';
 import { tenantSql } from './tenant-scope';
 
 export type RevertOutcome =
@@ -27,8 +27,8 @@ export class BatchRevertRepository {
 
   async revert(scope: TenantScope, batchId: string): Promise<RevertOutcome> {
     const { orgId, sandboxName } = scope;
-    try {
-      return await this.prisma.$transaction(
+    return withStoreErrors(() =>
+      this.prisma.$transaction(
         async (tx) => {
           // The row lock also waits for a promotion still committing this batch.
           const rows = await tx.$queryRaw<Array<{ status: string }>>`
@@ -70,9 +70,7 @@ export class BatchRevertRepository {
         },
         // A large batch's rows take a while to delete; the default 5 s would roll a valid revert back.
         { timeout: 10 * 60_000, maxWait: 10_000 },
-      );
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      ),
+    );
   }
 }

@@ -276,3 +276,8 @@ export function isBadRegex(e: unknown): boolean {
   }
   return false;
 }
+
+/** A `~` pattern Postgres refused (see isBadRegex) is the client's mistake: a 400 naming `property`. */
+export function refuseBadRegex(e: unknown): void {
+  if (isBadRegex(e)) throw new ValidationFailed([{ path: 'property', message: 'has a regular expression that is not valid' }]);
+}

@@ -4,7 +4,7 @@ import { ExportJob, TenantScope } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
+import { withStoreErrors } from './store-errors';
 import { tenantSql, tenantWhere } from './tenant-scope';
 
 /** One key range of a run: [keyFrom, keyTo) in byte order; an open end is unbounded. */
@@ -90,7 +90,7 @@ export class ExportPartitionRepository {
    */
   async splitKeys(scope: TenantScope, count: number): Promise<{ fragments: number; keys: string[] }> {
     const fractions = Array.from({ length: Math.max(0, count - 1) }, (_, i) => (i + 1) / count);
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.$queryRaw<Array<{ fragments: bigint; keys: string[] | null }>>`
         SELECT count(*) AS fragments,
                CASE WHEN ${fractions.length}::int = 0 THEN NULL
@@ -98,18 +98,12 @@ export class ExportPartitionRepository {
           FROM profile_fragments WHERE ${tenantSql(scope)}`;
       const keys = [...new Set((rows[0]?.keys ?? []).filter((k): k is string => typeof k === 'string'))].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
       return { fragments: Number(rows[0]?.fragments ?? 0), keys };
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** How many fragments the sandbox holds: the estimate of its profiles that decides an unasked split. */
   async fragmentCount(scope: TenantScope): Promise<number> {
-    try {
-      return await this.prisma.profileFragment.count({ where: tenantWhere(scope) });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    return withStoreErrors(() => this.prisma.profileFragment.count({ where: tenantWhere(scope) }));
   }
 
   /**
@@ -117,23 +111,21 @@ export class ExportPartitionRepository {
    * second call adds nothing). False: the attempt no longer holds the job.
    */
   async create(scope: TenantScope, jobId: number, runToken: string, ranges: PartitionRange[]): Promise<boolean> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         if (!(await this.lockRun(tx, scope, jobId, runToken))) return false;
         await tx.exportPartition.createMany({
           data: ranges.map((r) => ({ exportJobId: jobId, runToken, partition: r.partition, keyFrom: r.keyFrom ?? null, keyTo: r.keyTo ?? null })),
           skipDuplicates: true,
         });
         return true;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** The run's partitions in order (empty when the job was not split under this token). */
   async list(scope: TenantScope, jobId: number, runToken: string): Promise<PartitionState[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.$queryRaw<PartitionRow[]>`
         SELECT p.partition, p.key_from, p.key_to, p.status, p.attempts, p.lease_token::text AS lease_token, 0::float8 AS lease_left_ms,
                p.profiles, p.by_namespace, p.outputs
@@ -141,9 +133,7 @@ export class ExportPartitionRepository {
          WHERE p.export_job_id = ${jobId} AND p.run_token = ${runToken}::uuid AND ${tenantSql(scope, 'j')}
          ORDER BY p.partition`;
       return rows.map(toState);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -152,8 +142,8 @@ export class ExportPartitionRepository {
    * extended with it.
    */
   async claim(scope: TenantScope, jobId: number, runToken: string, partition: number, leaseMs: number, maxAttempts: number): Promise<PartitionClaim> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const run = await this.lockRun(tx, scope, jobId, runToken);
         if (!run) return { kind: 'stopped' as const };
         const job = toExportJob(run);
@@ -175,71 +165,57 @@ export class ExportPartitionRepository {
         await this.extendJobLease(tx, jobId, runToken, leaseMs);
         const range = toState(row);
         return { kind: exhausted ? ('exhausted' as const) : ('claimed' as const), job, lease, attempt: exhausted ? row.attempts : row.attempts + 1, range };
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** Extends the partition's lease and the job's. False: the partition is no longer this attempt's. */
   async renew(scope: TenantScope, jobId: number, runToken: string, partition: number, lease: string, leaseMs: number): Promise<boolean> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         if (!(await this.lockRunRow(tx, scope, jobId, runToken))) return false;
         const count = await tx.$executeRaw`
           UPDATE export_partitions SET lease_expires_at = now() + ${leaseMs}::integer * interval '1 millisecond'
            WHERE export_job_id = ${jobId} AND run_token = ${runToken}::uuid AND partition = ${partition} AND lease_token = ${lease}::uuid AND status = 'running'`;
         if (count === 1) await this.extendJobLease(tx, jobId, runToken, leaseMs);
         return count === 1;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** The commit keeps the job's lease alive while it renames files. False: the run is over. */
   async renewRun(scope: TenantScope, jobId: number, runToken: string, leaseMs: number): Promise<boolean> {
-    try {
-      return await this.prisma.$transaction(
-        async (tx) => (await this.lockRun(tx, scope, jobId, runToken)) !== undefined && (await this.extendJobLease(tx, jobId, runToken, leaseMs)),
-      );
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => (await this.lockRun(tx, scope, jobId, runToken)) !== undefined && (await this.extendJobLease(tx, jobId, runToken, leaseMs))),
+    );
   }
 
   /** Whether the run must stop: cancel requested, or the job no longer PROCESSING under this run. */
   async shouldStop(scope: TenantScope, jobId: number, runToken: string): Promise<boolean> {
-    try {
+    return withStoreErrors(async () => {
       const row = await this.prisma.exportJob.findFirst({
         where: { id: jobId, ...tenantWhere(scope), deletedAt: null },
         select: { status: true, attemptToken: true, cancelRequestedAt: true },
       });
       return !row || row.status !== 'PROCESSING' || row.attemptToken !== runToken || row.cancelRequestedAt !== null;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** A failed attempt that will be retried gives the partition's lease up. */
   async release(jobId: number, runToken: string, partition: number, lease: string): Promise<void> {
-    try {
-      await this.prisma.exportPartition.updateMany({
+    await withStoreErrors(() =>
+      this.prisma.exportPartition.updateMany({
         where: { exportJobId: jobId, runToken, partition, leaseToken: lease, status: 'running' },
         data: { status: 'pending', leaseExpiresAt: null, updatedAt: new Date() },
-      });
-    } catch (e) {
-      translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** A partition that failed for good (the caller has ended the job FAILED). */
   async markFailed(jobId: number, runToken: string, partition: number): Promise<void> {
-    try {
-      await this.prisma.exportPartition.updateMany({ where: { exportJobId: jobId, runToken, partition }, data: { status: 'failed', leaseExpiresAt: null, updatedAt: new Date() } });
-    } catch (e) {
-      translateStoreError(e);
-    }
+    await withStoreErrors(() =>
+      this.prisma.exportPartition.updateMany({ where: { exportJobId: jobId, runToken, partition }, data: { status: 'failed', leaseExpiresAt: null, updatedAt: new Date() } }),
+    );
   }
 
   /**
@@ -247,17 +223,15 @@ export class ExportPartitionRepository {
    * run's partitions (profiles written, partitions done of how many).
    */
   async progress(scope: TenantScope, jobId: number, runToken: string, partition: number, lease: string, profiles: number): Promise<void> {
-    try {
-      await this.prisma.$transaction(async (tx) => {
+    await withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         if (!(await this.lockRunRow(tx, scope, jobId, runToken))) return;
         const count = await tx.$executeRaw`
           UPDATE export_partitions SET profiles = ${profiles}::integer, updated_at = now()
            WHERE export_job_id = ${jobId} AND run_token = ${runToken}::uuid AND partition = ${partition} AND lease_token = ${lease}::uuid AND status = 'running'`;
         if (count === 1) await this.sumIntoJob(tx, scope, jobId, runToken);
-      });
-    } catch (e) {
-      translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /**
@@ -265,8 +239,8 @@ export class ExportPartitionRepository {
    * run. 'superseded': the attempt lost the partition or the run is over (it records nothing).
    */
   async finish(scope: TenantScope, jobId: number, runToken: string, partition: number, lease: string, result: PartitionResult): Promise<'done' | 'superseded'> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         if (!(await this.lockRun(tx, scope, jobId, runToken))) return 'superseded' as const;
         const count = await tx.$executeRaw`
           UPDATE export_partitions
@@ -276,10 +250,8 @@ export class ExportPartitionRepository {
         if (count !== 1) return 'superseded' as const;
         await this.sumIntoJob(tx, scope, jobId, runToken);
         return 'done' as const;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** The job's row, locked, if it is PROCESSING under this run. */

@@ -5,7 +5,7 @@ import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
 import { APPLY_DELTAS_SQL, DISCARD_RUN_SQL } from './membership-delta.repository';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
+import { translateStoreError, withStoreErrors } from './store-errors';
 import { tenantSql, tenantWhere } from './tenant-scope';
 
 export interface CommittedFile {
@@ -92,8 +92,8 @@ export class ExportRunRepository {
    * run token back (with the job's lease extended), for the caller to make sure its flow exists.
    */
   async claim(scope: TenantScope, id: number, leaseMs: number, maxAttempts: number, nowMs: number = Date.now()): Promise<ExportClaim> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const row = await this.lock(tx, scope, id);
         if (!row || (row.status !== 'NEW' && row.status !== 'PROCESSING')) return { kind: 'finished' as const };
         if (row.status === 'PROCESSING' && row.attempt_token && row.partitioned) {
@@ -114,46 +114,38 @@ export class ExportRunRepository {
            WHERE id = ${id}`;
         const job = toExportJob(await tx.exportJob.findUniqueOrThrow({ where: { id } }));
         return { kind: exhausted ? ('exhausted' as const) : ('claimed' as const), job, lease, attempt: exhausted ? row.attempts : row.attempts + 1 };
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** Extends the attempt's lease by leaseMs from now. False: the lease is no longer this attempt's. */
   async renew(scope: TenantScope, id: number, lease: string, leaseMs: number): Promise<boolean> {
-    try {
+    return withStoreErrors(async () => {
       // Fenced by the token, not by time: a lease that lapsed while nobody claimed it is still ours.
       const count = await this.prisma.$executeRaw`
         UPDATE export_jobs SET lease_expires_at = now() + ${leaseMs}::integer * interval '1 millisecond'
          WHERE id = ${id} AND ${tenantSql(scope)}
            AND deleted_at IS NULL AND status = 'PROCESSING' AND attempt_token = ${lease}::uuid`;
       return count === 1;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** A failed attempt that will be retried gives its lease up, so the retry need not wait for it to expire. */
   async release(scope: TenantScope, id: number, lease: string): Promise<void> {
-    try {
-      await this.prisma.exportJob.updateMany({ where: { ...this.where(scope, id), status: 'PROCESSING', attemptToken: lease }, data: { leaseExpiresAt: null } });
-    } catch (e) {
-      translateStoreError(e);
-    }
+    await withStoreErrors(() =>
+      this.prisma.exportJob.updateMany({ where: { ...this.where(scope, id), status: 'PROCESSING', attemptToken: lease }, data: { leaseExpiresAt: null } }),
+    );
   }
 
   /** The job's batches still `loading`: left by attempts that died, or by the running one. */
   async loadingBatches(scope: TenantScope, jobId: number): Promise<Array<{ batchId: string; datasetId: string }>> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.batch.findMany({
         where: { ...tenantWhere(scope), exportJobId: jobId, origin: 'export', status: 'loading' },
         select: { id: true, datasetId: true },
       });
       return rows.map((r) => ({ batchId: r.id, datasetId: r.datasetId }));
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -163,8 +155,8 @@ export class ExportRunRepository {
    */
   async abortBatches(scope: TenantScope, jobId: number, lease: string | null, batchIds: string[]): Promise<boolean> {
     if (!batchIds.length) return true;
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const row = await this.lock(tx, scope, jobId);
         const allowed = lease === null ? !row || !['NEW', 'PROCESSING'].includes(row.status) : row?.status === 'PROCESSING' && row.attempt_token === lease;
         if (!allowed) return false;
@@ -174,19 +166,15 @@ export class ExportRunRepository {
           data: { status: 'aborted', updatedAt: now, completedAt: now },
         });
         return true;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   async cancelRequested(scope: TenantScope, id: number): Promise<boolean> {
-    try {
+    return withStoreErrors(async () => {
       const row = await this.prisma.exportJob.findFirst({ where: this.where(scope, id), select: { cancelRequestedAt: true, status: true } });
       return !row || row.cancelRequestedAt !== null || row.status === 'CANCELLED';
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -194,8 +182,8 @@ export class ExportRunRepository {
    * superseded and gets none). The caller has discarded its predecessors' batches first.
    */
   async startBatches(scope: TenantScope, jobId: number, lease: string, datasetId: string, format: string, count: number): Promise<Batch[] | 'superseded'> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const row = await this.lock(tx, scope, jobId);
         if (row?.status !== 'PROCESSING' || row.attempt_token !== lease) return 'superseded' as const;
         const batches: Batch[] = [];
@@ -220,22 +208,18 @@ export class ExportRunRepository {
           });
         }
         return batches;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** Progress while running: metrics (profiles written so far) and the destination's batch ids. */
   async progress(scope: TenantScope, id: number, lease: string, metrics: ExportMetrics, destination?: ExportDestination): Promise<void> {
-    try {
-      await this.prisma.exportJob.updateMany({
+    await withStoreErrors(() =>
+      this.prisma.exportJob.updateMany({
         where: { ...this.where(scope, id), status: 'PROCESSING', attemptToken: lease },
         data: { metrics: json(metrics), updateTime: new Date(), ...(destination ? { destination: json(destination) } : {}) },
-      });
-    } catch (e) {
-      translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /**
@@ -311,8 +295,8 @@ export class ExportRunRepository {
     metrics?: ExportMetrics,
     errors?: ExportJobError[],
   ): Promise<boolean> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const row = await this.lock(tx, scope, id);
         if (!row || (row.status !== 'NEW' && row.status !== 'PROCESSING')) return false;
         if (lease === null ? row.attempt_token !== null && row.lease_left_ms > 0 : row.attempt_token !== lease) return false;
@@ -328,9 +312,7 @@ export class ExportRunRepository {
           data: { status, updateTime: now, leaseExpiresAt: null, ...(metrics ? { metrics: json(metrics) } : {}), ...(errors ? { errors: json(errors) } : {}) },
         });
         return true;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 }

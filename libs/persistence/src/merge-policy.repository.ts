@@ -17,7 +17,7 @@ import { Prisma } from './generated/prisma/client';
 import type { MergePolicy as MergePolicyRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import { mergePolicyListQueries } from './merge-policy-list.sql';
-import { isUniqueViolation, translateStoreError } from './store-errors';
+import { isUniqueViolation, translateStoreError, withStoreErrors } from './store-errors';
 import { tenantSql, tenantWhere } from './tenant-scope';
 
 /** Thrown inside a transaction to roll a delete back when segments still use the policy. */
@@ -81,37 +81,31 @@ export class MergePolicyRepository {
   /** The policies of these ids in the tenant (the built-in included), in the order asked, each once. */
   async findMany(scope: TenantScope, ids: string[]): Promise<MergePolicy[]> {
     const wanted = [...new Set(ids)];
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.mergePolicy.findMany({ where: { id: { in: wanted }, ...tenantWhere(scope) } });
       const byId = new Map(rows.map((row) => [row.id, toMergePolicy(row)]));
       if (wanted.includes(BUILT_IN_MERGE_POLICY_ID)) {
         byId.set(BUILT_IN_MERGE_POLICY_ID, builtInMergePolicy(scope, !(await this.storedDefault(this.prisma, scope))));
       }
       return wanted.flatMap((id) => byId.get(id) ?? []);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** The policy of this id in the tenant (the built-in included), or null. Used by GET and by exports. */
   async resolve(scope: TenantScope, id: string): Promise<MergePolicy | null> {
-    try {
+    return withStoreErrors(async () => {
       if (id === BUILT_IN_MERGE_POLICY_ID) return builtInMergePolicy(scope, !(await this.storedDefault(this.prisma, scope)));
       const row = await this.prisma.mergePolicy.findFirst({ where: { id, ...tenantWhere(scope) } });
       return row && toMergePolicy(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** The sandbox default: the stored policy marked default, else the built-in. */
   async defaultFor(scope: TenantScope): Promise<MergePolicy> {
-    try {
+    return withStoreErrors(async () => {
       const row = await this.storedDefault(this.prisma, scope);
       return row ? toMergePolicy(row) : builtInMergePolicy(scope, true);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -122,8 +116,8 @@ export class MergePolicyRepository {
   async list(scope: TenantScope, listing: MergePolicyListing): Promise<MergePolicyPage> {
     const builtIn = builtInMergePolicy(scope, false);
     const queries = mergePolicyListQueries(scope, builtIn, listing);
-    try {
-      return await this.prisma.$transaction(
+    return withStoreErrors(() =>
+      this.prisma.$transaction(
         async (tx) => {
           const [{ n }] = await tx.$queryRaw<Array<{ n: number }>>(queries.count);
           const rows = listing.start < n ? await tx.$queryRaw<ListedRow[]>(queries.page) : [];
@@ -131,10 +125,8 @@ export class MergePolicyRepository {
           return { policies, totalCount: n };
         },
         { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
-      );
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      ),
+    );
   }
 
   /**

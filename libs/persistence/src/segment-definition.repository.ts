@@ -19,7 +19,7 @@ import {
 import { Prisma } from './generated/prisma/client';
 import type { SegmentDefinition as SegmentDefinitionRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
-import { isUniqueViolation, translateStoreError } from './store-errors';
+import { isUniqueViolation, translateStoreError, withStoreErrors } from './store-errors';
 import { tenantSql, tenantWhere } from './tenant-scope';
 
 type Tx = Prisma.TransactionClient;
@@ -77,8 +77,8 @@ export class SegmentDefinitionRepository {
   async replace(scope: TenantScope, id: string, definition: SegmentDefinitionReplacement, check: ReferenceCheck): Promise<SegmentDefinitionUpdate> {
     if (!isUuid(id)) return { outcome: 'not-found' };
     const key = { orgId_sandboxName_id: { ...tenantWhere(scope), id: id.toLowerCase() } };
-    try {
-      return await this.prisma.$transaction(async (tx): Promise<SegmentDefinitionUpdate> => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx): Promise<SegmentDefinitionUpdate> => {
         await this.lockReferences(tx, scope, check);
         const locked = await tx.$queryRaw<Array<{ merge_policy_id: string }>>`
           SELECT merge_policy_id FROM segment_definitions
@@ -89,30 +89,24 @@ export class SegmentDefinitionRepository {
         if (!mergePolicyId) return { outcome: 'unknown-merge-policy' };
         const row = await tx.segmentDefinition.update({ where: key, data: { ...columnsOf(definition), mergePolicyId, updatedAt: new Date() } });
         return { outcome: 'updated', definition: toSegmentDefinition(row) };
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   async findById(scope: TenantScope, id: string): Promise<SegmentDefinition | null> {
     if (!isUuid(id)) return null;
-    try {
+    return withStoreErrors(async () => {
       const row = await this.prisma.segmentDefinition.findFirst({ where: { id: id.toLowerCase(), ...tenantWhere(scope) } });
       return row && toSegmentDefinition(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** Every definition of the sandbox, oldest first (a segment job's "*"). */
   async all(scope: TenantScope): Promise<SegmentDefinition[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.segmentDefinition.findMany({ where: tenantWhere(scope), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
       return rows.map(toSegmentDefinition);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** The definitions of these ids that exist in the tenant, in the order asked, each once. */
@@ -123,13 +117,11 @@ export class SegmentDefinitionRepository {
   private async findManyIn(db: Pick<Tx, 'segmentDefinition'>, scope: TenantScope, ids: string[]): Promise<SegmentDefinition[]> {
     const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     if (!wanted.length) return [];
-    try {
+    return withStoreErrors(async () => {
       const rows = await db.segmentDefinition.findMany({ where: { id: { in: wanted }, ...tenantWhere(scope) } });
       const byId = new Map(rows.map((row) => [row.id, toSegmentDefinition(row)]));
       return wanted.flatMap((id) => byId.get(id) ?? []);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -139,8 +131,8 @@ export class SegmentDefinitionRepository {
   async list(scope: TenantScope, listing: SegmentDefinitionListing): Promise<SegmentDefinitionPage> {
     const orderBy: Prisma.SegmentDefinitionOrderByWithRelationInput[] = listing.sort.map((key) => ({ [SORT_COLUMNS[key.field]]: key.direction }));
     orderBy.push({ id: listing.sort[listing.sort.length - 1]?.direction ?? 'desc' });
-    try {
-      return await this.prisma.$transaction(
+    return withStoreErrors(() =>
+      this.prisma.$transaction(
         async (tx) => {
           const totalCount = await tx.segmentDefinition.count({ where: tenantWhere(scope) });
           // Beyond the end there is nothing to read (and Prisma refuses skips above 32 bits).
@@ -148,21 +140,17 @@ export class SegmentDefinitionRepository {
           return { definitions: rows.map(toSegmentDefinition), totalCount };
         },
         { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
-      );
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      ),
+    );
   }
 
   /** True when a definition of the tenant was deleted. */
   async delete(scope: TenantScope, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    try {
+    return withStoreErrors(async () => {
       const { count } = await this.prisma.segmentDefinition.deleteMany({ where: { id: id.toLowerCase(), ...tenantWhere(scope) } });
       return count > 0;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
