@@ -1,52 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Batch, BatchError, BatchFile, BatchReplay, FailedRowsFile, NewImportBatch, TenantScope, newBatchId, newDatasetFileId } from '@sx/domain';
+import { Batch, BatchError, BatchFile, NewImportBatch, TenantScope, newBatchId, newDatasetFileId } from '@sx/domain';
 import { BATCH_FIELDS, CatalogListQuery, listIdsSql, refuseBadRegex } from './catalog-filter';
 import { Prisma } from './generated/prisma/client';
-import type { Batch as BatchRow, BatchFile as BatchFileRow } from './generated/prisma/client';
+import { toBatch, toBatchFile } from './batch.mapper';
 import { PrismaService } from './prisma.service';
 import { withStoreErrors } from './store-errors';
 import { tenantSql, tenantWhere } from './tenant-scope';
-
-function toBatch(row: BatchRow): Batch {
-  const b: Batch = {
-    id: row.id,
-    orgId: row.orgId,
-    sandboxName: row.sandboxName,
-    datasetId: row.datasetId,
-    status: row.status,
-    inputFormat: row.inputFormat,
-    origin: row.origin === 'export' ? 'export' : 'ingest',
-    recordCount: row.recordCount,
-    failedRecordCount: row.failedRecordCount,
-    errors: (row.errors as unknown as BatchError[] | null) ?? [],
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    promotionAttempts: row.promotionAttempts,
-  };
-  if (row.exportJobId !== null) b.exportJobId = row.exportJobId;
-  if (row.completedAt) b.completedAt = row.completedAt;
-  if (row.inputFormatOptions !== null) b.inputFormatOptions = row.inputFormatOptions as Record<string, unknown>;
-  if (row.tags !== null) b.tags = row.tags as Record<string, string[]>;
-  if (row.externalId !== null) b.externalId = row.externalId;
-  if (row.replay !== null) b.replay = row.replay as BatchReplay;
-  if (row.partialIngestionPercent !== null) b.partialIngestionPercent = row.partialIngestionPercent;
-  if (row.failedFiles !== null) b.failedFiles = row.failedFiles as unknown as FailedRowsFile[];
-  return b;
-}
-
-function toFile(row: BatchFileRow): BatchFile {
-  const f: BatchFile = {
-    id: row.id,
-    batchId: row.batchId,
-    name: row.name,
-    storageKey: row.storageKey,
-    sizeBytes: Number(row.sizeBytes),
-    sha256: row.sha256,
-    createdAt: row.createdAt,
-  };
-  if (row.records !== null) f.records = row.records;
-  return f;
-}
 
 /** Batches of one tenant and their files. */
 @Injectable()
@@ -122,7 +81,7 @@ export class BatchRepository {
           update: { storageKey: file.storageKey, sizeBytes: BigInt(file.sizeBytes), sha256: file.sha256, records: file.records ?? null },
         });
         await tx.batch.update({ where: { id: batchId }, data: { updatedAt: new Date() } });
-        return { file: toFile(row), created: !existed };
+        return { file: toBatchFile(row), created: !existed };
       }),
     );
   }
@@ -134,7 +93,7 @@ export class BatchRepository {
         where: { batchId, batch: tenantWhere(scope) },
         orderBy: { name: 'asc' },
       });
-      return rows.map(toFile);
+      return rows.map(toBatchFile);
     });
   }
 
@@ -142,7 +101,7 @@ export class BatchRepository {
   async visibleFile(scope: TenantScope, fileId: string): Promise<BatchFile | null> {
     return withStoreErrors(async () => {
       const row = await this.prisma.batchFile.findFirst({ where: { id: fileId, batch: { ...tenantWhere(scope), status: 'success' } } });
-      return row && toFile(row);
+      return row && toBatchFile(row);
     });
   }
 
@@ -150,7 +109,7 @@ export class BatchRepository {
   async fileByName(scope: TenantScope, batchId: string, name: string): Promise<BatchFile | null> {
     return withStoreErrors(async () => {
       const row = await this.prisma.batchFile.findFirst({ where: { batchId, name, batch: tenantWhere(scope) } });
-      return row && toFile(row);
+      return row && toBatchFile(row);
     });
   }
 

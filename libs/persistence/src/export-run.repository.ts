@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Batch, ExportDestination, ExportJob, ExportJobError, ExportMetrics, TenantScope, newBatchId, newDatasetFileId } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
+import { toBatch } from './batch.mapper';
 import { toExportJob } from './export-job.mapper';
 import { APPLY_DELTAS_SQL, DISCARD_RUN_SQL } from './membership-delta.repository';
 import { PrismaService } from './prisma.service';
@@ -191,21 +192,7 @@ export class ExportRunRepository {
           const row = await tx.batch.create({
             data: { id: newBatchId(), ...tenantWhere(scope), datasetId, inputFormat: format, origin: 'export', exportJobId: jobId },
           });
-          batches.push({
-            id: row.id,
-            orgId: row.orgId,
-            sandboxName: row.sandboxName,
-            datasetId: row.datasetId,
-            status: 'loading',
-            inputFormat: row.inputFormat,
-            origin: 'export',
-            exportJobId: jobId,
-            recordCount: 0,
-            failedRecordCount: 0,
-            errors: [],
-            createdAt: row.createdAt,
-            updatedAt: row.updatedAt,
-          });
+          batches.push(toBatch(row));
         }
         return batches;
       }),
