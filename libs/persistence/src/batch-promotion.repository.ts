@@ -3,7 +3,8 @@ import { BatchError, TenantScope } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import { PROMOTION_LOCK_NS } from './bulk-ingest.repository';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
+import { withStoreErrors } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 export interface QueueableBatch extends TenantScope {
   batchId: string;
@@ -30,11 +31,11 @@ export class BatchPromotionRepository {
    * only once every large file it initialized is completed.
    */
   async request(scope: TenantScope, batchId: string): Promise<PromotionRequest> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const rows = await tx.$queryRaw<Array<{ status: string }>>`
           SELECT status::text AS status FROM batches
-           WHERE id = ${batchId} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND origin = 'ingest' FOR UPDATE`;
+           WHERE id = ${batchId} AND ${tenantSql(scope)} AND origin = 'ingest' FOR UPDATE`;
         if (!rows.length) return { status: 'not-found' } as const;
         if (rows[0].status !== 'loading') return { status: 'not-loading', current: rows[0].status } as const;
         const open = await tx.largeFileUpload.findMany({ where: { batchId }, select: { name: true }, orderBy: { name: 'asc' }, take: 10 });
@@ -42,15 +43,13 @@ export class BatchPromotionRepository {
         await tx.batch.update({ where: { id: batchId }, data: { status: 'staging', updatedAt: new Date() } });
         await tx.batchPromotionOutbox.create({ data: { batchId } });
         return { status: 'staged' } as const;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** Batches whose marker is still there and that still wait for promotion, oldest first; stale markers are dropped. */
   async pendingEnqueue(limit: number): Promise<QueueableBatch[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.batchPromotionOutbox.findMany({
         take: limit,
         orderBy: { createdAt: 'asc' },
@@ -59,19 +58,13 @@ export class BatchPromotionRepository {
       const done = rows.filter((r) => r.batch.status !== 'staging' && r.batch.status !== 'processing').map((r) => r.batchId);
       if (done.length) await this.markEnqueued(done);
       return rows.filter((r) => !done.includes(r.batchId)).map((r) => ({ batchId: r.batchId, orgId: r.batch.orgId, sandboxName: r.batch.sandboxName }));
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** BullMQ holds these promotions now (or they no longer need it). */
   async markEnqueued(batchIds: string[]): Promise<void> {
     if (!batchIds.length) return;
-    try {
-      await this.prisma.batchPromotionOutbox.deleteMany({ where: { batchId: { in: batchIds } } });
-    } catch (e) {
-      translateStoreError(e);
-    }
+    await withStoreErrors(() => this.prisma.batchPromotionOutbox.deleteMany({ where: { batchId: { in: batchIds } } }));
   }
 
   /**
@@ -79,7 +72,7 @@ export class BatchPromotionRepository {
    * promotion holds: a batch whose attempt still runs (its lock is in pg_locks) is never queued again.
    */
   async unfinished(afterId: string, limit: number): Promise<QueueableBatch[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.$queryRaw<Array<{ id: string; org_id: string; sandbox_name: string }>>`
         SELECT b.id, b.org_id, b.sandbox_name FROM batches b
          WHERE b.status IN ('staging', 'processing') AND b.id > ${afterId}
@@ -88,20 +81,16 @@ export class BatchPromotionRepository {
                               AND l.classid = ${PROMOTION_LOCK_NS}::oid AND l.objid = hashtext(b.id)::oid AND l.objsubid = 2)
          ORDER BY b.id LIMIT ${limit}`;
       return rows.map((r) => ({ batchId: r.id, orgId: r.org_id, sandboxName: r.sandbox_name }));
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** Ends a batch that could not be promoted (its last attempt failed): failed, with why. */
   async fail(scope: TenantScope, batchId: string, errors: BatchError[]): Promise<void> {
-    try {
-      await this.prisma.batch.updateMany({
-        where: { id: batchId, orgId: scope.orgId, sandboxName: scope.sandboxName, status: { in: ['staging', 'processing'] } },
+    await withStoreErrors(() =>
+      this.prisma.batch.updateMany({
+        where: { id: batchId, ...tenantWhere(scope), status: { in: ['staging', 'processing'] } },
         data: { status: 'failed', errors: errors as unknown as Prisma.InputJsonValue, updatedAt: new Date(), completedAt: new Date() },
-      });
-    } catch (e) {
-      translateStoreError(e);
-    }
+      }),
+    );
   }
 }

@@ -1,78 +1,32 @@
 import { Injectable } from '@nestjs/common';
-import { Batch, BatchError, BatchFile, BatchReplay, FailedRowsFile, NewImportBatch, TenantScope, ValidationFailed, newBatchId, newDatasetFileId } from '@sx/domain';
-import { BATCH_FIELDS, CatalogListQuery, isBadRegex, listIdsSql } from './catalog-filter';
+import { Batch, BatchError, BatchFile, NewImportBatch, TenantScope, newBatchId, newDatasetFileId } from '@sx/domain';
+import { BATCH_FIELDS, CatalogListQuery, listIdsSql, refuseBadRegex } from './catalog-filter';
 import { Prisma } from './generated/prisma/client';
-import type { Batch as BatchRow, BatchFile as BatchFileRow } from './generated/prisma/client';
+import { toBatch, toBatchFile } from './batch.mapper';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
-
-function toBatch(row: BatchRow): Batch {
-  const b: Batch = {
-    id: row.id,
-    orgId: row.orgId,
-    sandboxName: row.sandboxName,
-    datasetId: row.datasetId,
-    status: row.status,
-    inputFormat: row.inputFormat,
-    origin: row.origin === 'export' ? 'export' : 'ingest',
-    recordCount: row.recordCount,
-    failedRecordCount: row.failedRecordCount,
-    errors: (row.errors as unknown as BatchError[] | null) ?? [],
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    promotionAttempts: row.promotionAttempts,
-  };
-  if (row.exportJobId !== null) b.exportJobId = row.exportJobId;
-  if (row.completedAt) b.completedAt = row.completedAt;
-  if (row.inputFormatOptions !== null) b.inputFormatOptions = row.inputFormatOptions as Record<string, unknown>;
-  if (row.tags !== null) b.tags = row.tags as Record<string, string[]>;
-  if (row.externalId !== null) b.externalId = row.externalId;
-  if (row.replay !== null) b.replay = row.replay as BatchReplay;
-  if (row.partialIngestionPercent !== null) b.partialIngestionPercent = row.partialIngestionPercent;
-  if (row.failedFiles !== null) b.failedFiles = row.failedFiles as unknown as FailedRowsFile[];
-  return b;
-}
-
-function toFile(row: BatchFileRow): BatchFile {
-  const f: BatchFile = {
-    id: row.id,
-    batchId: row.batchId,
-    name: row.name,
-    storageKey: row.storageKey,
-    sizeBytes: Number(row.sizeBytes),
-    sha256: row.sha256,
-    createdAt: row.createdAt,
-  };
-  if (row.records !== null) f.records = row.records;
-  return f;
-}
+import { withStoreErrors } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 /** Batches of one tenant and their files. */
 @Injectable()
 export class BatchRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  private scoped(scope: TenantScope) {
-    return { orgId: scope.orgId, sandboxName: scope.sandboxName };
-  }
-
   async create(scope: TenantScope, input: { datasetId: string; inputFormat: string; origin?: 'ingest' | 'export'; exportJobId?: number }): Promise<Batch> {
-    try {
+    return withStoreErrors(async () => {
       const row = await this.prisma.batch.create({
-        data: { id: newBatchId(), ...this.scoped(scope), origin: 'ingest', ...input },
+        data: { id: newBatchId(), ...tenantWhere(scope), origin: 'ingest', ...input },
       });
       return toBatch(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** A client's batch (origin ingest), with the documented fields of its POST. */
   async createImport(scope: TenantScope, input: NewImportBatch): Promise<Batch> {
-    try {
+    return withStoreErrors(async () => {
       const data: Prisma.BatchUncheckedCreateInput = {
         id: newBatchId(),
-        ...this.scoped(scope),
+        ...tenantWhere(scope),
         origin: 'ingest',
         datasetId: input.datasetId,
         inputFormat: String(input.inputFormatOptions.format),
@@ -83,32 +37,25 @@ export class BatchRepository {
       if (input.replay) data.replay = input.replay as Prisma.InputJsonValue;
       if (input.partialIngestionPercent !== undefined) data.partialIngestionPercent = input.partialIngestionPercent;
       return toBatch(await this.prisma.batch.create({ data }));
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   async findById(scope: TenantScope, id: string): Promise<Batch | null> {
-    try {
-      const row = await this.prisma.batch.findFirst({ where: { id, ...this.scoped(scope) } });
+    return withStoreErrors(async () => {
+      const row = await this.prisma.batch.findFirst({ where: { id, ...tenantWhere(scope) } });
       return row && toBatch(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** One page of the tenant's batches matching every Catalog condition (filters, order and paging run in SQL). */
   async list(scope: TenantScope, query: CatalogListQuery): Promise<Batch[]> {
-    try {
+    return withStoreErrors(async () => {
       const ids = (await this.prisma.$queryRaw<Array<{ id: string }>>(listIdsSql('batches', BATCH_FIELDS, scope, query))).map((r) => r.id);
       if (!ids.length) return [];
-      const rows = await this.prisma.batch.findMany({ where: { id: { in: ids }, ...this.scoped(scope) } });
+      const rows = await this.prisma.batch.findMany({ where: { id: { in: ids }, ...tenantWhere(scope) } });
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.flatMap((id) => (byId.has(id) ? [toBatch(byId.get(id)!)] : []));
-    } catch (e) {
-      if (isBadRegex(e)) throw new ValidationFailed([{ path: 'property', message: 'has a regular expression that is not valid' }]);
-      return translateStoreError(e);
-    }
+    }, refuseBadRegex);
   }
 
   /**
@@ -120,10 +67,10 @@ export class BatchRepository {
     batchId: string,
     file: { name: string; storageKey: string; sizeBytes: number; sha256: string; records?: number },
   ): Promise<{ file: BatchFile; created: boolean } | undefined> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const locked = await tx.$queryRaw<Array<{ id: string }>>`
-          SELECT id FROM batches WHERE id = ${batchId} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+          SELECT id FROM batches WHERE id = ${batchId} AND ${tenantSql(scope)}
           AND status = 'loading' FOR UPDATE`;
         if (!locked.length) return undefined;
         // The batch row is locked: no other upload of this batch runs between this read and the upsert.
@@ -134,69 +81,57 @@ export class BatchRepository {
           update: { storageKey: file.storageKey, sizeBytes: BigInt(file.sizeBytes), sha256: file.sha256, records: file.records ?? null },
         });
         await tx.batch.update({ where: { id: batchId }, data: { updatedAt: new Date() } });
-        return { file: toFile(row), created: !existed };
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+        return { file: toBatchFile(row), created: !existed };
+      }),
+    );
   }
 
   /** Files of a batch of the tenant, by name. */
   async files(scope: TenantScope, batchId: string): Promise<BatchFile[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.batchFile.findMany({
-        where: { batchId, batch: this.scoped(scope) },
+        where: { batchId, batch: tenantWhere(scope) },
         orderBy: { name: 'asc' },
       });
-      return rows.map(toFile);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      return rows.map(toBatchFile);
+    });
   }
 
   /** A file of the tenant whose batch succeeded: the only files Data Access shows. */
   async visibleFile(scope: TenantScope, fileId: string): Promise<BatchFile | null> {
-    try {
-      const row = await this.prisma.batchFile.findFirst({ where: { id: fileId, batch: { ...this.scoped(scope), status: 'success' } } });
-      return row && toFile(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    return withStoreErrors(async () => {
+      const row = await this.prisma.batchFile.findFirst({ where: { id: fileId, batch: { ...tenantWhere(scope), status: 'success' } } });
+      return row && toBatchFile(row);
+    });
   }
 
   /** A file of the tenant's batch by name, whatever the batch's status (meta and failed listings). */
   async fileByName(scope: TenantScope, batchId: string, name: string): Promise<BatchFile | null> {
-    try {
-      const row = await this.prisma.batchFile.findFirst({ where: { batchId, name, batch: this.scoped(scope) } });
-      return row && toFile(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    return withStoreErrors(async () => {
+      const row = await this.prisma.batchFile.findFirst({ where: { batchId, name, batch: tenantWhere(scope) } });
+      return row && toBatchFile(row);
+    });
   }
 
   /** loading → failed (the client's FAIL), with why; false when the batch is not loading. */
   async failLoading(scope: TenantScope, batchId: string, errors: BatchError[]): Promise<boolean> {
-    try {
+    return withStoreErrors(async () => {
       const { count } = await this.prisma.batch.updateMany({
-        where: { id: batchId, ...this.scoped(scope), origin: 'ingest', status: 'loading' },
+        where: { id: batchId, ...tenantWhere(scope), origin: 'ingest', status: 'loading' },
         data: { status: 'failed', errors: errors as unknown as Prisma.InputJsonValue, updatedAt: new Date(), completedAt: new Date() },
       });
       return count === 1;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** loading → aborted; false when the batch is not loading. */
   async abort(scope: TenantScope, batchId: string): Promise<boolean> {
-    try {
+    return withStoreErrors(async () => {
       const { count } = await this.prisma.batch.updateMany({
-        where: { id: batchId, ...this.scoped(scope), status: 'loading' },
+        where: { id: batchId, ...tenantWhere(scope), status: 'loading' },
         data: { status: 'aborted', updatedAt: new Date(), completedAt: new Date() },
       });
       return count === 1;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 }

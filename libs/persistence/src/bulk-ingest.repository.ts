@@ -7,7 +7,7 @@ import { BatchError, DatasetKind, FailedRowsFile, TenantScope } from '@sx/domain
 import { BulkPool } from './bulk-pool';
 import { STAGED, STAGED_MEMBERSHIPS, STORE, UPSERT_MEMBERSHIPS_SQL, stagedColumns } from './bulk-ingest.sql';
 import { COPY_NULL, copyField, copyTextArray, membershipFields } from './copy-text';
-import { translateStoreError } from './store-errors';
+import { translateStoreError, withStoreErrors } from './store-errors';
 
 export interface FragmentRow {
   primaryIdentity: string;
@@ -114,12 +114,7 @@ export class BulkIngestRepository {
     options: PromoteOptions,
     produce: (sink: RowSink<RowOf<K>>) => Promise<ProducerReport>,
   ): Promise<PromoteOutcome> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    const client = await withStoreErrors(() => this.pool.connect());
     // Errors of a checked-out client (connection cut) fail the query in flight; without a
     // listener they would be thrown at the process.
     const onClientError = () => undefined;

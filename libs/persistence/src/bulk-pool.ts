@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { AppConfig } from '@sx/config';
+import { translateStoreError } from './store-errors';
 
 /**
  * A plain pg pool for bulk paths (COPY in, cursors out) that Prisma cannot stream. Only
@@ -32,5 +33,26 @@ export class BulkPool extends Pool implements OnApplicationShutdown {
   /** Last shutdown phase: consumers stopped in onModuleDestroy may still have needed us. */
   async onApplicationShutdown(): Promise<void> {
     await this.end();
+  }
+}
+
+/**
+ * Runs `work` in a transaction of its own on a client of `pool`: BEGIN, the work, COMMIT. Any
+ * failure rolls back (a failed ROLLBACK is ignored) and leaves through translateStoreError; the
+ * client goes back to the pool either way.
+ */
+export async function inPoolTransaction<T>(pool: Pick<Pool, 'connect'>, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  let client: PoolClient | undefined;
+  try {
+    client = await pool.connect();
+    await client.query('BEGIN');
+    const out = await work(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    await client?.query('ROLLBACK').catch(() => undefined);
+    return translateStoreError(e);
+  } finally {
+    client?.release();
   }
 }

@@ -1,5 +1,6 @@
 import { ValidationFailed } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
+import { tenantSql } from './tenant-scope';
 
 /**
  * Catalog list queries (AEP's `GET /dataSets`, `GET /batches` filters) compiled to one SQL query
@@ -262,7 +263,7 @@ export function orderSql(fields: CatalogFields, order: CatalogOrder[] | undefine
 
 /** The ids of one page of the tenant's rows of `table` that match every condition, in order. */
 export function listIdsSql(table: 'datasets' | 'batches', fields: CatalogFields, scope: { orgId: string; sandboxName: string }, q: CatalogListQuery): Prisma.Sql {
-  const where = [Prisma.sql`t.org_id = ${scope.orgId}`, Prisma.sql`t.sandbox_name = ${scope.sandboxName}`, ...q.conditions.map((c) => conditionSql(fields, c))];
+  const where = [tenantSql(scope, 't'), ...q.conditions.map((c) => conditionSql(fields, c))];
   return Prisma.sql`SELECT t.id FROM ${raw(table)} t WHERE ${Prisma.join(where, ' AND ')} ORDER BY ${orderSql(fields, q.orderBy)} OFFSET ${q.start} LIMIT ${q.limit}`;
 }
 
@@ -274,4 +275,9 @@ export function isBadRegex(e: unknown): boolean {
     cur = (cur.cause ?? (cur.meta as Record<string, unknown> | undefined)) as Record<string, unknown> | undefined;
   }
   return false;
+}
+
+/** A `~` pattern Postgres refused (see isBadRegex) is the client's mistake: a 400 naming `property`. */
+export function refuseBadRegex(e: unknown): void {
+  if (isBadRegex(e)) throw new ValidationFailed([{ path: 'property', message: 'has a regular expression that is not valid' }]);
 }

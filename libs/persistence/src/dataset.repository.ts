@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { CatalogTags, Conflict, Dataset, DatasetFields, FileDescription, TenantScope, ValidationFailed, newDatasetId } from '@sx/domain';
-import { CatalogListQuery, DATASET_FIELDS, isBadRegex, listIdsSql } from './catalog-filter';
+import { CatalogTags, Conflict, Dataset, DatasetFields, FileDescription, TenantScope, newDatasetId } from '@sx/domain';
+import { CatalogListQuery, DATASET_FIELDS, listIdsSql, refuseBadRegex } from './catalog-filter';
 import { Prisma } from './generated/prisma/client';
 import type { Dataset as DatasetRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
+import { withStoreErrors } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 function toDataset(row: DatasetRow): Dataset {
   const d: Dataset = {
@@ -56,12 +57,11 @@ export class DatasetRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   async create(scope: TenantScope & { clientId?: string }, input: DatasetFields): Promise<Dataset> {
-    try {
+    return withStoreErrors(async () => {
       const row = await this.prisma.dataset.create({
         data: {
           id: newDatasetId(),
-          orgId: scope.orgId,
-          sandboxName: scope.sandboxName,
+          ...tenantWhere(scope),
           ...columns(input),
           createdClient: scope.clientId ?? null,
           createdUser: scope.clientId ?? null,
@@ -69,18 +69,14 @@ export class DatasetRepository {
         },
       });
       return toDataset(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   async findById(scope: TenantScope, id: string): Promise<Dataset | null> {
-    try {
-      const row = await this.prisma.dataset.findFirst({ where: { id, orgId: scope.orgId, sandboxName: scope.sandboxName } });
+    return withStoreErrors(async () => {
+      const row = await this.prisma.dataset.findFirst({ where: { id, ...tenantWhere(scope) } });
       return row && toDataset(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -88,10 +84,10 @@ export class DatasetRepository {
    * meanwhile (two PATCHes of different fields both land). Null when there is no such dataset.
    */
   async update(scope: TenantScope & { clientId?: string }, id: string, change: (current: Dataset) => Promise<DatasetFields>): Promise<Dataset | null> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const locked = await tx.$queryRaw<Array<{ id: string }>>`
-          SELECT id FROM datasets WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} FOR UPDATE`;
+          SELECT id FROM datasets WHERE id = ${id} AND ${tenantSql(scope)} FOR UPDATE`;
         if (!locked.length) return null;
         const current = toDataset(await tx.dataset.findUniqueOrThrow({ where: { id } }));
         const fields = await change(current);
@@ -100,10 +96,8 @@ export class DatasetRepository {
           data: { ...columns(fields), updatedAt: new Date(), updatedUser: scope.clientId ?? current.updatedUser ?? null },
         });
         return toDataset(row);
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /**
@@ -114,11 +108,11 @@ export class DatasetRepository {
    * False when there is no such dataset. The caller removes the files from storage.
    */
   async remove(scope: TenantScope, id: string): Promise<boolean> {
-    try {
-      return await this.prisma.$transaction(
+    return withStoreErrors(() =>
+      this.prisma.$transaction(
         async (tx) => {
           const locked = await tx.$queryRaw<Array<{ id: string }>>`
-          SELECT id FROM datasets WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} FOR UPDATE`;
+          SELECT id FROM datasets WHERE id = ${id} AND ${tenantSql(scope)} FOR UPDATE`;
           if (!locked.length) return false;
           // Locking the batches makes a concurrent COMPLETE wait for this answer (then find nothing).
           const batches = await tx.$queryRaw<Array<{ id: string; status: string }>>`
@@ -126,7 +120,7 @@ export class DatasetRepository {
           const busy = batches.find((b) => IN_FLIGHT_BATCH.includes(b.status));
           if (busy) throw new Conflict(`Dataset ${id} has batch ${busy.id} being processed (${busy.status}); delete it once the batch has ended.`);
           const exports = await tx.$queryRaw<Array<{ id: number }>>`
-          SELECT id FROM export_jobs WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND deleted_at IS NULL
+          SELECT id FROM export_jobs WHERE ${tenantSql(scope)} AND deleted_at IS NULL
             AND status IN ('NEW', 'PROCESSING') AND destination->>'datasetId' = ${id} LIMIT 1`;
           if (exports.length) throw new Conflict(`Export job ${exports[0].id} is writing into dataset ${id}; delete it once the job has ended or been cancelled.`);
           await tx.$executeRaw`DELETE FROM profile_fragments WHERE batch_id IN (SELECT id FROM batches WHERE dataset_id = ${id})`;
@@ -136,23 +130,18 @@ export class DatasetRepository {
           return true;
         },
         { timeout: 120_000 },
-      );
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      ),
+    );
   }
 
   /** One page of the tenant's datasets matching every condition (filters, order and paging run in SQL). */
   async list(scope: TenantScope, query: CatalogListQuery): Promise<Dataset[]> {
-    try {
+    return withStoreErrors(async () => {
       const ids = (await this.prisma.$queryRaw<Array<{ id: string }>>(listIdsSql('datasets', DATASET_FIELDS, scope, query))).map((r) => r.id);
       if (!ids.length) return [];
-      const rows = await this.prisma.dataset.findMany({ where: { id: { in: ids }, orgId: scope.orgId, sandboxName: scope.sandboxName } });
+      const rows = await this.prisma.dataset.findMany({ where: { id: { in: ids }, ...tenantWhere(scope) } });
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.flatMap((id) => (byId.has(id) ? [toDataset(byId.get(id)!)] : []));
-    } catch (e) {
-      if (isBadRegex(e)) throw new ValidationFailed([{ path: 'property', message: 'has a regular expression that is not valid' }]);
-      return translateStoreError(e);
-    }
+    }, refuseBadRegex);
   }
 }

@@ -3,7 +3,8 @@ import { CancelOutcome, Caller, ExportJob, ExportJobRequest, ExportJobStatus, FI
 import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
 import { PrismaService } from './prisma.service';
-import { isUniqueViolation, translateStoreError } from './store-errors';
+import { isUniqueViolation, translateStoreError, withStoreErrors } from './store-errors';
+import { tenantWhere } from './tenant-scope';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 
@@ -28,7 +29,7 @@ export class ExportJobRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   private scoped(scope: TenantScope) {
-    return { orgId: scope.orgId, sandboxName: scope.sandboxName, deletedAt: null };
+    return { ...tenantWhere(scope), deletedAt: null };
   }
 
   /**
@@ -95,12 +96,10 @@ export class ExportJobRepository {
   }
 
   async findById(scope: TenantScope, id: number): Promise<ExportJob | null> {
-    try {
+    return withStoreErrors(async () => {
       const row = await this.prisma.exportJob.findFirst({ where: { id, ...this.scoped(scope) } });
       return row && toExportJob(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** Newest first, keyset-paged on (creationTime, id) so that equal milliseconds never skip a job. */
@@ -111,16 +110,14 @@ export class ExportJobRepository {
       const t = new Date(query.after.creationTimeMs);
       where.OR = [{ creationTime: { lt: t } }, { creationTime: t, id: { lt: query.after.id } }];
     }
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.exportJob.findMany({
         where,
         orderBy: [{ creationTime: 'desc' }, { id: 'desc' }],
         take: query.limit,
       });
       return rows.map(toExportJob);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -131,7 +128,7 @@ export class ExportJobRepository {
   async cancelOrDelete(scope: TenantScope, id: number): Promise<CancelOutcome | null> {
     const where = { id, ...this.scoped(scope) };
     const now = new Date();
-    try {
+    return withStoreErrors(async () => {
       const cancelled = await this.prisma.$transaction(async (tx) => {
         const { count } = await tx.exportJob.updateMany({
           where: { ...where, status: 'NEW' },
@@ -151,8 +148,6 @@ export class ExportJobRepository {
         data: { deletedAt: now },
       });
       return deleted.count ? 'deleted' : null;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 }

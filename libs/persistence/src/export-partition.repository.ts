@@ -4,7 +4,8 @@ import { ExportJob, TenantScope } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
+import { withStoreErrors } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 /** One key range of a run: [keyFrom, keyTo) in byte order; an open end is unbounded. */
 export interface PartitionRange {
@@ -89,26 +90,20 @@ export class ExportPartitionRepository {
    */
   async splitKeys(scope: TenantScope, count: number): Promise<{ fragments: number; keys: string[] }> {
     const fractions = Array.from({ length: Math.max(0, count - 1) }, (_, i) => (i + 1) / count);
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.$queryRaw<Array<{ fragments: bigint; keys: string[] | null }>>`
         SELECT count(*) AS fragments,
                CASE WHEN ${fractions.length}::int = 0 THEN NULL
                     ELSE percentile_disc(${fractions}::float8[]) WITHIN GROUP (ORDER BY primary_identity COLLATE "C") END AS keys
-          FROM profile_fragments WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}`;
+          FROM profile_fragments WHERE ${tenantSql(scope)}`;
       const keys = [...new Set((rows[0]?.keys ?? []).filter((k): k is string => typeof k === 'string'))].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
       return { fragments: Number(rows[0]?.fragments ?? 0), keys };
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** How many fragments the sandbox holds: the estimate of its profiles that decides an unasked split. */
   async fragmentCount(scope: TenantScope): Promise<number> {
-    try {
-      return await this.prisma.profileFragment.count({ where: { orgId: scope.orgId, sandboxName: scope.sandboxName } });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    return withStoreErrors(() => this.prisma.profileFragment.count({ where: tenantWhere(scope) }));
   }
 
   /**
@@ -116,33 +111,29 @@ export class ExportPartitionRepository {
    * second call adds nothing). False: the attempt no longer holds the job.
    */
   async create(scope: TenantScope, jobId: number, runToken: string, ranges: PartitionRange[]): Promise<boolean> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         if (!(await this.lockRun(tx, scope, jobId, runToken))) return false;
         await tx.exportPartition.createMany({
           data: ranges.map((r) => ({ exportJobId: jobId, runToken, partition: r.partition, keyFrom: r.keyFrom ?? null, keyTo: r.keyTo ?? null })),
           skipDuplicates: true,
         });
         return true;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** The run's partitions in order (empty when the job was not split under this token). */
   async list(scope: TenantScope, jobId: number, runToken: string): Promise<PartitionState[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.$queryRaw<PartitionRow[]>`
         SELECT p.partition, p.key_from, p.key_to, p.status, p.attempts, p.lease_token::text AS lease_token, 0::float8 AS lease_left_ms,
                p.profiles, p.by_namespace, p.outputs
           FROM export_partitions p JOIN export_jobs j ON j.id = p.export_job_id
-         WHERE p.export_job_id = ${jobId} AND p.run_token = ${runToken}::uuid AND j.org_id = ${scope.orgId} AND j.sandbox_name = ${scope.sandboxName}
+         WHERE p.export_job_id = ${jobId} AND p.run_token = ${runToken}::uuid AND ${tenantSql(scope, 'j')}
          ORDER BY p.partition`;
       return rows.map(toState);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -151,8 +142,8 @@ export class ExportPartitionRepository {
    * extended with it.
    */
   async claim(scope: TenantScope, jobId: number, runToken: string, partition: number, leaseMs: number, maxAttempts: number): Promise<PartitionClaim> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const run = await this.lockRun(tx, scope, jobId, runToken);
         if (!run) return { kind: 'stopped' as const };
         const job = toExportJob(run);
@@ -174,71 +165,57 @@ export class ExportPartitionRepository {
         await this.extendJobLease(tx, jobId, runToken, leaseMs);
         const range = toState(row);
         return { kind: exhausted ? ('exhausted' as const) : ('claimed' as const), job, lease, attempt: exhausted ? row.attempts : row.attempts + 1, range };
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** Extends the partition's lease and the job's. False: the partition is no longer this attempt's. */
   async renew(scope: TenantScope, jobId: number, runToken: string, partition: number, lease: string, leaseMs: number): Promise<boolean> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         if (!(await this.lockRunRow(tx, scope, jobId, runToken))) return false;
         const count = await tx.$executeRaw`
           UPDATE export_partitions SET lease_expires_at = now() + ${leaseMs}::integer * interval '1 millisecond'
            WHERE export_job_id = ${jobId} AND run_token = ${runToken}::uuid AND partition = ${partition} AND lease_token = ${lease}::uuid AND status = 'running'`;
         if (count === 1) await this.extendJobLease(tx, jobId, runToken, leaseMs);
         return count === 1;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** The commit keeps the job's lease alive while it renames files. False: the run is over. */
   async renewRun(scope: TenantScope, jobId: number, runToken: string, leaseMs: number): Promise<boolean> {
-    try {
-      return await this.prisma.$transaction(
-        async (tx) => (await this.lockRun(tx, scope, jobId, runToken)) !== undefined && (await this.extendJobLease(tx, jobId, runToken, leaseMs)),
-      );
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => (await this.lockRun(tx, scope, jobId, runToken)) !== undefined && (await this.extendJobLease(tx, jobId, runToken, leaseMs))),
+    );
   }
 
   /** Whether the run must stop: cancel requested, or the job no longer PROCESSING under this run. */
   async shouldStop(scope: TenantScope, jobId: number, runToken: string): Promise<boolean> {
-    try {
+    return withStoreErrors(async () => {
       const row = await this.prisma.exportJob.findFirst({
-        where: { id: jobId, orgId: scope.orgId, sandboxName: scope.sandboxName, deletedAt: null },
+        where: { id: jobId, ...tenantWhere(scope), deletedAt: null },
         select: { status: true, attemptToken: true, cancelRequestedAt: true },
       });
       return !row || row.status !== 'PROCESSING' || row.attemptToken !== runToken || row.cancelRequestedAt !== null;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** A failed attempt that will be retried gives the partition's lease up. */
   async release(jobId: number, runToken: string, partition: number, lease: string): Promise<void> {
-    try {
-      await this.prisma.exportPartition.updateMany({
+    await withStoreErrors(() =>
+      this.prisma.exportPartition.updateMany({
         where: { exportJobId: jobId, runToken, partition, leaseToken: lease, status: 'running' },
         data: { status: 'pending', leaseExpiresAt: null, updatedAt: new Date() },
-      });
-    } catch (e) {
-      translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** A partition that failed for good (the caller has ended the job FAILED). */
   async markFailed(jobId: number, runToken: string, partition: number): Promise<void> {
-    try {
-      await this.prisma.exportPartition.updateMany({ where: { exportJobId: jobId, runToken, partition }, data: { status: 'failed', leaseExpiresAt: null, updatedAt: new Date() } });
-    } catch (e) {
-      translateStoreError(e);
-    }
+    await withStoreErrors(() =>
+      this.prisma.exportPartition.updateMany({ where: { exportJobId: jobId, runToken, partition }, data: { status: 'failed', leaseExpiresAt: null, updatedAt: new Date() } }),
+    );
   }
 
   /**
@@ -246,17 +223,15 @@ export class ExportPartitionRepository {
    * run's partitions (profiles written, partitions done of how many).
    */
   async progress(scope: TenantScope, jobId: number, runToken: string, partition: number, lease: string, profiles: number): Promise<void> {
-    try {
-      await this.prisma.$transaction(async (tx) => {
+    await withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         if (!(await this.lockRunRow(tx, scope, jobId, runToken))) return;
         const count = await tx.$executeRaw`
           UPDATE export_partitions SET profiles = ${profiles}::integer, updated_at = now()
            WHERE export_job_id = ${jobId} AND run_token = ${runToken}::uuid AND partition = ${partition} AND lease_token = ${lease}::uuid AND status = 'running'`;
         if (count === 1) await this.sumIntoJob(tx, scope, jobId, runToken);
-      });
-    } catch (e) {
-      translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /**
@@ -264,8 +239,8 @@ export class ExportPartitionRepository {
    * run. 'superseded': the attempt lost the partition or the run is over (it records nothing).
    */
   async finish(scope: TenantScope, jobId: number, runToken: string, partition: number, lease: string, result: PartitionResult): Promise<'done' | 'superseded'> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         if (!(await this.lockRun(tx, scope, jobId, runToken))) return 'superseded' as const;
         const count = await tx.$executeRaw`
           UPDATE export_partitions
@@ -275,10 +250,8 @@ export class ExportPartitionRepository {
         if (count !== 1) return 'superseded' as const;
         await this.sumIntoJob(tx, scope, jobId, runToken);
         return 'done' as const;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** The job's row, locked, if it is PROCESSING under this run. */
@@ -295,7 +268,7 @@ export class ExportPartitionRepository {
   private async lockRunRow(tx: Tx, scope: TenantScope, jobId: number, runToken: string): Promise<boolean> {
     const rows = await tx.$queryRaw<Array<{ id: number }>>`
       SELECT id FROM export_jobs
-       WHERE id = ${jobId} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND deleted_at IS NULL
+       WHERE id = ${jobId} AND ${tenantSql(scope)} AND deleted_at IS NULL
          AND status = 'PROCESSING' AND attempt_token = ${runToken}::uuid
          FOR UPDATE`;
     return rows.length > 0;
@@ -318,7 +291,7 @@ export class ExportPartitionRepository {
              update_time = now()
         FROM (SELECT COALESCE(sum(profiles), 0)::int AS profiles, count(*) FILTER (WHERE status = 'done')::int AS done, count(*)::int AS total
                 FROM export_partitions WHERE export_job_id = ${jobId} AND run_token = ${runToken}::uuid) s
-       WHERE j.id = ${jobId} AND j.org_id = ${scope.orgId} AND j.sandbox_name = ${scope.sandboxName}
+       WHERE j.id = ${jobId} AND ${tenantSql(scope, 'j')}
          AND j.status = 'PROCESSING' AND j.attempt_token = ${runToken}::uuid`;
   }
 }

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Batch, ExportDestination, ExportJob, ExportJobError, ExportMetrics, TenantScope, newBatchId, newDatasetFileId } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
+import { toBatch } from './batch.mapper';
 import { toExportJob } from './export-job.mapper';
 import { APPLY_DELTAS_SQL, DISCARD_RUN_SQL } from './membership-delta.repository';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
+import { translateStoreError, withStoreErrors } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 export interface CommittedFile {
   name: string;
@@ -66,7 +68,7 @@ export class ExportRunRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   private where(scope: TenantScope, id: number) {
-    return { id, orgId: scope.orgId, sandboxName: scope.sandboxName, deletedAt: null };
+    return { id, ...tenantWhere(scope), deletedAt: null };
   }
 
   /** The job's row, locked for this transaction; undefined when deleted or unknown. */
@@ -76,7 +78,7 @@ export class ExportRunRepository {
              COALESCE(EXTRACT(EPOCH FROM lease_expires_at - now()) * 1000, 0)::float8 AS lease_left_ms,
              EXISTS (SELECT 1 FROM export_partitions p WHERE p.export_job_id = j.id AND p.run_token = j.attempt_token) AS partitioned
         FROM export_jobs j
-       WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND deleted_at IS NULL
+       WHERE id = ${id} AND ${tenantSql(scope)} AND deleted_at IS NULL
          FOR UPDATE`;
     return rows[0];
   }
@@ -91,8 +93,8 @@ export class ExportRunRepository {
    * run token back (with the job's lease extended), for the caller to make sure its flow exists.
    */
   async claim(scope: TenantScope, id: number, leaseMs: number, maxAttempts: number, nowMs: number = Date.now()): Promise<ExportClaim> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const row = await this.lock(tx, scope, id);
         if (!row || (row.status !== 'NEW' && row.status !== 'PROCESSING')) return { kind: 'finished' as const };
         if (row.status === 'PROCESSING' && row.attempt_token && row.partitioned) {
@@ -113,46 +115,38 @@ export class ExportRunRepository {
            WHERE id = ${id}`;
         const job = toExportJob(await tx.exportJob.findUniqueOrThrow({ where: { id } }));
         return { kind: exhausted ? ('exhausted' as const) : ('claimed' as const), job, lease, attempt: exhausted ? row.attempts : row.attempts + 1 };
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** Extends the attempt's lease by leaseMs from now. False: the lease is no longer this attempt's. */
   async renew(scope: TenantScope, id: number, lease: string, leaseMs: number): Promise<boolean> {
-    try {
+    return withStoreErrors(async () => {
       // Fenced by the token, not by time: a lease that lapsed while nobody claimed it is still ours.
       const count = await this.prisma.$executeRaw`
         UPDATE export_jobs SET lease_expires_at = now() + ${leaseMs}::integer * interval '1 millisecond'
-         WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+         WHERE id = ${id} AND ${tenantSql(scope)}
            AND deleted_at IS NULL AND status = 'PROCESSING' AND attempt_token = ${lease}::uuid`;
       return count === 1;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** A failed attempt that will be retried gives its lease up, so the retry need not wait for it to expire. */
   async release(scope: TenantScope, id: number, lease: string): Promise<void> {
-    try {
-      await this.prisma.exportJob.updateMany({ where: { ...this.where(scope, id), status: 'PROCESSING', attemptToken: lease }, data: { leaseExpiresAt: null } });
-    } catch (e) {
-      translateStoreError(e);
-    }
+    await withStoreErrors(() =>
+      this.prisma.exportJob.updateMany({ where: { ...this.where(scope, id), status: 'PROCESSING', attemptToken: lease }, data: { leaseExpiresAt: null } }),
+    );
   }
 
   /** The job's batches still `loading`: left by attempts that died, or by the running one. */
   async loadingBatches(scope: TenantScope, jobId: number): Promise<Array<{ batchId: string; datasetId: string }>> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.batch.findMany({
-        where: { orgId: scope.orgId, sandboxName: scope.sandboxName, exportJobId: jobId, origin: 'export', status: 'loading' },
+        where: { ...tenantWhere(scope), exportJobId: jobId, origin: 'export', status: 'loading' },
         select: { id: true, datasetId: true },
       });
       return rows.map((r) => ({ batchId: r.id, datasetId: r.datasetId }));
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -162,30 +156,26 @@ export class ExportRunRepository {
    */
   async abortBatches(scope: TenantScope, jobId: number, lease: string | null, batchIds: string[]): Promise<boolean> {
     if (!batchIds.length) return true;
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const row = await this.lock(tx, scope, jobId);
         const allowed = lease === null ? !row || !['NEW', 'PROCESSING'].includes(row.status) : row?.status === 'PROCESSING' && row.attempt_token === lease;
         if (!allowed) return false;
         const now = new Date();
         await tx.batch.updateMany({
-          where: { id: { in: batchIds }, orgId: scope.orgId, sandboxName: scope.sandboxName, exportJobId: jobId, origin: 'export', status: 'loading' },
+          where: { id: { in: batchIds }, ...tenantWhere(scope), exportJobId: jobId, origin: 'export', status: 'loading' },
           data: { status: 'aborted', updatedAt: now, completedAt: now },
         });
         return true;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   async cancelRequested(scope: TenantScope, id: number): Promise<boolean> {
-    try {
+    return withStoreErrors(async () => {
       const row = await this.prisma.exportJob.findFirst({ where: this.where(scope, id), select: { cancelRequestedAt: true, status: true } });
       return !row || row.cancelRequestedAt !== null || row.status === 'CANCELLED';
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -193,48 +183,30 @@ export class ExportRunRepository {
    * superseded and gets none). The caller has discarded its predecessors' batches first.
    */
   async startBatches(scope: TenantScope, jobId: number, lease: string, datasetId: string, format: string, count: number): Promise<Batch[] | 'superseded'> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const row = await this.lock(tx, scope, jobId);
         if (row?.status !== 'PROCESSING' || row.attempt_token !== lease) return 'superseded' as const;
         const batches: Batch[] = [];
         for (let i = 0; i < count; i++) {
           const row = await tx.batch.create({
-            data: { id: newBatchId(), orgId: scope.orgId, sandboxName: scope.sandboxName, datasetId, inputFormat: format, origin: 'export', exportJobId: jobId },
+            data: { id: newBatchId(), ...tenantWhere(scope), datasetId, inputFormat: format, origin: 'export', exportJobId: jobId },
           });
-          batches.push({
-            id: row.id,
-            orgId: row.orgId,
-            sandboxName: row.sandboxName,
-            datasetId: row.datasetId,
-            status: 'loading',
-            inputFormat: row.inputFormat,
-            origin: 'export',
-            exportJobId: jobId,
-            recordCount: 0,
-            failedRecordCount: 0,
-            errors: [],
-            createdAt: row.createdAt,
-            updatedAt: row.updatedAt,
-          });
+          batches.push(toBatch(row));
         }
         return batches;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** Progress while running: metrics (profiles written so far) and the destination's batch ids. */
   async progress(scope: TenantScope, id: number, lease: string, metrics: ExportMetrics, destination?: ExportDestination): Promise<void> {
-    try {
-      await this.prisma.exportJob.updateMany({
+    await withStoreErrors(() =>
+      this.prisma.exportJob.updateMany({
         where: { ...this.where(scope, id), status: 'PROCESSING', attemptToken: lease },
         data: { metrics: json(metrics), updateTime: new Date(), ...(destination ? { destination: json(destination) } : {}) },
-      });
-    } catch (e) {
-      translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /**
@@ -310,8 +282,8 @@ export class ExportRunRepository {
     metrics?: ExportMetrics,
     errors?: ExportJobError[],
   ): Promise<boolean> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const row = await this.lock(tx, scope, id);
         if (!row || (row.status !== 'NEW' && row.status !== 'PROCESSING')) return false;
         if (lease === null ? row.attempt_token !== null && row.lease_left_ms > 0 : row.attempt_token !== lease) return false;
@@ -327,9 +299,7 @@ export class ExportRunRepository {
           data: { status, updateTime: now, leaseExpiresAt: null, ...(metrics ? { metrics: json(metrics) } : {}), ...(errors ? { errors: json(errors) } : {}) },
         });
         return true;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 }

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { TenantScope, newDatasetFileId } from '@sx/domain';
 import type { Prisma } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
+import { withStoreErrors } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 /** A received chunk of a large file: bytes start..end inclusive. */
 export interface LargeFileChunk {
@@ -26,29 +27,27 @@ export class LargeFileRepository {
 
   private async lockLoading(tx: Prisma.TransactionClient, scope: TenantScope, batchId: string): Promise<boolean> {
     const rows = await tx.$queryRaw<Array<{ id: string }>>`
-      SELECT id FROM batches WHERE id = ${batchId} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+      SELECT id FROM batches WHERE id = ${batchId} AND ${tenantSql(scope)}
          AND origin = 'ingest' AND status = 'loading' FOR UPDATE`;
     return rows.length === 1;
   }
 
   /** Starts (or, sent again, keeps) the upload of `name`; false when the batch is not loading. */
   async initialize(scope: TenantScope, batchId: string, name: string): Promise<boolean> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         if (!(await this.lockLoading(tx, scope, batchId))) return false;
         await tx.largeFileUpload.upsert({ where: { batchId_name: { batchId, name } }, create: { batchId, name }, update: {} });
         return true;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** The chunks received so far, by start then end; undefined when `name` was never initialized (or is completed). */
   async chunks(scope: TenantScope, batchId: string, name: string): Promise<LargeFileChunk[] | undefined> {
-    try {
+    return withStoreErrors(async () => {
       const upload = await this.prisma.largeFileUpload.findFirst({
-        where: { batchId, name, batch: { orgId: scope.orgId, sandboxName: scope.sandboxName } },
+        where: { batchId, name, batch: tenantWhere(scope) },
         include: { chunks: { orderBy: [{ startByte: 'asc' }, { endByte: 'asc' }] } },
       });
       if (!upload) return undefined;
@@ -57,15 +56,13 @@ export class LargeFileRepository {
         if (c.totalBytes !== null) chunk.total = Number(c.totalBytes);
         return chunk;
       });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** Records a stored chunk; the same range sent again replaces the earlier one (a retry). */
   async addChunk(scope: TenantScope, batchId: string, name: string, chunk: LargeFileChunk): Promise<LargeFileWrite> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         if (!(await this.lockLoading(tx, scope, batchId))) return 'not-loading';
         const upload = await tx.largeFileUpload.findUnique({ where: { batchId_name: { batchId, name } } });
         if (!upload) return 'no-upload';
@@ -73,10 +70,8 @@ export class LargeFileRepository {
         const fields = { storageKey: chunk.storageKey, totalBytes: chunk.total === undefined ? null : BigInt(chunk.total) };
         await tx.largeFileChunk.upsert({ where: { batchId_name_startByte_endByte: range }, create: { ...range, ...fields }, update: fields });
         return 'ok';
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /**
@@ -84,8 +79,8 @@ export class LargeFileRepository {
    * name) and the upload with its chunk rows is removed, in one transaction.
    */
   async finish(scope: TenantScope, batchId: string, name: string, file: { storageKey: string; sizeBytes: number; sha256: string }): Promise<LargeFileWrite> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         if (!(await this.lockLoading(tx, scope, batchId))) return 'not-loading';
         const { count } = await tx.largeFileUpload.deleteMany({ where: { batchId, name } });
         if (!count) return 'no-upload';
@@ -97,9 +92,7 @@ export class LargeFileRepository {
         });
         await tx.batch.update({ where: { id: batchId }, data: { updatedAt: new Date() } });
         return 'ok';
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 }

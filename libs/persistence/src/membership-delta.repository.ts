@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { TenantScope } from '@sx/domain';
-import { BulkPool } from './bulk-pool';
+import { BulkPool, inPoolTransaction } from './bulk-pool';
 import { copyField } from './copy-text';
-import { translateStoreError } from './store-errors';
+import { translateStoreError, withStoreErrors } from './store-errors';
 
 /** One membership change an evaluation run found (memberships.md 4: only deltas are written). */
 export interface MembershipDelta {
@@ -127,21 +127,15 @@ export class MembershipDeltaRepository {
 
   /** Drops every staged row of the run that another attempt wrote (a killed attempt's leftovers). */
   async discardOtherAttempts(runId: string, attemptToken: string): Promise<number> {
-    try {
+    return withStoreErrors(async () => {
       const r = await this.pool.query('DELETE FROM membership_deltas WHERE run_id = $1 AND attempt_token <> $2::uuid', [runId, attemptToken]);
       return r.rowCount ?? 0;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** Drops every staged row of the run (a failed or cancelled run, or the reconciler's cleanup). */
   async discardRun(runId: string): Promise<void> {
-    try {
-      await this.pool.query('DELETE FROM membership_deltas WHERE run_id = $1', [runId]);
-    } catch (e) {
-      translateStoreError(e);
-    }
+    await withStoreErrors(() => this.pool.query('DELETE FROM membership_deltas WHERE run_id = $1', [runId]));
   }
 
   /**
@@ -149,7 +143,7 @@ export class MembershipDeltaRepository {
    * stay (an attempt may stage in several passes, one per merge policy).
    */
   async stage(runId: string, attemptToken: string): Promise<DeltaStager> {
-    try {
+    return withStoreErrors(async () => {
       const client = await this.pool.connect();
       client.on('error', () => undefined);
       let released = false;
@@ -158,26 +152,12 @@ export class MembershipDeltaRepository {
         released = true;
         client.release(!ok); // a connection whose COPY failed is not reused
       });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** Applies the attempt's staged deltas in one transaction of its own; returns the rows applied. */
   async apply(runId: string, attemptToken: string, scope: TenantScope): Promise<number> {
-    let client: PoolClient | undefined;
-    try {
-      client = await this.pool.connect();
-      await client.query('BEGIN');
-      const n = await this.applyIn(client, runId, attemptToken, scope);
-      await client.query('COMMIT');
-      return n;
-    } catch (e) {
-      await client?.query('ROLLBACK').catch(() => undefined);
-      return translateStoreError(e);
-    } finally {
-      client?.release();
-    }
+    return inPoolTransaction(this.pool, (client) => this.applyIn(client, runId, attemptToken, scope));
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { MergePolicy, MergePolicyListing, TenantScope } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
+import { tenantSql } from './tenant-scope';
 
 /**
  * The two statements of GET /config/mergePolicies: the count and one page. The built-in policy has
@@ -16,11 +17,11 @@ export function mergePolicyListQueries(scope: TenantScope, builtIn: MergePolicy,
       SELECT id, name, version, attribute_merge, identity_graph, schema_name, is_default, is_active_on_edge,
              created_at, updated_at, false AS built_in
       FROM merge_policies
-      WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+      WHERE ${tenantSql(scope)}
       UNION ALL
       SELECT ${builtIn.id}::text, ${builtIn.name}::text, ${builtIn.version}::int, ${JSON.stringify(builtIn.attributeMerge)}::json,
              ${builtIn.identityGraph.type}::text, ${builtIn.schema.name}::text,
-             NOT EXISTS (SELECT 1 FROM merge_policies WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND is_default),
+             NOT EXISTS (SELECT 1 FROM merge_policies WHERE ${tenantSql(scope)} AND is_default),
              false, ${builtIn.updatedAt}::timestamptz, ${builtIn.updatedAt}::timestamptz, true
     )`;
   const where = whereOf(listing);

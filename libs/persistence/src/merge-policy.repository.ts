@@ -17,7 +17,8 @@ import { Prisma } from './generated/prisma/client';
 import type { MergePolicy as MergePolicyRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
 import { mergePolicyListQueries } from './merge-policy-list.sql';
-import { isUniqueViolation, translateStoreError } from './store-errors';
+import { isUniqueViolation, translateStoreError, withStoreErrors } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 /** Thrown inside a transaction to roll a delete back when segments still use the policy. */
 class PolicyInUse extends Error {
@@ -39,10 +40,6 @@ type Tx = Prisma.TransactionClient;
 export class MergePolicyRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  private scoped(scope: TenantScope) {
-    return { orgId: scope.orgId, sandboxName: scope.sandboxName };
-  }
-
   /**
    * Stores a new policy (version 1, a fresh uuid). Every write of a sandbox's policies holds one
    * advisory lock, so that a default policy takes the place of the previous default without two
@@ -53,7 +50,7 @@ export class MergePolicyRepository {
       await this.lockSandbox(tx, scope);
       if (policy.default) await this.clearDefault(tx, scope);
       const row = await tx.mergePolicy.create({
-        data: { id: randomUUID(), ...this.scoped(scope), version: 1, ...columnsOf(policy) },
+        data: { id: randomUUID(), ...tenantWhere(scope), version: 1, ...columnsOf(policy) },
       });
       return { outcome: 'saved', policy: toMergePolicy(row) };
     });
@@ -68,9 +65,9 @@ export class MergePolicyRepository {
     return this.write(async (tx) => {
       await this.lockSandbox(tx, scope);
       const locked = await tx.$queryRaw<Array<{ id: string }>>`
-        SELECT id FROM merge_policies WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} FOR UPDATE`;
+        SELECT id FROM merge_policies WHERE id = ${id} AND ${tenantSql(scope)} FOR UPDATE`;
       if (!locked.length) return { outcome: 'not-found' };
-      const current = toMergePolicy(await tx.mergePolicy.findFirstOrThrow({ where: { id, ...this.scoped(scope) } }));
+      const current = toMergePolicy(await tx.mergePolicy.findFirstOrThrow({ where: { id, ...tenantWhere(scope) } }));
       const next = change(current);
       if (next.default && !current.default) await this.clearDefault(tx, scope);
       const row = await tx.mergePolicy.update({
@@ -84,37 +81,31 @@ export class MergePolicyRepository {
   /** The policies of these ids in the tenant (the built-in included), in the order asked, each once. */
   async findMany(scope: TenantScope, ids: string[]): Promise<MergePolicy[]> {
     const wanted = [...new Set(ids)];
-    try {
-      const rows = await this.prisma.mergePolicy.findMany({ where: { id: { in: wanted }, ...this.scoped(scope) } });
+    return withStoreErrors(async () => {
+      const rows = await this.prisma.mergePolicy.findMany({ where: { id: { in: wanted }, ...tenantWhere(scope) } });
       const byId = new Map(rows.map((row) => [row.id, toMergePolicy(row)]));
       if (wanted.includes(BUILT_IN_MERGE_POLICY_ID)) {
         byId.set(BUILT_IN_MERGE_POLICY_ID, builtInMergePolicy(scope, !(await this.storedDefault(this.prisma, scope))));
       }
       return wanted.flatMap((id) => byId.get(id) ?? []);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** The policy of this id in the tenant (the built-in included), or null. Used by GET and by exports. */
   async resolve(scope: TenantScope, id: string): Promise<MergePolicy | null> {
-    try {
+    return withStoreErrors(async () => {
       if (id === BUILT_IN_MERGE_POLICY_ID) return builtInMergePolicy(scope, !(await this.storedDefault(this.prisma, scope)));
-      const row = await this.prisma.mergePolicy.findFirst({ where: { id, ...this.scoped(scope) } });
+      const row = await this.prisma.mergePolicy.findFirst({ where: { id, ...tenantWhere(scope) } });
       return row && toMergePolicy(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** The sandbox default: the stored policy marked default, else the built-in. */
   async defaultFor(scope: TenantScope): Promise<MergePolicy> {
-    try {
+    return withStoreErrors(async () => {
       const row = await this.storedDefault(this.prisma, scope);
       return row ? toMergePolicy(row) : builtInMergePolicy(scope, true);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -125,8 +116,8 @@ export class MergePolicyRepository {
   async list(scope: TenantScope, listing: MergePolicyListing): Promise<MergePolicyPage> {
     const builtIn = builtInMergePolicy(scope, false);
     const queries = mergePolicyListQueries(scope, builtIn, listing);
-    try {
-      return await this.prisma.$transaction(
+    return withStoreErrors(() =>
+      this.prisma.$transaction(
         async (tx) => {
           const [{ n }] = await tx.$queryRaw<Array<{ n: number }>>(queries.count);
           const rows = listing.start < n ? await tx.$queryRaw<ListedRow[]>(queries.page) : [];
@@ -134,10 +125,8 @@ export class MergePolicyRepository {
           return { policies, totalCount: n };
         },
         { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
-      );
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      ),
+    );
   }
 
   /**
@@ -151,11 +140,11 @@ export class MergePolicyRepository {
     try {
       return await this.prisma.$transaction(async (tx): Promise<MergePolicyDeletion> => {
         const deleted = await tx.$queryRaw<Array<{ is_active_on_edge: boolean }>>`
-          DELETE FROM merge_policies WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+          DELETE FROM merge_policies WHERE id = ${id} AND ${tenantSql(scope)}
           RETURNING is_active_on_edge`;
         if (!deleted.length) return { outcome: 'not-found' };
         if (deleted[0].is_active_on_edge) throw new PolicyActiveOnEdge();
-        const segmentCount = await tx.segmentDefinition.count({ where: { ...this.scoped(scope), mergePolicyId: id } });
+        const segmentCount = await tx.segmentDefinition.count({ where: { ...tenantWhere(scope), mergePolicyId: id } });
         if (segmentCount) throw new PolicyInUse(segmentCount);
         return { outcome: 'deleted' };
       });
@@ -181,13 +170,13 @@ export class MergePolicyRepository {
   }
 
   private async clearDefault(tx: Tx, scope: TenantScope): Promise<void> {
-    await tx.mergePolicy.updateMany({ where: { ...this.scoped(scope), isDefault: true }, data: { isDefault: false, updatedAt: new Date() } });
+    await tx.mergePolicy.updateMany({ where: { ...tenantWhere(scope), isDefault: true }, data: { isDefault: false, updatedAt: new Date() } });
   }
 
   private storedDefault(db: Pick<Prisma.TransactionClient, 'mergePolicy'>, scope: TenantScope): Promise<MergePolicyRow | null> {
     // At most one row is default (see create); the order only makes a damaged state deterministic.
     return db.mergePolicy.findFirst({
-      where: { ...this.scoped(scope), isDefault: true },
+      where: { ...tenantWhere(scope), isDefault: true },
       orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
     });
   }

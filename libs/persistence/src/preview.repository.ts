@@ -3,7 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { IdentityGraphType, NewPreview, Preview, PreviewMatch, PreviewState, TenantScope, isUuid } from '@sx/domain';
 import type { Preview as PreviewRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
+import { withStoreErrors } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 export interface QueueablePreview extends TenantScope {
   previewId: string;
@@ -37,17 +38,13 @@ export interface PreviewProgress {
 export class PreviewRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  private scoped(scope: TenantScope) {
-    return { orgId: scope.orgId, sandboxName: scope.sandboxName };
-  }
-
   /** Stores a NEW preview with its outbox marker set. */
   async create(scope: TenantScope, preview: NewPreview, ttlMs: number): Promise<Preview> {
-    try {
+    return withStoreErrors(async () => {
       const row = await this.prisma.preview.create({
         data: {
           id: randomUUID(),
-          ...this.scoped(scope),
+          ...tenantWhere(scope),
           expression: preview.expression,
           predicateModel: preview.predicateModel,
           graphType: preview.graphType,
@@ -56,50 +53,42 @@ export class PreviewRepository {
         },
       });
       return toPreview(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** A preview of the tenant that has not expired, or null. */
   async find(scope: TenantScope, id: string): Promise<Preview | null> {
     if (!isUuid(id)) return null;
-    try {
-      const row = await this.prisma.preview.findFirst({ where: { id, ...this.scoped(scope), expiresAt: { gt: new Date() } } });
+    return withStoreErrors(async () => {
+      const row = await this.prisma.preview.findFirst({ where: { id, ...tenantWhere(scope), expiresAt: { gt: new Date() } } });
       return row && toPreview(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** One page of a preview's matches in profile key order (the preview must be the tenant's: check with find first). */
   async matches(scope: TenantScope, id: string, offset: number, limit: number): Promise<PreviewMatch[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.previewMatch.findMany({
-        where: { previewId: id, ordinal: { gte: offset }, preview: this.scoped(scope) },
+        where: { previewId: id, ordinal: { gte: offset }, preview: tenantWhere(scope) },
         orderBy: { ordinal: 'asc' },
         take: limit,
       });
       return rows.map((r) => ({ entityId: r.entityId, identities: r.identities as string[] }));
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** DELETE: removes the preview and its matches; a running attempt notices at its next checkpoint and stops. */
   async delete(scope: TenantScope, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    try {
-      const { count } = await this.prisma.preview.deleteMany({ where: { id, ...this.scoped(scope), expiresAt: { gt: new Date() } } });
+    return withStoreErrors(async () => {
+      const { count } = await this.prisma.preview.deleteMany({ where: { id, ...tenantWhere(scope), expiresAt: { gt: new Date() } } });
       return count > 0;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** Previews whose marker the API left (Redis was down, or the API died after the commit). */
   async pendingEnqueue(limit: number): Promise<QueueablePreview[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.preview.findMany({
         where: { toEnqueue: true },
         orderBy: { createdAt: 'asc' },
@@ -107,32 +96,24 @@ export class PreviewRepository {
         select: { id: true, orgId: true, sandboxName: true },
       });
       return rows.map((r) => ({ previewId: r.id, orgId: r.orgId, sandboxName: r.sandboxName }));
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   async markEnqueued(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    try {
-      await this.prisma.preview.updateMany({ where: { id: { in: ids } }, data: { toEnqueue: false } });
-    } catch (e) {
-      translateStoreError(e);
-    }
+    await withStoreErrors(() => this.prisma.preview.updateMany({ where: { id: { in: ids } }, data: { toEnqueue: false } }));
   }
 
   /** NEW or RUNNING previews that no live attempt holds (no lease, or a lease run out), oldest first. */
   async unfinished(limit: number): Promise<QueueablePreview[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.$queryRaw<Array<{ id: string; org_id: string; sandbox_name: string }>>`
         SELECT id::text AS id, org_id, sandbox_name FROM previews
          WHERE state IN ('NEW', 'RUNNING') AND NOT to_enqueue AND expires_at > now()
            AND (lease_expires_at IS NULL OR lease_expires_at < now())
          ORDER BY created_at LIMIT ${limit}`;
       return rows.map((r) => ({ previewId: r.id, orgId: r.org_id, sandboxName: r.sandbox_name }));
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -141,8 +122,8 @@ export class PreviewRepository {
    * attempt's matches deleted, in one transaction.
    */
   async claim(id: string, leaseMs: number, maxAttempts: number, totalRows: number): Promise<PreviewClaim> {
-    try {
-      return await this.prisma.$transaction(async (tx): Promise<PreviewClaim> => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx): Promise<PreviewClaim> => {
         const rows = await tx.$queryRaw<Array<{ state: string; attempts: number; live: boolean }>>`
           SELECT state, attempts, (lease_expires_at IS NOT NULL AND lease_expires_at > now()) AS live
             FROM previews WHERE id = ${id}::uuid AND expires_at > now() FOR UPDATE`;
@@ -165,10 +146,8 @@ export class PreviewRepository {
            WHERE id = ${id}::uuid`;
         const updated = await tx.preview.findUniqueOrThrow({ where: { id } });
         return { outcome: 'claimed', preview: toPreview(updated), token };
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /**
@@ -177,16 +156,14 @@ export class PreviewRepository {
    * an upper bound; the run sets the exact number read when it ends.
    */
   async profileCount(scope: TenantScope): Promise<number> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.$queryRaw<Array<{ n: number }>>`
         SELECT count(*)::int AS n FROM (
-          SELECT primary_identity FROM profile_fragments WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+          SELECT primary_identity FROM profile_fragments WHERE ${tenantSql(scope)}
           UNION
-          SELECT primary_identity FROM experience_events WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}) k`;
+          SELECT primary_identity FROM experience_events WHERE ${tenantSql(scope)}) k`;
       return rows[0]?.n ?? 0;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -194,8 +171,8 @@ export class PreviewRepository {
    * renewed. False (nothing written) when the preview was deleted or another attempt took it.
    */
   async checkpoint(id: string, token: string, leaseMs: number, progress: PreviewProgress): Promise<boolean> {
-    try {
-      return await this.prisma.$transaction(async (tx) => {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
         const n = await tx.$executeRaw`
           UPDATE previews SET profiles_read = ${progress.profilesRead}, profiles_matched = ${progress.profilesMatched},
                  namespace_distribution = ${JSON.stringify(progress.namespaceDistribution)}::jsonb,
@@ -208,42 +185,32 @@ export class PreviewRepository {
           });
         }
         return true;
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   /** Ends the attempt: RESULT_READY (or FAILED with `error`). False when it no longer holds the preview. */
   async finish(id: string, token: string, state: Extract<PreviewState, 'RESULT_READY' | 'FAILED'>, end: { totalRows?: number; error?: string }): Promise<boolean> {
-    try {
+    return withStoreErrors(async () => {
       const { count } = await this.prisma.preview.updateMany({
         where: { id, attemptToken: token, state: 'RUNNING' },
         data: { state, error: end.error ?? null, ...(end.totalRows !== undefined ? { totalRows: end.totalRows } : {}), leaseExpiresAt: null, updatedAt: new Date() },
       });
       return count > 0;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** An attempt that threw and will be retried gives up its lease, so that the retry can claim at once. */
   async release(id: string, token: string): Promise<void> {
-    try {
-      await this.prisma.preview.updateMany({ where: { id, attemptToken: token, state: 'RUNNING' }, data: { leaseExpiresAt: null } });
-    } catch (e) {
-      translateStoreError(e);
-    }
+    await withStoreErrors(() => this.prisma.preview.updateMany({ where: { id, attemptToken: token, state: 'RUNNING' }, data: { leaseExpiresAt: null } }));
   }
 
   /** Removes previews past their expiry (their matches go with them); the number removed. */
   async deleteExpired(limit: number): Promise<number> {
-    try {
-      return await this.prisma.$executeRaw`
-        DELETE FROM previews WHERE id IN (SELECT id FROM previews WHERE expires_at <= now() ORDER BY expires_at LIMIT ${limit})`;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    return withStoreErrors(
+      () => this.prisma.$executeRaw`
+        DELETE FROM previews WHERE id IN (SELECT id FROM previews WHERE expires_at <= now() ORDER BY expires_at LIMIT ${limit})`,
+    );
   }
 }
 

@@ -8,7 +8,7 @@ import { BulkPool } from './bulk-pool';
 import { copyBinaryBatches } from './copy-out';
 import { GraphTables, allGraphTables, graphTables, identityGraphSql } from './identity-graph.sql';
 import { hasEvaluatedSql, profileReadSql, ProfileReadPlan, readsIdentityLabels, tenantOf } from './profile-read.sql';
-import { translateStoreError } from './store-errors';
+import { translateStoreError, withStoreErrors } from './store-errors';
 
 export type { MembershipCondition, ProfileReadPlan } from './profile-read.sql';
 
@@ -208,12 +208,10 @@ export class ProfileReadRepository {
    */
   async hasEvaluated(scope: TenantScope, segments: ReadonlyArray<{ segmentNs: string; segmentId: string }>): Promise<boolean> {
     if (!segments.length) return false;
-    try {
+    return withStoreErrors(async () => {
       const r = await this.pool.query<{ found: boolean }>(hasEvaluatedSql(scope, segments));
       return r.rows[0]?.found === true;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -222,16 +220,14 @@ export class ProfileReadRepository {
    * tenth since their last ANALYZE are analysed first (a sample: seconds even for millions of rows).
    */
   private async refreshStatistics(): Promise<void> {
-    try {
+    await withStoreErrors(async () => {
       const stale = await this.pool.query<{ relname: string }>(
         `SELECT relname FROM pg_stat_user_tables
           WHERE relname IN ('profile_fragments', 'segment_memberships', 'experience_events')
             AND n_mod_since_analyze > 1000 AND n_mod_since_analyze > n_live_tup / 10`,
       );
       for (const { relname } of stale.rows) await this.pool.query(`ANALYZE ${relname}`);
-    } catch (e) {
-      translateStoreError(e);
-    }
+    });
   }
 
   /**

@@ -19,7 +19,8 @@ import {
 import { Prisma } from './generated/prisma/client';
 import type { SegmentDefinition as SegmentDefinitionRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
-import { isUniqueViolation, translateStoreError } from './store-errors';
+import { isUniqueViolation, translateStoreError, withStoreErrors } from './store-errors';
+import { tenantSql, tenantWhere } from './tenant-scope';
 
 type Tx = Prisma.TransactionClient;
 
@@ -41,10 +42,6 @@ const SORT_COLUMNS: Record<SegmentSortField, 'createdAt' | 'updatedAt' | 'name'>
 export class SegmentDefinitionRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  private scoped(scope: TenantScope) {
-    return { orgId: scope.orgId, sandboxName: scope.sandboxName };
-  }
-
   /**
    * Stores a definition with a merge policy of its sandbox: the one named, or the sandbox default
    * now. The stored policy is held FOR SHARE until commit, so it cannot be deleted in between (see
@@ -59,7 +56,7 @@ export class SegmentDefinitionRepository {
         const row = await tx.segmentDefinition.create({
           data: {
             id: definition.id?.toLowerCase() ?? randomUUID(),
-            ...this.scoped(scope),
+            ...tenantWhere(scope),
             ...columnsOf(definition),
             mergePolicyId,
           },
@@ -79,43 +76,37 @@ export class SegmentDefinitionRepository {
    */
   async replace(scope: TenantScope, id: string, definition: SegmentDefinitionReplacement, check: ReferenceCheck): Promise<SegmentDefinitionUpdate> {
     if (!isUuid(id)) return { outcome: 'not-found' };
-    const key = { orgId_sandboxName_id: { ...this.scoped(scope), id: id.toLowerCase() } };
-    try {
-      return await this.prisma.$transaction(async (tx): Promise<SegmentDefinitionUpdate> => {
+    const key = { orgId_sandboxName_id: { ...tenantWhere(scope), id: id.toLowerCase() } };
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx): Promise<SegmentDefinitionUpdate> => {
         await this.lockReferences(tx, scope, check);
         const locked = await tx.$queryRaw<Array<{ merge_policy_id: string }>>`
           SELECT merge_policy_id FROM segment_definitions
-          WHERE id = ${id.toLowerCase()}::uuid AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+          WHERE id = ${id.toLowerCase()}::uuid AND ${tenantSql(scope)}
           FOR UPDATE`;
         if (!locked.length) return { outcome: 'not-found' };
         const mergePolicyId = definition.mergePolicyId === undefined ? locked[0].merge_policy_id : await this.lockPolicy(tx, scope, definition.mergePolicyId);
         if (!mergePolicyId) return { outcome: 'unknown-merge-policy' };
         const row = await tx.segmentDefinition.update({ where: key, data: { ...columnsOf(definition), mergePolicyId, updatedAt: new Date() } });
         return { outcome: 'updated', definition: toSegmentDefinition(row) };
-      });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      }),
+    );
   }
 
   async findById(scope: TenantScope, id: string): Promise<SegmentDefinition | null> {
     if (!isUuid(id)) return null;
-    try {
-      const row = await this.prisma.segmentDefinition.findFirst({ where: { id: id.toLowerCase(), ...this.scoped(scope) } });
+    return withStoreErrors(async () => {
+      const row = await this.prisma.segmentDefinition.findFirst({ where: { id: id.toLowerCase(), ...tenantWhere(scope) } });
       return row && toSegmentDefinition(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** Every definition of the sandbox, oldest first (a segment job's "*"). */
   async all(scope: TenantScope): Promise<SegmentDefinition[]> {
-    try {
-      const rows = await this.prisma.segmentDefinition.findMany({ where: this.scoped(scope), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    return withStoreErrors(async () => {
+      const rows = await this.prisma.segmentDefinition.findMany({ where: tenantWhere(scope), orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
       return rows.map(toSegmentDefinition);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** The definitions of these ids that exist in the tenant, in the order asked, each once. */
@@ -126,13 +117,11 @@ export class SegmentDefinitionRepository {
   private async findManyIn(db: Pick<Tx, 'segmentDefinition'>, scope: TenantScope, ids: string[]): Promise<SegmentDefinition[]> {
     const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     if (!wanted.length) return [];
-    try {
-      const rows = await db.segmentDefinition.findMany({ where: { id: { in: wanted }, ...this.scoped(scope) } });
+    return withStoreErrors(async () => {
+      const rows = await db.segmentDefinition.findMany({ where: { id: { in: wanted }, ...tenantWhere(scope) } });
       const byId = new Map(rows.map((row) => [row.id, toSegmentDefinition(row)]));
       return wanted.flatMap((id) => byId.get(id) ?? []);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -142,30 +131,26 @@ export class SegmentDefinitionRepository {
   async list(scope: TenantScope, listing: SegmentDefinitionListing): Promise<SegmentDefinitionPage> {
     const orderBy: Prisma.SegmentDefinitionOrderByWithRelationInput[] = listing.sort.map((key) => ({ [SORT_COLUMNS[key.field]]: key.direction }));
     orderBy.push({ id: listing.sort[listing.sort.length - 1]?.direction ?? 'desc' });
-    try {
-      return await this.prisma.$transaction(
+    return withStoreErrors(() =>
+      this.prisma.$transaction(
         async (tx) => {
-          const totalCount = await tx.segmentDefinition.count({ where: this.scoped(scope) });
+          const totalCount = await tx.segmentDefinition.count({ where: tenantWhere(scope) });
           // Beyond the end there is nothing to read (and Prisma refuses skips above 32 bits).
-          const rows = listing.skip < totalCount ? await tx.segmentDefinition.findMany({ where: this.scoped(scope), orderBy, skip: listing.skip, take: listing.limit }) : [];
+          const rows = listing.skip < totalCount ? await tx.segmentDefinition.findMany({ where: tenantWhere(scope), orderBy, skip: listing.skip, take: listing.limit }) : [];
           return { definitions: rows.map(toSegmentDefinition), totalCount };
         },
         { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
-      );
-    } catch (e) {
-      return translateStoreError(e);
-    }
+      ),
+    );
   }
 
   /** True when a definition of the tenant was deleted. */
   async delete(scope: TenantScope, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    try {
-      const { count } = await this.prisma.segmentDefinition.deleteMany({ where: { id: id.toLowerCase(), ...this.scoped(scope) } });
+    return withStoreErrors(async () => {
+      const { count } = await this.prisma.segmentDefinition.deleteMany({ where: { id: id.toLowerCase(), ...tenantWhere(scope) } });
       return count > 0;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /**
@@ -182,7 +167,7 @@ export class SegmentDefinitionRepository {
     if (id === BUILT_IN_MERGE_POLICY_ID) return id;
     const rows = await tx.$queryRaw<Array<{ id: string }>>`
       SELECT id FROM merge_policies
-      WHERE id = ${id} AND org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName}
+      WHERE id = ${id} AND ${tenantSql(scope)}
       FOR SHARE`;
     return rows[0]?.id ?? null;
   }
@@ -192,7 +177,7 @@ export class SegmentDefinitionRepository {
     // Same order as MergePolicyRepository's default lookup.
     const rows = await tx.$queryRaw<Array<{ id: string }>>`
       SELECT id FROM merge_policies
-      WHERE org_id = ${scope.orgId} AND sandbox_name = ${scope.sandboxName} AND is_default
+      WHERE ${tenantSql(scope)} AND is_default
       ORDER BY updated_at DESC, id DESC
       LIMIT 1
       FOR SHARE`;

@@ -3,7 +3,8 @@ import { Caller, SegmentJob, SegmentJobDefinition, SegmentJobStatus, TenantScope
 import { Prisma } from './generated/prisma/client';
 import type { SegmentJob as SegmentJobRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
+import { withStoreErrors } from './store-errors';
+import { tenantWhere } from './tenant-scope';
 
 /** Prisma row → domain type; the only place that knows the column layout of segment_jobs. */
 export function toSegmentJob(row: SegmentJobRow): SegmentJob {
@@ -53,13 +54,9 @@ export interface QueueableSegmentJob extends TenantScope {
 export class SegmentJobRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  private scoped(scope: TenantScope) {
-    return { orgId: scope.orgId, sandboxName: scope.sandboxName };
-  }
-
   /** The job and its "to enqueue" marker, in one transaction. */
   async create(caller: Caller, requested: Array<{ segmentId: string }>, definitions: SegmentJobDefinition[], schemaName: string, requestId: string): Promise<SegmentJob> {
-    try {
+    return withStoreErrors(async () => {
       const row = await this.prisma.segmentJob.create({
         data: {
           orgId: caller.orgId,
@@ -73,53 +70,41 @@ export class SegmentJobRepository {
         },
       });
       return toSegmentJob(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   async findById(scope: TenantScope, id: string): Promise<SegmentJob | null> {
     if (!isUuid(id)) return null;
-    try {
-      const row = await this.prisma.segmentJob.findFirst({ where: { id: id.toLowerCase(), ...this.scoped(scope) } });
+    return withStoreErrors(async () => {
+      const row = await this.prisma.segmentJob.findFirst({ where: { id: id.toLowerCase(), ...tenantWhere(scope) } });
       return row && toSegmentJob(row);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   async findMany(scope: TenantScope, ids: string[]): Promise<SegmentJob[]> {
     const wanted = ids.filter(isUuid).map((i) => i.toLowerCase());
     if (!wanted.length) return [];
-    try {
-      const rows = await this.prisma.segmentJob.findMany({ where: { id: { in: wanted }, ...this.scoped(scope) } });
+    return withStoreErrors(async () => {
+      const rows = await this.prisma.segmentJob.findMany({ where: { id: { in: wanted }, ...tenantWhere(scope) } });
       return rows.map(toSegmentJob);
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** A page by offset (AEP's `start`), with the total count of the filter. */
   async list(scope: TenantScope, q: SegmentJobListQuery): Promise<{ jobs: SegmentJob[]; totalCount: number }> {
-    const where: Prisma.SegmentJobWhereInput = { ...this.scoped(scope), ...(q.status ? { status: q.status } : {}) };
-    try {
+    const where: Prisma.SegmentJobWhereInput = { ...tenantWhere(scope), ...(q.status ? { status: q.status } : {}) };
+    return withStoreErrors(async () => {
       const [rows, totalCount] = await this.prisma.$transaction([
         this.prisma.segmentJob.findMany({ where, orderBy: [{ [q.sort.field]: q.sort.direction }, { id: q.sort.direction }], skip: q.start, take: q.limit }),
         this.prisma.segmentJob.count({ where }),
       ]);
       return { jobs: rows.map(toSegmentJob), totalCount };
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** Jobs being evaluated now in the sandbox (QUEUED or PROCESSING), for the 429 of POST. */
   async activeCount(scope: TenantScope): Promise<number> {
-    try {
-      return await this.prisma.segmentJob.count({ where: { ...this.scoped(scope), status: { in: ['NEW', 'QUEUED', 'PROCESSING', 'CANCELLING'] } } });
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    return withStoreErrors(() => this.prisma.segmentJob.count({ where: { ...tenantWhere(scope), status: { in: ['NEW', 'QUEUED', 'PROCESSING', 'CANCELLING'] } } }));
   }
 
   /**
@@ -130,9 +115,9 @@ export class SegmentJobRepository {
    */
   async cancel(scope: TenantScope, id: string): Promise<SegmentJobCancel> {
     if (!isUuid(id)) return null;
-    const where = { id: id.toLowerCase(), ...this.scoped(scope) };
+    const where = { id: id.toLowerCase(), ...tenantWhere(scope) };
     const now = new Date();
-    try {
+    return withStoreErrors(async () => {
       const cancelled = await this.prisma.$transaction(async (tx) => {
         const { count } = await tx.segmentJob.updateMany({
           where: { ...where, status: { in: ['NEW', 'QUEUED'] } },
@@ -149,16 +134,14 @@ export class SegmentJobRepository {
       if (requested.count) return 'cancelling';
       const row = await this.prisma.segmentJob.findFirst({ where, select: { status: true } });
       return row ? { finished: row.status } : null;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   // ---- queue view (system-wide, ids and tenants only) ----
 
   /** Jobs whose "to enqueue" marker is still there, oldest first. */
   async pendingEnqueue(limit: number): Promise<QueueableSegmentJob[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.segmentJobOutbox.findMany({
         take: limit,
         orderBy: { createdAt: 'asc' },
@@ -172,21 +155,17 @@ export class SegmentJobRepository {
         creationTime: r.job.creationTime,
         attempts: r.job.attempts,
       }));
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** BullMQ holds the job now: marker gone, NEW becomes QUEUED. */
   async markEnqueued(jobId: string): Promise<void> {
-    try {
-      await this.prisma.$transaction([
+    await withStoreErrors(() =>
+      this.prisma.$transaction([
         this.prisma.segmentJobOutbox.deleteMany({ where: { jobId } }),
         this.prisma.segmentJob.updateMany({ where: { id: jobId, status: 'NEW' }, data: { status: 'QUEUED', updateTime: new Date() } }),
-      ]);
-    } catch (e) {
-      translateStoreError(e);
-    }
+      ]),
+    );
   }
 
   /**
@@ -194,15 +173,13 @@ export class SegmentJobRepository {
    * hold. A PROCESSING or CANCELLING job whose lease is live is running, whatever Redis says.
    */
   async unfinished(afterId: string, limit: number): Promise<QueueableSegmentJob[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.$queryRaw<Array<{ id: string; org_id: string; sandbox_name: string; creation_time: Date; status: string; attempts: number }>>`
         SELECT id::text, org_id, sandbox_name, creation_time, status::text, attempts FROM segment_jobs
          WHERE id::text > ${afterId} AND status IN ('NEW', 'QUEUED', 'PROCESSING', 'CANCELLING')
            AND NOT (status IN ('PROCESSING', 'CANCELLING') AND attempt_token IS NOT NULL AND lease_expires_at > now())
          ORDER BY id::text LIMIT ${limit}`;
       return rows.map((r) => ({ id: r.id, orgId: r.org_id, sandboxName: r.sandbox_name, creationTime: r.creation_time, status: r.status, attempts: r.attempts }));
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 }

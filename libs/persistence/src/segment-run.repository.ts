@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { ExportJobError, SegmentJobMetrics, TenantScope } from '@sx/domain';
-import { BulkPool } from './bulk-pool';
+import { BulkPool, inPoolTransaction } from './bulk-pool';
 import { MembershipDeltaRepository } from './membership-delta.repository';
 import { PrismaService } from './prisma.service';
 import { toSegmentJob } from './segment-job.repository';
 import type { SegmentJob } from '@sx/domain';
-import { translateStoreError } from './store-errors';
+import { withStoreErrors } from './store-errors';
 
 /**
  * What claim() found (as ExportClaim). `claimed`: this attempt holds the lease. `cancel`: a cancel
@@ -43,22 +43,6 @@ export class SegmentRunRepository {
     private readonly deltas: MembershipDeltaRepository,
   ) {}
 
-  private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    let client: PoolClient | undefined;
-    try {
-      client = await this.pool.connect();
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
-      await client?.query('ROLLBACK').catch(() => undefined);
-      return translateStoreError(e);
-    } finally {
-      client?.release();
-    }
-  }
-
   private async lock(c: PoolClient, scope: TenantScope, id: string): Promise<LockedJob | undefined> {
     const r = await c.query<LockedJob>(
       `SELECT status::text, cancel_requested_at, attempt_token::text AS attempt_token, attempts,
@@ -75,79 +59,74 @@ export class SegmentRunRepository {
 
   /** `nowMs`: the run's `now` if this is its first claim (kept otherwise). */
   async claim(scope: TenantScope, id: string, leaseMs: number, maxAttempts: number, nowMs: number): Promise<SegmentClaim> {
-    const out = await this.tx(async (c): Promise<SegmentClaim | { kind: 'took'; claimKind: 'claimed' | 'exhausted' | 'cancel'; lease: string; attempt: number }> => {
-      const row = await this.lock(c, scope, id);
-      if (!row || !['NEW', 'QUEUED', ...RUNNING].includes(row.status)) return { kind: 'finished' };
-      if (RUNNING.includes(row.status) && row.attempt_token && row.lease_left_ms > 0) return { kind: 'busy', retryInMs: Math.ceil(row.lease_left_ms) };
-      const lease = randomUUID();
-      const claimKind = row.status === 'CANCELLING' ? 'cancel' : row.attempts >= maxAttempts ? 'exhausted' : 'claimed';
-      const counted = claimKind === 'claimed' ? 1 : 0;
-      await c.query(
-        `UPDATE segment_jobs
+    const out = await inPoolTransaction(
+      this.pool,
+      async (c): Promise<SegmentClaim | { kind: 'took'; claimKind: 'claimed' | 'exhausted' | 'cancel'; lease: string; attempt: number }> => {
+        const row = await this.lock(c, scope, id);
+        if (!row || !['NEW', 'QUEUED', ...RUNNING].includes(row.status)) return { kind: 'finished' };
+        if (RUNNING.includes(row.status) && row.attempt_token && row.lease_left_ms > 0) return { kind: 'busy', retryInMs: Math.ceil(row.lease_left_ms) };
+        const lease = randomUUID();
+        const claimKind = row.status === 'CANCELLING' ? 'cancel' : row.attempts >= maxAttempts ? 'exhausted' : 'claimed';
+        const counted = claimKind === 'claimed' ? 1 : 0;
+        await c.query(
+          `UPDATE segment_jobs
             SET status = CASE WHEN status = 'CANCELLING' THEN status ELSE 'PROCESSING' END,
                 attempt_token = $2::uuid, attempts = attempts + $3::integer,
                 lease_expires_at = now() + $4::integer * interval '1 millisecond', update_time = now(),
                 now_ms = COALESCE(now_ms, $5::bigint),
                 metrics = COALESCE(metrics, jsonb_build_object('totalTime', jsonb_build_object('startTimeInMs', $6::bigint), 'profileSegmentationTime', '{}'::jsonb))
           WHERE id = $1::uuid`,
-        [id, lease, counted, leaseMs, nowMs, Date.now()],
-      );
-      return { kind: 'took', claimKind, lease, attempt: row.attempts + counted };
-    });
+          [id, lease, counted, leaseMs, nowMs, Date.now()],
+        );
+        return { kind: 'took', claimKind, lease, attempt: row.attempts + counted };
+      },
+    );
     if (out.kind !== 'took') return out;
     return { kind: out.claimKind, job: await this.load(id), lease: out.lease, attempt: out.attempt };
   }
 
   async renew(scope: TenantScope, id: string, lease: string, leaseMs: number): Promise<boolean> {
-    try {
+    return withStoreErrors(async () => {
       const r = await this.pool.query(
         `UPDATE segment_jobs SET lease_expires_at = now() + $5::integer * interval '1 millisecond'
           WHERE id = $1::uuid AND org_id = $2 AND sandbox_name = $3 AND status IN ('PROCESSING', 'CANCELLING') AND attempt_token = $4::uuid`,
         [id, scope.orgId, scope.sandboxName, lease, leaseMs],
       );
       return r.rowCount === 1;
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   /** A failed attempt that will be retried gives its lease up. */
   async release(scope: TenantScope, id: string, lease: string): Promise<void> {
-    try {
-      await this.pool.query(`UPDATE segment_jobs SET lease_expires_at = NULL WHERE id = $1::uuid AND org_id = $2 AND sandbox_name = $3 AND attempt_token = $4::uuid`, [
+    await withStoreErrors(() =>
+      this.pool.query(`UPDATE segment_jobs SET lease_expires_at = NULL WHERE id = $1::uuid AND org_id = $2 AND sandbox_name = $3 AND attempt_token = $4::uuid`, [
         id,
         scope.orgId,
         scope.sandboxName,
         lease,
-      ]);
-    } catch (e) {
-      translateStoreError(e);
-    }
+      ]),
+    );
   }
 
   async cancelRequested(scope: TenantScope, id: string): Promise<boolean> {
-    try {
+    return withStoreErrors(async () => {
       const r = await this.pool.query<{ status: string; cancel_requested_at: Date | null }>(
         `SELECT status::text, cancel_requested_at FROM segment_jobs WHERE id = $1::uuid AND org_id = $2 AND sandbox_name = $3`,
         [id, scope.orgId, scope.sandboxName],
       );
       const row = r.rows[0];
       return !row || row.cancel_requested_at !== null || row.status === 'CANCELLING' || row.status === 'CANCELLED';
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   async progress(scope: TenantScope, id: string, lease: string, metrics: SegmentJobMetrics): Promise<void> {
-    try {
-      await this.pool.query(
+    await withStoreErrors(() =>
+      this.pool.query(
         `UPDATE segment_jobs SET metrics = $5::jsonb, update_time = now()
           WHERE id = $1::uuid AND org_id = $2 AND sandbox_name = $3 AND status = 'PROCESSING' AND attempt_token = $4::uuid`,
         [id, scope.orgId, scope.sandboxName, lease, JSON.stringify(metrics)],
-      );
-    } catch (e) {
-      translateStoreError(e);
-    }
+      ),
+    );
   }
 
   /**
@@ -155,7 +134,7 @@ export class SegmentRunRepository {
    * in one transaction, only while the attempt holds the lease and no cancel is pending.
    */
   async succeed(scope: TenantScope, id: string, lease: string, metrics: SegmentJobMetrics): Promise<'succeeded' | 'cancel-requested' | 'superseded'> {
-    return this.tx(async (c) => {
+    return inPoolTransaction(this.pool, async (c) => {
       const row = await this.lock(c, scope, id);
       if (!row || !RUNNING.includes(row.status) || row.attempt_token !== lease) return 'superseded' as const;
       if (row.cancel_requested_at || row.status === 'CANCELLING') return 'cancel-requested' as const;
@@ -173,7 +152,7 @@ export class SegmentRunRepository {
    * holds it; null (the reconciler): only when no attempt's lease is live. False: not ended here.
    */
   async end(scope: TenantScope, id: string, lease: string | null, status: 'CANCELLED' | 'FAILED', metrics?: SegmentJobMetrics, errors?: ExportJobError[]): Promise<boolean> {
-    return this.tx(async (c) => {
+    return inPoolTransaction(this.pool, async (c) => {
       const row = await this.lock(c, scope, id);
       if (!row || !['NEW', 'QUEUED', ...RUNNING].includes(row.status)) return false;
       if (lease === null ? row.attempt_token !== null && row.lease_left_ms > 0 : row.attempt_token !== lease) return false;

@@ -48,3 +48,18 @@ export function translateStoreError(e: unknown): never {
   if (isUnavailable(e)) throw new StoreUnavailable('The database is unavailable; nothing was changed. Retry later.');
   throw e;
 }
+
+/**
+ * Runs `work` and answers what it answers; if it fails (throws or rejects), the error leaves
+ * through translateStoreError. `refine`, when given, sees the error first and may throw one of its
+ * own instead (a client's mistake the database found, say); when it returns, translation follows.
+ * The work is awaited inside, so a rejection is translated too, not only a synchronous throw.
+ */
+export async function withStoreErrors<T>(work: () => Promise<T>, refine?: (e: unknown) => void): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    refine?.(e);
+    return translateStoreError(e);
+  }
+}
