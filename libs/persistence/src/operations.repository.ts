@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from './prisma.service';
-import { translateStoreError } from './store-errors';
+import { withStoreErrors } from './store-errors';
 
 /** How many jobs of a kind are in a status now. */
 export interface JobStatusCount {
@@ -26,34 +26,26 @@ export class OperationsRepository {
 
   /** Resolves when the database answers a query now. */
   async ping(): Promise<void> {
-    try {
-      await this.prisma.$queryRaw`SELECT 1`;
-    } catch (e) {
-      translateStoreError(e);
-    }
+    await withStoreErrors(() => this.prisma.$queryRaw`SELECT 1`);
   }
 
   async jobsByStatus(): Promise<JobStatusCount[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.$queryRaw<Array<{ kind: 'export' | 'segment'; status: string; n: number }>>`
         SELECT 'export' AS kind, status::text AS status, count(*)::int AS n FROM export_jobs WHERE deleted_at IS NULL GROUP BY status
         UNION ALL
         SELECT 'segment', status::text, count(*)::int FROM segment_jobs GROUP BY status`;
       return rows.map((r) => ({ kind: r.kind, status: r.status, count: r.n }));
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 
   async oldestProcessing(): Promise<OldestProcessing[]> {
-    try {
+    return withStoreErrors(async () => {
       const rows = await this.prisma.$queryRaw<Array<{ kind: 'export' | 'segment'; s: number | null }>>`
         SELECT 'export' AS kind, EXTRACT(EPOCH FROM now() - min(update_time))::float8 AS s FROM export_jobs WHERE status = 'PROCESSING' AND deleted_at IS NULL
         UNION ALL
         SELECT 'segment', EXTRACT(EPOCH FROM now() - min(update_time))::float8 FROM segment_jobs WHERE status = 'PROCESSING'`;
       return rows.map((r) => ({ kind: r.kind, seconds: Math.max(0, r.s ?? 0) }));
-    } catch (e) {
-      return translateStoreError(e);
-    }
+    });
   }
 }
