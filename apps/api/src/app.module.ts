@@ -15,6 +15,7 @@ import { validationPipe } from './common/validation';
 import { ExportJobsModule } from './export-jobs/export-jobs.module';
 import { MergePoliciesModule } from './merge-policies/merge-policies.module';
 import { OperationsModule } from './operations/operations.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { PreviewsModule } from './previews/previews.module';
 import { SegmentDefinitionsModule } from './segment-definitions/segment-definitions.module';
 import { SegmentJobsModule } from './segment-jobs/segment-jobs.module';
@@ -39,6 +40,7 @@ export class AppModule {
         IngestionModule,
         DataAccessModule,
         OperationsModule,
+        WebhooksModule,
         ...bullBoardModules(),
         // AEP paths live under a configurable base path (default /data/core/ups).
         RouterModule.register([
@@ -47,6 +49,7 @@ export class AppModule {
           { path: config.BASE_PATH, module: SegmentDefinitionsModule },
           { path: config.BASE_PATH, module: PreviewsModule },
           { path: config.BASE_PATH, module: SegmentJobsModule },
+          { path: config.BASE_PATH, module: WebhooksModule },
           // The Platform's foundation APIs keep AEP's own paths.
           { path: CATALOG_PATH, module: CatalogModule },
           { path: IMPORT_PATH, module: IngestionModule },

@@ -20,6 +20,8 @@ import { ExportReconcilerService } from './reconciler/export-reconciler.service'
 import { PreviewReconcilerService } from './reconciler/preview-reconciler.service';
 import { SegmentReconcilerService } from './reconciler/segment-reconciler.service';
 import { SegmentJobProcessor } from './segmentation/segment-job.processor';
+import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor';
+import { WebhookReconcilerService } from './webhooks/webhook-reconciler.service';
 
 /** Which provider handles each job of the registry; a missing entry does not compile. */
 const JOB_PROCESSORS: JobProcessorTable = {
@@ -29,6 +31,7 @@ const JOB_PROCESSORS: JobProcessorTable = {
   [JobName.RunPreview]: PreviewProcessor,
   [JobName.WriteExportPartition]: ExportPartitionProcessor,
   [JobName.CommitExportPartitions]: PartitionCommitProcessor,
+  [JobName.DeliverWebhook]: WebhookDeliveryProcessor,
 };
 
 /** The worker's module: the only one that registers processors (one @Processor per queue). */
@@ -52,6 +55,7 @@ export class WorkerModule {
         BatchPromotionReconcilerService,
         SegmentReconcilerService,
         PreviewReconcilerService,
+        WebhookReconcilerService,
       ],
     };
   }

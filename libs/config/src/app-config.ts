@@ -3,6 +3,7 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, valida
 import { StorageConfig, storageProblems } from './storage-config';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value);
+const toBoolean = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : value === 'true' ? true : value === 'false' ? false : value);
 const blankToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 /**
@@ -29,6 +30,32 @@ export class AppConfig extends StorageConfig {
   @Min(0)
   @Max(65535)
   WORKER_HTTP_PORT = 3001;
+
+  /** `true` lets webhooks reach loopback, private and link-local addresses (SSRF guard off: tests, closed networks). */
+  @Transform(toBoolean)
+  @IsIn([true, false], { message: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS = false;
+
+  /** How long one delivery attempt may take (connect to last byte) before it counts as failed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** Delay before a delivery's second attempt; it doubles each time, at most one hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  WEBHOOK_BACKOFF_MS = 10_000;
+
+  /** A delivery still failing this long after its event fails for good. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 14)
+  WEBHOOK_RETRY_HOURS = 24;
 
   /** When set, GET /metrics (API and worker) answers only to `Authorization: Bearer <METRICS_TOKEN>`. */
   @Transform(blankToUndefined)

@@ -9,3 +9,4 @@ export * from './segment-definition';
 export * from './tenant';
 export * from './preview';
 export * from './segment-job';
+export * from './webhook';

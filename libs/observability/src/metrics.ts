@@ -72,6 +72,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookAttempts = new Counter({
+    name: 'sx_webhook_delivery_attempts_total',
+    help: 'Webhook delivery attempts by outcome: delivered, retry (scheduled again), failed (for good).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(app: MetricsApp) {
     this.registry.setDefaultLabels({ app });
     collectDefaultMetrics({ register: this.registry });

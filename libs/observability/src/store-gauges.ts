@@ -45,8 +45,9 @@ export class StoreGauges implements OnModuleInit {
     @InjectQueue(QueueName.Preview) previewQueue: Queue,
     @InjectQueue(QueueName.Segment) segmentQueue: Queue,
     @InjectQueue(QueueName.ExportPartition) partitionQueue: Queue,
+    @InjectQueue(QueueName.Webhook) webhookQueue: Queue,
   ) {
-    this.queues = [exportQueue, ingestQueue, previewQueue, segmentQueue, partitionQueue];
+    this.queues = [exportQueue, ingestQueue, previewQueue, segmentQueue, partitionQueue, webhookQueue];
   }
 
   /** One read of both sources, shared by the gauges of a scrape. */

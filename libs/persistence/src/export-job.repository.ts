@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { CancelOutcome, Caller, ExportJob, ExportJobRequest, ExportJobStatus, FINISHED_STATUSES, JobCursor, TenantScope, Unprocessable } from '@sx/domain';
+import { queueWebhookEvent } from './webhook-outbox';
+import { CancelOutcome, Caller, ExportJob, ExportJobRequest, ExportJobStatus, FINISHED_STATUSES, JobCursor, TenantScope, Unprocessable, exportEvent } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
 import { PrismaService } from './prisma.service';
@@ -135,6 +136,7 @@ export class ExportJobRepository {
           data: { status: 'CANCELLED', updateTime: now },
         });
         if (count) await tx.exportJobOutbox.deleteMany({ where: { jobId: id } });
+        if (count) await queueWebhookEvent(tx, scope, exportEvent('CANCELLED'), { id, status: 'CANCELLED' });
         return count > 0;
       });
       if (cancelled) return 'cancelled';

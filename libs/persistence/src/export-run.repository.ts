@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { queueWebhookEvent } from './webhook-outbox';
 import { Injectable } from '@nestjs/common';
-import { Batch, ExportDestination, ExportJob, ExportJobError, ExportMetrics, TenantScope, newBatchId, newDatasetFileId } from '@sx/domain';
+import { Batch, ExportDestination, ExportJob, ExportJobError, ExportMetrics, TenantScope, exportEvent, newBatchId, newDatasetFileId } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import { toBatch } from './batch.mapper';
 import { toExportJob } from './export-job.mapper';
@@ -260,6 +261,7 @@ export class ExportRunRepository {
           where: { id },
           data: { status: 'SUCCEEDED', metrics: json(metrics), destination: json(destination), errors: Prisma.DbNull, updateTime: now, leaseExpiresAt: null },
         });
+        await queueWebhookEvent(tx, scope, exportEvent('SUCCEEDED'), { id, status: 'SUCCEEDED', destination, metrics });
         return 'succeeded';
       });
     } catch (e) {
@@ -298,6 +300,7 @@ export class ExportRunRepository {
           where: { id },
           data: { status, updateTime: now, leaseExpiresAt: null, ...(metrics ? { metrics: json(metrics) } : {}), ...(errors ? { errors: json(errors) } : {}) },
         });
+        await queueWebhookEvent(tx, scope, exportEvent(status), { id, status, ...(metrics ? { metrics } : {}), ...(errors ? { errors } : {}) });
         return true;
       }),
     );

@@ -21,3 +21,4 @@ export * from './profile-read.repository';
 export * from './segment-definition.repository';
 export * from './segment-job.repository';
 export * from './segment-run.repository';
+export * from './webhook.repository';

@@ -16,6 +16,7 @@ import { ExportQueueStateRepository } from './export-queue-state.repository';
 import { MembershipDeltaRepository } from './membership-delta.repository';
 import { MergePolicyRepository } from './merge-policy.repository';
 import { OperationsRepository } from './operations.repository';
+import { WebhookRepository } from './webhook.repository';
 import { PreviewRepository } from './preview.repository';
 import { PrismaService } from './prisma.service';
 import { SegmentDefinitionRepository } from './segment-definition.repository';
@@ -43,6 +44,7 @@ const repositories = [
   SegmentJobRepository,
   SegmentRunRepository,
   OperationsRepository,
+  WebhookRepository,
 ];
 
 @Global()

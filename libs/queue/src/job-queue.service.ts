@@ -23,8 +23,9 @@ export class JobQueueService implements OnModuleInit {
     @InjectQueue(QueueName.Preview) previewQueue: Queue,
     @InjectQueue(QueueName.Segment) segmentQueue: Queue,
     @InjectQueue(QueueName.ExportPartition) partitionQueue: Queue,
+    @InjectQueue(QueueName.Webhook) webhookQueue: Queue,
   ) {
-    this.queues = new Map([exportQueue, ingestQueue, previewQueue, segmentQueue, partitionQueue].map((q) => [q.name as QueueName, q]));
+    this.queues = new Map([exportQueue, ingestQueue, previewQueue, segmentQueue, partitionQueue, webhookQueue].map((q) => [q.name as QueueName, q]));
   }
 
   onModuleInit(): void {

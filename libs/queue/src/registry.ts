@@ -12,6 +12,8 @@ export enum QueueName {
   Segment = 'segment-evaluation',
   /** The partitions of partitioned exports and their commits (BullMQ flows: children, then the parent). */
   ExportPartition = 'segment-export-partition',
+  /** Webhook deliveries: one job per attempt of a delivery (Postgres holds the delivery and its retries). */
+  Webhook = 'webhook-delivery',
 }
 
 export enum JobName {
@@ -21,6 +23,7 @@ export enum JobName {
   RunSegmentJob = 'run-segment-job',
   WriteExportPartition = 'write-export-partition',
   CommitExportPartitions = 'commit-export-partitions',
+  DeliverWebhook = 'deliver-webhook',
 }
 
 export interface JobPayloads {
@@ -31,6 +34,7 @@ export interface JobPayloads {
   /** `runToken`: the run the partition belongs to (the job's attempt token when it was split). */
   [JobName.WriteExportPartition]: { exportJobId: number; orgId: string; sandboxName: string; runToken: string; partitions: number; partition: number };
   [JobName.CommitExportPartitions]: { exportJobId: number; orgId: string; sandboxName: string; runToken: string; partitions: number };
+  [JobName.DeliverWebhook]: { deliveryId: string };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -42,6 +46,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   [JobName.RunSegmentJob]: QueueName.Segment,
   [JobName.WriteExportPartition]: QueueName.ExportPartition,
   [JobName.CommitExportPartitions]: QueueName.ExportPartition,
+  [JobName.DeliverWebhook]: QueueName.Webhook,
 };
 
 /** What the retry policy of a job reads from configuration. */
@@ -76,6 +81,10 @@ export function jobOptions<N extends JobName>(name: N, config: RetryConfig): Job
       // Attempts are counted in Postgres (batches.promotion_attempts) and capped by INGEST_ATTEMPTS
       // there; BullMQ only retries what threw, with backoff, up to this bound.
       return { ...KEEP_DAY, attempts: 20, backoff: { type: 'exponential', delay: 2000 } };
+    case JobName.DeliverWebhook:
+      // One job per attempt; a failed attempt records its retry time in Postgres, and the
+      // reconciler queues the next attempt then (a job that threw is retried there too).
+      return { attempts: 1, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600, count: 1000 } };
     case JobName.RunPreview:
       // Counted in Postgres when claimed (previews.attempts, PREVIEW_ATTEMPTS). Previews are
       // short-lived: Redis keeps little history of them.
@@ -90,6 +99,11 @@ export function jobOptions<N extends JobName>(name: N, config: RetryConfig): Job
  */
 export function exportQueueJobId(exportJobId: number): string {
   return `export-${exportJobId}`;
+}
+
+/** BullMQ job id of one attempt of a webhook delivery: queuing the same attempt twice is a no-op. */
+export function webhookQueueJobId(deliveryId: string, attempt: number): string {
+  return `webhook-${deliveryId}-${attempt}`;
 }
 
 /** BullMQ job id of a batch's promotion: one per batch, so a second enqueue is a no-op. */
