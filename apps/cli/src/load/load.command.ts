@@ -182,6 +182,24 @@ export async function loadCommand(
   const api = new ApiCaller(connection.api);
   await api.authenticate(credentials.clientId, credentials.clientSecret, orgId, sandbox);
 
+  // Every dataset is resolved before anything is written: a conflict changes nothing.
+  const existing = new Map<string, string>();
+  for (const entry of planned.filter((p) => p.reuse)) {
+    const found = await api.json<Record<string, { name: string; schemaRef?: { id: string } }>>(
+      'GET',
+      `/data/foundation/catalog/dataSets?name=${encodeURIComponent(entry.name)}&properties=name,schemaRef&limit=2`,
+    );
+    const same = Object.entries(found).filter(([, d]) => d.name === entry.name);
+    if (same.length > 1) throw new Error(`the sandbox ${sandbox} has several datasets named "${entry.name}": load cannot tell which one to use; nothing was loaded`);
+    if (same.length === 1) {
+      const [id, d] = same[0];
+      if (entry.schemaAsked && d.schemaRef?.id !== entry.schema) {
+        throw new Error(`dataset "${entry.name}" (${id}) exists with schema ${d.schemaRef?.id}, not ${entry.schema}; nothing was loaded`);
+      }
+      existing.set(entry.key, id);
+    }
+  }
+
   const started = Date.now();
   for (const s of segments) {
     await api.json('POST', `${connection.basePath}/segment/definitions`, {
@@ -196,22 +214,7 @@ export async function loadCommand(
   const datasets: Record<string, Record<string, unknown>> = {};
   for (const entry of planned) {
     const t0 = Date.now();
-    let datasetId: string | undefined;
-    if (entry.reuse) {
-      const found = await api.json<Record<string, { name: string; schemaRef?: { id: string } }>>(
-        'GET',
-        `/data/foundation/catalog/dataSets?name=${encodeURIComponent(entry.name)}&properties=name,schemaRef&limit=2`,
-      );
-      const same = Object.entries(found).filter(([, d]) => d.name === entry.name);
-      if (same.length > 1) throw new Error(`the sandbox ${sandbox} has several datasets named "${entry.name}": load cannot tell which one to use`);
-      if (same.length === 1) {
-        const [id, d] = same[0];
-        if (entry.schemaAsked && d.schemaRef?.id !== entry.schema) {
-          throw new Error(`dataset "${entry.name}" (${id}) exists with schema ${d.schemaRef?.id}, not ${entry.schema}`);
-        }
-        datasetId = id;
-      }
-    }
+    let datasetId = existing.get(entry.key);
     const created = datasetId === undefined;
     if (datasetId === undefined) {
       const [ref] = await api.json<string[]>('POST', '/data/foundation/catalog/dataSets', { name: entry.name, schemaRef: { id: entry.schema } });
