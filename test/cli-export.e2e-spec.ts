@@ -189,7 +189,7 @@ describe('CLI export commands (child process, real API and worker)', () => {
     const bad = await cli(['export', 'create', '{"schema":{"name":"_xdm.context.profile"}}', ...flags()]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain(`POST ${base}/data/core/ups/export/jobs answered HTTP 400 Bad Request: The request is not valid; see errors.`);
-    expect(bad.stderr).toMatch(/\n  - destination/);
+    expect(bad.stderr).toMatch(/\n {2}- destination/);
     expect(bad.stdout).toBe('');
 
     const missing = await cli(['export', 'get', '999999', ...flags()]);

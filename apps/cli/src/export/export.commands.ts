@@ -17,7 +17,7 @@ export const EXIT = { ok: 0, error: 1, usage: 2, failed: 3, cancelled: 4, timeou
 
 const END_STATES = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
-interface Job {
+export interface Job {
   id: number;
   status: string;
   destination?: { batchId?: string; segmentPerBatch?: boolean; batches?: Array<{ batchId: string; segmentId?: string }> };
@@ -140,7 +140,7 @@ function jobLine(job: Job, started: number, tick: number): string {
 }
 
 /** A job's end as an exit code and a line for stderr. */
-function ended(job: Job): CommandResult {
+export function ended(job: Job): CommandResult {
   if (job.status === 'SUCCEEDED') return { output: job, code: EXIT.ok };
   if (job.status === 'CANCELLED') return { output: job, code: EXIT.cancelled, message: `job ${job.id} ended CANCELLED` };
   const errors = (job.errors ?? []).map((e) => `${e.code ?? ''} ${e.msg ?? ''}`.trim()).join('; ');
