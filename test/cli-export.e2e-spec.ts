@@ -145,6 +145,33 @@ describe('CLI export commands (child process, real API and worker)', () => {
     }
   });
 
+  it('create - reads the body from stdin; a job with a batch per segment downloads each batch into DIR/<batchId>/', async () => {
+    const segments = JSON.parse(await readFile(join(gen, 'segments.json'), 'utf8')) as Array<{ id: string }>;
+    const body = {
+      ...jobBody(),
+      destination: { ...jobBody().destination, segmentPerBatch: true },
+      filter: { segments: segments.slice(0, 2).map((s) => ({ segmentId: s.id })) },
+    };
+    const created = await runCli(['export', 'create', '-', '--wait', '--interval', '100', ...flags()], env.childEnv(), { input: JSON.stringify(body) });
+    expect(created.code).toBe(0);
+    const batches = (created.json.destination.batches as Array<{ batchId: string }>).map((b) => b.batchId);
+    expect(batches).toHaveLength(2);
+    const out = join(tmp, 'per-segment');
+    const dl = await cli(['export', 'download', String(created.json.id), '--out', out, ...flags()]);
+    expect(dl.code).toBe(0);
+    expect(dl.json.batches.map((b: any) => b.batchId)).toEqual(batches);
+    expect((await readdir(out)).sort()).toEqual([...batches].sort());
+    let files = 0;
+    for (const batchId of batches) {
+      const stored = (await env.db.query('SELECT name, sha256 FROM batch_files WHERE batch_id = $1 ORDER BY name', [batchId])).rows;
+      files += stored.length;
+      expect((await readdir(join(out, batchId))).sort()).toEqual(stored.map((r) => r.name));
+      for (const r of stored) expect(await sha256(join(out, batchId, r.name))).toBe(r.sha256);
+    }
+    expect(files).toBeGreaterThan(0);
+    expect(dl.json.files).toBe(files);
+  }, 120_000);
+
   it('get, list (a page, --status, --all) and credentials from the environment', async () => {
     const got = await cli(['export', 'get', String(job.id), ...flags()]);
     expect(got.code).toBe(0);
@@ -152,11 +179,11 @@ describe('CLI export commands (child process, real API and worker)', () => {
 
     const page = await cli(['export', 'list', '--limit', '1', ...flags()]);
     expect(page.code).toBe(0);
-    expect(page.json.records.map((r: any) => r.id)).toEqual([job.id]);
+    expect(page.json.records.map((r: any) => r.id)).toEqual([job.id + 1]);
     expect(page.json.link.next).toContain('offset=');
 
     const all = await cli(['export', 'list', '--limit', '1', '--all', ...flags()]);
-    expect(all.json.records.map((r: any) => r.id)).toEqual([job.id, newJob]);
+    expect(all.json.records.map((r: any) => r.id)).toEqual([job.id + 1, job.id, newJob]);
 
     const cancelledOnly = await cli(['export', 'list', '--status', 'CANCELLED', ...flags()]);
     expect(cancelledOnly.json.records.map((r: any) => r.id)).toEqual([newJob]);
