@@ -185,6 +185,10 @@ describe('CLI export commands (child process, real API and worker)', () => {
     const all = await cli(['export', 'list', '--limit', '1', '--all', ...flags()]);
     expect(all.json.records.map((r: any) => r.id)).toEqual([job.id + 1, job.id, newJob]);
 
+    const noFiles = await cli(['export', 'download', String(newJob), '--out', join(tmp, 'none'), ...flags()]);
+    expect(noFiles.code).toBe(1);
+    expect(noFiles.stderr).toContain(`job ${newJob} is CANCELLED: only a SUCCEEDED job has files to download`);
+
     const cancelledOnly = await cli(['export', 'list', '--status', 'CANCELLED', ...flags()]);
     expect(cancelledOnly.json.records.map((r: any) => r.id)).toEqual([newJob]);
 
@@ -251,4 +255,25 @@ describe('CLI export commands (child process, real API and worker)', () => {
     expect(unknownHost.code).toBe(1);
     expect(unknownHost.stderr).toMatch(/cannot reach the API at http:\/\/no-such-host\.invalid:3000: (ENOTFOUND|EAI_AGAIN)/);
   });
+
+  it('cancel --wait stops a PROCESSING job: exit 0 once it is CANCELLED', async () => {
+    // A worker slowed to 20 profiles/s keeps the job running long enough to cancel it mid-way.
+    await worker?.close();
+    worker = await startWorker(env.config({ EXPORT_RATE_LIMIT: '20', EXPORT_PROGRESS_INTERVAL_MS: '200' }));
+    const created = await cli(['export', 'create', JSON.stringify(jobBody()), ...flags()]);
+    expect(created.code).toBe(0);
+    const id = created.json.id;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const res = await api.http.get(`/data/core/ups/export/jobs/${id}`).set(client.headers()).expect(200);
+      if (res.body.status === 'PROCESSING') break;
+      expect(res.body.status).toBe('NEW');
+      if (Date.now() > deadline) throw new Error('the job never started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const r = await cli(['export', 'cancel', String(id), '--wait', '--interval', '100', '--timeout', '60', ...flags()]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ id, status: 'CANCELLED' });
+  }, 120_000);
 });
