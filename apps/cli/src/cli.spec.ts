@@ -5,7 +5,7 @@ import { CommandSpec, UsageError, commandHelp, parseCommand } from './args';
 import { describeAnswer } from './api/api-caller';
 import { connectionOf } from './api/connection';
 import { planPlainDirectory } from './load/load.command';
-import { bar, humanBytes } from './progress';
+import { Progress, bar, humanBytes } from './progress';
 import { ended } from './export/export.commands';
 
 const SPEC: CommandSpec = {
@@ -127,5 +127,28 @@ describe('ended: a job end state as an exit code', () => {
       message: 'job 2 ended FAILED: 0100000003 Error in Export Job',
     });
     expect(ended({ id: 3, status: 'CANCELLED' })).toMatchObject({ code: 4, message: 'job 3 ended CANCELLED' });
+  });
+});
+
+describe('Progress', () => {
+  const sink = (isTTY: boolean, columns?: number) => {
+    const writes: string[] = [];
+    return { writes, stream: { isTTY, columns, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream };
+  };
+  it('auto: nothing when stderr is not a terminal; in place (\\r, cut to the width) on one; always: a line per update', () => {
+    const pipe = sink(false);
+    new Progress('auto', pipe.stream, 0).update('x');
+    expect(pipe.writes).toEqual([]);
+    const tty = sink(true, 10);
+    const p = new Progress('auto', tty.stream, 0);
+    p.update('abc');
+    p.update('0123456789abc');
+    p.done();
+    expect(tty.writes).toEqual(['\rabc\x1b[K', '\r01234567…\x1b[K', '\n']);
+    const logged = sink(false);
+    const a = new Progress('always', logged.stream, 0);
+    a.update('one');
+    a.done('two');
+    expect(logged.writes).toEqual(['one\n', 'two\n']);
   });
 });

@@ -35,7 +35,10 @@ export class Progress {
     if (!force && now - this.last < this.everyMs) return;
     this.last = now;
     this.shown = true;
-    this.stream.write(this.inPlace ? `\r${text}\x1b[K` : `${text}\n`);
+    // A line wider than the terminal would wrap, and `\r` would then redraw only its last row.
+    const width = this.stream.columns;
+    const shown = this.inPlace && width && text.length >= width ? `${text.slice(0, width - 2)}…` : text;
+    this.stream.write(this.inPlace ? `\r${shown}\x1b[K` : `${shown}\n`);
   }
 
   /** The final state of the line; the next output starts on a new line. */
