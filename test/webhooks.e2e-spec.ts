@@ -161,6 +161,37 @@ describe('webhooks on export end', () => {
     }
   });
 
+  it('delivers segment-job.succeeded when a segment job ends', async () => {
+    const receiver = new Receiver();
+    await receiver.start();
+    try {
+      const w = await hook(receiver.url, ['segment-job.succeeded', 'export.failed']);
+      await api.http
+        .post('/data/core/ups/segment/definitions')
+        .set(client.headers())
+        .send({
+          id: 'bbbbbbbb-0000-4000-8000-000000000001',
+          name: 'hooked',
+          expression: { type: 'PQL', format: 'pql/text', value: 'person.name.firstName = "Ann"' },
+          schema: { name: '_xdm.context.profile' },
+          mergePolicyId: 'timestampOrdered-none-mp',
+        })
+        .expect(200);
+      const job = await api.http
+        .post('/data/core/ups/segment/jobs')
+        .set(client.headers())
+        .send([{ segmentId: 'bbbbbbbb-0000-4000-8000-000000000001' }])
+        .expect(200);
+      await eventually(async () => receiver.received.length >= 1, 20_000, 100);
+      const body = JSON.parse(receiver.received[0].body);
+      expect(body).toMatchObject({ type: 'segment-job.succeeded', data: { id: job.body.id, status: 'SUCCEEDED' } });
+      expect(verify(w.secret, receiver.received[0])).toBe(true);
+      await api.http.delete(`${HOOKS}/${w.id}`).set(client.headers()).expect(204);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
   it('refuses URLs to loopback, private or link-local addresses, and bad bodies, naming the field', async () => {
     const guarded = await ApiHarness.start(env.config());
     try {

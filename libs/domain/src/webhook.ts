@@ -1,7 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 
 /** The job events a webhook may subscribe to. */
-export const WEBHOOK_EVENTS = ['export.succeeded', 'export.failed', 'export.cancelled'] as const;
+export const WEBHOOK_EVENTS = ['export.succeeded', 'export.failed', 'export.cancelled', 'segment-job.succeeded', 'segment-job.failed', 'segment-job.cancelled'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export interface Webhook {
@@ -25,6 +25,11 @@ export interface WebhookDelivery {
   createdAt: Date;
   nextAttemptAt?: Date;
   deliveredAt?: Date;
+}
+
+/** The event `segment-job.<status>` of a segment job that ended so. */
+export function segmentJobEvent(status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED'): WebhookEvent {
+  return `segment-job.${status.toLowerCase()}` as WebhookEvent;
 }
 
 /** The event `export.<status>` of an export that ended so. */

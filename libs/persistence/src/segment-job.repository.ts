@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Caller, SegmentJob, SegmentJobDefinition, SegmentJobStatus, TenantScope, isUuid } from '@sx/domain';
+import { queueWebhookEvent } from './webhook-outbox';
+import { Caller, SegmentJob, SegmentJobDefinition, SegmentJobStatus, TenantScope, isUuid, segmentJobEvent } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import type { SegmentJob as SegmentJobRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
@@ -124,6 +125,7 @@ export class SegmentJobRepository {
           data: { status: 'CANCELLED', cancelRequestedAt: now, updateTime: now },
         });
         if (count) await tx.segmentJobOutbox.deleteMany({ where: { jobId: where.id } });
+        if (count) await queueWebhookEvent(tx, scope, segmentJobEvent('CANCELLED'), { id: where.id, status: 'CANCELLED' });
         return count > 0;
       });
       if (cancelled) return 'cancelled';

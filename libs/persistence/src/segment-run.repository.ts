@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { queueWebhookEventOn } from './webhook-outbox';
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import type { ExportJobError, SegmentJobMetrics, TenantScope } from '@sx/domain';
+import { type ExportJobError, type SegmentJobMetrics, type TenantScope, segmentJobEvent } from '@sx/domain';
 import { BulkPool, inPoolTransaction } from './bulk-pool';
 import { MembershipDeltaRepository } from './membership-delta.repository';
 import { PrismaService } from './prisma.service';
@@ -143,6 +144,7 @@ export class SegmentRunRepository {
         id,
         JSON.stringify(metrics),
       ]);
+      await queueWebhookEventOn(c, scope, segmentJobEvent('SUCCEEDED'), { id, status: 'SUCCEEDED', metrics });
       return 'succeeded' as const;
     });
   }
@@ -162,6 +164,7 @@ export class SegmentRunRepository {
                 metrics = COALESCE($3::jsonb, metrics), errors = COALESCE($4::jsonb, errors) WHERE id = $1::uuid`,
         [id, status, metrics ? JSON.stringify(metrics) : null, errors ? JSON.stringify(errors) : null],
       );
+      await queueWebhookEventOn(c, scope, segmentJobEvent(status), { id, status, ...(metrics ? { metrics } : {}), ...(errors ? { errors } : {}) });
       return true;
     });
   }
