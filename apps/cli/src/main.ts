@@ -10,6 +10,7 @@ import { createClient } from './create-client.command';
 import { CommandResult, EXPORT_SPECS, exportCommand } from './export/export.commands';
 import { generateCommand } from './generate/generate.command';
 import { LOAD_SPEC, loadCommand } from './load/load.command';
+import { SEGMENT_JOB_SPECS, segmentJobCommand } from './segment-job/segment-job.commands';
 
 const CREATE_CLIENT_SPEC: CommandSpec = {
   name: 'create-client',
@@ -35,11 +36,12 @@ const GENERATE_SPEC: CommandSpec = {
 };
 
 const EXPORT_GROUP = Object.values(EXPORT_SPECS);
+const SEGMENT_JOB_GROUP = Object.values(SEGMENT_JOB_SPECS);
 
 const USAGE = `usage: npm run -s cli -- <command> [options]        (node dist/apps/cli/src/main.js <command> …)
 
 commands:
-${[CREATE_CLIENT_SPEC, GENERATE_SPEC, LOAD_SPEC, ...EXPORT_GROUP].map(commandLine).join('\n')}
+${[CREATE_CLIENT_SPEC, GENERATE_SPEC, LOAD_SPEC, ...EXPORT_GROUP, ...SEGMENT_JOB_GROUP].map(commandLine).join('\n')}
 
 Every command takes --help. The API commands (load, export …) take --api, --client-id,
 --client-secret, --org, --sandbox (or SX_API_URL, SX_CLIENT_ID, SX_CLIENT_SECRET, SX_ORG_ID,
@@ -48,6 +50,12 @@ SX_SANDBOX) and print JSON on stdout; progress and errors go to stderr.`;
 const EXPORT_USAGE = `usage: npm run -s cli -- export <create|get|list|wait|download|cancel> [options]
 
 ${EXPORT_GROUP.map(commandLine).join('\n')}
+
+Each takes --help.`;
+
+const SEGMENT_JOB_USAGE = `usage: npm run -s cli -- segment-job <run|get|wait> [options]
+
+${SEGMENT_JOB_GROUP.map(commandLine).join('\n')}
 
 Each takes --help.`;
 
@@ -70,8 +78,9 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     const topic = command === 'help' ? rest.join(' ') : '';
-    const spec = [CREATE_CLIENT_SPEC, GENERATE_SPEC, LOAD_SPEC, ...EXPORT_GROUP].find((s) => s.name === topic);
-    process.stdout.write((spec ? commandHelp(spec) : topic === 'export' ? EXPORT_USAGE : USAGE) + '\n');
+    const spec = [CREATE_CLIENT_SPEC, GENERATE_SPEC, LOAD_SPEC, ...EXPORT_GROUP, ...SEGMENT_JOB_GROUP].find((s) => s.name === topic);
+    const group = topic === 'export' ? EXPORT_USAGE : topic === 'segment-job' ? SEGMENT_JOB_USAGE : USAGE;
+    process.stdout.write((spec ? commandHelp(spec) : group) + '\n');
     return command ? 0 : 2;
   }
   switch (command) {
@@ -108,6 +117,18 @@ async function main(argv: string[]): Promise<number> {
       const { positional, options } = parseCommand(spec, args);
       if (options.help) return help(spec);
       return report(await exportCommand(sub, positional, options, connectionOf(options)));
+    }
+    case 'segment-job': {
+      const [sub, ...args] = rest;
+      if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+        process.stdout.write(SEGMENT_JOB_USAGE + '\n');
+        return sub ? 0 : 2;
+      }
+      const spec = SEGMENT_JOB_SPECS[sub];
+      if (!spec) throw new UsageError(`Unknown segment-job command "${sub}"\n\n${SEGMENT_JOB_USAGE}`);
+      const { positional, options } = parseCommand(spec, args);
+      if (options.help) return help(spec);
+      return report(await segmentJobCommand(sub, positional, options, connectionOf(options)));
     }
     default:
       throw new UsageError(`Unknown command "${command}"\n\n${USAGE}`);

@@ -115,7 +115,7 @@ function jobIdOf(spec: CommandSpec, positional: string[]): string {
   return id;
 }
 
-function numberOption(options: Record<string, string>, name: string, fallback: number | undefined, min: number): number | undefined {
+export function numberOption(options: Record<string, string>, name: string, fallback: number | undefined, min: number): number | undefined {
   const v = options[name];
   if (v === undefined) return fallback;
   const n = Number(v);
