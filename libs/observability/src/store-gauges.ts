@@ -1,9 +1,8 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import type { Queue } from 'bullmq';
 import { JobStatusCount, OldestProcessing, OperationsRepository } from '@sx/persistence';
-import { QueueName } from '@sx/queue';
+import { JobQueueService } from '@sx/queue';
 import { Metrics } from './metrics';
 
 /** The queue states a backlog alert watches (BullMQ's counts). */
@@ -40,14 +39,9 @@ export class StoreGauges implements OnModuleInit {
   constructor(
     private readonly metrics: Metrics,
     private readonly operations: OperationsRepository,
-    @InjectQueue(QueueName.Export) exportQueue: Queue,
-    @InjectQueue(QueueName.Ingest) ingestQueue: Queue,
-    @InjectQueue(QueueName.Preview) previewQueue: Queue,
-    @InjectQueue(QueueName.Segment) segmentQueue: Queue,
-    @InjectQueue(QueueName.ExportPartition) partitionQueue: Queue,
-    @InjectQueue(QueueName.Webhook) webhookQueue: Queue,
+    jobQueues: JobQueueService,
   ) {
-    this.queues = [exportQueue, ingestQueue, previewQueue, segmentQueue, partitionQueue, webhookQueue];
+    this.queues = jobQueues.allQueues();
   }
 
   /** One read of both sources, shared by the gauges of a scrape. */

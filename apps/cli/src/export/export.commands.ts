@@ -1,7 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CommandSpec, OptionSpec, UsageError, required } from '../args';
-import { ApiCallFailed, ApiCaller, ApiUnreachable, DownloadMismatch } from '../api/api-caller';
+import { ApiCaller, DownloadMismatch } from '../api/api-caller';
+import { waitForEnd } from '../api/wait-for-end';
 import { CONNECTION_OPTIONS, Connection, connect } from '../api/connection';
 import { Progress, bar, count, humanBytes, progressMode } from '../progress';
 
@@ -147,41 +148,8 @@ export function ended(job: Job): CommandResult {
   return { output: job, code: EXIT.failed, message: `job ${job.id} ended FAILED${errors ? `: ${errors}` : ''}` };
 }
 
-/** Transient trouble while polling (the API restarting, a 5xx): retried this many times in a row. */
-const POLL_RETRIES = 5;
-
-async function waitFor(api: ApiCaller, c: Connection, id: string, options: Record<string, string>): Promise<CommandResult> {
-  const timeoutS = numberOption(options, 'timeout', undefined, 0);
-  const intervalMs = numberOption(options, 'interval', 1000, 10)!;
-  const progress = new Progress(progressMode(options.progress));
-  const started = Date.now();
-  let failures = 0;
-  let job: Job | undefined;
-  for (let tick = 0; ; tick++) {
-    try {
-      job = await api.json<Job>('GET', jobPath(c, id));
-      failures = 0;
-    } catch (e) {
-      const transient = e instanceof ApiUnreachable || (e instanceof ApiCallFailed && e.status >= 500);
-      if (!transient || ++failures > POLL_RETRIES) {
-        progress.done();
-        throw e;
-      }
-    }
-    if (job) {
-      if (END_STATES.includes(job.status)) {
-        progress.done(jobLine(job, started, tick));
-        return ended(job);
-      }
-      progress.update(jobLine(job, started, tick));
-    }
-    if (timeoutS !== undefined && Date.now() - started >= timeoutS * 1000) {
-      progress.done();
-      return { output: job, code: EXIT.timeout, message: `job ${id} is still ${job?.status ?? 'unknown'} after ${timeoutS} s (--timeout)` };
-    }
-    const left = timeoutS === undefined ? intervalMs : Math.min(intervalMs, Math.max(0, timeoutS * 1000 - (Date.now() - started)));
-    await new Promise((r) => setTimeout(r, left));
-  }
+function waitFor(api: ApiCaller, c: Connection, id: string, options: Record<string, string>): Promise<CommandResult> {
+  return waitForEnd<Job>(api, { label: `job ${id}`, path: jobPath(c, id), line: jobLine, ended }, options);
 }
 
 async function readBody(source: string | undefined): Promise<unknown> {

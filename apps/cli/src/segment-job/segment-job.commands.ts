@@ -1,8 +1,9 @@
 import { CommandSpec, OptionSpec, UsageError } from '../args';
-import { ApiCallFailed, ApiCaller, ApiUnreachable } from '../api/api-caller';
+import type { ApiCaller } from '../api/api-caller';
+import { waitForEnd } from '../api/wait-for-end';
 import { CONNECTION_OPTIONS, Connection, connect } from '../api/connection';
 import { CommandResult, EXIT, numberOption } from '../export/export.commands';
-import { Progress, bar, count, progressMode } from '../progress';
+import { bar, count, progressMode } from '../progress';
 
 /** A segment job as GET /segment/jobs/{id} shows it (what the CLI reads of it). */
 interface SegmentJob {
@@ -12,8 +13,6 @@ interface SegmentJob {
   errors?: Array<{ code?: string; msg?: string }>;
 }
 
-const END_STATES = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
-const POLL_RETRIES = 5;
 const PROGRESS: OptionSpec = { type: 'string', value: 'auto|always|never', help: 'progress on stderr: auto (when stderr is a terminal), always, never' };
 const WAIT_OPTIONS: Record<string, OptionSpec> = {
   timeout: { type: 'string', value: 'SECONDS', help: 'give up waiting after this long (exit 5); default: no limit' },
@@ -79,35 +78,8 @@ function line(job: SegmentJob, started: number, tick: number): string {
   return `segment job ${job.id.slice(0, 8)} ${job.status.padEnd(10)} ${bar(job.status === 'SUCCEEDED' ? 1 : undefined, 24, tick)} ${what.join(', ')}`;
 }
 
-async function waitFor(api: ApiCaller, c: Connection, id: string, options: Record<string, string>): Promise<CommandResult> {
-  const timeoutS = numberOption(options, 'timeout', undefined, 0);
-  const intervalMs = numberOption(options, 'interval', 1000, 10)!;
-  const progress = new Progress(progressMode(options.progress));
-  const started = Date.now();
-  let failures = 0;
-  let job: SegmentJob | undefined;
-  for (let tick = 0; ; tick++) {
-    try {
-      job = await api.json<SegmentJob>('GET', jobPath(c, id));
-      failures = 0;
-    } catch (e) {
-      const transient = e instanceof ApiUnreachable || (e instanceof ApiCallFailed && e.status >= 500);
-      if (!transient || ++failures > POLL_RETRIES) {
-        progress.done();
-        throw e;
-      }
-    }
-    if (job && END_STATES.includes(job.status)) {
-      progress.done(line(job, started, tick));
-      return ended(job);
-    }
-    if (job) progress.update(line(job, started, tick));
-    if (timeoutS !== undefined && Date.now() - started >= timeoutS * 1000) {
-      progress.done();
-      return { output: job, code: EXIT.timeout, message: `segment job ${id} is still ${job?.status ?? 'unknown'} after ${timeoutS} s (--timeout)` };
-    }
-    await new Promise((r) => setTimeout(r, timeoutS === undefined ? intervalMs : Math.min(intervalMs, Math.max(0, timeoutS * 1000 - (Date.now() - started)))));
-  }
+function waitFor(api: ApiCaller, c: Connection, id: string, options: Record<string, string>): Promise<CommandResult> {
+  return waitForEnd<SegmentJob>(api, { label: `segment job ${id}`, path: jobPath(c, id), line, ended }, options);
 }
 
 export async function segmentJobCommand(sub: string, positional: string[], options: Record<string, string>, c: Connection): Promise<CommandResult> {
