@@ -12,6 +12,7 @@ describe('job handler table', () => {
         [JobName.RunPreview]: NOT_BUILT,
         [JobName.WriteExportPartition]: NOT_BUILT,
         [JobName.CommitExportPartitions]: NOT_BUILT,
+        [JobName.DeliverWebhook]: NOT_BUILT,
       }),
     ).toThrow(/: promote-batch, run-segment-job$/);
   });
@@ -24,6 +25,7 @@ describe('job handler table', () => {
       [JobName.RunPreview]: NOT_BUILT,
       [JobName.WriteExportPartition]: NOT_BUILT,
       [JobName.CommitExportPartitions]: NOT_BUILT,
+      [JobName.DeliverWebhook]: NOT_BUILT,
     } as const;
     assertEveryJobHandled(table);
     expect([...consumableQueues(table).keys()]).toEqual([QueueName.Ingest]);
@@ -37,6 +39,7 @@ describe('job handler table', () => {
       [JobName.RunPreview]: async () => undefined,
       [JobName.WriteExportPartition]: async () => undefined,
       [JobName.CommitExportPartitions]: async () => undefined,
+      [JobName.DeliverWebhook]: async () => undefined,
     };
     expect([...consumableQueues(table).entries()]).toEqual([
       [QueueName.Export, [JobName.RunExport]],
@@ -45,6 +48,7 @@ describe('job handler table', () => {
       [QueueName.Segment, [JobName.RunSegmentJob]],
       // A flow's children and its parent share one queue: any worker takes either.
       [QueueName.ExportPartition, [JobName.WriteExportPartition, JobName.CommitExportPartitions]],
+      [QueueName.Webhook, [JobName.DeliverWebhook]],
     ]);
   });
 });
@@ -64,6 +68,7 @@ describe('the JOB_HANDLERS provider', () => {
       [JobName.RunPreview]: NOT_BUILT,
       [JobName.WriteExportPartition]: B,
       [JobName.CommitExportPartitions]: NOT_BUILT,
+      [JobName.DeliverWebhook]: NOT_BUILT,
     } as never;
     const provider = handlerTableProvider(processors);
     expect(provider.inject).toEqual([A, B]);
