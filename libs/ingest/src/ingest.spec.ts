@@ -20,6 +20,9 @@ describe('profileFacts', () => {
     expect(own.ok && own.value).toEqual({ primaryIdentity: 'ECID:e1', identities: ['ECID:e1'], lastUpdated: undefined });
     const first = profileFacts({ identityMap: { ECID: [{ id: 'e1' }, { id: 'e2' }] } });
     expect(first.ok && first.value.primaryIdentity).toBe('ECID:e1');
+    // An id listed twice in a namespace (the primary flag on the second): no stored list, the export merges it.
+    const twice = profileFacts({ identityMap: { Email: [{ id: 'a@x.io' }, { id: 'a@x.io', primary: true }] } });
+    expect(twice.ok && twice.value).toEqual({ primaryIdentity: 'Email:a@x.io', identities: ['Email:a@x.io'], lastUpdated: undefined });
   });
 
   it.each([

@@ -63,12 +63,13 @@ function isoDate(v: unknown): Date | undefined {
   return d;
 }
 
-function identitiesOf(record: Record<string, unknown>): RecordVerdict<{ primaryIdentity: string; identities: string[]; identitiesJson: string }> {
+function identitiesOf(record: Record<string, unknown>): RecordVerdict<{ primaryIdentity: string; identities: string[]; identitiesJson?: string }> {
   const map = record.identityMap;
   if (!isObject(map)) return { ok: false, reason: 'identityMap is missing or not an object' };
   const identities: string[] = [];
   const derived: Array<{ id: string; namespace: { code: string }; primary: boolean }> = [];
   let primary: string | undefined;
+  let repeated = false;
   for (const [ns, entries] of Object.entries(map)) {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ns)) return { ok: false, reason: `identityMap namespace "${ns.slice(0, 80)}" is not valid` };
     if (!Array.isArray(entries)) return { ok: false, reason: `identityMap.${ns} is not an array` };
@@ -81,12 +82,15 @@ function identitiesOf(record: Record<string, unknown>): RecordVerdict<{ primaryI
       if (!identities.includes(key)) {
         identities.push(key);
         derived.push({ id: e.id, namespace: { code: ns }, primary: e.primary === true });
-      }
+      } else repeated = true;
       if (e.primary === true && primary === undefined) primary = key;
     }
   }
   if (!identities.length) return { ok: false, reason: 'the record has no identity in identityMap' };
-  return { ok: true, value: { primaryIdentity: primary ?? identities[0], identities, identitiesJson: JSON.stringify(derived) } };
+  // An id listed twice (its primary flag perhaps only on the second): the merge decides what the
+  // profile shows of it, so no list is stored and an export merges such a record.
+  const primaryIdentity = primary ?? identities[0];
+  return { ok: true, value: repeated ? { primaryIdentity, identities } : { primaryIdentity, identities, identitiesJson: JSON.stringify(derived) } };
 }
 
 export function profileFacts(record: unknown): RecordVerdict<ProfileFacts> {

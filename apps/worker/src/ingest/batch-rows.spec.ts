@@ -22,6 +22,18 @@ describe('produceBatchRows', () => {
     expect(rows.map((r) => r.primaryIdentity)).toEqual(['Email:a@example.com', 'Email:b@example.com', 'Email:c@example.com']);
   });
 
+  it('stores a record of a pretty-printed JSON array on one line, as the same JSON', async () => {
+    const records = [person('a', { segmentMembership: { ups: { s1: { status: 'realized' } } }, note: 'x\ny' }), person('b')];
+    const { rows, report } = await produce([file('pretty.json', JSON.stringify(records, null, 2).replace(/\n/g, '\r\n'))]);
+    expect(report).toMatchObject({ recordCount: 2, failedRecordCount: 0 });
+    for (const [i, row] of rows.entries()) {
+      expect(row.json).not.toMatch(/[\r\n]/);
+      expect(JSON.parse(row.json)).toEqual(records[i]);
+    }
+    // The membership offset is into the stored (one-line) text.
+    expect(Buffer.from(rows[0].json).subarray(rows[0].membershipAt).toString().startsWith('"segmentMembership"')).toBe(true);
+  });
+
   it('names file and line of every refusal, and writes nothing after the first', async () => {
     const { rows, report } = await produce([file('a.json', lines([person('a'), '{"x":', person('b'), { noIdentity: true }]))]);
     expect(rows).toHaveLength(1);

@@ -126,6 +126,10 @@ function rowOf<K extends DatasetKind>(kind: K, text: string): RowOf<K> | string 
   }
   const verdict = kind === 'profile' ? profileFacts(value) : eventFacts(value);
   if (!verdict.ok) return verdict.reason;
-  const row = kind === 'profile' ? { ...verdict.value, json: text, membershipAt: membershipOffset(text, value as Record<string, unknown>) } : { ...verdict.value, json: text };
+  // A record of a pretty-printed JSON array spans lines. A raw line break in valid JSON can only
+  // be whitespace between tokens: it becomes a space, so that the stored text (which exports
+  // write as it is, one record per line) is one line.
+  const json = /[\r\n]/.test(text) ? text.replace(/[\r\n]+/g, ' ') : text;
+  const row = kind === 'profile' ? { ...verdict.value, json, membershipAt: membershipOffset(json, value as Record<string, unknown>) } : { ...verdict.value, json };
   return row as RowOf<K>;
 }
