@@ -1,6 +1,14 @@
+import type { OptionSpec } from '../args';
 import { ApiCallFailed, ApiCaller, ApiUnreachable } from './api-caller';
 import { CommandResult, EXIT, numberOption } from '../export/export.commands';
 import { Progress, progressMode } from '../progress';
+
+/** The options of every command that waits for a job (export wait, segment-job wait, --wait). */
+export const PROGRESS: OptionSpec = { type: 'string', value: 'auto|always|never', help: 'progress on stderr: auto (when stderr is a terminal), always, never' };
+export const WAIT_OPTIONS: Record<string, OptionSpec> = {
+  timeout: { type: 'string', value: 'SECONDS', help: 'give up waiting after this long (exit 5); default: no limit' },
+  interval: { type: 'string', value: 'MS', help: 'poll every this many milliseconds (default 1000)' },
+};
 
 /** Transient trouble while polling (the API restarting, a 5xx): retried this many times in a row. */
 const POLL_RETRIES = 5;

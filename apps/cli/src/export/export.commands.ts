@@ -1,8 +1,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { CommandSpec, OptionSpec, UsageError, required } from '../args';
+import { CommandSpec, UsageError, required } from '../args';
 import { ApiCaller, DownloadMismatch } from '../api/api-caller';
-import { waitForEnd } from '../api/wait-for-end';
+import { PROGRESS, WAIT_OPTIONS, waitForEnd } from '../api/wait-for-end';
 import { CONNECTION_OPTIONS, Connection, connect } from '../api/connection';
 import { Progress, bar, count, humanBytes, progressMode } from '../progress';
 
@@ -25,12 +25,6 @@ export interface Job {
   metrics?: { totalExportedProfileCounter?: number; partitions?: { done: number; total: number } };
   errors?: Array<{ code?: string; msg?: string }>;
 }
-
-const PROGRESS: OptionSpec = { type: 'string', value: 'auto|always|never', help: 'progress on stderr: auto (when stderr is a terminal), always, never' };
-const WAIT_OPTIONS: Record<string, OptionSpec> = {
-  timeout: { type: 'string', value: 'SECONDS', help: 'give up waiting after this long (exit 5); default: no limit' },
-  interval: { type: 'string', value: 'MS', help: 'poll every this many milliseconds (default 1000)' },
-};
 
 const EXIT_HELP = `exit codes: 0 done, 1 error (API error, unreachable API), 2 usage, 3 the job FAILED,
 4 the job was CANCELLED, 5 wait timed out, 6 a downloaded file did not match its checksum or length`;

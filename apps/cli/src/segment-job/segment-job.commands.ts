@@ -1,6 +1,6 @@
-import { CommandSpec, OptionSpec, UsageError } from '../args';
+import { CommandSpec, UsageError } from '../args';
 import type { ApiCaller } from '../api/api-caller';
-import { waitForEnd } from '../api/wait-for-end';
+import { PROGRESS, WAIT_OPTIONS, waitForEnd } from '../api/wait-for-end';
 import { CONNECTION_OPTIONS, Connection, connect } from '../api/connection';
 import { CommandResult, EXIT, numberOption } from '../export/export.commands';
 import { bar, count, progressMode } from '../progress';
@@ -13,11 +13,6 @@ interface SegmentJob {
   errors?: Array<{ code?: string; msg?: string }>;
 }
 
-const PROGRESS: OptionSpec = { type: 'string', value: 'auto|always|never', help: 'progress on stderr: auto (when stderr is a terminal), always, never' };
-const WAIT_OPTIONS: Record<string, OptionSpec> = {
-  timeout: { type: 'string', value: 'SECONDS', help: 'give up waiting after this long (exit 5); default: no limit' },
-  interval: { type: 'string', value: 'MS', help: 'poll every this many milliseconds (default 1000)' },
-};
 const EXIT_HELP = 'exit codes: 0 done, 1 error (API error, unreachable API), 2 usage, 3 the job FAILED, 4 the job was CANCELLED, 5 wait timed out';
 
 export const SEGMENT_JOB_SPECS: Record<string, CommandSpec> = {
