@@ -20,6 +20,29 @@ export interface ExportFilter {
   segmentQualificationTime?: { startTime?: string; endTime?: string };
   fromIngestTimestamp?: string;
   emptyProfiles?: boolean;
+  /**
+   * Not in AEP: makes the export a link of this incremental chain (README "Incremental chains"):
+   * it exports the profiles changed since the chain's previous succeeded export.
+   */
+  chainId?: string;
+}
+
+/** Allowed chain ids: short and printable, as they appear in URLs and logs. */
+export const CHAIN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** Why a chain link cannot merge through an identity graph (a 400 at the API, a failed job at run time). */
+export const CHAIN_NEEDS_NO_GRAPH =
+  'is not built for merge policies with an identity graph (pdg): a chain link reads each profile as of its snapshot by primary identity only; use a policy with identityGraph "none"';
+
+/** Where a chain link starts and ends, fixed at its first claim (snapshots as pg_snapshot text). */
+export interface ChainLink {
+  chainId: string;
+  /** The chain's previous succeeded export; none for the first link, which exports everything. */
+  previousJobId?: number;
+  /** The lower bound: the previous link's upper bound. */
+  after?: string;
+  /** The upper bound: the store's committed batches when this link was first claimed. */
+  upTo?: string;
 }
 
 export interface EventListOptions {
@@ -100,6 +123,8 @@ export interface ExportJob extends ExportJobRequest {
   cancelRequestedAt?: Date;
   /** With evaluationInfo.segmentation: the run's one now (epoch ms), fixed when first claimed. */
   evaluationNowMs?: number;
+  /** With filter.chainId: the link's bounds (upTo and after once claimed). */
+  chainLink?: ChainLink;
 }
 
 /** Keyset position in the newest-first list: `{creationTimeMs}_{id}` on the wire. */

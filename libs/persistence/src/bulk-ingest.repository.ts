@@ -196,7 +196,7 @@ export class BulkIngestRepository {
     // A partially ingested batch keeps its refusals: counted, sampled in errors[], and their files for /failed.
     const partial = report.failedRecordCount > 0;
     await client.query(
-      `UPDATE batches SET status = 'success', record_count = $2, failed_record_count = $3, errors = $4::jsonb, failed_files = $5::jsonb,
+      `UPDATE batches SET status = 'success', record_count = $2, failed_record_count = $3, errors = $4::jsonb, failed_files = $5::jsonb, commit_xid = pg_current_xact_id(),
               updated_at = now(), completed_at = now() WHERE id = $1`,
       [batchId, report.recordCount, report.failedRecordCount, partial ? JSON.stringify(report.errors) : null, partial ? JSON.stringify(report.failedFiles ?? []) : null],
     );

@@ -1,4 +1,4 @@
-import type { ExportDestination, ExportJob, ExportJobError, ExportJobRequest, ExportMetrics, MergePolicyRef } from '@sx/domain';
+import type { ChainLink, ExportDestination, ExportJob, ExportJobError, ExportJobRequest, ExportMetrics, MergePolicyRef } from '@sx/domain';
 import type { ExportJob as ExportJobRow } from './generated/prisma/client';
 
 /** Prisma row → domain type; the only place that knows the column layout of export_jobs. */
@@ -26,5 +26,14 @@ export function toExportJob(row: ExportJobRow): ExportJob {
   if (row.errors !== null) job.errors = row.errors as unknown as ExportJobError[];
   if (row.cancelRequestedAt) job.cancelRequestedAt = row.cancelRequestedAt;
   if (row.evaluationNowMs !== null) job.evaluationNowMs = Number(row.evaluationNowMs);
+  if (row.chainId !== null) job.chainLink = chainLinkOf(row, row.chainId);
   return job;
+}
+
+function chainLinkOf(row: ExportJobRow, chainId: string): ChainLink {
+  const link: ChainLink = { chainId };
+  if (row.chainPreviousJobId !== null) link.previousJobId = row.chainPreviousJobId;
+  if (row.chainAfter !== null) link.after = row.chainAfter;
+  if (row.chainUpTo !== null) link.upTo = row.chainUpTo;
+  return link;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { queueWebhookEvent } from './webhook-outbox';
-import { CancelOutcome, Caller, ExportJob, ExportJobRequest, ExportJobStatus, FINISHED_STATUSES, JobCursor, TenantScope, Unprocessable, exportEvent } from '@sx/domain';
+import { CancelOutcome, Caller, Conflict, ExportJob, ExportJobRequest, ExportJobStatus, FINISHED_STATUSES, JobCursor, TenantScope, Unprocessable, exportEvent } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
 import { PrismaService } from './prisma.service';
@@ -62,6 +62,7 @@ export class ExportJobRepository {
             additionalFields: (request.additionalFields as Prisma.InputJsonValue) ?? Prisma.DbNull,
             mergePolicy: (request.mergePolicy as unknown as Prisma.InputJsonValue) ?? Prisma.DbNull,
             evaluationInfo: (request.evaluationInfo as Prisma.InputJsonValue) ?? Prisma.DbNull,
+            chainId: request.filter?.chainId ?? null,
             requestId,
             outbox: { create: {} },
           },
@@ -85,8 +86,20 @@ export class ExportJobRepository {
         const earlier = await this.prisma.idempotencyKey.findUnique({ where: keyWhere, include: { job: true } });
         if (earlier) return this.replay(earlier, idempotency);
       }
+      const chainId = request.filter?.chainId;
+      if (chainId !== undefined && isUniqueViolation(e)) await this.refuseSecondLink(caller, chainId);
       return translateStoreError(e);
     }
+  }
+
+  /** Throws the Conflict naming the chain's unfinished export (export_jobs_chain_unfinished_idx). */
+  private async refuseSecondLink(scope: TenantScope, chainId: string): Promise<never> {
+    const running = await this.prisma.exportJob.findFirst({
+      where: { ...this.scoped(scope), chainId, status: { in: ['NEW', 'PROCESSING'] } },
+      select: { id: true },
+    });
+    const which = running ? ` (${running.id})` : '';
+    throw new Conflict(`filter.chainId: chain "${chainId}" has an unfinished export${which}; a chain runs one export at a time, retry when it has ended.`);
   }
 
   private replay(earlier: { requestHash: string; job: Parameters<typeof toExportJob>[0] }, claim: IdempotencyClaim): { job: ExportJob; replayed: boolean } {

@@ -114,10 +114,29 @@ export class ExportRunRepository {
                  metrics = COALESCE(metrics, ${startedAt}::jsonb),
                  evaluation_now_ms = CASE WHEN (evaluation_info::jsonb ->> 'segmentation') = 'true' THEN COALESCE(evaluation_now_ms, ${nowMs}::bigint) END
            WHERE id = ${id}`;
+        if (!exhausted) await this.fixChainBounds(tx, scope, id);
         const job = toExportJob(await tx.exportJob.findUniqueOrThrow({ where: { id } }));
         return { kind: exhausted ? ('exhausted' as const) : ('claimed' as const), job, lease, attempt: exhausted ? row.attempts : row.attempts + 1 };
       }),
     );
+  }
+
+  /**
+   * A chain link's bounds, fixed at its first claim (a retry reads the same snapshot): up to the
+   * current snapshot, after the upper bound of the chain's newest succeeded link. No other link of
+   * the chain is unfinished (export_jobs_chain_unfinished_idx), so that one is the previous link.
+   * A deleted link counts: its batch was committed all the same.
+   */
+  private async fixChainBounds(tx: Tx, scope: TenantScope, id: number): Promise<void> {
+    await tx.$executeRaw`
+      UPDATE export_jobs j
+         SET chain_up_to = pg_current_snapshot()::text,
+             (chain_previous_job_id, chain_after) = (
+               SELECT p.id, p.chain_up_to FROM export_jobs p
+                WHERE p.org_id = j.org_id AND p.sandbox_name = j.sandbox_name AND p.chain_id = j.chain_id
+                  AND p.status = 'SUCCEEDED' AND p.id <> j.id
+                ORDER BY p.id DESC LIMIT 1)
+       WHERE j.id = ${id} AND ${tenantSql(scope)} AND j.chain_id IS NOT NULL AND j.chain_up_to IS NULL`;
   }
 
   /** Extends the attempt's lease by leaseMs from now. False: the lease is no longer this attempt's. */

@@ -17,6 +17,16 @@ export const EXPORT_JOB_SCHEMA = S.obj(
     additionalFields: S.ref('AdditionalFieldsDto'),
     mergePolicy: S.ref('MergePolicyRefDto'),
     evaluationInfo: S.ref('EvaluationInfoDto'),
+    chainLink: S.obj(
+      {
+        chainId: S.str(),
+        previousJobId: S.int({ description: "the chain's previous succeeded export; absent for the first link" }),
+        after: S.str({ description: "lower bound: the previous link's upper bound (a PostgreSQL snapshot, xmin:xmax:xip)" }),
+        upTo: S.str({ description: 'upper bound: the committed batches when this export was first claimed (a PostgreSQL snapshot)' }),
+      },
+      ['chainId'],
+      { description: 'Not in AEP: with filter.chainId, where this link of the chain starts and ends (bounds fixed at its first claim)' },
+    ),
     profileInstanceId: S.str({ example: 'ups' }),
     errors: S.arr(error),
     metrics: S.obj({

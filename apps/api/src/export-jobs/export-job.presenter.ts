@@ -19,6 +19,8 @@ export function presentExportJob(job: ExportJob): Record<string, unknown> {
   if (job.additionalFields) body.additionalFields = job.additionalFields;
   if (job.mergePolicy) body.mergePolicy = job.mergePolicy;
   if (job.evaluationInfo) body.evaluationInfo = job.evaluationInfo;
+  // Not in AEP: where a chain link starts and ends (README "Incremental chains").
+  if (job.chainLink) body.chainLink = job.chainLink;
   body.profileInstanceId = job.profileInstanceId;
   if (job.errors?.length) body.errors = job.errors;
   // A job that has not run yet still shows when its clock started, as AEP's NEW example does.

@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Caller, DEFAULT_SEGMENT_NAMESPACE, ExportJob, ExportJobRequest, FieldProblem, JobCursor, NotFound, ValidationFailed, resolveSchema } from '@sx/domain';
+import {
+  CHAIN_NEEDS_NO_GRAPH,
+  Caller,
+  DEFAULT_SEGMENT_NAMESPACE,
+  ExportJob,
+  ExportJobRequest,
+  FieldProblem,
+  JobCursor,
+  NotFound,
+  ValidationFailed,
+  resolveSchema,
+} from '@sx/domain';
 import { DatasetRepository, ExportJobRepository, MergePolicyRepository, SegmentDefinitionRepository } from '@sx/persistence';
 import { ExportDispatcher } from '@sx/queue';
 import type { CreateExportJobDto } from './dto/create-export-job.dto';
@@ -52,8 +63,10 @@ export class ExportJobsService {
       if (schema?.kind !== 'profile') problems.push({ path: 'destination.datasetId', message: 'is not a profile dataset (exports write profiles)' });
       else if (request.schema.name !== schema.name) problems.push({ path: 'schema.name', message: `must be "${schema.name}", the schema of the destination dataset` });
     }
-    if (request.mergePolicy && !(await this.policies.resolve(caller, request.mergePolicy.id))) {
-      problems.push({ path: 'mergePolicy.id', message: 'no such merge policy in this sandbox' });
+    const policy = request.mergePolicy && (await this.policies.resolve(caller, request.mergePolicy.id));
+    if (request.mergePolicy && !policy) problems.push({ path: 'mergePolicy.id', message: 'no such merge policy in this sandbox' });
+    if (policy && request.filter?.chainId !== undefined && policy.identityGraph.type !== 'none') {
+      problems.push({ path: 'filter.chainId', message: CHAIN_NEEDS_NO_GRAPH });
     }
     if (problems.length) throw new ValidationFailed(problems);
   }
@@ -93,6 +106,10 @@ function normalize(dto: CreateExportJobDto): ExportJobRequest {
   const events = dto.additionalFields?.eventList?.filter;
   if (events?.fromIngestTimestamp && events.toIngestTimestamp && Date.parse(events.fromIngestTimestamp) >= Date.parse(events.toIngestTimestamp)) {
     problems.push({ path: 'additionalFields.eventList.filter.toIngestTimestamp', message: 'must be after fromIngestTimestamp' });
+  }
+  if (dto.filter?.chainId !== undefined && dto.filter.fromIngestTimestamp !== undefined) {
+    // A link's lower bound is the previous link's snapshot: a second lower bound would contradict it.
+    problems.push({ path: 'filter.fromIngestTimestamp', message: 'must not be given with filter.chainId (a chain link starts where the previous one ended)' });
   }
   if (dto.evaluationInfo?.segmentation && dto.destination.partitions !== undefined && dto.destination.partitions > 1) {
     // An evaluating run applies its memberships in one pass over every profile: not split (yet).

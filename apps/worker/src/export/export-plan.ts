@@ -1,4 +1,4 @@
-import type { ExportJob, MergePolicy, TenantScope } from '@sx/domain';
+import type { ChainLink, ExportJob, MergePolicy, TenantScope } from '@sx/domain';
 import type { MembershipCondition, ProfileReadPlan } from '@sx/persistence';
 import type { OutputFormat } from './writers/row-writer';
 import type { EvaluationDefinition } from '../segmentation/evaluation-pass';
@@ -19,6 +19,8 @@ export interface ExportPlan {
   segments?: SegmentSelector[];
   qualifiedBetween?: { startMs?: number; endMs?: number };
   fromIngestMs?: number;
+  /** A chain link's snapshot bounds (job.chainLink, fixed at its first claim). */
+  snapshot?: { upTo: string; after?: string };
   emptyProfiles: boolean;
   policy: MergePolicy;
   fields?: string;
@@ -67,9 +69,15 @@ export function planExport(job: ExportJob, policy: MergePolicy, rateLimit = 0): 
   if (filter.segments?.length) plan.segments = filter.segments.map((s) => ({ segmentNs: s.segmentNs, segmentId: s.segmentId, status: s.status }));
   if (window?.startTime || window?.endTime) plan.qualifiedBetween = { startMs: msOf(window.startTime), endMs: msOf(window.endTime) };
   if (filter.fromIngestTimestamp) plan.fromIngestMs = msOf(filter.fromIngestTimestamp);
+  if (job.chainLink) plan.snapshot = chainBounds(job.chainLink);
   if (job.fields?.trim()) plan.fields = job.fields;
   if (events) plan.eventList = { fields: events.fields, afterMs: msOf(events.filter?.fromIngestTimestamp), upToMs: msOf(events.filter?.toIngestTimestamp) };
   return plan;
+}
+
+function chainBounds(link: ChainLink): ExportPlan['snapshot'] {
+  if (!link.upTo) throw new Error(`export of chain ${link.chainId} was claimed without its snapshot bound`);
+  return link.after === undefined ? { upTo: link.upTo } : { upTo: link.upTo, after: link.after };
 }
 
 /** Stored membership statuses that satisfy a filter status ("existing" counts as realized). */
@@ -99,6 +107,7 @@ export function emptyProfilesWanted(plan: ExportPlan): boolean {
 /** What to read: a superset of the profiles to export, decided in SQL; the merged profile decides. */
 export function readPlanOf(plan: ExportPlan): ProfileReadPlan {
   const read: ProfileReadPlan = { identityGraph: plan.policy.identityGraph.type };
+  if (plan.snapshot) read.snapshot = plan.snapshot;
   if (plan.overlay?.length) read.evaluated = plan.overlay;
   if (plan.evaluation) {
     // Every profile is evaluated (one that is in no segment yet may qualify now): no prefilter,

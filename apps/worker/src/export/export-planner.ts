@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@sx/config';
-import { Batch, ExportDestination, ExportJob, MergePolicy, TenantScope, resolveSchema } from '@sx/domain';
+import { Batch, CHAIN_NEEDS_NO_GRAPH, ExportDestination, ExportJob, MergePolicy, TenantScope, resolveSchema } from '@sx/domain';
 import { DatasetRepository, MergePolicyRepository, ProfileReadRepository, SegmentDefinitionRepository } from '@sx/persistence';
 import { ERROR_CODES, ExportFailure } from './export-failure';
 import { ExportPlan, planExport } from './export-plan';
@@ -23,6 +23,7 @@ export class ExportPlanner {
 
   async plan(scope: TenantScope, job: ExportJob): Promise<ExportPlan> {
     const plan = planExport(job, await this.policyOf(scope, job), this.config.EXPORT_RATE_LIMIT);
+    if (plan.snapshot && plan.policy.identityGraph.type !== 'none') throw new ExportFailure(ERROR_CODES.input, `filter.chainId ${CHAIN_NEEDS_NO_GRAPH}.`);
     await this.checkDestination(scope, plan);
     await this.planMemberships(scope, job, plan);
     return plan;

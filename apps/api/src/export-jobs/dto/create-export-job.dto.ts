@@ -14,10 +14,11 @@ import {
   IsString,
   Max,
   MaxLength,
+  Matches,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { MAX_EXPORT_PARTITIONS, OUTPUT_FORMATS, OutputFormat, SEGMENT_STATUSES, SegmentStatus } from '@sx/domain';
+import { CHAIN_ID_PATTERN, MAX_EXPORT_PARTITIONS, OUTPUT_FORMATS, OutputFormat, SEGMENT_STATUSES, SegmentStatus } from '@sx/domain';
 import { IsIsoTimestamp } from './is-iso-timestamp';
 
 // Request body of POST /export/jobs, field for field as the AEP reference lists it. Unknown
@@ -97,6 +98,16 @@ export class ExportFilterDto {
   @IsOptional()
   @IsBoolean()
   emptyProfiles?: boolean;
+
+  @ApiPropertyOptional({
+    example: 'crm-daily',
+    description:
+      'Not in AEP. Makes this export a link of an incremental chain: it exports the profiles changed by batches committed since the previous succeeded export of the same chain (the first link: every profile), each as it stood when this export started. One unfinished export per chain (409 otherwise). Not with fromIngestTimestamp, nor with the pdg identity graph.',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(CHAIN_ID_PATTERN, { message: 'chainId must be 1-128 characters of letters, digits, ".", "_", ":" or "-", starting with a letter or digit' })
+  chainId?: string;
 }
 
 export class EventListFilterDto {
