@@ -48,4 +48,24 @@ describe('export plan', () => {
     });
     expect(planExport(job({ destination: { datasetId: 'd', segmentPerBatch: true } }), builtInMergePolicy(scope, true)).segmentPerBatch).toBe(false);
   });
+  it('reads a chain link as of its snapshot, asking the current membership rows only for the segment', () => {
+    const link = job({
+      filter: { chainId: 'c', segments: [{ segmentId: 's', segmentNs: 'ups', status: ['exited'] }], segmentQualificationTime: { startTime: '2024-01-01T00:00:00Z' } },
+    });
+    link.chainLink = { chainId: 'c', previousJobId: 3, after: '10:10:', upTo: '12:14:13' };
+    const plan = planExport(link, builtInMergePolicy(scope, true));
+    expect(plan.snapshot).toEqual({ upTo: '12:14:13', after: '10:10:' });
+    expect(plan.qualifiedBetween).toEqual({ startMs: Date.parse('2024-01-01T00:00:00Z'), endMs: undefined });
+    expect(readPlanOf(plan)).toEqual({
+      identityGraph: 'none',
+      storedText: true,
+      snapshot: { upTo: '12:14:13', after: '10:10:' },
+      segments: [{ segmentNs: 'ups', segmentId: 's', statuses: ['realized', 'existing', 'exited'] }],
+    });
+    const first = job({ filter: { chainId: 'c' } });
+    first.chainLink = { chainId: 'c', upTo: '12:14:13' };
+    expect(readPlanOf(planExport(first, builtInMergePolicy(scope, true))).snapshot).toEqual({ upTo: '12:14:13' });
+    first.chainLink = { chainId: 'c' };
+    expect(() => planExport(first, builtInMergePolicy(scope, true))).toThrow('without its snapshot bound');
+  });
 });
