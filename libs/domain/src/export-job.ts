@@ -100,6 +100,8 @@ export interface ExportJob extends ExportJobRequest {
   cancelRequestedAt?: Date;
   /** With evaluationInfo.segmentation: the run's one now (epoch ms), fixed when first claimed. */
   evaluationNowMs?: number;
+  /** Not in AEP for exports: the schedule run that created the job (`{scheduleId, runId}`). */
+  properties?: { scheduleId: string; runId: string };
 }
 
 /** Keyset position in the newest-first list: `{creationTimeMs}_{id}` on the wire. */
