@@ -36,6 +36,7 @@ export interface NewSchedule {
 
 /** What a PATCH changes. */
 export interface ScheduleChanges {
+  name?: string;
   state?: ScheduleState;
   schedule?: string;
   properties?: ScheduleProperties;
@@ -103,6 +104,7 @@ export class ScheduleRepository {
         const row = await tx.schedule.update({
           where: { id },
           data: {
+            ...(changes.name !== undefined ? { name: changes.name } : {}),
             ...(changes.state ? { state: changes.state } : {}),
             ...(changes.schedule !== undefined ? { schedule: changes.schedule } : {}),
             ...(changes.properties ? { properties: changes.properties as unknown as Prisma.InputJsonValue } : {}),
