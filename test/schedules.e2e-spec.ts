@@ -50,8 +50,16 @@ describe('schedules', () => {
     await env?.close();
   });
 
-  const post = (body: unknown, sandbox = 'prod') => api.http.post(SCHEDULES).set(client.headers(sandbox)).send(body as object);
-  const patch = (id: string, body: unknown, sandbox = 'prod') => api.http.patch(`${SCHEDULES}/${id}`).set(client.headers(sandbox)).send(body as object);
+  const post = (body: unknown, sandbox = 'prod') =>
+    api.http
+      .post(SCHEDULES)
+      .set(client.headers(sandbox))
+      .send(body as object);
+  const patch = (id: string, body: unknown, sandbox = 'prod') =>
+    api.http
+      .patch(`${SCHEDULES}/${id}`)
+      .set(client.headers(sandbox))
+      .send(body as object);
   const exportBody = (sandbox = 'prod') => ({ destination: { datasetId: client.datasets[sandbox], outputFormat: 'jsonl' }, schema: PROFILE });
   const runs = async (scheduleId: string) =>
     (await env.db.query<RunRow>('SELECT id::text, tick_at, export_job_id, segment_job_id, error FROM schedule_runs WHERE schedule_id = $1 ORDER BY tick_at', [scheduleId])).rows;
@@ -156,17 +164,28 @@ describe('schedules', () => {
       expect(await bad({ destination: { datasetId: 5 }, schema: PROFILE })).toContainEqual({ path: 'properties.exportJob.destination.datasetId', message: 'must be a string' });
       expect(await bad({ destination: { datasetId: client.datasets.prod } })).toContainEqual({ path: 'properties.exportJob.schema', message: 'is required' });
       expect(await bad({ ...exportBody(), colour: 'red' })).toContainEqual({ path: 'properties.exportJob.colour', message: 'is not a known property' });
-      expect(await bad({ ...exportBody(), mergePolicy: { id: 'nope' } })).toContainEqual({ path: 'properties.exportJob.mergePolicy.id', message: 'no such merge policy in this sandbox' });
+      expect(await bad({ ...exportBody(), mergePolicy: { id: 'nope' } })).toContainEqual({
+        path: 'properties.exportJob.mergePolicy.id',
+        message: 'no such merge policy in this sandbox',
+      });
       expect(await bad('a string')).toContainEqual({ path: 'properties.exportJob', message: expect.stringMatching(/must be an object/) });
       // What POST /export/jobs says of the same body, under the same field names.
-      const direct = await api.http.post(`${BASE}/export/jobs`).set(client.headers()).send({ destination: { datasetId: 5 }, schema: PROFILE }).expect(400);
+      const direct = await api.http
+        .post(`${BASE}/export/jobs`)
+        .set(client.headers())
+        .send({ destination: { datasetId: 5 }, schema: PROFILE })
+        .expect(400);
       expect(problems(direct)).toContainEqual({ path: 'destination.datasetId', message: 'must be a string' });
     });
 
     it('refuses a cron firing more often than SCHEDULE_MIN_INTERVAL_SECONDS (default 300)', async () => {
       const strict = await ApiHarness.start(env.config());
       try {
-        const send = (schedule: string) => strict.http.post(SCHEDULES).set(client.headers()).send({ name: 'Often', type: 'batch_segmentation', properties: { segments: ['*'] }, schedule });
+        const send = (schedule: string) =>
+          strict.http
+            .post(SCHEDULES)
+            .set(client.headers())
+            .send({ name: 'Often', type: 'batch_segmentation', properties: { segments: ['*'] }, schedule });
         const often = await send('0 * * * * ?').expect(400);
         expect(problems(often)).toEqual([{ path: 'schedule', message: expect.stringMatching(/fires 60 s apart; .* every 300 s/) }]);
         // 23:58 and 00:01 are three minutes apart across midnight, though not within a day.
@@ -184,14 +203,25 @@ describe('schedules', () => {
       expect(await refused([{ op: 'replace', path: '/state', value: 'active' }])).toContainEqual({ path: '[0].op', message: expect.stringMatching(/must be "add"/) });
       expect(await refused([{ op: 'add', path: '/type', value: 'export' }])).toContainEqual({ path: '[0].path', message: expect.stringMatching(/must be one of/) });
       expect(await refused([{ op: 'add', path: '/state', value: 'on' }])).toEqual([{ path: '[0].value', message: 'must be one of active, inactive' }]);
-      expect(await refused([{ op: 'add', path: '/state', value: 'active' }, { op: 'add', path: '/schedule', value: '0 1 * * *' }])).toEqual([
-        { path: '[1].value', message: expect.stringMatching(/5 fields/) },
+      expect(
+        await refused([
+          { op: 'add', path: '/state', value: 'active' },
+          { op: 'add', path: '/schedule', value: '0 1 * * *' },
+        ]),
+      ).toEqual([{ path: '[1].value', message: expect.stringMatching(/5 fields/) }]);
+      expect(await refused([{ op: 'add', path: '/properties/exportJob', value: {} }])).toEqual([
+        { path: '[0].path', message: expect.stringMatching(/has no \/properties\/exportJob/) },
       ]);
-      expect(await refused([{ op: 'add', path: '/properties/exportJob', value: {} }])).toEqual([{ path: '[0].path', message: expect.stringMatching(/has no \/properties\/exportJob/) }]);
       expect(await refused([{ op: 'add', path: '/properties/segments', value: ['x'] }])).toEqual([{ path: '[0].value[0]', message: expect.stringMatching(/uuid/) }]);
-      expect(problems(await api.http.patch(`${SCHEDULES}/not-a-uuid`).set(client.headers()).send([{ op: 'add', path: '/state', value: 'active' }]).expect(400))).toEqual([
-        { path: 'id', message: 'must be a uuid' },
-      ]);
+      expect(
+        problems(
+          await api.http
+            .patch(`${SCHEDULES}/not-a-uuid`)
+            .set(client.headers())
+            .send([{ op: 'add', path: '/state', value: 'active' }])
+            .expect(400),
+        ),
+      ).toEqual([{ path: 'id', message: 'must be a uuid' }]);
       expect((await api.http.get(`${SCHEDULES}/${s.id}`).set(client.headers()).expect(200)).body).toEqual(s);
       await api.http.delete(`${SCHEDULES}/${s.id}`).set(client.headers()).expect(204);
     });
@@ -199,7 +229,7 @@ describe('schedules', () => {
 
   describe('runs', () => {
     it('three workers firing a per-second export schedule: one run and one job per tick, each SUCCEEDED with its scheduleId and runId', async () => {
-      await startWorkers(3);
+      const three = await startWorkers(3);
       const s = (await post({ name: 'Every second', type: 'export', state: 'active', schedule: '* * * * * ?', properties: { exportJob: exportBody() } }).expect(200)).body;
       await eventually(async () => (await runs(s.id)).length >= 4, 30_000, 200);
       await patch(s.id, [{ op: 'add', path: '/state', value: 'inactive' }]).expect(204);
@@ -215,14 +245,23 @@ describe('schedules', () => {
       for (const t of ticks) expect(t % 1000).toBe(0);
       expect(after.every((r) => r.export_job_id !== null && r.error === null)).toBe(true);
       // One export job per run, and every job this schedule made belongs to one of them.
-      const jobs = (await env.db.query<{ id: number; run_id: string }>(`SELECT id, properties->>'runId' AS run_id FROM export_jobs WHERE properties->>'scheduleId' = $1`, [s.id])).rows;
+      const jobs = (await env.db.query<{ id: number; run_id: string }>(`SELECT id, properties->>'runId' AS run_id FROM export_jobs WHERE properties->>'scheduleId' = $1`, [s.id]))
+        .rows;
       expect(jobs.map((j) => j.id).sort((a, b) => a - b)).toEqual(after.map((r) => r.export_job_id).sort((a, b) => a! - b!));
       expect(new Set(jobs.map((j) => j.run_id)).size).toBe(jobs.length);
       for (const run of after) {
         await eventually(async () => (await api.http.get(`${BASE}/export/jobs/${run.export_job_id}`).set(client.headers())).body.status === 'SUCCEEDED', 60_000, 200);
         const job = (await api.http.get(`${BASE}/export/jobs/${run.export_job_id}`).set(client.headers()).expect(200)).body;
-        expect(job).toMatchObject({ status: 'SUCCEEDED', properties: { scheduleId: s.id, runId: run.id }, destination: { datasetId: client.datasets.prod, outputFormat: 'jsonl' } });
+        expect(job).toMatchObject({
+          status: 'SUCCEEDED',
+          properties: { scheduleId: s.id, runId: run.id },
+          destination: { datasetId: client.datasets.prod, outputFormat: 'jsonl' },
+        });
       }
+      // The job schedulers' ticks made runs (not only the reconciler's catch-up).
+      const runLines = three.map((w) => w.lines.filter((l) => l.msg === 'schedule run' && l.scheduleId === s.id));
+      expect(runLines.flat().length).toBe(after.length);
+      expect(runLines.flat().filter((l) => l.by === 'tick').length).toBeGreaterThan(0);
       // Nearly every second got its run (a tick a worker took after its successor was due runs as that one).
       expect(ticks.length).toBeGreaterThanOrEqual(Math.floor((ticks[ticks.length - 1] - ticks[0]) / 1000 / 2) + 1);
     });

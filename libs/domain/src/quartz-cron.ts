@@ -31,7 +31,8 @@ const SEARCH_YEARS = 8;
 export function parseQuartzCron(text: string): QuartzCron {
   const fields = text.trim().split(/\s+/);
   if (fields.length === 5) throw new CronProblem('has 5 fields (a unix cron); a Quartz cron has 6 or 7: sec min hour day-of-month month day-of-week [year], e.g. "0 0 1 * * ?"');
-  if (fields.length !== 6 && fields.length !== 7) throw new CronProblem(`has ${fields.length} fields; a Quartz cron has 6 or 7: sec min hour day-of-month month day-of-week [year]`);
+  if (fields.length !== 6 && fields.length !== 7)
+    throw new CronProblem(`has ${fields.length} fields; a Quartz cron has 6 or 7: sec min hour day-of-month month day-of-week [year]`);
   const [sec, min, hour, dom, month, dow, year] = fields;
   const unsupported = [sec, min, hour, dom, month].find((f) => /[HW]/i.test(f) || /L-/i.test(f));
   const question = [sec, min, hour, month].find((f) => f.includes('?'));

@@ -19,7 +19,12 @@ export interface DefinitionPaths {
  * the sandbox has some), every expression parses and no inSegment cycle; else ValidationFailed
  * naming the entries by `paths`.
  */
-export async function resolveSegmentJobDefinitions(lookup: DefinitionLookup, scope: TenantScope, segmentIds: string[] | undefined, paths: DefinitionPaths): Promise<SegmentJobDefinition[]> {
+export async function resolveSegmentJobDefinitions(
+  lookup: DefinitionLookup,
+  scope: TenantScope,
+  segmentIds: string[] | undefined,
+  paths: DefinitionPaths,
+): Promise<SegmentJobDefinition[]> {
   let found: SegmentDefinition[];
   const problems: FieldProblem[] = [];
   const pathOf = new Map<string, string>();

@@ -1,6 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { queueWebhookEvent } from './webhook-outbox';
-import { CancelOutcome, Caller, ExportJob, ExportJobRequest, ExportJobStatus, FINISHED_STATUSES, JobCursor, ScheduleRunRef, TenantScope, Unprocessable, exportEvent } from '@sx/domain';
+import {
+  CancelOutcome,
+  Caller,
+  ExportJob,
+  ExportJobRequest,
+  ExportJobStatus,
+  FINISHED_STATUSES,
+  JobCursor,
+  ScheduleRunRef,
+  TenantScope,
+  Unprocessable,
+  exportEvent,
+} from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
 import { PrismaService } from './prisma.service';

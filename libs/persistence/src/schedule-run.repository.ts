@@ -45,14 +45,20 @@ export class ScheduleRunRepository {
 
   /** A run that could not create its job (its segments are gone, say): recorded with why, so the tick is not retried. */
   async recordFailedRun(schedule: Schedule, tickAt: Date, runId: string, error: string): Promise<boolean> {
-    return (await this.inRun(schedule, tickAt, runId, error, async () => true)) ?? false;
+    return (await this.inRun(schedule, tickAt, runId, error, () => Promise.resolve(true))) ?? false;
   }
 
   private caller(schedule: Schedule) {
     return { orgId: schedule.orgId, sandboxName: schedule.sandboxName, clientId: schedule.clientId };
   }
 
-  private async inRun<T>(schedule: Schedule, tickAt: Date, runId: string, error: string | null, create: (tx: Prisma.TransactionClient, ref: ScheduleRunRef) => Promise<T>): Promise<T | null> {
+  private async inRun<T>(
+    schedule: Schedule,
+    tickAt: Date,
+    runId: string,
+    error: string | null,
+    create: (tx: Prisma.TransactionClient, ref: ScheduleRunRef) => Promise<T>,
+  ): Promise<T | null> {
     return withStoreErrors(() =>
       this.prisma.$transaction(async (tx) => {
         const inserted = await tx.$queryRaw<Array<{ id: string }>>`

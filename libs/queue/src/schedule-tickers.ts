@@ -66,7 +66,7 @@ export class ScheduleTickers {
    */
   async syncSoon(schedule: Schedule | { id: string; state: 'deleted' }): Promise<boolean> {
     try {
-      const work = schedule.state === 'active' ? this.upsert(schedule as Schedule) : this.remove(schedule.id);
+      const work = schedule.state === 'active' ? this.upsert(schedule) : this.remove(schedule.id);
       await withTimeout(work, this.config.ENQUEUE_TIMEOUT_MS);
       return true;
     } catch (e) {

@@ -61,7 +61,8 @@ export class ScheduleChecks {
     const problems: FieldProblem[] = Object.keys(properties)
       .filter((k) => k !== key)
       .map((k) => ({ path: `${path}.${k}`, message: `is not a known property (a ${type} schedule takes ${path}.${key})` }));
-    const checked = type === 'export' ? await this.exportJob(caller, properties.exportJob, `${path}.exportJob`) : await this.segments(caller, properties.segments, `${path}.segments`);
+    const checked =
+      type === 'export' ? await this.exportJob(caller, properties.exportJob, `${path}.exportJob`) : await this.segments(caller, properties.segments, `${path}.segments`);
     problems.push(...checked.problems);
     return problems.length ? { problems } : { properties: checked.properties, problems };
   }

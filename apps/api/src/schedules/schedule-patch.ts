@@ -40,7 +40,8 @@ export function parseSchedulePatch(body: unknown): SchedulePatch {
     if (field in patch) return problems.push({ path: `[${i}].path`, message: `${String(entry.path)} is patched twice` });
     if (!('value' in entry)) return problems.push({ path: `[${i}].value`, message: 'is required' });
     const value = entry.value;
-    if (field === 'state' && !SCHEDULE_STATES.includes(value as ScheduleState)) return problems.push({ path: `[${i}].value`, message: `must be one of ${SCHEDULE_STATES.join(', ')}` });
+    if (field === 'state' && !SCHEDULE_STATES.includes(value as ScheduleState))
+      return problems.push({ path: `[${i}].value`, message: `must be one of ${SCHEDULE_STATES.join(', ')}` });
     if ((field === 'schedule' || field === 'name') && (typeof value !== 'string' || !value.trim() || value.length > 200)) {
       return problems.push({ path: `[${i}].value`, message: 'must be a non-empty string of at most 200 characters' });
     }

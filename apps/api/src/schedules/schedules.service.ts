@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { Caller, DEFAULT_SCHEDULE_CRON, type FieldProblem, NotFound, Schedule, ScheduleProperties, ValidationFailed } from '@sx/domain';
+import { Caller, DEFAULT_SCHEDULE_CRON, type FieldProblem, NotFound, Schedule, ValidationFailed } from '@sx/domain';
 import { ScheduleChanges, ScheduleRepository } from '@sx/persistence';
 import { ScheduleTickers } from '@sx/queue';
 import type { CreateScheduleDto } from './dto/create-schedule.dto';
@@ -73,7 +73,7 @@ export class SchedulesService {
       }
       const checked = key === 'exportJob' ? await this.checks.exportJob(caller, patch[key], at(field)) : await this.checks.segments(caller, patch[key], at(field));
       problems.push(...checked.problems);
-      changes.properties = checked.properties as ScheduleProperties;
+      changes.properties = checked.properties;
     }
     if (problems.length) throw new ValidationFailed(problems);
     const updated = await this.schedules.update(caller, id, changes);

@@ -40,7 +40,7 @@ export class ScheduleReconcilerService extends PeriodicReconciler<ScheduleReconc
     const report: ScheduleReconcileReport = { upserted: 0, removed: 0, caughtUp: 0 };
     const held = new Map((await this.tickers.list()).map((t) => [t.scheduleId, t.pattern]));
     const active = new Set<string>();
-    for (let afterId = ''; ; ) {
+    for (let afterId = ''; ;) {
       const page = await this.schedules.active(afterId, BATCH);
       for (const schedule of page) {
         active.add(schedule.id);
