@@ -44,6 +44,8 @@ export class ScheduleTickProcessor {
     if (!schedule || schedule.state !== 'active') return { skipped: 'schedule not active' };
     const cron = parseQuartzCron(schedule.schedule);
     if (!isTick(cron, tick)) return { skipped: 'not a tick of the schedule (its year, or an older cron)' };
+    // A job left from before the schedule was last activated (or its cron changed) is not its tick.
+    if (schedule.activatedAt && tick.getTime() <= schedule.activatedAt.getTime()) return { skipped: 'a tick from before the schedule became active' };
     const latest = latestTick(cron, this.clock.now());
     const tickAt = latest && latest > tick ? latest : tick;
     const outcome = await this.runner.run(schedule, tickAt, 'tick');
