@@ -79,8 +79,12 @@ describe('Quartz cron (AEP schedules)', () => {
       expect(catchUpTick(daily, NOW, at('2026-12-03T09:00:00Z'), undefined)).toBeUndefined();
       expect(catchUpTick(daily, NOW, at('2026-12-03T00:59:59Z'), undefined)).toEqual(at('2026-12-03T01:00:00Z'));
     });
-    it('counts a tick exactly at now as due', () => {
-      expect(catchUpTick(daily, at('2026-12-04T01:00:00Z'), activated, at('2026-12-03T01:00:00Z'))).toEqual(at('2026-12-04T01:00:00Z'));
+    it('leaves a tick younger than the grace to its job scheduler, then runs it', () => {
+      expect(catchUpTick(daily, at('2026-12-04T01:00:01Z'), activated, at('2026-12-03T01:00:00Z'))).toBeUndefined();
+      expect(catchUpTick(daily, at('2026-12-04T01:00:02Z'), activated, at('2026-12-03T01:00:00Z'))).toEqual(at('2026-12-04T01:00:00Z'));
+      expect(catchUpTick(daily, at('2026-12-04T01:00:00Z'), activated, at('2026-12-03T01:00:00Z'), 0)).toEqual(at('2026-12-04T01:00:00Z'));
+      // A per-second schedule's latest tick is always younger: its job scheduler alone fires it.
+      expect(catchUpTick(parseQuartzCron('* * * * * ?'), at('2026-12-04T01:00:00.999Z'), activated, undefined)).toBeUndefined();
     });
     it('skips years the 7th field leaves out', () => {
       expect(catchUpTick(parseQuartzCron('0 0 1 * * ? 2027'), NOW, activated, undefined)).toBeUndefined();

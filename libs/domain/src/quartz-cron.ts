@@ -181,15 +181,20 @@ export function shortestIntervalSeconds(cron: QuartzCron, from: Date): number | 
   return shortest;
 }
 
+/** How long a tick is left to its job scheduler before a catch-up may run it instead. */
+export const CATCH_UP_GRACE_MS = 2000;
+
 /**
  * The one run a schedule owes after a time nobody fired it (every worker down, Redis emptied):
  * its latest tick at or before `now`, if that came after it became active (or its cron last
  * changed) and after the last tick it ran. Older missed ticks are not replayed: a schedule that
- * missed three ticks runs once, for the latest.
+ * missed three ticks runs once, for the latest. A tick younger than `graceMs` is left to its job
+ * scheduler (it is not missed yet); a schedule firing more often than that never needs one.
  */
-export function catchUpTick(cron: QuartzCron, now: Date, activatedAt: Date, lastRunTick: Date | undefined): Date | undefined {
+export function catchUpTick(cron: QuartzCron, now: Date, activatedAt: Date, lastRunTick: Date | undefined, graceMs = CATCH_UP_GRACE_MS): Date | undefined {
   const latest = latestTick(cron, now);
   if (!latest || latest.getTime() <= activatedAt.getTime()) return undefined;
+  if (now.getTime() - latest.getTime() < graceMs) return undefined;
   if (lastRunTick && latest.getTime() <= lastRunTick.getTime()) return undefined;
   return latest;
 }
