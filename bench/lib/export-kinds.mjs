@@ -70,6 +70,17 @@ export async function exportKinds({ db, org, sandbox, datasetId, records, call, 
   for (const [shape, body, destination, baseline, formats = FORMATS] of shapes) {
     for (const [label, outputFormat] of formats) kinds.push({ name: `${shape}, ${label}`, body: { ...body, destination: { datasetId, outputFormat, ...destination } }, baseline });
   }
+  // The first link of a new chain each run (issue #15): every profile, read as of its snapshot.
+  for (const [label, outputFormat] of FORMATS.slice(0, 1)) {
+    let link = 0;
+    kinds.push({
+      name: `chain first link, ${label}`,
+      get body() {
+        return { filter: { chainId: `bench-${process.pid}-${Date.now()}-${++link}` }, destination: { datasetId, outputFormat } };
+      },
+      baseline: all,
+    });
+  }
   if (records === 'generator' && FORMATS.some(([label]) => selected(`pdg, ${label}`))) {
     // The generator's CRM and web records of one person share an e-mail identity: pdg merges them.
     const mergePolicyId = await pdgPolicy(call);

@@ -17,6 +17,7 @@ import { MergePoliciesModule } from './merge-policies/merge-policies.module';
 import { OperationsModule } from './operations/operations.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { PreviewsModule } from './previews/previews.module';
+import { SchedulesModule } from './schedules/schedules.module';
 import { SegmentDefinitionsModule } from './segment-definitions/segment-definitions.module';
 import { SegmentJobsModule } from './segment-jobs/segment-jobs.module';
 
@@ -41,6 +42,7 @@ export class AppModule {
         DataAccessModule,
         OperationsModule,
         WebhooksModule,
+        SchedulesModule,
         ...bullBoardModules(),
         // AEP paths live under a configurable base path (default /data/core/ups).
         RouterModule.register([
@@ -50,6 +52,7 @@ export class AppModule {
           { path: config.BASE_PATH, module: PreviewsModule },
           { path: config.BASE_PATH, module: SegmentJobsModule },
           { path: config.BASE_PATH, module: WebhooksModule },
+          { path: config.BASE_PATH, module: SchedulesModule },
           // The Platform's foundation APIs keep AEP's own paths.
           { path: CATALOG_PATH, module: CatalogModule },
           { path: IMPORT_PATH, module: IngestionModule },

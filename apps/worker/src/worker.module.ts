@@ -19,6 +19,10 @@ import { BatchPromotionReconcilerService } from './reconciler/batch-promotion-re
 import { ExportReconcilerService } from './reconciler/export-reconciler.service';
 import { PreviewReconcilerService } from './reconciler/preview-reconciler.service';
 import { SegmentReconcilerService } from './reconciler/segment-reconciler.service';
+import { systemScheduleClock } from './schedules/schedule-clock';
+import { ScheduleReconcilerService } from './schedules/schedule-reconciler.service';
+import { ScheduleRunner } from './schedules/schedule-runner';
+import { ScheduleTickProcessor } from './schedules/schedule-tick.processor';
 import { SegmentJobProcessor } from './segmentation/segment-job.processor';
 import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor';
 import { WebhookReconcilerService } from './webhooks/webhook-reconciler.service';
@@ -32,6 +36,7 @@ const JOB_PROCESSORS: JobProcessorTable = {
   [JobName.WriteExportPartition]: ExportPartitionProcessor,
   [JobName.CommitExportPartitions]: PartitionCommitProcessor,
   [JobName.DeliverWebhook]: WebhookDeliveryProcessor,
+  [JobName.RunScheduleTick]: ScheduleTickProcessor,
 };
 
 /** The worker's module: the only one that registers processors (one @Processor per queue). */
@@ -48,6 +53,8 @@ export class WorkerModule {
         ExportPlanner,
         PartitionedRuns,
         PreviewEvaluation,
+        systemScheduleClock,
+        ScheduleRunner,
         ...builtProcessors(JOB_PROCESSORS),
         handlerTableProvider(JOB_PROCESSORS),
         ...queueConsumers(config, JOB_PROCESSORS),
@@ -56,6 +63,7 @@ export class WorkerModule {
         SegmentReconcilerService,
         PreviewReconcilerService,
         WebhookReconcilerService,
+        ScheduleReconcilerService,
       ],
     };
   }

@@ -237,6 +237,16 @@ export class AppConfig extends StorageConfig {
   @Min(1)
   SEGMENT_JOBS_MAX_ACTIVE = 20;
 
+  /**
+   * The shortest time a schedule's cron may leave between two runs (AEP allows one a day; we allow
+   * more often down to this). A cron firing more often is refused with a 400 naming `schedule`.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  SCHEDULE_MIN_INTERVAL_SECONDS = 300;
+
   /** Profiles per second one segment job may evaluate (0: unlimited), as EXPORT_RATE_LIMIT for exports. */
   @Transform(toInt)
   @IsInt()

@@ -125,6 +125,8 @@ export interface ExportJob extends ExportJobRequest {
   evaluationNowMs?: number;
   /** With filter.chainId: the link's bounds (upTo and after once claimed). */
   chainLink?: ChainLink;
+  /** Not in AEP for exports: the schedule run that created the job (`{scheduleId, runId}`). */
+  properties?: { scheduleId: string; runId: string };
 }
 
 /** Keyset position in the newest-first list: `{creationTimeMs}_{id}` on the wire. */

@@ -10,3 +10,5 @@ export * from './tenant';
 export * from './preview';
 export * from './segment-job';
 export * from './webhook';
+export * from './quartz-cron';
+export * from './schedule';

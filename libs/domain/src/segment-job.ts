@@ -47,6 +47,8 @@ export interface SegmentJob {
   cancelRequestedAt?: Date;
   attempts: number;
   nowMs?: number;
+  /** AEP's `properties` of a job a schedule's run created: `{scheduleId, runId}`. */
+  properties?: { scheduleId: string; runId: string };
 }
 
 export interface SegmentJobCursor {

@@ -1,6 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { queueWebhookEvent } from './webhook-outbox';
-import { CancelOutcome, Caller, Conflict, ExportJob, ExportJobRequest, ExportJobStatus, FINISHED_STATUSES, JobCursor, TenantScope, Unprocessable, exportEvent } from '@sx/domain';
+import {
+  CancelOutcome,
+  Caller,
+  Conflict,
+  ExportJob,
+  ExportJobRequest,
+  ExportJobStatus,
+  FINISHED_STATUSES,
+  JobCursor,
+  ScheduleRunRef,
+  TenantScope,
+  Unprocessable,
+  exportEvent,
+} from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import { toExportJob } from './export-job.mapper';
 import { PrismaService } from './prisma.service';
@@ -19,6 +32,31 @@ export interface JobListQuery {
   limit: number;
   after?: JobCursor;
   status?: ExportJobStatus;
+}
+
+/**
+ * Inserts an export job and its "to enqueue" marker with the transaction `tx`: the one way a job
+ * row is written, by POST /export/jobs and by a schedule's run (which passes its `properties`).
+ */
+export async function insertExportJob(tx: Prisma.TransactionClient, caller: Caller, request: ExportJobRequest, requestId: string, properties?: ScheduleRunRef) {
+  return tx.exportJob.create({
+    data: {
+      orgId: caller.orgId,
+      sandboxName: caller.sandboxName,
+      clientId: caller.clientId,
+      fields: request.fields ?? null,
+      schemaName: request.schema.name,
+      destination: request.destination as unknown as Prisma.InputJsonValue,
+      filter: (request.filter as Prisma.InputJsonValue) ?? Prisma.DbNull,
+      additionalFields: (request.additionalFields as Prisma.InputJsonValue) ?? Prisma.DbNull,
+      mergePolicy: (request.mergePolicy as unknown as Prisma.InputJsonValue) ?? Prisma.DbNull,
+      evaluationInfo: (request.evaluationInfo as Prisma.InputJsonValue) ?? Prisma.DbNull,
+      chainId: request.filter?.chainId ?? null,
+      requestId,
+      ...(properties ? { properties: { ...properties } } : {}),
+      outbox: { create: {} },
+    },
+  });
 }
 
 /**
@@ -50,23 +88,7 @@ export class ExportJobRepository {
           const earlier = await tx.idempotencyKey.findUnique({ where: keyWhere, include: { job: true } });
           if (earlier) return this.replay(earlier, idempotency);
         }
-        const row = await tx.exportJob.create({
-          data: {
-            orgId: caller.orgId,
-            sandboxName: caller.sandboxName,
-            clientId: caller.clientId,
-            fields: request.fields ?? null,
-            schemaName: request.schema.name,
-            destination: request.destination as unknown as Prisma.InputJsonValue,
-            filter: (request.filter as Prisma.InputJsonValue) ?? Prisma.DbNull,
-            additionalFields: (request.additionalFields as Prisma.InputJsonValue) ?? Prisma.DbNull,
-            mergePolicy: (request.mergePolicy as unknown as Prisma.InputJsonValue) ?? Prisma.DbNull,
-            evaluationInfo: (request.evaluationInfo as Prisma.InputJsonValue) ?? Prisma.DbNull,
-            chainId: request.filter?.chainId ?? null,
-            requestId,
-            outbox: { create: {} },
-          },
-        });
+        const row = await insertExportJob(tx, caller, request, requestId);
         if (idempotency) {
           await tx.idempotencyKey.create({
             data: {

@@ -20,5 +20,7 @@ export * from './preview.repository';
 export * from './profile-read.repository';
 export * from './segment-definition.repository';
 export * from './segment-job.repository';
+export * from './schedule.repository';
+export * from './schedule-run.repository';
 export * from './segment-run.repository';
 export * from './webhook.repository';

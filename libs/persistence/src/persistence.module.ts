@@ -22,6 +22,8 @@ import { PrismaService } from './prisma.service';
 import { SegmentDefinitionRepository } from './segment-definition.repository';
 import { SegmentJobRepository } from './segment-job.repository';
 import { SegmentRunRepository } from './segment-run.repository';
+import { ScheduleRepository } from './schedule.repository';
+import { ScheduleRunRepository } from './schedule-run.repository';
 
 const repositories = [
   ExportJobRepository,
@@ -45,6 +47,8 @@ const repositories = [
   SegmentRunRepository,
   OperationsRepository,
   WebhookRepository,
+  ScheduleRepository,
+  ScheduleRunRepository,
 ];
 
 @Global()

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { queueWebhookEvent } from './webhook-outbox';
-import { Caller, SegmentJob, SegmentJobDefinition, SegmentJobStatus, TenantScope, isUuid, segmentJobEvent } from '@sx/domain';
+import { Caller, ScheduleRunRef, SegmentJob, SegmentJobDefinition, SegmentJobStatus, TenantScope, isUuid, segmentJobEvent } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import type { SegmentJob as SegmentJobRow } from './generated/prisma/client';
 import { PrismaService } from './prisma.service';
@@ -27,6 +27,7 @@ export function toSegmentJob(row: SegmentJobRow): SegmentJob {
   if (row.errors !== null) job.errors = row.errors as unknown as SegmentJob['errors'];
   if (row.cancelRequestedAt) job.cancelRequestedAt = row.cancelRequestedAt;
   if (row.nowMs !== null) job.nowMs = Number(row.nowMs);
+  if (row.properties !== null) job.properties = row.properties as unknown as ScheduleRunRef;
   return job;
 }
 
@@ -48,6 +49,35 @@ export interface QueueableSegmentJob extends TenantScope {
 }
 
 /**
+ * Inserts a segment job with its "to enqueue" marker (one statement: a nested create), with `db`
+ * (the client, or a transaction's): the one way a job row is written, by POST /segment/jobs and
+ * by a schedule's run (which passes its `properties`).
+ */
+export async function insertSegmentJob(
+  db: Prisma.TransactionClient,
+  caller: Caller,
+  requested: Array<{ segmentId: string }>,
+  definitions: SegmentJobDefinition[],
+  schemaName: string,
+  requestId: string,
+  properties?: ScheduleRunRef,
+): Promise<SegmentJobRow> {
+  return db.segmentJob.create({
+    data: {
+      orgId: caller.orgId,
+      sandboxName: caller.sandboxName,
+      clientId: caller.clientId,
+      requestedSegments: requested,
+      definitions: definitions as unknown as Prisma.InputJsonValue,
+      schemaName,
+      requestId,
+      ...(properties ? { properties: { ...properties } } : {}),
+      outbox: { create: {} },
+    },
+  });
+}
+
+/**
  * Segment jobs of one tenant (API side), plus the system-wide queue view the dispatcher and the
  * reconciler need. Every tenant method takes the org and sandbox and never reaches outside them.
  */
@@ -57,21 +87,7 @@ export class SegmentJobRepository {
 
   /** The job and its "to enqueue" marker, in one transaction. */
   async create(caller: Caller, requested: Array<{ segmentId: string }>, definitions: SegmentJobDefinition[], schemaName: string, requestId: string): Promise<SegmentJob> {
-    return withStoreErrors(async () => {
-      const row = await this.prisma.segmentJob.create({
-        data: {
-          orgId: caller.orgId,
-          sandboxName: caller.sandboxName,
-          clientId: caller.clientId,
-          requestedSegments: requested,
-          definitions: definitions as unknown as Prisma.InputJsonValue,
-          schemaName,
-          requestId,
-          outbox: { create: {} },
-        },
-      });
-      return toSegmentJob(row);
-    });
+    return withStoreErrors(async () => toSegmentJob(await insertSegmentJob(this.prisma, caller, requested, definitions, schemaName, requestId)));
   }
 
   async findById(scope: TenantScope, id: string): Promise<SegmentJob | null> {

@@ -7,4 +7,5 @@ export * from './preview-dispatcher';
 export * from './queue.module';
 export * from './redis-connection';
 export * from './registry';
+export * from './schedule-tickers';
 export * from './segment-dispatcher';

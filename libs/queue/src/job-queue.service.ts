@@ -24,8 +24,9 @@ export class JobQueueService implements OnModuleInit {
     @InjectQueue(QueueName.Segment) segmentQueue: Queue,
     @InjectQueue(QueueName.ExportPartition) partitionQueue: Queue,
     @InjectQueue(QueueName.Webhook) webhookQueue: Queue,
+    @InjectQueue(QueueName.Schedule) scheduleQueue: Queue,
   ) {
-    this.queues = new Map([exportQueue, ingestQueue, previewQueue, segmentQueue, partitionQueue, webhookQueue].map((q) => [q.name as QueueName, q]));
+    this.queues = new Map([exportQueue, ingestQueue, previewQueue, segmentQueue, partitionQueue, webhookQueue, scheduleQueue].map((q) => [q.name as QueueName, q]));
   }
 
   onModuleInit(): void {

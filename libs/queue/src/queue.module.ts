@@ -8,9 +8,10 @@ import { JobQueueService } from './job-queue.service';
 import { PreviewDispatcher } from './preview-dispatcher';
 import { redisConnection } from './redis-connection';
 import { QueueName } from './registry';
+import { ScheduleTickers } from './schedule-tickers';
 import { SegmentDispatcher } from './segment-dispatcher';
 
-const providers = [JobQueueService, CancelPublisher, ExportDispatcher, BatchPromotionDispatcher, SegmentDispatcher, PreviewDispatcher];
+const providers = [JobQueueService, CancelPublisher, ExportDispatcher, BatchPromotionDispatcher, SegmentDispatcher, PreviewDispatcher, ScheduleTickers];
 
 /** Every queue of the registry, registered with @nestjs/bullmq. */
 export const REGISTERED_QUEUES = BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name })));

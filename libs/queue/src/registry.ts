@@ -14,6 +14,8 @@ export enum QueueName {
   ExportPartition = 'segment-export-partition',
   /** Webhook deliveries: one job per attempt of a delivery (Postgres holds the delivery and its retries). */
   Webhook = 'webhook-delivery',
+  /** Ticks of schedules: one BullMQ job scheduler per active schedule fires one job per tick. */
+  Schedule = 'schedule-tick',
 }
 
 export enum JobName {
@@ -24,6 +26,7 @@ export enum JobName {
   WriteExportPartition = 'write-export-partition',
   CommitExportPartitions = 'commit-export-partitions',
   DeliverWebhook = 'deliver-webhook',
+  RunScheduleTick = 'run-schedule-tick',
 }
 
 export interface JobPayloads {
@@ -35,6 +38,8 @@ export interface JobPayloads {
   [JobName.WriteExportPartition]: { exportJobId: number; orgId: string; sandboxName: string; runToken: string; partitions: number; partition: number };
   [JobName.CommitExportPartitions]: { exportJobId: number; orgId: string; sandboxName: string; runToken: string; partitions: number };
   [JobName.DeliverWebhook]: { deliveryId: string };
+  /** The tick's time is the job scheduler's (the job's `opts.prevMillis`), not in the payload. */
+  [JobName.RunScheduleTick]: { scheduleId: string; orgId: string; sandboxName: string };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -47,6 +52,7 @@ export const JOB_QUEUES: { readonly [N in JobName]: QueueName } = {
   [JobName.WriteExportPartition]: QueueName.ExportPartition,
   [JobName.CommitExportPartitions]: QueueName.ExportPartition,
   [JobName.DeliverWebhook]: QueueName.Webhook,
+  [JobName.RunScheduleTick]: QueueName.Schedule,
 };
 
 /** What the retry policy of a job reads from configuration. */
@@ -85,6 +91,10 @@ export function jobOptions<N extends JobName>(name: N, config: RetryConfig): Job
       // One job per attempt; a failed attempt records its retry time in Postgres, and the
       // reconciler queues the next attempt then (a job that threw is retried there too).
       return { attempts: 1, removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 24 * 3600, count: 1000 } };
+    case JobName.RunScheduleTick:
+      // A tick is one short transaction; a tick that threw (the database blipped) is retried a
+      // few times, and past them the reconciler's catch-up runs it. Little history: one a tick.
+      return { attempts: 3, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: { age: 3600, count: 200 }, removeOnFail: { age: 24 * 3600, count: 1000 } };
     case JobName.RunPreview:
       // Counted in Postgres when claimed (previews.attempts, PREVIEW_ATTEMPTS). Previews are
       // short-lived: Redis keeps little history of them.
@@ -129,6 +139,16 @@ export function partitionQueueJobId(exportJobId: number, runToken: string, parti
 /** BullMQ job id of a run's commit: the parent of its partitions' jobs. */
 export function partitionCommitQueueJobId(exportJobId: number, runToken: string): string {
   return `export-${exportJobId}-${runToken.slice(0, 8)}-commit`;
+}
+
+/** BullMQ job scheduler id of a schedule (one per active schedule; its jobs are `repeat:<this>:<tick ms>`). */
+export function scheduleSchedulerId(scheduleId: string): string {
+  return `schedule:${scheduleId}`;
+}
+
+/** The schedule of a job scheduler id, undefined for another id. */
+export function scheduleOfSchedulerId(schedulerId: string): string | undefined {
+  return /^schedule:([0-9a-f-]{36})$/.exec(schedulerId)?.[1];
 }
 
 /** Redis pub/sub channel on which the API tells workers that a running export was cancelled. */

@@ -40,6 +40,9 @@ export const EXPORT_JOB_SCHEMA = S.obj(
     creationTime: S.ms(),
     updateTime: S.ms(),
     requestId: S.str(),
+    properties: S.obj({ scheduleId: S.str({ format: 'uuid' }), runId: S.str({ format: 'uuid' }) }, ['scheduleId', 'runId'], {
+      description: 'Not in AEP for exports: the schedule run that created the job (jobs of an export schedule only)',
+    }),
   },
   ['id', 'jobType', 'destination', 'schema', 'imsOrgId', 'status', 'profileInstanceId', 'metrics', 'computeGatewayJobId', 'creationTime', 'updateTime', 'requestId'],
 );

@@ -29,5 +29,7 @@ export function presentExportJob(job: ExportJob): Record<string, unknown> {
   body.creationTime = creationTime;
   body.updateTime = job.updateTime.getTime();
   body.requestId = job.requestId;
+  // Not in AEP for exports (its segment jobs have it): the schedule run that created the job.
+  if (job.properties) body.properties = { scheduleId: job.properties.scheduleId, runId: job.properties.runId };
   return body;
 }

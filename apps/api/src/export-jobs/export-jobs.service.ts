@@ -40,12 +40,21 @@ export class ExportJobsService {
    * is down the job is still accepted: the marker stays and a worker's reconciler enqueues it.
    */
   async create(caller: Caller, dto: CreateExportJobDto, requestId: string, idempotencyKey?: string): Promise<ExportJob> {
-    const request = normalize(dto);
-    await this.checkReferences(caller, request);
+    const request = await this.prepare(caller, dto);
     const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: hashRequest(request) } : undefined;
     const { job, replayed } = await this.jobs.create(caller, request, requestId, idempotency);
     if (!replayed) await this.dispatcher.dispatchSoon(job);
     return job;
+  }
+
+  /**
+   * The request a job stores, checked as POST checks it: its defaults made explicit and what it
+   * names found in the caller's sandbox. Also what an export schedule stores for its runs.
+   */
+  async prepare(caller: Caller, dto: CreateExportJobDto): Promise<ExportJobRequest> {
+    const request = normalize(dto);
+    await this.checkReferences(caller, request);
+    return request;
   }
 
   /** What the job names must exist in the caller's sandbox and fit: answered now, not at run time. */

@@ -11,7 +11,7 @@ export const SEGMENT_JOB_SCHEMA = S.obj(
     imsOrgId: S.str(),
     sandbox: S.obj({ sandboxName: S.str() }, ['sandboxName']),
     profileInstanceId: S.str({ example: 'ups' }),
-    source: S.str({ example: 'api' }),
+    source: S.oneOf('api', 'scheduler'),
     status: S.oneOf(...SEGMENT_JOB_STATUSES),
     segments: S.arr(
       S.obj(
@@ -40,6 +40,9 @@ export const SEGMENT_JOB_SCHEMA = S.obj(
     }),
     requestId: S.str(),
     schema: S.obj({ name: S.str() }),
+    properties: S.obj({ scheduleId: S.str({ format: 'uuid' }), runId: S.str({ format: 'uuid' }) }, ['scheduleId', 'runId'], {
+      description: 'jobs a schedule ran (source "scheduler") only',
+    }),
     errors: S.arr(S.obj({ code: S.str(), msg: S.str(), callStack: S.str() })),
     _links: S.obj({ cancel: link, checkStatus: link }),
     updateTime: S.ms(),

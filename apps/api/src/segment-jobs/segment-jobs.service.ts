@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@sx/config';
-import { Caller, Conflict, FieldProblem, NotFound, SegmentDefinition, SegmentJob, SegmentJobDefinition, TooManyRequests, ValidationFailed } from '@sx/domain';
+import { Caller, Conflict, NotFound, SegmentJob, SegmentJobDefinition, TooManyRequests } from '@sx/domain';
+import { resolveSegmentJobDefinitions } from '@sx/export';
 import { SegmentDefinitionRepository, SegmentJobListQuery, SegmentJobRepository } from '@sx/persistence';
-import { type ParsedDefinition, PqlCycleError, PqlError, evaluationOrder, parseDefinition } from '@sx/pql';
 import { SegmentDispatcher } from '@sx/queue';
 import { type SegmentJobRequest, parseSegmentJobRequest } from './dto/segment-job-request';
 
@@ -36,48 +36,8 @@ export class SegmentJobsService {
   }
 
   /** The snapshot the job evaluates: `[i]` problems name the request's entries. */
-  private async resolve(caller: Caller, request: SegmentJobRequest): Promise<SegmentJobDefinition[]> {
-    let found: SegmentDefinition[];
-    const problems: FieldProblem[] = [];
-    const pathOf = new Map<string, string>();
-    if (request.segmentIds) {
-      const byId = new Map((await this.definitions.findMany(caller, request.segmentIds)).map((d) => [d.id, d]));
-      found = [];
-      request.segmentIds.forEach((id, i) => {
-        const path = `segments[${i}].segmentId`;
-        pathOf.set(id, path);
-        const d = byId.get(id);
-        if (d) found.push(d);
-        else problems.push({ path, message: `no segment definition "${id}" in this sandbox` });
-      });
-    } else {
-      found = await this.definitions.all(caller);
-      if (!found.length) problems.push({ path: 'segments[0].segmentId', message: 'the sandbox has no segment definitions to evaluate' });
-      for (const d of found) pathOf.set(d.id, `segments[0].segmentId`);
-    }
-    const parsed = new Map<string, ParsedDefinition>();
-    for (const d of found) {
-      try {
-        parsed.set(d.id, parseDefinition(d.expression.format, d.expression.value));
-      } catch (e) {
-        if (!(e instanceof PqlError)) throw e;
-        problems.push({ path: pathOf.get(d.id)!, message: `segment definition "${d.id}" cannot be evaluated: expression.value: ${e.message}` });
-      }
-    }
-    if (problems.length) throw new ValidationFailed(problems);
-    try {
-      evaluationOrder(found.map((d) => ({ id: d.id, refs: parsed.get(d.id)!.segmentRefs })));
-    } catch (e) {
-      if (!(e instanceof PqlCycleError)) throw e;
-      throw new ValidationFailed([{ path: pathOf.get(e.ids[0]) ?? 'segments', message: e.message }]);
-    }
-    return found.map((d) => ({
-      id: d.id,
-      namespace: d.namespace,
-      expression: { type: 'PQL', format: d.expression.format, value: d.expression.value },
-      mergePolicyId: d.mergePolicyId,
-      version: d.updatedAt.getTime(),
-    }));
+  private resolve(caller: Caller, request: SegmentJobRequest): Promise<SegmentJobDefinition[]> {
+    return resolveSegmentJobDefinitions(this.definitions, caller, request.segmentIds, { listed: (i) => `segments[${i}].segmentId`, all: 'segments[0].segmentId' });
   }
 
   async get(caller: Caller, id: string): Promise<SegmentJob> {

@@ -4,7 +4,7 @@ import { NOT_BUILT, assertEveryJobHandled, consumableQueues, handlerTableProvide
 describe('job handler table', () => {
   it('refuses a table that misses a job', () => {
     expect(() => assertEveryJobHandled({})).toThrow(
-      /No processor registered for job\(s\): run-export, promote-batch, run-preview, run-segment-job, write-export-partition, commit-export-partitions/,
+      /No processor registered for job\(s\): run-export, promote-batch, run-preview, run-segment-job, write-export-partition, commit-export-partitions, deliver-webhook, run-schedule-tick$/,
     );
     expect(() =>
       assertEveryJobHandled({
@@ -13,6 +13,7 @@ describe('job handler table', () => {
         [JobName.WriteExportPartition]: NOT_BUILT,
         [JobName.CommitExportPartitions]: NOT_BUILT,
         [JobName.DeliverWebhook]: NOT_BUILT,
+        [JobName.RunScheduleTick]: NOT_BUILT,
       }),
     ).toThrow(/: promote-batch, run-segment-job$/);
   });
@@ -26,6 +27,7 @@ describe('job handler table', () => {
       [JobName.WriteExportPartition]: NOT_BUILT,
       [JobName.CommitExportPartitions]: NOT_BUILT,
       [JobName.DeliverWebhook]: NOT_BUILT,
+      [JobName.RunScheduleTick]: NOT_BUILT,
     } as const;
     assertEveryJobHandled(table);
     expect([...consumableQueues(table).keys()]).toEqual([QueueName.Ingest]);
@@ -40,6 +42,7 @@ describe('job handler table', () => {
       [JobName.WriteExportPartition]: async () => undefined,
       [JobName.CommitExportPartitions]: async () => undefined,
       [JobName.DeliverWebhook]: async () => undefined,
+      [JobName.RunScheduleTick]: async () => undefined,
     };
     expect([...consumableQueues(table).entries()]).toEqual([
       [QueueName.Export, [JobName.RunExport]],
@@ -49,6 +52,7 @@ describe('job handler table', () => {
       // A flow's children and its parent share one queue: any worker takes either.
       [QueueName.ExportPartition, [JobName.WriteExportPartition, JobName.CommitExportPartitions]],
       [QueueName.Webhook, [JobName.DeliverWebhook]],
+      [QueueName.Schedule, [JobName.RunScheduleTick]],
     ]);
   });
 });
@@ -69,6 +73,7 @@ describe('the JOB_HANDLERS provider', () => {
       [JobName.WriteExportPartition]: B,
       [JobName.CommitExportPartitions]: NOT_BUILT,
       [JobName.DeliverWebhook]: NOT_BUILT,
+      [JobName.RunScheduleTick]: NOT_BUILT,
     } as never;
     const provider = handlerTableProvider(processors);
     expect(provider.inject).toEqual([A, B]);
