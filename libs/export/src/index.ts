@@ -8,3 +8,5 @@ export * from './overlay';
 export * from './byte-builder';
 export { compileMergeInputProjection, compileObjectSelection, compileStoredProjection, selectsTopLevel, type StoredRowInput } from './stored-projection';
 export * from './stored-events';
+export * from './field-columns';
+export * from './csv-record';
