@@ -54,7 +54,8 @@ describe('GET /export/jobs/{id}/diff/{otherId}: per segment, the profiles that e
     segments: { body: { filter: { segments: [{ segmentId: S1 }, { segmentId: S2 }] } } },
     perBatch: { body: { filter: { segments: [{ segmentId: S2 }, { segmentId: S1 }] } }, destination: { segmentPerBatch: true } },
     all: { body: {} },
-    parquet: { body: {}, destination: { outputFormat: 'parquet' } },
+    parquet: { body: { filter: { segments: [{ segmentId: S1 }, { segmentId: S2 }] } }, destination: { outputFormat: 'parquet' } },
+    parquetPerBatch: { body: { filter: { segments: [{ segmentId: S1 }, { segmentId: S2 }] } }, destination: { outputFormat: 'parquet', segmentPerBatch: true } },
     csv: { body: { fields: 'person.name.firstName' }, destination: { outputFormat: 'csv' } },
   };
 
@@ -144,7 +145,7 @@ describe('GET /export/jobs/{id}/diff/{otherId}: per segment, the profiles that e
     const cases: Array<[number, number, RegExp]> = [
       [before.all.id, after.segments.id, /only exports of the same segments/],
       [before.segments.id, after.all.id, /only exports of the same segments/],
-      [before.all.id, after.parquet.id, /wrote jsonl .* parquet: only exports of the same outputFormat/],
+      [before.segments.id, after.parquet.id, /wrote jsonl and export job \d+ parquet: only exports of the same outputFormat/],
       [before.csv.id, after.csv.id, /CSV exports cannot be diffed/],
     ];
     for (const [a, b, detail] of cases) {
@@ -168,9 +169,21 @@ describe('GET /export/jobs/{id}/diff/{otherId}: per segment, the profiles that e
     }
   });
 
-  it('501 for what is not built: Parquet exports, ?batch=true; 400 for a bad batch or id; 404 for a job of nobody or of another tenant', async () => {
-    const parquet = await diff(before.parquet.id, after.parquet.id);
-    expect([parquet.status, parquet.body.detail]).toEqual([501, expect.stringMatching(/Parquet exports is not built/)]);
+  it('Parquet exports: keyed by their primaryNamespace and primaryId columns, rows compared by their profile bytes', async () => {
+    const expected = [
+      { bucket: B1, entered: 1, exited: 1, changed: 1, unchanged: 1 },
+      { bucket: B2, entered: 0, exited: 0, changed: 0, unchanged: 1 },
+    ];
+    const res = await diff(before.parquet.id, after.parquet.id);
+    expect(res.body).toEqual({ before: { id: before.parquet.id, rows: 4 }, after: { id: after.parquet.id, rows: 4 }, segments: expected });
+    expect((await diff(before.parquetPerBatch.id, after.parquet.id)).body.segments).toEqual(expected);
+    expect((await diff(after.parquetPerBatch.id, after.parquet.id)).body.segments).toEqual([
+      { bucket: B1, entered: 0, exited: 0, changed: 0, unchanged: 3 },
+      { bucket: B2, entered: 0, exited: 0, changed: 0, unchanged: 1 },
+    ]);
+  });
+
+  it('501 for ?batch=true (not built); 400 for a bad batch or id; 404 for a job of nobody or of another tenant', async () => {
     const batch = await diff(before.all.id, after.all.id, '?batch=true');
     expect([batch.status, batch.body.detail]).toEqual([501, expect.stringMatching(/\?batch=true\) is not built/)]);
     expect((await diff(before.all.id, after.all.id, '?batch=false')).status).toBe(200);

@@ -1,4 +1,4 @@
-import { Conflict, type ExportJob, NotImplemented } from '@sx/domain';
+import { Conflict, type ExportJob } from '@sx/domain';
 import { planDiff } from './diff-plan';
 
 const S = (segmentId: string) => ({ segmentId, segmentNs: 'ups', status: ['realized' as const] });
@@ -66,7 +66,7 @@ describe('planDiff', () => {
     expect(() => planDiff(before, after)).toThrow(message);
   });
 
-  it('501 for Parquet', () => {
-    expect(() => planDiff(job(1, {}, { outputFormat: 'parquet' }), job(2, {}, { outputFormat: 'parquet' }))).toThrow(NotImplemented);
+  it('takes Parquet exports (the default format) as JSON Lines ones', () => {
+    expect(planDiff(job(1, {}, { outputFormat: undefined }), job(2, {}, { outputFormat: 'parquet' })).buckets).toEqual(['*']);
   });
 });

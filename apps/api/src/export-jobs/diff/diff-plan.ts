@@ -1,4 +1,4 @@
-import { Conflict, type ExportJob, NotImplemented } from '@sx/domain';
+import { Conflict, type ExportJob } from '@sx/domain';
 import type { MembershipFilter, QualificationWindow } from '@sx/export';
 import type { DiffSide } from '@sx/persistence';
 
@@ -37,7 +37,7 @@ const msOf = (iso?: string) => (iso === undefined ? undefined : Date.parse(iso))
  * Whether the two exports can be diffed, and how. 409 with the reason when they cannot: an export
  * that has not SUCCEEDED (it has no committed rows), different output formats (rows are compared
  * byte for byte), CSV (its rows carry no identity), or different segment filters (each bucket
- * compares what both exports wrote for one segment). Parquet is not built yet (501).
+ * compares what both exports wrote for one segment).
  */
 export function planDiff(before: ExportJob, after: ExportJob): DiffPlan {
   for (const job of [before, after]) {
@@ -51,7 +51,6 @@ export function planDiff(before: ExportJob, after: ExportJob): DiffPlan {
     );
   }
   if (format === 'csv') throw new Conflict('CSV exports cannot be diffed: their rows carry no profile identity to match them by (only the fields columns).');
-  if (format === 'parquet') throw new NotImplemented('The diff of Parquet exports is not built yet: only JSON Lines exports (destination.outputFormat "jsonl") can be diffed.');
   const buckets = bucketsOf(before);
   const otherBuckets = bucketsOf(after);
   if (buckets.length !== otherBuckets.length || !buckets.every((b) => otherBuckets.includes(b))) {

@@ -26,11 +26,11 @@ export class ExportDiffController {
   @ApiParam({ name: 'otherId', type: Number, description: 'The export after' })
   @ApiQuery({ name: 'batch', required: false, type: Boolean, description: 'true: also write the profiles as a batch (not built: 501)' })
   @ApiOperation({
-    summary: 'Not in AEP: per segment, how many profiles entered, exited, changed or stayed the same from export {id} to export {otherId} (both SUCCEEDED, JSON Lines)',
+    summary: 'Not in AEP: per segment, how many profiles entered, exited, changed or stayed the same from export {id} to export {otherId} (both SUCCEEDED, JSON Lines or Parquet)',
   })
   @ApiJson(200, EXPORT_DIFF_SCHEMA, 'The counts per segment ("*" for exports without segment filters)')
   @ApiResponse({ status: 409, description: 'The exports cannot be diffed (not SUCCEEDED, different formats or segments, CSV, a batch no longer committed); the detail says why' })
-  @ApiResponse({ status: 501, description: 'Not built: Parquet exports, and ?batch=true' })
+  @ApiResponse({ status: 501, description: 'Not built: ?batch=true' })
   async diff(@CurrentCaller() caller: Caller, @PathJobId('id') id: number, @PathJobId('otherId') otherId: number, @Query('batch') batch?: unknown) {
     if (batch !== undefined) {
       const wanted = parseQueryBoolean(batch);

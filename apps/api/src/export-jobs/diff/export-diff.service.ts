@@ -4,6 +4,7 @@ import { type BucketCounts, BatchRepository, type DiffRowSink, ExportDiffReposit
 import { DatasetStorage, StorageObjectMissing } from '@sx/storage';
 import { type DiffSource, planDiff } from './diff-plan';
 import { UnreadableRow, copyJsonlRows } from './jsonl-diff-rows';
+import { copyParquetRows } from './parquet-diff-rows';
 
 /** What GET /export/jobs/{id}/diff/{otherId} answers. */
 export interface ExportDiff {
@@ -64,9 +65,13 @@ export class ExportDiffService {
     for (const batch of source.batches) {
       for (const file of await this.batches.files(caller, batch.batchId)) {
         // Row files only: a batch may hold other files beside them (a manifest, say).
-        if (!file.name.endsWith('.jsonl')) continue;
+        const format = file.name.endsWith('.jsonl') ? 'jsonl' : file.name.endsWith('.parquet') ? 'parquet' : undefined;
+        if (!format) continue;
         try {
-          rows += await copyJsonlRows(await this.storage.read(file.storageKey), source, batch.bucket, sink, file.name);
+          rows +=
+            format === 'jsonl'
+              ? await copyJsonlRows(await this.storage.read(file.storageKey), source, batch.bucket, sink, file.name)
+              : await copyParquetRows(this.storage, file, source, batch.bucket, sink);
         } catch (e) {
           if (e instanceof StorageObjectMissing) throw new Conflict(`File ${file.name} of batch ${batch.batchId} (export job ${source.job.id}) is missing from storage.`);
           if (e instanceof UnreadableRow) throw new Conflict(`Export job ${source.job.id} cannot be diffed: ${e.message}.`);

@@ -62,8 +62,9 @@ export async function copyJsonlRows(file: Readable, source: DiffSource, bucket: 
   return rows;
 }
 
-function bucketsOfRow(row: Record<string, unknown>, source: DiffSource, bucket: string | undefined): readonly string[] {
+/** The buckets of a row: its batch's, else those of the filters its written membership qualifies for. */
+export function bucketsOfRow(row: Record<string, unknown> | undefined, source: DiffSource, bucket: string | undefined): readonly string[] {
   if (bucket !== undefined) return [bucket];
   const filters = source.filters!;
-  return qualifiesAny(row.segmentMembership, filters.segments, filters.window).map((i) => filters.buckets[i]);
+  return qualifiesAny(row?.segmentMembership, filters.segments, filters.window).map((i) => filters.buckets[i]);
 }
