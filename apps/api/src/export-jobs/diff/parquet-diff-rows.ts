@@ -18,7 +18,7 @@ function storedBuffer(storage: DatasetStorage, file: BatchFile): AsyncBuffer {
       const chunks: Buffer[] = [];
       for await (const chunk of await storage.read(file.storageKey, { start, end: end - 1 })) chunks.push(chunk as Buffer);
       const bytes = Buffer.concat(chunks);
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
     },
   };
 }
