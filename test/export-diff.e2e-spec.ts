@@ -167,6 +167,19 @@ describe('GET /export/jobs/{id}/diff/{otherId}: per segment, the profiles that e
     } finally {
       await env.db.query(`UPDATE batches SET status = 'success' WHERE id = $1`, [after.all.destination.batchId]);
     }
+    // A file gone from storage, found while the rows stream into Postgres: the COPY is abandoned.
+    const file = await env.db.query(`SELECT id, storage_key FROM batch_files WHERE batch_id = $1 ORDER BY name DESC LIMIT 1`, [after.all.destination.batchId]);
+    await env.db.query(`UPDATE batch_files SET storage_key = storage_key || '.gone' WHERE id = $1`, [file.rows[0].id]);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await diff(before.all.id, after.all.id);
+        expect([res.status, res.body.detail]).toEqual([409, expect.stringMatching(/^File part-\d+\.jsonl of batch \w+ \(export job \d+\) is missing from storage\.$/)]);
+      }
+    } finally {
+      await env.db.query(`UPDATE batch_files SET storage_key = $2 WHERE id = $1`, [file.rows[0].id, file.rows[0].storage_key]);
+    }
+    // Nothing was left behind: the same diff answers in full.
+    expect((await diff(before.all.id, after.all.id)).body.segments).toEqual([{ bucket: '*', entered: 1, exited: 0, changed: 2, unchanged: 2 }]);
   });
 
   it('Parquet exports: keyed by their primaryNamespace and primaryId columns, rows compared by their profile bytes', async () => {
