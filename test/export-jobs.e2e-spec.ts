@@ -127,7 +127,7 @@ describe('export jobs API (real Postgres and Redis)', () => {
       ],
       ["a schema that is not the dataset's", { ...minimalJobBody(), schema: { name: '_xdm.context.experienceevent' } }, 'schema.name', /must be "_xdm.context.profile"/],
       ['an unknown merge policy', { ...minimalJobBody(), mergePolicy: { id: 'no-such-policy', version: 1 } }, 'mergePolicy.id', /no such merge policy/],
-      ['an unknown output format', { ...minimalJobBody(), destination: { datasetId: TEST_DATASET, outputFormat: 'csv' } }, 'destination.outputFormat', /parquet, jsonl/],
+      ['an unknown output format', { ...minimalJobBody(), destination: { datasetId: TEST_DATASET, outputFormat: 'avro' } }, 'destination.outputFormat', /parquet, jsonl, csv/],
       ['unknown top-level property', { ...minimalJobBody(), destinations: {} }, 'destinations', /not a known property/],
       ['unknown nested property', { ...minimalJobBody(), filter: { segments: [{ segmentId: 's', segmentNS: 'ups' }] } }, 'filter.segments[0].segmentNS', /not a known property/],
     ];

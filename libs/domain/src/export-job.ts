@@ -53,13 +53,13 @@ export interface EventListOptions {
 /** Most partitions one export may ask for. */
 export const MAX_EXPORT_PARTITIONS = 64;
 
-export const OUTPUT_FORMATS = ['parquet', 'jsonl'] as const;
+export const OUTPUT_FORMATS = ['parquet', 'jsonl', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export interface ExportDestination {
   datasetId: string;
   segmentPerBatch: boolean;
-  /** Not in AEP (its datasets are Parquet): `jsonl` asks for JSON Lines files instead. */
+  /** Not in AEP (its datasets are Parquet): `jsonl` asks for JSON Lines files instead, `csv` for CSV (one column per `fields` path). */
   outputFormat?: OutputFormat;
   /**
    * Not in AEP: how many key-range partitions write the job at once, on any workers (1-64). Unset:

@@ -9,3 +9,5 @@ export * from './byte-builder';
 export { compileMergeInputProjection, compileObjectSelection, compileStoredProjection, selectsTopLevel, type StoredRowInput } from './stored-projection';
 export * from './stored-events';
 export * from './segment-job-definitions';
+export * from './field-columns';
+export * from './csv-record';

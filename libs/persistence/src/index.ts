@@ -13,6 +13,7 @@ export * from './export-queue-state.repository';
 export * from './export-run.repository';
 export * from './large-file.repository';
 export * from './membership-delta.repository';
+export * from './export-diff.repository';
 export * from './merge-policy.repository';
 export * from './operations.repository';
 export * from './persistence.module';

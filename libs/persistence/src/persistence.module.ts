@@ -8,6 +8,7 @@ import { LargeFileRepository } from './large-file.repository';
 import { BulkIngestRepository } from './bulk-ingest.repository';
 import { BulkPool } from './bulk-pool';
 import { DatasetRepository } from './dataset.repository';
+import { ExportDiffRepository } from './export-diff.repository';
 import { ExportPartitionRepository } from './export-partition.repository';
 import { ExportRunRepository } from './export-run.repository';
 import { ProfileReadRepository } from './profile-read.repository';
@@ -40,6 +41,7 @@ const repositories = [
   BulkIngestRepository,
   ExportRunRepository,
   ExportPartitionRepository,
+  ExportDiffRepository,
   ProfileReadRepository,
   PreviewRepository,
   MembershipDeltaRepository,

@@ -55,7 +55,7 @@ export const DATASET_REFS_SCHEMA = S.arr(S.str({ pattern: '^@/dataSets/[0-9a-f]{
 /** A batch's `inputFormat`: the import POST's as sent (format lower-cased), or `{format}` of an export's batch. */
 export const BATCH_INPUT_FORMAT_SCHEMA = S.obj(
   {
-    format: S.str({ example: 'json', description: 'json for imports; parquet or jsonl for the batches an export writes' }),
+    format: S.str({ example: 'json', description: 'json for imports; parquet, jsonl or csv for the batches an export writes' }),
     isMultiLineJson: S.bool(),
     delimiter: S.str(),
     quote: S.str(),

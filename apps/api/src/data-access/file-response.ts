@@ -16,6 +16,7 @@ export interface Downloadable {
 const CONTENT_TYPES: Array<[RegExp, string]> = [
   [/\.parquet$/, 'application/vnd.apache.parquet'],
   [/\.(jsonl|ndjson)$/, 'application/x-ndjson'],
+  [/\.csv$/, 'text/csv; charset=utf-8'],
   [/\.gz$/, 'application/gzip'],
 ];
 

@@ -15,6 +15,7 @@ import {
 import { DatasetRepository, ExportJobRepository, MergePolicyRepository, SegmentDefinitionRepository } from '@sx/persistence';
 import { ExportDispatcher } from '@sx/queue';
 import type { CreateExportJobDto } from './dto/create-export-job.dto';
+import { csvProblems } from './csv-check';
 import { evaluationProblems } from './evaluation-check';
 
 export interface ExportJobPage {
@@ -124,6 +125,7 @@ function normalize(dto: CreateExportJobDto): ExportJobRequest {
     // An evaluating run applies its memberships in one pass over every profile: not split (yet).
     problems.push({ path: 'destination.partitions', message: 'must be 1 (or unset) with evaluationInfo.segmentation: evaluating exports run in one partition' });
   }
+  problems.push(...csvProblems(dto));
   if (problems.length) throw new ValidationFailed(problems);
 
   const request = JSON.parse(JSON.stringify(dto)) as ExportJobRequest;

@@ -1,4 +1,5 @@
 import type { TenantScope } from '@sx/domain';
+import { fieldColumns } from '@sx/export';
 import { DatasetStorage, batchPrefix } from '@sx/storage';
 import type { ExportPlan } from './export-plan';
 import type { RowSink } from './export-pipeline';
@@ -20,7 +21,10 @@ export function stagedOutputs(
   layout?: StagingLayout,
 ): StagedBatchOutput[] {
   const rowGroupRows = Math.max(1000, Math.floor(PARQUET_ROW_GROUP_ROWS / batchIds.length));
-  return batchIds.map((batchId) => new StagedBatchOutput(storage, batchPrefix({ ...scope, datasetId: plan.datasetId, batchId }), plan.format, fileRows, rowGroupRows, layout));
+  const writerOptions = plan.format === 'csv' ? { csvColumns: fieldColumns(plan.fields) } : {};
+  return batchIds.map(
+    (batchId) => new StagedBatchOutput(storage, batchPrefix({ ...scope, datasetId: plan.datasetId, batchId }), plan.format, fileRows, rowGroupRows, layout, writerOptions),
+  );
 }
 
 /** Where the pipeline's rows go: the one output, or each qualified segment's under segmentPerBatch. */

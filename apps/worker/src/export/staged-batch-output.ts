@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { CommittedFile, StagedFile } from '@sx/persistence';
 import { DatasetStorage, StoredObject } from '@sx/storage';
-import { ExportRow, FILE_EXTENSION, OutputFormat, RowFileWriter, createRowFileWriter } from './writers/row-writer';
+import { ExportRow, FILE_EXTENSION, OutputFormat, RowFileWriter, RowFileWriterOptions, createRowFileWriter } from './writers/row-writer';
 
 /** Where one writer stages its files; a partition stages apart from the others (`p<k>`). */
 export interface StagingLayout {
@@ -37,6 +37,8 @@ export class StagedBatchOutput {
     private readonly fileRows: number,
     private readonly rowGroupRows?: number,
     private readonly layout: StagingLayout = WHOLE_JOB,
+    /** What the format needs besides rows (CSV: its columns). */
+    private readonly writerOptions: RowFileWriterOptions = {},
   ) {}
 
   get records(): number {
@@ -72,7 +74,7 @@ export class StagedBatchOutput {
       writer: createRowFileWriter(
         this.format,
         pipe,
-        this.rowGroupRows ? { rowGroupRows: this.rowGroupRows, rowGroupBytes: Math.max(2 << 20, this.rowGroupRows * 2048) } : undefined,
+        this.rowGroupRows ? { ...this.writerOptions, rowGroupRows: this.rowGroupRows, rowGroupBytes: Math.max(2 << 20, this.rowGroupRows * 2048) } : this.writerOptions,
       ),
       stored,
       rows: 0,

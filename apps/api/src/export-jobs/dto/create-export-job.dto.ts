@@ -158,7 +158,12 @@ export class DestinationDto {
   @IsBoolean()
   segmentPerBatch?: boolean;
 
-  @ApiPropertyOptional({ enum: OUTPUT_FORMATS, default: 'parquet', description: 'Not in AEP (its datasets are Parquet): "jsonl" writes JSON Lines files instead.' })
+  @ApiPropertyOptional({
+    enum: OUTPUT_FORMATS,
+    default: 'parquet',
+    description:
+      'Not in AEP (its datasets are Parquet): "jsonl" writes JSON Lines files instead; "csv" writes CSV files (RFC 4180, a header row, one column per `fields` path: `fields` is then required, and may not name an array such as identities or identityMap.<namespace>; no additionalFields.eventList).',
+  })
   @IsOptional()
   @IsIn(OUTPUT_FORMATS)
   outputFormat?: OutputFormat;

@@ -1,7 +1,7 @@
 import type { ParquetWriter } from 'hyparquet-writer';
 
 // Taken from ParquetWriter itself so that these types are hyparquet-writer's own (it bundles its
-// own hyparquet version; the top-level `hyparquet` is only a dev dependency for reading back).
+// own hyparquet version; the top-level `hyparquet` reads files back: tests, and the API's export diff).
 export type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];
 export type ColumnSource = Parameters<ParquetWriter['write']>[0]['columnData'][number];
 

@@ -1,4 +1,5 @@
-import type { SplicedRecord } from '@sx/export';
+import type { FieldColumn, SplicedRecord } from '@sx/export';
+import { CsvRowWriter } from './csv-writer';
 import { JsonlRowWriter } from './jsonl-writer';
 import { ParquetRowWriter } from './parquet-writer';
 
@@ -19,16 +20,18 @@ export interface RowFileWriter {
   abort(error?: Error): void;
 }
 
-export type OutputFormat = 'parquet' | 'jsonl';
+export type OutputFormat = 'parquet' | 'jsonl' | 'csv';
 
 export interface RowFileWriterOptions {
   /** Parquet only: rows held in memory before they are written out as one row group. */
   rowGroupRows?: number;
   /** Parquet only: profile bytes that end a row group early, so that large profiles stay bounded too. */
   rowGroupBytes?: number;
+  /** CSV only: the columns (the `fields` paths), in order. */
+  csvColumns?: readonly FieldColumn[];
 }
 
-export const FILE_EXTENSION: Record<OutputFormat, string> = { parquet: '.parquet', jsonl: '.jsonl' };
+export const FILE_EXTENSION: Record<OutputFormat, string> = { parquet: '.parquet', jsonl: '.jsonl', csv: '.csv' };
 
 /**
  * A writer for one dataset file. `out` is a Writable (e.g. a PassThrough read by the storage);
@@ -40,6 +43,8 @@ export function createRowFileWriter(format: OutputFormat, out: NodeJS.WritableSt
       return new ParquetRowWriter(out, options);
     case 'jsonl':
       return new JsonlRowWriter(out);
+    case 'csv':
+      return new CsvRowWriter(out, options.csvColumns ?? []);
     default: {
       // Callers may pass a format that came from an API request or the database as a string.
       const unknown: never = format;

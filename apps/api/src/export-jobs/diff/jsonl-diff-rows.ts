@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { qualifiesAny } from '@sx/export';
+import type { DiffRowSink } from '@sx/persistence';
+import type { DiffSource } from './diff-plan';
+
+/**
+ * A JSON Lines row's profile key: the identity its identityMap marks primary (the first marked
+ * one, in the row's order), else its first identity, as `namespace:id`. identityMap is in every
+ * row the export writes, whatever `fields` says, so every JSON Lines export has keys.
+ */
+export function profileKeyOf(row: Record<string, unknown>): string | undefined {
+  const map = row.identityMap;
+  if (map === null || typeof map !== 'object' || Array.isArray(map)) return undefined;
+  let first: string | undefined;
+  for (const [namespace, entries] of Object.entries(map as Record<string, unknown>)) {
+    if (!Array.isArray(entries)) continue;
+    for (const e of entries as Array<{ id?: unknown; primary?: unknown } | null>) {
+      if (typeof e?.id !== 'string') continue;
+      if (e.primary === true) return `${namespace}:${e.id}`;
+      first ??= `${namespace}:${e.id}`;
+    }
+  }
+  return first;
+}
+
+/** Thrown for a line that is not a row the export could have written. */
+export class UnreadableRow extends Error {}
+
+/**
+ * Streams the rows of one JSON Lines file of `source` into the sink: per row its key, the sha256
+ * of its bytes (the line without its '\n') and one diff row per bucket it is in. Memory: one line.
+ */
+export async function copyJsonlRows(file: Readable, source: DiffSource, bucket: string | undefined, sink: DiffRowSink, name: string): Promise<number> {
+  let pieces: Buffer[] = [];
+  let rows = 0;
+  const line = async (bytes: Buffer) => {
+    if (bytes.length === 0) return;
+    rows++;
+    let row: Record<string, unknown>;
+    try {
+      row = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw new UnreadableRow(`row ${rows} of ${name} is not JSON`);
+    }
+    const key = profileKeyOf(row);
+    if (key === undefined) throw new UnreadableRow(`row ${rows} of ${name} has no identityMap identity to key it by`);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    for (const b of bucketsOfRow(row, source, bucket)) await sink.write({ side: source.side, bucket: b, key, hash });
+  };
+  for await (const chunk of file as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+      const tail = chunk.subarray(start, nl);
+      await line(pieces.length ? Buffer.concat([...pieces, tail]) : tail);
+      pieces = [];
+      start = nl + 1;
+    }
+    if (start < chunk.length) pieces.push(chunk.subarray(start));
+  }
+  if (pieces.length) await line(Buffer.concat(pieces));
+  return rows;
+}
+
+/** The buckets of a row: its batch's, else those of the filters its written membership qualifies for. */
+export function bucketsOfRow(row: Record<string, unknown> | undefined, source: DiffSource, bucket: string | undefined): readonly string[] {
+  if (bucket !== undefined) return [bucket];
+  const filters = source.filters!;
+  return qualifiesAny(row?.segmentMembership, filters.segments, filters.window).map((i) => filters.buckets[i]);
+}
