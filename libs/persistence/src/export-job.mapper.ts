@@ -1,4 +1,4 @@
-import type { ExportDestination, ExportJob, ExportJobError, ExportJobRequest, ExportMetrics, MergePolicyRef } from '@sx/domain';
+import type { DryRunResult, ExportDestination, ExportJob, ExportJobError, ExportJobRequest, ExportMetrics, MergePolicyRef } from '@sx/domain';
 import type { ExportJob as ExportJobRow } from './generated/prisma/client';
 
 /** Prisma row → domain type; the only place that knows the column layout of export_jobs. */
@@ -26,5 +26,7 @@ export function toExportJob(row: ExportJobRow): ExportJob {
   if (row.errors !== null) job.errors = row.errors as unknown as ExportJobError[];
   if (row.cancelRequestedAt) job.cancelRequestedAt = row.cancelRequestedAt;
   if (row.evaluationNowMs !== null) job.evaluationNowMs = Number(row.evaluationNowMs);
+  if (row.dryRun) job.dryRun = true;
+  if (row.dryRunResult !== null) job.dryRunResult = row.dryRunResult as unknown as DryRunResult;
   return job;
 }

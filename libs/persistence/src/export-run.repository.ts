@@ -15,7 +15,8 @@ export interface CommittedFile {
   storageKey: string;
   sizeBytes: number;
   sha256: string;
-  records: number;
+  /** Rows of a data file; none for a metadata file (`_manifest.json`). */
+  records?: number;
 }
 
 export interface BatchCommit {

@@ -25,6 +25,7 @@ import { ExportPlanner, destinationOf } from './export-planner';
 import { sinkInto, stagedOutputs } from './export-outputs';
 import { PartitionedRuns } from './partitioned-run';
 import { StagedBatchOutput } from './staged-batch-output';
+import { buildManifest } from './batch-manifest';
 
 type RunExportJob = Job<JobPayload<JobName.RunExport>>;
 type Claimed = Extract<ExportClaim, { kind: 'claimed' | 'exhausted' }>;
@@ -230,8 +231,13 @@ export class ExportJobProcessor {
       metrics.totalTime = { startTimeInMs: startedAt, endTimeInMs: end, totalTimeInMs: end - startedAt };
       metrics.totalExportedProfileCounter = counters.profiles;
       metrics.exportedProfileByNamespaceCounter = counters.byNamespace;
+      if (plan.segments?.length) metrics.exportedProfileBySegmentCounter = { ...counters.bySegment };
       const commits: BatchCommit[] = [];
-      for (let i = 0; i < outputs.length; i++) commits.push({ batchId: batches[i].id, records: outputs[i].records, files: await outputs[i].commit() });
+      for (let i = 0; i < outputs.length; i++) {
+        const o = outputs[i];
+        const manifest = buildManifest(job, plan, i, { batchId: batches[i].id, records: o.records, byNamespace: o.byNamespace, files: o.stagedFiles }, counters.bySegment);
+        commits.push({ batchId: batches[i].id, records: o.records, files: await o.commit(manifest) });
+      }
       const outcome = await this.runs.succeed(scope, id, token, commits, metrics, destination, evaluationRunId);
       if (outcome === 'cancel-requested') throw new CancelRequested();
       if (outcome === 'superseded') throw new AttemptSuperseded(); // deleted, ended or taken over meanwhile: commit nothing
