@@ -37,7 +37,7 @@ export class ExportJobRepository {
    * Stores a job and its "to enqueue" marker in one transaction. With an Idempotency-Key, a
    * second request with the same key (concurrent or later, within 24 h) gets the first job back.
    */
-  async create(caller: Caller, request: ExportJobRequest, requestId: string, idempotency?: IdempotencyClaim): Promise<{ job: ExportJob; replayed: boolean }> {
+  async create(caller: Caller, request: ExportJobRequest, requestId: string, idempotency?: IdempotencyClaim, dryRun = false): Promise<{ job: ExportJob; replayed: boolean }> {
     const keyWhere = idempotency && {
       clientId_sandboxName_key: { clientId: caller.clientId, sandboxName: caller.sandboxName, key: idempotency.key },
     };
@@ -63,6 +63,7 @@ export class ExportJobRepository {
             mergePolicy: (request.mergePolicy as unknown as Prisma.InputJsonValue) ?? Prisma.DbNull,
             evaluationInfo: (request.evaluationInfo as Prisma.InputJsonValue) ?? Prisma.DbNull,
             requestId,
+            dryRun,
             outbox: { create: {} },
           },
         });
@@ -136,7 +137,9 @@ export class ExportJobRepository {
           data: { status: 'CANCELLED', updateTime: now },
         });
         if (count) await tx.exportJobOutbox.deleteMany({ where: { jobId: id } });
-        if (count) await queueWebhookEvent(tx, scope, exportEvent('CANCELLED'), { id, status: 'CANCELLED' });
+        // Dry runs send no webhooks (they export nothing).
+        const dryRun = count > 0 && (await tx.exportJob.findUnique({ where: { id }, select: { dryRun: true } }))?.dryRun;
+        if (count && !dryRun) await queueWebhookEvent(tx, scope, exportEvent('CANCELLED'), { id, status: 'CANCELLED' });
         return count > 0;
       });
       if (cancelled) return 'cancelled';

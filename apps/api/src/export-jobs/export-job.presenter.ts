@@ -27,5 +27,8 @@ export function presentExportJob(job: ExportJob): Record<string, unknown> {
   body.creationTime = creationTime;
   body.updateTime = job.updateTime.getTime();
   body.requestId = job.requestId;
+  // Not in AEP (issue 15): only on dry runs.
+  if (job.dryRun) body.dryRun = true;
+  if (job.dryRunResult) body.dryRunResult = job.dryRunResult;
   return body;
 }

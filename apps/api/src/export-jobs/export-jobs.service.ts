@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@sx/config';
 import { Caller, DEFAULT_SEGMENT_NAMESPACE, ExportJob, ExportJobRequest, FieldProblem, JobCursor, NotFound, ValidationFailed, resolveSchema } from '@sx/domain';
 import { DatasetRepository, ExportJobRepository, MergePolicyRepository, SegmentDefinitionRepository } from '@sx/persistence';
 import { ExportDispatcher } from '@sx/queue';
 import type { CreateExportJobDto } from './dto/create-export-job.dto';
 import { evaluationProblems } from './evaluation-check';
+import { dryRunIdempotencyKey, waitForDryRun } from './dry-run-wait';
 
 export interface ExportJobPage {
   jobs: ExportJob[];
@@ -22,19 +24,23 @@ export class ExportJobsService {
     private readonly datasets: DatasetRepository,
     private readonly policies: MergePolicyRepository,
     private readonly definitions: SegmentDefinitionRepository,
+    private readonly config: AppConfig,
   ) {}
 
   /**
    * Stores the job with its enqueue marker in one transaction, then tries to enqueue it. If Redis
    * is down the job is still accepted: the marker stays and a worker's reconciler enqueues it.
    */
-  async create(caller: Caller, dto: CreateExportJobDto, requestId: string, idempotencyKey?: string): Promise<ExportJob> {
+  async create(caller: Caller, dto: CreateExportJobDto, requestId: string, idempotencyKey?: string, dryRun = false): Promise<ExportJob> {
     const request = normalize(dto);
     await this.checkReferences(caller, request);
-    const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: hashRequest(request) } : undefined;
-    const { job, replayed } = await this.jobs.create(caller, request, requestId, idempotency);
+    // A dry run's keys live apart from real jobs' keys: the same key never replays one as the other.
+    const key = idempotencyKey && dryRun ? dryRunIdempotencyKey(idempotencyKey) : idempotencyKey;
+    const idempotency = key ? { key, requestHash: hashRequest(request) } : undefined;
+    const { job, replayed } = await this.jobs.create(caller, request, requestId, idempotency, dryRun);
     if (!replayed) await this.dispatcher.dispatchSoon(job);
-    return job;
+    if (!job.dryRun) return job;
+    return waitForDryRun(job, this.config.DRY_RUN_WAIT_MS, async () => (await this.jobs.findById(caller, job.id)) ?? job);
   }
 
   /** What the job names must exist in the caller's sandbox and fit: answered now, not at run time. */
@@ -100,7 +106,9 @@ function normalize(dto: CreateExportJobDto): ExportJobRequest {
   }
   if (problems.length) throw new ValidationFailed(problems);
 
-  const request = JSON.parse(JSON.stringify(dto)) as ExportJobRequest;
+  const request = JSON.parse(JSON.stringify(dto)) as ExportJobRequest & { dryRun?: boolean };
+  // Not part of what the job exports: stored apart (export_jobs.dry_run), and left out of the idempotency hash.
+  delete request.dryRun;
   request.destination.segmentPerBatch = dto.destination.segmentPerBatch ?? false;
   if (request.filter?.segments) {
     request.filter.segments = request.filter.segments.map((s) => ({

@@ -26,6 +26,7 @@ import { sinkInto, stagedOutputs } from './export-outputs';
 import { PartitionedRuns } from './partitioned-run';
 import { StagedBatchOutput } from './staged-batch-output';
 import { buildManifest } from './batch-manifest';
+import { DryRunExport } from './dry-run-export';
 
 type RunExportJob = Job<JobPayload<JobName.RunExport>>;
 type Claimed = Extract<ExportClaim, { kind: 'claimed' | 'exhausted' }>;
@@ -62,6 +63,7 @@ export class ExportJobProcessor {
     private readonly partitions: ExportPartitionRepository,
     private readonly partitioned: PartitionedRuns,
     private readonly metrics: Metrics,
+    private readonly dryRuns: DryRunExport,
   ) {}
 
   readonly handle = (job: RunExportJob, token?: string) => this.run(job, token ?? job.token);
@@ -85,6 +87,7 @@ export class ExportJobProcessor {
     }
     this.logger.log({ msg: 'export attempt started', exportJobId: id, attempt: claim.attempt, lease: claim.lease, exhausted: claim.kind === 'exhausted' || undefined });
     if (claim.kind === 'exhausted') return this.failExhausted(scope, claim);
+    if (claim.job.dryRun) return this.dryRuns.attempt(scope, claim);
     return this.attempt(queueJob, scope, claim);
   }
 
