@@ -43,7 +43,7 @@ export const EXPORT_JOB_SCHEMA = S.obj(
         sample: S.arr(S.any('a row as a reader of the output file gets it: JSON Lines the profile, Parquet {primaryNamespace, primaryId, profile}')),
       },
       ['profiles', 'byNamespace', 'sample'],
-      { description: 'Not in AEP: a SUCCEEDED dry run\'s result: what the export would write, and its first 10 rows' },
+      { description: "Not in AEP: a SUCCEEDED dry run's result: what the export would write, and its first 10 rows" },
     ),
   },
   ['id', 'jobType', 'destination', 'schema', 'imsOrgId', 'status', 'profileInstanceId', 'metrics', 'computeGatewayJobId', 'creationTime', 'updateTime', 'requestId'],

@@ -65,7 +65,7 @@ export class ExportJobsController {
     name: 'dryRun',
     required: false,
     type: Boolean,
-    description: 'Not in AEP: count and sample what the job would export, writing no batch (as the body\'s dryRun; a disagreement is a 400).',
+    description: "Not in AEP: count and sample what the job would export, writing no batch (as the body's dryRun; a disagreement is a 400).",
   })
   @ApiJson(200, EXPORT_JOB_SCHEMA, 'The job (status NEW), or the first job of the same Idempotency-Key; a dry run as it stands when it ended or the wait ran out')
   async create(

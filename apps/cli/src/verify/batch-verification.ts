@@ -61,7 +61,7 @@ export function checkManifest(value: unknown): Manifest {
     typeof m.format === 'string' &&
     Array.isArray(m.files) &&
     m.files.every((f) => typeof f?.name === 'string' && typeof f.sha256 === 'string' && Number.isSafeInteger(f.bytes) && Number.isSafeInteger(f.rows));
-  if (!valid) throw new Error('the batch\'s _manifest.json is not a manifest this CLI reads (manifestVersion 1 with files [{name, rows, bytes, sha256}])');
+  if (!valid) throw new Error("the batch's _manifest.json is not a manifest this CLI reads (manifestVersion 1 with files [{name, rows, bytes, sha256}])");
   return m;
 }
 

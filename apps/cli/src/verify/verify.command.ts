@@ -7,18 +7,18 @@ import { MANIFEST_NAME, batchFolder, checkManifest, compare, readLocal, summary 
 
 export const VERIFY_SPEC: CommandSpec = {
   name: 'verify',
-  short: "check a downloaded batch against its _manifest.json (sha256, bytes, rows); exit 6 on any mismatch",
+  short: 'check a downloaded batch against its _manifest.json (sha256, bytes, rows); exit 6 on any mismatch',
   args: '<batchId>',
   maxPositionals: 1,
   summary:
     "Fetches the batch's _manifest.json through Data Access and checks the folder against it: every file it lists is there with its sha256, " +
-    'size and rows (JSON Lines: lines; Parquet: the footer\'s row count), and no other file is. Prints a JSON report naming each file and what differs.',
+    "size and rows (JSON Lines: lines; Parquet: the footer's row count), and no other file is. Prints a JSON report naming each file and what differs.",
   options: {
     ...CONNECTION_OPTIONS,
     dir: {
       type: 'string',
       value: 'DIR',
-      help: "the folder export download wrote (default .); DIR/<batchId>/ when it exists (a job with a batch per segment)",
+      help: 'the folder export download wrote (default .); DIR/<batchId>/ when it exists (a job with a batch per segment)',
     },
   },
   details: 'exit codes: 0 every file matches, 1 error (API error, no manifest, unreadable folder), 2 usage, 6 a file is missing, extra or differs',

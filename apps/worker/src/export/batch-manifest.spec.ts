@@ -83,7 +83,12 @@ describe('stageManifest', () => {
     const m = buildManifest(job, manifestPlanOf(job), 0, { batchId: 'b', records: 0, byNamespace: {}, files: [] }, undefined);
     const staged = await stageManifest(new LocalDatasetStorage(root), 'o/p/d/b', m);
     const bytes = await readFile(join(root, 'o/p/d/b/_staging', MANIFEST_NAME));
-    expect(staged).toEqual({ name: MANIFEST_NAME, stagingKey: `o/p/d/b/_staging/${MANIFEST_NAME}`, sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(staged).toEqual({
+      name: MANIFEST_NAME,
+      stagingKey: `o/p/d/b/_staging/${MANIFEST_NAME}`,
+      sizeBytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
     expect(bytes.equals(manifestBytes(m))).toBe(true);
     expect(JSON.parse(bytes.toString('utf8'))).toEqual(m);
     expect(staged.records).toBeUndefined();

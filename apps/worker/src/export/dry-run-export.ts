@@ -84,7 +84,7 @@ export class DryRunExport {
     const reader = await this.reads.open(scope, readPlanOf(plan));
     try {
       // Evaluated, not staged: a dry run changes no membership.
-      if (plan.evaluation) await runEvaluatingExport(reader, plan, sink.write, signal, counters, async () => undefined);
+      if (plan.evaluation) await runEvaluatingExport(reader, plan, sink.write, signal, counters, () => Promise.resolve());
       else await runExportPipeline(reader, plan, sink.write, signal, counters);
     } finally {
       await reader.close();

@@ -42,7 +42,9 @@ describe('StagedBatchOutput', () => {
     await out.finish();
     expect(out.byNamespace).toEqual({ email: 2, ECID: 1 });
     const job = exportJobFixture();
-    const files = await out.commit(buildManifest(job, manifestPlanOf(job), 0, { batchId: 'batch-2', records: out.records, byNamespace: out.byNamespace, files: out.stagedFiles }, undefined));
+    const files = await out.commit(
+      buildManifest(job, manifestPlanOf(job), 0, { batchId: 'batch-2', records: out.records, byNamespace: out.byNamespace, files: out.stagedFiles }, undefined),
+    );
     expect(files.map((f) => [f.name, f.records])).toEqual([
       ['part-00000.jsonl', 3],
       [MANIFEST_NAME, undefined],
