@@ -110,8 +110,10 @@ describe('CLI export commands (child process, real API and worker)', () => {
       expect(await sha256(path)).toBe(r.sha256);
       const listed = dl.json.batches[0].files.find((f: any) => f.name === r.name);
       expect(listed).toMatchObject({ sha256: r.sha256, verified: true, bytes: Number(r.size_bytes) });
-      rows += (await readFile(path, 'utf8')).split('\n').filter(Boolean).length;
+      if (r.name !== '_manifest.json') rows += (await readFile(path, 'utf8')).split('\n').filter(Boolean).length;
     }
+    // The batch's manifest comes with its data files (for `verify`).
+    expect(names).toContain('_manifest.json');
     expect(rows).toBe(job.metrics.totalExportedProfileCounter);
 
     // By batch id: the same files.
@@ -121,7 +123,9 @@ describe('CLI export commands (child process, real API and worker)', () => {
   }, 120_000);
 
   it('download refuses a file whose bytes do not match the sha256 the API announces (exit 6, names the file, keeps nothing of it)', async () => {
-    const [file] = (await env.db.query('SELECT name, storage_key FROM batch_files WHERE batch_id = $1 ORDER BY name LIMIT 1', [job.destination.batchId])).rows;
+    const [file] = (
+      await env.db.query(`SELECT name, storage_key FROM batch_files WHERE batch_id = $1 AND name <> '_manifest.json' ORDER BY name LIMIT 1`, [job.destination.batchId])
+    ).rows;
     const path = join(env.storageRoot, file.storage_key);
     // One byte changed in place: same length, other bytes.
     const handle = await open(path, 'r+');

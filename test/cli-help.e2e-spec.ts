@@ -15,6 +15,7 @@ describe('CLI --help (child process)', () => {
     'export wait': ['--timeout', '--interval', '--progress'],
     'export download': ['--out', '--progress'],
     'export cancel': ['--wait', '--delete', '--timeout'],
+    verify: ['--dir', '--api', '--client-id', '--client-secret', '--org', '--sandbox'],
   };
 
   it('the CLI lists every command (--help, -h, help: exit 0; no command: the same on stdout, exit 2)', async () => {

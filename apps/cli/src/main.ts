@@ -11,6 +11,7 @@ import { CommandResult, EXPORT_SPECS, exportCommand } from './export/export.comm
 import { generateCommand } from './generate/generate.command';
 import { LOAD_SPEC, loadCommand } from './load/load.command';
 import { SEGMENT_JOB_SPECS, segmentJobCommand } from './segment-job/segment-job.commands';
+import { VERIFY_SPEC, verifyCommand } from './verify/verify.command';
 
 const CREATE_CLIENT_SPEC: CommandSpec = {
   name: 'create-client',
@@ -41,7 +42,7 @@ const SEGMENT_JOB_GROUP = Object.values(SEGMENT_JOB_SPECS);
 const USAGE = `usage: npm run -s cli -- <command> [options]        (node dist/apps/cli/src/main.js <command> …)
 
 commands:
-${[CREATE_CLIENT_SPEC, GENERATE_SPEC, LOAD_SPEC, ...EXPORT_GROUP, ...SEGMENT_JOB_GROUP].map(commandLine).join('\n')}
+${[CREATE_CLIENT_SPEC, GENERATE_SPEC, LOAD_SPEC, ...EXPORT_GROUP, VERIFY_SPEC, ...SEGMENT_JOB_GROUP].map(commandLine).join('\n')}
 
 Every command takes --help. The API commands (load, export …) take --api, --client-id,
 --client-secret, --org, --sandbox (or SX_API_URL, SX_CLIENT_ID, SX_CLIENT_SECRET, SX_ORG_ID,
@@ -78,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     const topic = command === 'help' ? rest.join(' ') : '';
-    const spec = [CREATE_CLIENT_SPEC, GENERATE_SPEC, LOAD_SPEC, ...EXPORT_GROUP, ...SEGMENT_JOB_GROUP].find((s) => s.name === topic);
+    const spec = [CREATE_CLIENT_SPEC, GENERATE_SPEC, LOAD_SPEC, ...EXPORT_GROUP, VERIFY_SPEC, ...SEGMENT_JOB_GROUP].find((s) => s.name === topic);
     const group = topic === 'export' ? EXPORT_USAGE : topic === 'segment-job' ? SEGMENT_JOB_USAGE : USAGE;
     process.stdout.write((spec ? commandHelp(spec) : group) + '\n');
     return command ? 0 : 2;
@@ -117,6 +118,11 @@ async function main(argv: string[]): Promise<number> {
       const { positional, options } = parseCommand(spec, args);
       if (options.help) return help(spec);
       return report(await exportCommand(sub, positional, options, connectionOf(options)));
+    }
+    case 'verify': {
+      const { positional, options } = parseCommand(VERIFY_SPEC, rest);
+      if (options.help) return help(VERIFY_SPEC);
+      return report(await verifyCommand(positional, options, connectionOf(options)));
     }
     case 'segment-job': {
       const [sub, ...args] = rest;

@@ -4,6 +4,7 @@ import { OperabilityModule } from '@sx/observability';
 import { PersistenceModule } from '@sx/persistence';
 import { CancelSubscriber, JobName, PartitionFlowModule, QueueModule } from '@sx/queue';
 import { StorageModule } from '@sx/storage';
+import { DryRunExport } from './export/dry-run-export';
 import { ExportJobProcessor } from './export/export-job.processor';
 import { ExportPartitionProcessor } from './export/export-partition.processor';
 import { ExportPlanner } from './export/export-planner';
@@ -51,6 +52,7 @@ export class WorkerModule {
       providers: [
         CancelSubscriber,
         ExportPlanner,
+        DryRunExport,
         PartitionedRuns,
         PreviewEvaluation,
         systemScheduleClock,

@@ -267,6 +267,16 @@ export class AppConfig extends StorageConfig {
   @IsInt()
   SEGMENT_EVALUATION_NOW_MS?: number;
 
+  /**
+   * How long POST /export/jobs?dryRun=true waits for the dry run to end before it answers with the
+   * job as it stands (the client then polls it). 0: never waits.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  DRY_RUN_WAIT_MS = 10_000;
+
   /** Fallback poll of the cancel flag in Postgres (the Redis signal is immediate). */
   @Transform(toInt)
   @IsInt()

@@ -86,6 +86,11 @@ export interface ExportMetrics {
   profileExportTime?: TimeSpan;
   totalExportedProfileCounter?: number;
   exportedProfileByNamespaceCounter?: Record<string, number>;
+  /**
+   * Not in AEP: profiles exported per segment filter entry they satisfied, keyed by segment id
+   * (`<ns>:<segmentId>` for a namespace other than ups); only for a job with a segment filter.
+   */
+  exportedProfileBySegmentCounter?: Record<string, number>;
   /** Not in AEP: a partitioned job's partitions written so far, of how many. */
   partitions?: { done: number; total: number };
 }
@@ -127,6 +132,25 @@ export interface ExportJob extends ExportJobRequest {
   chainLink?: ChainLink;
   /** Not in AEP for exports: the schedule run that created the job (`{scheduleId, runId}`). */
   properties?: { scheduleId: string; runId: string };
+  /** A dry run (issue 15): planned and counted, no batch written. */
+  dryRun?: boolean;
+  dryRunResult?: DryRunResult;
+}
+
+/** What a dry run found: what the export would write (see README "Dry runs"). */
+export interface DryRunResult {
+  profiles: number;
+  byNamespace: Record<string, number>;
+  bySegment?: Record<string, number>;
+  /** The first rows (at most DRY_RUN_SAMPLE_ROWS) as a reader of the output files would get them. */
+  sample: Array<Record<string, unknown>>;
+}
+
+export const DRY_RUN_SAMPLE_ROWS = 10;
+
+/** The key of a segment filter entry in per-segment counts: its id, namespaced unless `ups`. */
+export function segmentCountKey(segmentNs: string, segmentId: string): string {
+  return segmentNs === DEFAULT_SEGMENT_NAMESPACE ? segmentId : `${segmentNs}:${segmentId}`;
 }
 
 /** Keyset position in the newest-first list: `{creationTimeMs}_{id}` on the wire. */

@@ -1,4 +1,4 @@
-import type { ChainLink, ExportDestination, ExportJob, ExportJobError, ExportJobRequest, ExportMetrics, MergePolicyRef, ScheduleRunRef } from '@sx/domain';
+import type { ChainLink, DryRunResult, ExportDestination, ExportJob, ExportJobError, ExportJobRequest, ExportMetrics, MergePolicyRef, ScheduleRunRef } from '@sx/domain';
 import type { ExportJob as ExportJobRow } from './generated/prisma/client';
 
 /** Prisma row → domain type; the only place that knows the column layout of export_jobs. */
@@ -28,6 +28,8 @@ export function toExportJob(row: ExportJobRow): ExportJob {
   if (row.evaluationNowMs !== null) job.evaluationNowMs = Number(row.evaluationNowMs);
   if (row.chainId !== null) job.chainLink = chainLinkOf(row, row.chainId);
   if (row.properties !== null) job.properties = row.properties as unknown as ScheduleRunRef;
+  if (row.dryRun) job.dryRun = true;
+  if (row.dryRunResult !== null) job.dryRunResult = row.dryRunResult as unknown as DryRunResult;
   return job;
 }
 

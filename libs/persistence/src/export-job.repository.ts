@@ -38,7 +38,7 @@ export interface JobListQuery {
  * Inserts an export job and its "to enqueue" marker with the transaction `tx`: the one way a job
  * row is written, by POST /export/jobs and by a schedule's run (which passes its `properties`).
  */
-export async function insertExportJob(tx: Prisma.TransactionClient, caller: Caller, request: ExportJobRequest, requestId: string, properties?: ScheduleRunRef) {
+export async function insertExportJob(tx: Prisma.TransactionClient, caller: Caller, request: ExportJobRequest, requestId: string, properties?: ScheduleRunRef, dryRun = false) {
   return tx.exportJob.create({
     data: {
       orgId: caller.orgId,
@@ -54,6 +54,7 @@ export async function insertExportJob(tx: Prisma.TransactionClient, caller: Call
       chainId: request.filter?.chainId ?? null,
       requestId,
       ...(properties ? { properties: { ...properties } } : {}),
+      dryRun,
       outbox: { create: {} },
     },
   });
@@ -75,7 +76,7 @@ export class ExportJobRepository {
    * Stores a job and its "to enqueue" marker in one transaction. With an Idempotency-Key, a
    * second request with the same key (concurrent or later, within 24 h) gets the first job back.
    */
-  async create(caller: Caller, request: ExportJobRequest, requestId: string, idempotency?: IdempotencyClaim): Promise<{ job: ExportJob; replayed: boolean }> {
+  async create(caller: Caller, request: ExportJobRequest, requestId: string, idempotency?: IdempotencyClaim, dryRun = false): Promise<{ job: ExportJob; replayed: boolean }> {
     const keyWhere = idempotency && {
       clientId_sandboxName_key: { clientId: caller.clientId, sandboxName: caller.sandboxName, key: idempotency.key },
     };
@@ -88,7 +89,7 @@ export class ExportJobRepository {
           const earlier = await tx.idempotencyKey.findUnique({ where: keyWhere, include: { job: true } });
           if (earlier) return this.replay(earlier, idempotency);
         }
-        const row = await insertExportJob(tx, caller, request, requestId);
+        const row = await insertExportJob(tx, caller, request, requestId, undefined, dryRun);
         if (idempotency) {
           await tx.idempotencyKey.create({
             data: {
@@ -117,7 +118,7 @@ export class ExportJobRepository {
   /** Throws the Conflict naming the chain's unfinished export (export_jobs_chain_unfinished_idx). */
   private async refuseSecondLink(scope: TenantScope, chainId: string): Promise<never> {
     const running = await this.prisma.exportJob.findFirst({
-      where: { ...this.scoped(scope), chainId, status: { in: ['NEW', 'PROCESSING'] } },
+      where: { ...this.scoped(scope), chainId, dryRun: false, status: { in: ['NEW', 'PROCESSING'] } },
       select: { id: true },
     });
     const which = running ? ` (${running.id})` : '';
@@ -171,7 +172,9 @@ export class ExportJobRepository {
           data: { status: 'CANCELLED', updateTime: now },
         });
         if (count) await tx.exportJobOutbox.deleteMany({ where: { jobId: id } });
-        if (count) await queueWebhookEvent(tx, scope, exportEvent('CANCELLED'), { id, status: 'CANCELLED' });
+        // Dry runs send no webhooks (they export nothing).
+        const dryRun = count > 0 && (await tx.exportJob.findUnique({ where: { id }, select: { dryRun: true } }))?.dryRun;
+        if (count && !dryRun) await queueWebhookEvent(tx, scope, exportEvent('CANCELLED'), { id, status: 'CANCELLED' });
         return count > 0;
       });
       if (cancelled) return 'cancelled';

@@ -20,7 +20,8 @@ export interface StagedFile {
   stagingKey: string;
   sizeBytes: number;
   sha256: string;
-  records: number;
+  /** Rows of a data file; none for a metadata file (`_manifest.json`). */
+  records?: number;
 }
 
 /** What a partition staged for one output batch of the job. */
@@ -28,11 +29,15 @@ export interface PartitionOutput {
   batchId: string;
   records: number;
   files: StagedFile[];
+  /** The rows of this output per primary namespace (for the batch's manifest). */
+  byNamespace?: Record<string, number>;
 }
 
 export interface PartitionResult {
   profiles: number;
   byNamespace: Record<string, number>;
+  /** With a segment filter: profiles per segment filter entry. */
+  bySegment?: Record<string, number>;
   outputs: PartitionOutput[];
 }
 
@@ -40,6 +45,7 @@ export interface PartitionState extends PartitionRange {
   status: 'pending' | 'running' | 'done' | 'failed';
   profiles: number;
   byNamespace?: Record<string, number>;
+  bySegment?: Record<string, number>;
   outputs?: PartitionOutput[];
 }
 
@@ -66,6 +72,7 @@ interface PartitionRow {
   lease_left_ms: number;
   profiles: number;
   by_namespace: Record<string, number> | null;
+  by_segment?: Record<string, number> | null;
   outputs: PartitionOutput[] | null;
 }
 
@@ -128,7 +135,7 @@ export class ExportPartitionRepository {
     return withStoreErrors(async () => {
       const rows = await this.prisma.$queryRaw<PartitionRow[]>`
         SELECT p.partition, p.key_from, p.key_to, p.status, p.attempts, p.lease_token::text AS lease_token, 0::float8 AS lease_left_ms,
-               p.profiles, p.by_namespace, p.outputs
+               p.profiles, p.by_namespace, p.by_segment, p.outputs
           FROM export_partitions p JOIN export_jobs j ON j.id = p.export_job_id
          WHERE p.export_job_id = ${jobId} AND p.run_token = ${runToken}::uuid AND ${tenantSql(scope, 'j')}
          ORDER BY p.partition`;
@@ -245,6 +252,7 @@ export class ExportPartitionRepository {
         const count = await tx.$executeRaw`
           UPDATE export_partitions
              SET status = 'done', profiles = ${result.profiles}::integer, by_namespace = ${json(result.byNamespace)}::jsonb,
+                 by_segment = ${result.bySegment ? json(result.bySegment) : null}::jsonb,
                  outputs = ${json(result.outputs)}::jsonb, lease_expires_at = NULL, updated_at = now()
            WHERE export_job_id = ${jobId} AND run_token = ${runToken}::uuid AND partition = ${partition} AND lease_token = ${lease}::uuid AND status = 'running'`;
         if (count !== 1) return 'superseded' as const;
@@ -304,6 +312,7 @@ function toState(row: PartitionRow): PartitionState {
     status: row.status,
     profiles: row.profiles,
     byNamespace: row.by_namespace ?? undefined,
+    bySegment: row.by_segment ?? undefined,
     outputs: row.outputs ?? undefined,
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { queueWebhookEvent } from './webhook-outbox';
 import { Injectable } from '@nestjs/common';
-import { Batch, ExportDestination, ExportJob, ExportJobError, ExportMetrics, TenantScope, exportEvent, newBatchId, newDatasetFileId } from '@sx/domain';
+import { Batch, DryRunResult, ExportDestination, ExportJob, ExportJobError, ExportMetrics, TenantScope, exportEvent, newBatchId, newDatasetFileId } from '@sx/domain';
 import { Prisma } from './generated/prisma/client';
 import { toBatch } from './batch.mapper';
 import { toExportJob } from './export-job.mapper';
@@ -15,7 +15,8 @@ export interface CommittedFile {
   storageKey: string;
   sizeBytes: number;
   sha256: string;
-  records: number;
+  /** Rows of a data file; none for a metadata file (`_manifest.json`). */
+  records?: number;
 }
 
 export interface BatchCommit {
@@ -52,6 +53,8 @@ interface LockedJob {
   lease_left_ms: number;
   /** The current attempt split the job into partitions (export_partitions rows under its token). */
   partitioned: boolean;
+  /** A dry run: it ends without batches and sends no webhook. */
+  dry_run: boolean;
 }
 
 /**
@@ -75,7 +78,7 @@ export class ExportRunRepository {
   /** The job's row, locked for this transaction; undefined when deleted or unknown. */
   private async lock(tx: Tx, scope: TenantScope, id: number): Promise<LockedJob | undefined> {
     const rows = await tx.$queryRaw<LockedJob[]>`
-      SELECT status::text, cancel_requested_at, attempt_token::text AS attempt_token, attempts,
+      SELECT status::text, cancel_requested_at, attempt_token::text AS attempt_token, attempts, dry_run,
              COALESCE(EXTRACT(EPOCH FROM lease_expires_at - now()) * 1000, 0)::float8 AS lease_left_ms,
              EXISTS (SELECT 1 FROM export_partitions p WHERE p.export_job_id = j.id AND p.run_token = j.attempt_token) AS partitioned
         FROM export_jobs j
@@ -134,7 +137,7 @@ export class ExportRunRepository {
              (chain_previous_job_id, chain_after) = (
                SELECT p.id, p.chain_up_to FROM export_jobs p
                 WHERE p.org_id = j.org_id AND p.sandbox_name = j.sandbox_name AND p.chain_id = j.chain_id
-                  AND p.status = 'SUCCEEDED' AND p.id <> j.id
+                  AND p.status = 'SUCCEEDED' AND NOT p.dry_run AND p.id <> j.id
                 ORDER BY p.id DESC LIMIT 1)
        WHERE j.id = ${id} AND ${tenantSql(scope)} AND j.chain_id IS NOT NULL AND j.chain_up_to IS NULL`;
   }
@@ -290,6 +293,26 @@ export class ExportRunRepository {
   }
 
   /**
+   * A dry run's end: SUCCEEDED with its result, in the attempt that holds it (no batch, no file,
+   * no webhook). As succeed(): 'cancel-requested' when a cancel came first, 'superseded' when the
+   * attempt lost its lease.
+   */
+  async finishDryRun(scope: TenantScope, id: number, lease: string, metrics: ExportMetrics, result: DryRunResult): Promise<'succeeded' | 'cancel-requested' | 'superseded'> {
+    return withStoreErrors(() =>
+      this.prisma.$transaction(async (tx) => {
+        const locked = await this.lock(tx, scope, id);
+        if (locked?.status !== 'PROCESSING' || locked.attempt_token !== lease || !locked.dry_run) return 'superseded' as const;
+        if (locked.cancel_requested_at) return 'cancel-requested' as const;
+        await tx.exportJob.update({
+          where: { id },
+          data: { status: 'SUCCEEDED', metrics: json(metrics), dryRunResult: json(result), errors: Prisma.DbNull, updateTime: new Date(), leaseExpiresAt: null },
+        });
+        return 'succeeded' as const;
+      }),
+    );
+  }
+
+  /**
    * Ends the job CANCELLED or FAILED; its batches end aborted or failed and show no files. `lease`:
    * only while the attempt holds it. Null (the reconciler): only when no attempt's lease is live.
    * False when the job was not ended here (superseded, live, or already ended).
@@ -319,7 +342,7 @@ export class ExportRunRepository {
           where: { id },
           data: { status, updateTime: now, leaseExpiresAt: null, ...(metrics ? { metrics: json(metrics) } : {}), ...(errors ? { errors: json(errors) } : {}) },
         });
-        await queueWebhookEvent(tx, scope, exportEvent(status), { id, status, ...(metrics ? { metrics } : {}), ...(errors ? { errors } : {}) });
+        if (!row.dry_run) await queueWebhookEvent(tx, scope, exportEvent(status), { id, status, ...(metrics ? { metrics } : {}), ...(errors ? { errors } : {}) });
         return true;
       }),
     );

@@ -13,9 +13,10 @@ ALTER TABLE "export_jobs" ADD COLUMN "chain_id" TEXT,
                           ADD COLUMN "chain_previous_job_id" INTEGER;
 
 -- One unfinished export per chain: two links running at once would both start after the same
--- previous link and overlap.
+-- previous link and overlap. A dry run of a link is no link: it neither holds the chain nor
+-- becomes the previous link.
 CREATE UNIQUE INDEX "export_jobs_chain_unfinished_idx" ON "export_jobs" ("org_id", "sandbox_name", "chain_id")
-  WHERE "chain_id" IS NOT NULL AND "status" IN ('NEW', 'PROCESSING') AND "deleted_at" IS NULL;
+  WHERE "chain_id" IS NOT NULL AND "status" IN ('NEW', 'PROCESSING') AND "deleted_at" IS NULL AND NOT "dry_run";
 -- The previous succeeded link, found at a claim.
 CREATE INDEX "export_jobs_chain_succeeded_idx" ON "export_jobs" ("org_id", "sandbox_name", "chain_id", "id" DESC)
-  WHERE "chain_id" IS NOT NULL AND "status" = 'SUCCEEDED';
+  WHERE "chain_id" IS NOT NULL AND "status" = 'SUCCEEDED' AND NOT "dry_run";

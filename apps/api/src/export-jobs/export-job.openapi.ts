@@ -34,6 +34,10 @@ export const EXPORT_JOB_SCHEMA = S.obj(
       profileExportTime: span,
       totalExportedProfileCounter: S.int(),
       exportedProfileByNamespaceCounter: S.map(S.int(), 'profiles exported per namespace'),
+      exportedProfileBySegmentCounter: S.map(
+        S.int(),
+        'Not in AEP: profiles exported per segment filter entry they satisfied, keyed by segment id (`<ns>:<segmentId>` outside ups); jobs with a segment filter only',
+      ),
       partitions: S.obj({ done: S.int(), total: S.int() }, ['done', 'total'], { description: 'Not in AEP: partitions written so far, of how many (partitioned jobs only)' }),
     }),
     computeGatewayJobId: S.obj({ exportJob: S.str() }),
@@ -43,6 +47,17 @@ export const EXPORT_JOB_SCHEMA = S.obj(
     properties: S.obj({ scheduleId: S.str({ format: 'uuid' }), runId: S.str({ format: 'uuid' }) }, ['scheduleId', 'runId'], {
       description: 'Not in AEP for exports: the schedule run that created the job (jobs of an export schedule only)',
     }),
+    dryRun: S.bool({ description: 'Not in AEP: present (true) on dry runs only' }),
+    dryRunResult: S.obj(
+      {
+        profiles: S.int(),
+        byNamespace: S.map(S.int(), 'profiles that would be exported per namespace'),
+        bySegment: S.map(S.int(), 'per segment filter entry, keyed as metrics.exportedProfileBySegmentCounter (with a segment filter only)'),
+        sample: S.arr(S.any('a row as a reader of the output file gets it: JSON Lines the profile, Parquet {primaryNamespace, primaryId, profile}')),
+      },
+      ['profiles', 'byNamespace', 'sample'],
+      { description: "Not in AEP: a SUCCEEDED dry run's result: what the export would write, and its first 10 rows" },
+    ),
   },
   ['id', 'jobType', 'destination', 'schema', 'imsOrgId', 'status', 'profileInstanceId', 'metrics', 'computeGatewayJobId', 'creationTime', 'updateTime', 'requestId'],
 );

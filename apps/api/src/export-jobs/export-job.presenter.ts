@@ -31,5 +31,8 @@ export function presentExportJob(job: ExportJob): Record<string, unknown> {
   body.requestId = job.requestId;
   // Not in AEP for exports (its segment jobs have it): the schedule run that created the job.
   if (job.properties) body.properties = { scheduleId: job.properties.scheduleId, runId: job.properties.runId };
+  // Not in AEP (issue 15): only on dry runs.
+  if (job.dryRun) body.dryRun = true;
+  if (job.dryRunResult) body.dryRunResult = job.dryRunResult;
   return body;
 }

@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Post, Query, Res, createParamDecorator } from '@nestjs/common';
-import { ApiHeader, ApiNoContentResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
+import { ApiHeader, ApiNoContentResponse, ApiOperation, ApiParam, ApiQuery } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Caller, formatCursor, parseCursor, ValidationFailed } from '@sx/domain';
 import { CurrentCaller } from '../auth/auth.decorators';
 import { effectiveLimit } from '../common/page-limit.query';
 import { AepApi } from '../common/aep-api.decorator';
 import { requestIdOf } from '../common/problem';
+import { dryRunOf } from './dry-run-request';
 import { CreateExportJobDto } from './dto/create-export-job.dto';
 import { ListExportJobsQuery } from './dto/list-export-jobs.query';
 import { presentExportJob } from './export-job.presenter';
@@ -58,19 +59,27 @@ export class ExportJobsController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Create an export job (stored, queued, status NEW)' })
+  @ApiOperation({ summary: 'Create an export job (stored, queued, status NEW); with dryRun, a dry run answered when done or after DRY_RUN_WAIT_MS' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'The same key from the same client within 24 h returns the first job.' })
-  @ApiJson(200, EXPORT_JOB_SCHEMA, 'The job (status NEW), or the first job of the same Idempotency-Key')
+  @ApiQuery({
+    name: 'dryRun',
+    required: false,
+    type: Boolean,
+    description: "Not in AEP: count and sample what the job would export, writing no batch (as the body's dryRun; a disagreement is a 400).",
+  })
+  @ApiJson(200, EXPORT_JOB_SCHEMA, 'The job (status NEW), or the first job of the same Idempotency-Key; a dry run as it stands when it ended or the wait ran out')
   async create(
     @CurrentCaller() caller: Caller,
     @Body() dto: CreateExportJobDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Query('dryRun') dryRunQuery: unknown,
     @Res({ passthrough: true }) res: Response,
   ) {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new ValidationFailed([{ path: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' }]);
     }
-    const job = await this.service.create(caller, dto, requestIdOf(res), idempotencyKey);
+    const dryRun = dryRunOf(dryRunQuery, dto.dryRun);
+    const job = await this.service.create(caller, dto, requestIdOf(res), idempotencyKey, dryRun);
     return presentExportJob(job);
   }
 

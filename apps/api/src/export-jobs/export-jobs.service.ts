@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@sx/config';
 import {
   CHAIN_NEEDS_NO_GRAPH,
   Caller,
@@ -17,6 +18,7 @@ import { ExportDispatcher } from '@sx/queue';
 import type { CreateExportJobDto } from './dto/create-export-job.dto';
 import { csvProblems } from './csv-check';
 import { evaluationProblems } from './evaluation-check';
+import { dryRunIdempotencyKey, waitForDryRun } from './dry-run-wait';
 
 export interface ExportJobPage {
   jobs: ExportJob[];
@@ -34,18 +36,22 @@ export class ExportJobsService {
     private readonly datasets: DatasetRepository,
     private readonly policies: MergePolicyRepository,
     private readonly definitions: SegmentDefinitionRepository,
+    private readonly config: AppConfig,
   ) {}
 
   /**
    * Stores the job with its enqueue marker in one transaction, then tries to enqueue it. If Redis
    * is down the job is still accepted: the marker stays and a worker's reconciler enqueues it.
    */
-  async create(caller: Caller, dto: CreateExportJobDto, requestId: string, idempotencyKey?: string): Promise<ExportJob> {
+  async create(caller: Caller, dto: CreateExportJobDto, requestId: string, idempotencyKey?: string, dryRun = false): Promise<ExportJob> {
     const request = await this.prepare(caller, dto);
-    const idempotency = idempotencyKey ? { key: idempotencyKey, requestHash: hashRequest(request) } : undefined;
-    const { job, replayed } = await this.jobs.create(caller, request, requestId, idempotency);
+    // A dry run's keys live apart from real jobs' keys: the same key never replays one as the other.
+    const key = idempotencyKey && dryRun ? dryRunIdempotencyKey(idempotencyKey) : idempotencyKey;
+    const idempotency = key ? { key, requestHash: hashRequest(request) } : undefined;
+    const { job, replayed } = await this.jobs.create(caller, request, requestId, idempotency, dryRun);
     if (!replayed) await this.dispatcher.dispatchSoon(job);
-    return job;
+    if (!job.dryRun) return job;
+    return waitForDryRun(job, this.config.DRY_RUN_WAIT_MS, async () => (await this.jobs.findById(caller, job.id)) ?? job);
   }
 
   /**
@@ -128,7 +134,9 @@ function normalize(dto: CreateExportJobDto): ExportJobRequest {
   problems.push(...csvProblems(dto));
   if (problems.length) throw new ValidationFailed(problems);
 
-  const request = JSON.parse(JSON.stringify(dto)) as ExportJobRequest;
+  const request = JSON.parse(JSON.stringify(dto)) as ExportJobRequest & { dryRun?: boolean };
+  // Not part of what the job exports: stored apart (export_jobs.dry_run), and left out of the idempotency hash.
+  delete request.dryRun;
   request.destination.segmentPerBatch = dto.destination.segmentPerBatch ?? false;
   if (request.filter?.segments) {
     request.filter.segments = request.filter.segments.map((s) => ({

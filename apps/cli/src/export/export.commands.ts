@@ -82,7 +82,8 @@ export const EXPORT_SPECS: Record<string, CommandSpec> = {
     maxPositionals: 1,
     summary:
       "Writes the files of a SUCCEEDED job's batch (or of a batch id) into DIR, streamed, each checked against the sha256 the API announces (the ETag) and its length; " +
-      'a mismatch removes that file and exits 6 naming it. A job with one batch per segment writes each batch into DIR/<batchId>/.',
+      'a mismatch removes that file and exits 6 naming it. A job with one batch per segment writes each batch into DIR/<batchId>/. ' +
+      "The batch's _manifest.json is downloaded with its data files: `verify <batchId> --dir DIR` checks them against it later.",
     options: { ...CONNECTION_OPTIONS, out: { type: 'string', value: 'DIR', help: 'the directory to write into (created if missing)' }, progress: PROGRESS },
     details: EXIT_HELP,
   },
@@ -179,7 +180,7 @@ interface BatchFileEntry {
 }
 
 /** Every file of a batch: its Data Access listing, page after page, then each file id's parts. */
-async function filesOf(api: ApiCaller, batchId: string): Promise<Array<{ fileId: string; name: string; length?: number }>> {
+export async function filesOf(api: ApiCaller, batchId: string): Promise<Array<{ fileId: string; name: string; length?: number }>> {
   const entries: BatchFileEntry[] = [];
   for (let start = 0; ;) {
     const page = await api.json<{ data: BatchFileEntry[]; _links?: { next?: unknown } }>('GET', `/data/foundation/export/batches/${batchId}/files?start=${start}&limit=100`);

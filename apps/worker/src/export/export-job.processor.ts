@@ -25,6 +25,8 @@ import { ExportPlanner, destinationOf } from './export-planner';
 import { sinkInto, stagedOutputs } from './export-outputs';
 import { PartitionedRuns } from './partitioned-run';
 import { StagedBatchOutput } from './staged-batch-output';
+import { buildManifest } from './batch-manifest';
+import { DryRunExport } from './dry-run-export';
 
 type RunExportJob = Job<JobPayload<JobName.RunExport>>;
 type Claimed = Extract<ExportClaim, { kind: 'claimed' | 'exhausted' }>;
@@ -61,6 +63,7 @@ export class ExportJobProcessor {
     private readonly partitions: ExportPartitionRepository,
     private readonly partitioned: PartitionedRuns,
     private readonly metrics: Metrics,
+    private readonly dryRuns: DryRunExport,
   ) {}
 
   readonly handle = (job: RunExportJob, token?: string) => this.run(job, token ?? job.token);
@@ -84,6 +87,7 @@ export class ExportJobProcessor {
     }
     this.logger.log({ msg: 'export attempt started', exportJobId: id, attempt: claim.attempt, lease: claim.lease, exhausted: claim.kind === 'exhausted' || undefined });
     if (claim.kind === 'exhausted') return this.failExhausted(scope, claim);
+    if (claim.job.dryRun) return this.dryRuns.attempt(scope, claim);
     return this.attempt(queueJob, scope, claim);
   }
 
@@ -230,8 +234,13 @@ export class ExportJobProcessor {
       metrics.totalTime = { startTimeInMs: startedAt, endTimeInMs: end, totalTimeInMs: end - startedAt };
       metrics.totalExportedProfileCounter = counters.profiles;
       metrics.exportedProfileByNamespaceCounter = counters.byNamespace;
+      if (plan.segments?.length) metrics.exportedProfileBySegmentCounter = { ...counters.bySegment };
       const commits: BatchCommit[] = [];
-      for (let i = 0; i < outputs.length; i++) commits.push({ batchId: batches[i].id, records: outputs[i].records, files: await outputs[i].commit() });
+      for (let i = 0; i < outputs.length; i++) {
+        const o = outputs[i];
+        const manifest = buildManifest(job, plan, i, { batchId: batches[i].id, records: o.records, byNamespace: o.byNamespace, files: o.stagedFiles }, counters.bySegment);
+        commits.push({ batchId: batches[i].id, records: o.records, files: await o.commit(manifest) });
+      }
       const outcome = await this.runs.succeed(scope, id, token, commits, metrics, destination, evaluationRunId);
       if (outcome === 'cancel-requested') throw new CancelRequested();
       if (outcome === 'superseded') throw new AttemptSuperseded(); // deleted, ended or taken over meanwhile: commit nothing

@@ -96,7 +96,8 @@ export class ExportPartitionProcessor {
       const result = {
         profiles: counters.profiles,
         byNamespace: { ...counters.byNamespace },
-        outputs: outputs.map((o, i) => ({ batchId: batchIdsOf(job.destination)[i], records: o.records, files: [...o.stagedFiles] })),
+        ...(counters.bySegment ? { bySegment: { ...counters.bySegment } } : {}),
+        outputs: outputs.map((o, i) => ({ batchId: batchIdsOf(job.destination)[i], records: o.records, files: [...o.stagedFiles], byNamespace: o.byNamespace })),
       };
       if ((await this.partitions.finish(scope, id, runToken, partition, token, result)) === 'superseded') throw new AttemptSuperseded();
       this.logger.log({ msg: 'export partition written', exportJobId: id, partition, profiles: counters.profiles });

@@ -15,6 +15,7 @@ import {
 import { type ExportPlan, emptyProfilesWanted, inEventWindow } from './export-plan';
 import { compileStoredRows } from './stored-rows';
 import { compareKeys } from './key-order';
+import { compileSegmentCounter, emptyCounts } from './segment-counts';
 import type { ExportRow } from './writers/row-writer';
 
 /** Where rows go: `segments` are the indexes of the plan's segments the profile qualified for. */
@@ -23,6 +24,16 @@ export type RowSink = (row: ExportRow, segments: readonly number[]) => void | Pr
 export interface PipelineCounters {
   profiles: number;
   byNamespace: Record<string, number>;
+  /** With a segment filter: profiles per filter entry they satisfied (segment-counts.ts); created by the pipeline. */
+  bySegment?: Record<string, number>;
+}
+
+/** Counts a profile under the segment filter entries it matched (a no-op without a segment filter). */
+function segmentCounting(plan: ExportPlan, counters: PipelineCounters): (matched: readonly number[]) => void {
+  if (!plan.segments?.length) return () => undefined;
+  const count = compileSegmentCounter(plan.segments);
+  const bySegment = (counters.bySegment ??= emptyCounts());
+  return (matched) => count(bySegment, matched);
 }
 
 /**
@@ -81,6 +92,7 @@ export function profileEmitter(plan: ExportPlan, sink: RowSink, signal: AbortSig
   const project = compileProjection(plan.fields, plan.segments);
   const projectEvent = plan.eventList ? compileEventProjection(plan.eventList.fields) : undefined;
   const everySegment: readonly number[] = [];
+  const countSegments = segmentCounting(plan, counters);
 
   const eventsInWindow = (list: EventOut[]): EventInput[] => {
     const out: EventInput[] = [];
@@ -112,6 +124,7 @@ export function profileEmitter(plan: ExportPlan, sink: RowSink, signal: AbortSig
     counters.profiles++;
     const ns = merged.primaryIdentity.namespace;
     counters.byNamespace[ns] = (counters.byNamespace[ns] ?? 0) + 1;
+    countSegments(segments);
     const written = sink({ primaryNamespace: ns, primaryId: merged.primaryIdentity.id, profile }, segments);
     if (written) await written;
     if (plan.rateLimit) await pace();
@@ -133,6 +146,7 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
   const wantEmpty = emptyProfilesWanted(plan);
   // Fast path: a profile of one fragment written from its stored bytes (stored-rows.ts).
   const stored = compileStoredRows(plan);
+  const countSegments = segmentCounting(plan, counters);
   const fragments = new Cursor<FragmentOut>(reader.fragments[Symbol.asyncIterator]());
   const events = reader.events ? new Cursor<EventOut>(reader.events[Symbol.asyncIterator]()) : undefined;
   const evaluated = reader.evaluated ? new Cursor<EvaluatedOut>(reader.evaluated[Symbol.asyncIterator]()) : undefined;
@@ -166,6 +180,7 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
     const ns = f.primaryIdentity.slice(0, sep);
     counters.profiles++;
     counters.byNamespace[ns] = (counters.byNamespace[ns] ?? 0) + 1;
+    countSegments(row.segments);
     const written = sink({ primaryNamespace: ns, primaryId: f.primaryIdentity.slice(sep + 1), profileParts: row.parts }, row.segments);
     if (plan.rateLimit) return Promise.resolve(written).then(pace);
     return written;

@@ -9,6 +9,8 @@ import { DatasetStorage, batchPrefix } from '@sx/storage';
 import { batchIdsOf } from './export-planner';
 import { PartitionedRuns } from './partitioned-run';
 import { commitStagedFiles } from './staged-batch-output';
+import { buildManifest, manifestPlanOf, stageManifest } from './batch-manifest';
+import { addCounts, emptyCounts } from './segment-counts';
 
 type CommitJob = Job<JobPayload<JobName.CommitExportPartitions>>;
 
@@ -62,18 +64,23 @@ export class PartitionCommitProcessor {
     return { profiles: metrics.totalExportedProfileCounter, partitions: states.length };
   }
 
-  /** Each batch's files, from every partition in key order, moved to their final keys. */
+  /**
+   * Each batch's files, from every partition in key order, and its manifest (counted over the
+   * partitions, as the job's metrics are) moved to their final keys.
+   */
   private async moveFiles(scope: TenantScope, job: ExportJob, states: PartitionState[]): Promise<BatchCommit[]> {
     const commits: BatchCommit[] = [];
+    const plan = manifestPlanOf(job);
+    const bySegment = plan.segments?.length ? sumOf(states.map((s) => s.bySegment)) : undefined;
     for (const [i, batchId] of batchIdsOf(job.destination).entries()) {
       const outputs = states.map((s) => s.outputs?.[i]).filter((o) => o !== undefined);
       if (outputs.some((o) => o.batchId !== batchId)) throw new Error(`partition outputs do not match batch ${batchId}`);
-      const files = await commitStagedFiles(
-        this.storage,
-        batchPrefix({ ...scope, datasetId: job.destination.datasetId, batchId }),
-        outputs.flatMap((o) => o.files),
-      );
-      commits.push({ batchId, records: outputs.reduce((n, o) => n + o.records, 0), files });
+      const prefix = batchPrefix({ ...scope, datasetId: job.destination.datasetId, batchId });
+      const staged = outputs.flatMap((o) => o.files);
+      const records = outputs.reduce((n, o) => n + o.records, 0);
+      const manifest = buildManifest(job, plan, i, { batchId, records, byNamespace: sumOf(outputs.map((o) => o.byNamespace)), files: staged }, bySegment);
+      const files = await commitStagedFiles(this.storage, prefix, [...staged, await stageManifest(this.storage, prefix, manifest)]);
+      commits.push({ batchId, records, files });
     }
     return commits;
   }
@@ -88,7 +95,13 @@ export class PartitionCommitProcessor {
       profileExportTime: { startTimeInMs: startedAt, endTimeInMs: end, totalTimeInMs: end - startedAt },
       totalExportedProfileCounter: states.reduce((n, s) => n + s.profiles, 0),
       exportedProfileByNamespaceCounter: { ...byNamespace },
+      ...(job.filter?.segments?.length ? { exportedProfileBySegmentCounter: { ...sumOf(states.map((s) => s.bySegment)) } } : {}),
       partitions: { done: states.length, total: states.length },
     };
   }
+}
+
+/** Per-key counts summed over the partitions. */
+function sumOf(counts: ReadonlyArray<Record<string, number> | undefined>): Record<string, number> {
+  return counts.reduce<Record<string, number>>((into, c) => addCounts(into, c), emptyCounts());
 }

@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalDatasetStorage } from '@sx/storage';
+import { MANIFEST_NAME, buildManifest, manifestPlanOf } from './batch-manifest';
+import { exportJobFixture } from './export-job.fixture';
 import { StagedBatchOutput } from './staged-batch-output';
 
 describe('StagedBatchOutput', () => {
@@ -32,13 +34,22 @@ describe('StagedBatchOutput', () => {
     }
   });
 
-  it('a finished output commits its rows', async () => {
+  it('a finished output commits its rows and its manifest', async () => {
     const out = new StagedBatchOutput(new LocalDatasetStorage(root), 'org/prod/ds/batch-2', 'jsonl', 1000);
     await out.write(row);
+    await out.write({ ...row, primaryNamespace: 'ECID' });
+    await out.write(row);
     await out.finish();
-    const files = await out.commit();
-    expect(files).toHaveLength(1);
-    expect(files[0].records).toBe(1);
-    expect(existsSync(join(root, files[0].storageKey))).toBe(true);
+    expect(out.byNamespace).toEqual({ email: 2, ECID: 1 });
+    const job = exportJobFixture();
+    const files = await out.commit(
+      buildManifest(job, manifestPlanOf(job), 0, { batchId: 'batch-2', records: out.records, byNamespace: out.byNamespace, files: out.stagedFiles }, undefined),
+    );
+    expect(files.map((f) => [f.name, f.records])).toEqual([
+      ['part-00000.jsonl', 3],
+      [MANIFEST_NAME, undefined],
+    ]);
+    for (const f of files) expect(existsSync(join(root, f.storageKey))).toBe(true);
+    expect(existsSync(join(root, 'org/prod/ds/batch-2/_staging', MANIFEST_NAME))).toBe(false);
   });
 });

@@ -1,6 +1,8 @@
 import { PassThrough } from 'node:stream';
 import type { CommittedFile, StagedFile } from '@sx/persistence';
 import { DatasetStorage, StoredObject } from '@sx/storage';
+import { type BatchManifest, stageManifest } from './batch-manifest';
+import { emptyCounts } from './segment-counts';
 import { ExportRow, FILE_EXTENSION, OutputFormat, RowFileWriter, RowFileWriterOptions, createRowFileWriter } from './writers/row-writer';
 
 /** Where one writer stages its files; a partition stages apart from the others (`p<k>`). */
@@ -29,6 +31,7 @@ export class StagedBatchOutput {
   private current?: OpenFile;
   private readonly staged: StagedFile[] = [];
   private rows = 0;
+  private readonly namespaces = emptyCounts();
 
   constructor(
     private readonly storage: DatasetStorage,
@@ -43,6 +46,11 @@ export class StagedBatchOutput {
 
   get records(): number {
     return this.rows;
+  }
+
+  /** Rows written per primary namespace (for the batch's manifest). */
+  get byNamespace(): Record<string, number> {
+    return { ...this.namespaces };
   }
 
   private get stagingFolder(): string {
@@ -85,6 +93,7 @@ export class StagedBatchOutput {
     this.current ??= this.open();
     this.current.rows++;
     this.rows++;
+    this.namespaces[row.primaryNamespace] = (this.namespaces[row.primaryNamespace] ?? 0) + 1;
     const pending = this.current.writer.write(row);
     if (this.current.rows >= this.fileRows) return Promise.resolve(pending).then(() => this.closeCurrent());
     return pending;
@@ -104,9 +113,12 @@ export class StagedBatchOutput {
     await this.closeCurrent();
   }
 
-  /** Moves the staged files to their final keys; the caller's transaction then makes them visible. */
-  commit(): Promise<CommittedFile[]> {
-    return commitStagedFiles(this.storage, this.prefix, this.staged);
+  /**
+   * Stages the batch's manifest, then moves it and the staged files to their final keys; the
+   * caller's transaction then makes them visible together.
+   */
+  async commit(manifest: BatchManifest): Promise<CommittedFile[]> {
+    return commitStagedFiles(this.storage, this.prefix, [...this.staged, await stageManifest(this.storage, this.prefix, manifest)]);
   }
 
   /**

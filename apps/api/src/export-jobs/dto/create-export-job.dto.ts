@@ -244,4 +244,12 @@ export class CreateExportJobDto {
   @ValidateNested()
   @Type(() => EvaluationInfoDto)
   evaluationInfo?: EvaluationInfoDto;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Not in AEP: validate, plan and count without writing a batch (as ?dryRun=true; the two must agree). See README "Dry runs".',
+  })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
 }
