@@ -133,7 +133,6 @@ describe('exports with evaluationInfo.segmentation (REST API, real worker, Postg
     for (const f of files.body.data) {
       const listing = await api.http.get(f._links.self.href).set(client.headers(sandbox)).expect(200);
       for (const part of listing.body.data) {
-        if (part.name === '_manifest.json') continue; // the batch's metadata, not rows
         const res = await api.http
           .get(part._links.self.href)
           .set(client.headers(sandbox))

@@ -61,15 +61,12 @@ describe('export manifests, per-segment counters and byte-identical reruns (real
   async function batchesOf(job: any) {
     const batches = [];
     for (const batchId of batchIdsOfJob(job)) {
+      // AEP's listing holds the data files only; the manifest has its own route.
       const files = await batchFiles(api, client, batchId);
-      const manifestFile = files.find((f) => f.name === MANIFEST);
-      expect(manifestFile).toBeDefined();
-      batches.push({
-        batchId,
-        manifestBytes: manifestFile!.bytes,
-        manifest: JSON.parse(manifestFile!.bytes.toString('utf8')),
-        data: files.filter((f) => f.name !== MANIFEST),
-      });
+      expect(files.map((f) => f.name)).not.toContain(MANIFEST);
+      const manifest = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/manifest`).set(client.headers()).buffer(true).expect(200).expect('Content-Type', /json/);
+      const manifestBytes = Buffer.from(manifest.text, 'utf8');
+      batches.push({ batchId, manifestBytes, manifest: JSON.parse(manifest.text), data: files });
     }
     return batches;
   }
@@ -86,12 +83,13 @@ describe('export manifests, per-segment counters and byte-identical reruns (real
     expect(b.manifest.batchId).toBe(b.batchId);
   }
 
-  /** The manifest's bytes once the two values that differ between runs are set aside. */
+  /** The manifest's bytes once the values that differ between runs (job, batch, the snapshot read) are set aside. */
   const comparable = (bytes: Buffer) =>
     bytes
       .toString('utf8')
       .replace(/"jobId": \d+/, '"jobId": 0')
-      .replace(/"batchId": "[0-9a-f]{32}"/, '"batchId": ""');
+      .replace(/"batchId": "[0-9a-f]{32}"/, '"batchId": ""')
+      .replace(/"upTo": "[0-9:,]+"/, '"upTo": ""');
 
   it('a JSON Lines job: the manifest matches the downloaded files, counts per namespace and segment equal the metrics and the fixture', async () => {
     const expected = expectedCounts(PROFILES);
@@ -111,10 +109,16 @@ describe('export manifests, per-segment counters and byte-identical reruns (real
     });
     // Nothing of the clock in it.
     expect(b.manifestBytes.toString('utf8')).not.toMatch(/Time|"20\d\d-/);
-    // Data Access lists the manifest as a file of the batch, without a record count; Catalog counts only the rows.
-    const listing = await api.http.get(`${DATA_ACCESS}/batches/${b.batchId}/files`).set(client.headers()).expect(200);
+    // What the job read: the snapshot fixed at its claim.
+    expect(b.manifest.snapshot).toEqual({ upTo: expect.stringMatching(/^\d+:\d+:[\d,]*$/) });
+    // Asked for, Data Access lists the manifest as a file of the batch, without a record count; Catalog counts only the rows.
+    const listing = await api.http.get(`${DATA_ACCESS}/batches/${b.batchId}/files?withManifest=true`).set(client.headers()).expect(200);
     const entry = listing.body.data.find((e: any) => e.dataSetFileId.startsWith(b.batchId) && e.size === String(b.manifestBytes.length) && e.records === undefined);
     expect(entry).toBeDefined();
+    expect(listing.body.data).toHaveLength(b.data.length + 1);
+    // An ingested batch has no manifest.
+    const ingested = (await env.db.query(`SELECT id FROM batches WHERE origin = 'ingest' AND status = 'success' LIMIT 1`)).rows[0].id as string;
+    await api.http.get(`${DATA_ACCESS}/batches/${ingested}/manifest`).set(client.headers()).expect(404);
     const catalog = await api.http.get(`/data/foundation/catalog/batches/${b.batchId}`).set(client.headers()).expect(200);
     expect(catalog.body[b.batchId].metrics.recordsWritten).toBe(expected.profiles);
   });

@@ -24,8 +24,7 @@ export async function batchFiles(api: ApiHarness, client: TestClient, batchId: s
 
 /** The JSON Lines rows of a batch, and the sha256 of them sorted: equal for two runs that exported the same profiles. */
 export async function sortedRowsDigest(api: ApiHarness, client: TestClient, batchId: string): Promise<{ sha: string; rows: number; lines: string[]; names: string[] }> {
-  // The batch's data files: its _manifest.json is metadata, not rows.
-  const files = (await batchFiles(api, client, batchId)).filter((f) => f.name !== '_manifest.json');
+  const files = await batchFiles(api, client, batchId);
   const lines = files.flatMap((f) => f.bytes.toString().split('\n').filter(Boolean));
   const sha = createHash('sha256')
     .update([...lines].sort().join('\n'))

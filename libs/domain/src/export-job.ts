@@ -50,6 +50,13 @@ export interface EventListOptions {
   filter?: { fromIngestTimestamp?: string; toIngestTimestamp?: string };
 }
 
+/**
+ * The metadata file of every export batch (README "Verified output"). Stored and registered with
+ * the batch, served by GET /batches/{id}/manifest, and left out of the batch's AEP file listing:
+ * AEP's batches have no such file, and its clients read every listed file as data.
+ */
+export const EXPORT_MANIFEST_NAME = '_manifest.json';
+
 /** Most partitions one export may ask for. */
 export const MAX_EXPORT_PARTITIONS = 64;
 
@@ -128,6 +135,11 @@ export interface ExportJob extends ExportJobRequest {
   cancelRequestedAt?: Date;
   /** With evaluationInfo.segmentation: the run's one now (epoch ms), fixed when first claimed. */
   evaluationNowMs?: number;
+  /**
+   * The snapshot the export reads (pg_snapshot text), fixed at its first claim: every profile as
+   * of it (identity graph none; a pdg read sees the store as each read finds it).
+   */
+  readSnapshot?: string;
   /** With filter.chainId: the link's bounds (upTo and after once claimed). */
   chainLink?: ChainLink;
   /** Not in AEP for exports: the schedule run that created the job (`{scheduleId, runId}`). */

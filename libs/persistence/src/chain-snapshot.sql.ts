@@ -17,6 +17,11 @@ export function committedAfter(scope: TenantScope, upTo: string): string {
   return `SELECT b.id FROM batches b WHERE ${tenant(scope)} AND b.commit_xid IS NOT NULL AND NOT ${visibleIn(upTo)}`;
 }
 
+/** ` AND`-prefixed SQL keeping the rows of `alias` (fragments or events) of batches in `upTo`; '' without a snapshot. */
+export function asOf(scope: TenantScope, snapshot: { upTo: string } | undefined, alias: string): string {
+  return snapshot ? ` AND ${alias}.batch_id NOT IN (${committedAfter(scope, snapshot.upTo)})` : '';
+}
+
 /** Ids of the tenant's batches in `upTo` and not in `after`: what one link of a chain exports. */
 export function committedBetween(scope: TenantScope, bounds: { upTo: string; after: string }): string {
   return `SELECT b.id FROM batches b WHERE ${tenant(scope)} AND b.commit_xid IS NOT NULL AND ${visibleIn(bounds.upTo)} AND NOT ${visibleIn(bounds.after)}`;

@@ -26,6 +26,7 @@ export function toExportJob(row: ExportJobRow): ExportJob {
   if (row.errors !== null) job.errors = row.errors as unknown as ExportJobError[];
   if (row.cancelRequestedAt) job.cancelRequestedAt = row.cancelRequestedAt;
   if (row.evaluationNowMs !== null) job.evaluationNowMs = Number(row.evaluationNowMs);
+  if (row.readSnapshot !== null) job.readSnapshot = row.readSnapshot;
   if (row.chainId !== null) job.chainLink = chainLinkOf(row, row.chainId);
   if (row.properties !== null) job.properties = row.properties as unknown as ScheduleRunRef;
   if (row.dryRun) job.dryRun = true;
@@ -37,6 +38,6 @@ function chainLinkOf(row: ExportJobRow, chainId: string): ChainLink {
   const link: ChainLink = { chainId };
   if (row.chainPreviousJobId !== null) link.previousJobId = row.chainPreviousJobId;
   if (row.chainAfter !== null) link.after = row.chainAfter;
-  if (row.chainUpTo !== null) link.upTo = row.chainUpTo;
+  if (row.readSnapshot !== null) link.upTo = row.readSnapshot;
   return link;
 }

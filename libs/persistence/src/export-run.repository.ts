@@ -109,15 +109,16 @@ export class ExportRunRepository {
         const lease = randomUUID();
         const exhausted = row.attempts >= maxAttempts;
         const startedAt = JSON.stringify({ totalTime: { startTimeInMs: Date.now() } });
+        if (!exhausted) await this.fixChainBounds(tx, scope, id);
         await tx.$executeRaw`
           UPDATE export_jobs
              SET status = 'PROCESSING', attempt_token = ${lease}::uuid, attempts = attempts + ${exhausted ? 0 : 1}::integer,
                  lease_expires_at = now() + ${leaseMs}::integer * interval '1 millisecond', update_time = now(),
                  compute_gateway_job_id = CASE WHEN compute_gateway_job_id = '' THEN ${randomUUID()} ELSE compute_gateway_job_id END,
                  metrics = COALESCE(metrics, ${startedAt}::jsonb),
-                 evaluation_now_ms = CASE WHEN (evaluation_info::jsonb ->> 'segmentation') = 'true' THEN COALESCE(evaluation_now_ms, ${nowMs}::bigint) END
+                 evaluation_now_ms = CASE WHEN (evaluation_info::jsonb ->> 'segmentation') = 'true' THEN COALESCE(evaluation_now_ms, ${nowMs}::bigint) END,
+                 read_snapshot = COALESCE(read_snapshot, pg_current_snapshot()::text)
            WHERE id = ${id}`;
-        if (!exhausted) await this.fixChainBounds(tx, scope, id);
         const job = toExportJob(await tx.exportJob.findUniqueOrThrow({ where: { id } }));
         return { kind: exhausted ? ('exhausted' as const) : ('claimed' as const), job, lease, attempt: exhausted ? row.attempts : row.attempts + 1 };
       }),
@@ -125,21 +126,20 @@ export class ExportRunRepository {
   }
 
   /**
-   * A chain link's bounds, fixed at its first claim (a retry reads the same snapshot): up to the
-   * current snapshot, after the upper bound of the chain's newest succeeded link. No other link of
-   * the chain is unfinished (export_jobs_chain_unfinished_idx), so that one is the previous link.
-   * A deleted link counts: its batch was committed all the same.
+   * A chain link's lower bound, fixed at its first claim (before the claim sets read_snapshot, its
+   * upper bound; a retry keeps both): the snapshot of the chain's newest succeeded link. No other
+   * link of the chain is unfinished (export_jobs_chain_unfinished_idx), so that one is the previous
+   * link. A deleted link counts: its batch was committed all the same.
    */
   private async fixChainBounds(tx: Tx, scope: TenantScope, id: number): Promise<void> {
     await tx.$executeRaw`
       UPDATE export_jobs j
-         SET chain_up_to = pg_current_snapshot()::text,
-             (chain_previous_job_id, chain_after) = (
-               SELECT p.id, p.chain_up_to FROM export_jobs p
+         SET (chain_previous_job_id, chain_after) = (
+               SELECT p.id, p.read_snapshot FROM export_jobs p
                 WHERE p.org_id = j.org_id AND p.sandbox_name = j.sandbox_name AND p.chain_id = j.chain_id
                   AND p.status = 'SUCCEEDED' AND NOT p.dry_run AND p.id <> j.id
                 ORDER BY p.id DESC LIMIT 1)
-       WHERE j.id = ${id} AND ${tenantSql(scope)} AND j.chain_id IS NOT NULL AND j.chain_up_to IS NULL`;
+       WHERE j.id = ${id} AND ${tenantSql(scope)} AND j.chain_id IS NOT NULL AND j.read_snapshot IS NULL`;
   }
 
   /** Extends the attempt's lease by leaseMs from now. False: the lease is no longer this attempt's. */

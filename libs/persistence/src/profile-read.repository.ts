@@ -7,6 +7,7 @@ import type { TenantScope } from '@sx/domain';
 import { BulkPool } from './bulk-pool';
 import { copyBinaryBatches } from './copy-out';
 import { GraphTables, allGraphTables, graphTables, identityGraphSql } from './identity-graph.sql';
+import { asOf } from './chain-snapshot.sql';
 import { hasEvaluatedSql, profileReadSql, ProfileReadPlan, readsIdentityLabels, tenantOf } from './profile-read.sql';
 import { translateStoreError, withStoreErrors } from './store-errors';
 
@@ -173,7 +174,8 @@ export class ProfileReadRepository {
     try {
       const graph = plan.identityGraph === 'pdg' ? graphTables(randomBytes(6).toString('hex')) : undefined;
       const sql = profileReadSql(scope, plan, graph);
-      if (graph) await this.buildGraph(tenantOf(scope, 'f'), graph, readsIdentityLabels(plan), scratch);
+      // The graph of the fragments as of the snapshot: its components, and so the fragments read, are as of it.
+      if (graph) await this.buildGraph(tenantOf(scope, 'f') + asOf(scope, plan.snapshot, 'f'), graph, readsIdentityLabels(plan), scratch);
 
       /** A COPY ... TO STDOUT on a client of its own, after `settings` (the client is destroyed at close). */
       const copyOut = async (text: string, settings: string) => {

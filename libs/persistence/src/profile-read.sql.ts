@@ -1,7 +1,7 @@
 import type { TenantScope } from '@sx/domain';
 import type { GraphTables } from './identity-graph.sql';
 import { sqlString } from './copy-out';
-import { committedAfter, changedKeys } from './chain-snapshot.sql';
+import { asOf, changedKeys } from './chain-snapshot.sql';
 
 /** A membership condition of an export's segment filter, in the store's terms. */
 export interface MembershipCondition {
@@ -143,13 +143,13 @@ function byPrimaryIdentity(scope: TenantScope, plan: ProfileReadPlan): ProfileRe
   const range = plan.keyRange;
   const columns = `f.primary_identity, NULL, ${storedTextColumns(plan)}, f.dataset_id, f.record_time, f.ingest_time, f.record`;
   const members = membersOf(scope, plan, inKeyRange('m.identity', range));
-  const asOf = (alias: string) => (plan.snapshot ? ` AND ${alias}.batch_id NOT IN (${committedAfter(scope, plan.snapshot.upTo)})` : '');
+  const asOfSnapshot = (alias: string) => asOf(scope, plan.snapshot, alias);
   const changed = plan.snapshot?.after !== undefined ? changedKeys(scope, { upTo: plan.snapshot.upTo, after: plan.snapshot.after }, plan.events !== undefined) : undefined;
   const inChain = (column: string) => (changed ? ` AND ${column} COLLATE "C" IN (SELECT c.key FROM (${changed}) c)` : '');
   // With a segment filter: one ordered merge of the fragments (read in key order by their index)
   // against the members' identities (sorted once), under MERGE_JOIN. One index lookup per member
   // took 1.7-2.6x as long; a hash join sorts every selected fragment before the first row leaves.
-  const fragmentRows = `${tenantOf(scope, 'f')} ${inKeyRange('f.primary_identity', range)}${asOf('f')}${inChain('f.primary_identity')}`;
+  const fragmentRows = `${tenantOf(scope, 'f')} ${inKeyRange('f.primary_identity', range)}${asOfSnapshot('f')}${inChain('f.primary_identity')}`;
   const fragments = members
     ? `SELECT ${columns} FROM profile_fragments f WHERE ${fragmentRows}
               AND f.primary_identity COLLATE "C" IN (SELECT q.identity FROM (${members}) q)
@@ -157,7 +157,7 @@ function byPrimaryIdentity(scope: TenantScope, plan: ProfileReadPlan): ProfileRe
     : `SELECT ${columns} FROM profile_fragments f WHERE ${fragmentRows} ORDER BY f.primary_identity COLLATE "C", f.id`;
   const events = plan.events
     ? `SELECT e.primary_identity, e.event_time, e.ingest_time, e.record
-            FROM experience_events e WHERE ${tenantOf(scope, 'e')} ${inEventWindow(plan)} ${inKeyRange('e.primary_identity', range)}${asOf('e')}${inChain('e.primary_identity')}
+            FROM experience_events e WHERE ${tenantOf(scope, 'e')} ${inEventWindow(plan)} ${inKeyRange('e.primary_identity', range)}${asOfSnapshot('e')}${inChain('e.primary_identity')}
             ORDER BY e.primary_identity COLLATE "C", e.id`
     : undefined;
   return { fragments, fragmentSettings: members ? MERGE_JOIN : '', events, evaluated: evaluatedRows(scope, plan, 'm.identity') };
@@ -188,7 +188,7 @@ function byComponent(scope: TenantScope, plan: ProfileReadPlan, { fragmentLabels
     ? `SELECT x.label, x.event_time, x.ingest_time, x.record FROM (
               SELECT COALESCE((SELECT min(il.label COLLATE "C") FROM ${identityLabels} il WHERE il.ident = ANY(e.identities)), e.primary_identity) AS label,
                      e.event_time, e.ingest_time, e.record, e.id
-                FROM experience_events e WHERE ${tenantOf(scope, 'e')} ${inEventWindow(plan)}) x
+                FROM experience_events e WHERE ${tenantOf(scope, 'e')} ${inEventWindow(plan)}${asOf(scope, plan.snapshot, 'e')}) x
             WHERE true ${inKeyRange('x.label', plan.keyRange)}
             ORDER BY x.label COLLATE "C", x.id`
     : undefined;
@@ -203,8 +203,8 @@ function byComponent(scope: TenantScope, plan: ProfileReadPlan, { fragmentLabels
  */
 export function profileReadSql(scope: TenantScope, plan: ProfileReadPlan, graph?: GraphTables): ProfileReadSql {
   if (plan.identityGraph === 'none') return byPrimaryIdentity(scope, plan);
-  // Refused at the API (ChainNotBuilt): a component of the graph would have to be cut at the snapshot too.
-  if (plan.snapshot) throw new Error('an incremental chain link cannot read through the identity graph');
+  // Refused at the API and by the planner (CHAIN_NEEDS_NO_GRAPH): which components changed is not built.
+  if (plan.snapshot?.after !== undefined) throw new Error('an incremental chain link cannot read through the identity graph');
   if (!graph) throw new Error('an identity-graph read needs its scratch tables');
   return byComponent(scope, plan, graph);
 }

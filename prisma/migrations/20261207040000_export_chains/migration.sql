@@ -5,10 +5,11 @@
 -- read as committed long ago (in every snapshot).
 ALTER TABLE "batches" ADD COLUMN "commit_xid" xid8;
 
--- An export of a chain: its chain, and (fixed at its first claim) the snapshot it reads up to, the
--- previous succeeded link of the chain and that link's snapshot, its lower bound.
-ALTER TABLE "export_jobs" ADD COLUMN "chain_id" TEXT,
-                          ADD COLUMN "chain_up_to" TEXT,
+-- Fixed at an export's first claim: the snapshot it reads (every profile as of it, so that its
+-- partitions and a retry read the same store however ingestion goes on), and for a link of a chain
+-- the chain's previous succeeded link and that link's snapshot, the lower bound.
+ALTER TABLE "export_jobs" ADD COLUMN "read_snapshot" TEXT,
+                          ADD COLUMN "chain_id" TEXT,
                           ADD COLUMN "chain_after" TEXT,
                           ADD COLUMN "chain_previous_job_id" INTEGER;
 

@@ -13,6 +13,7 @@ import {
   ApiFileHead,
   DownloadRoute,
   BATCH_FILES_SCHEMA,
+  BATCH_MANIFEST_SCHEMA,
   DATASET_PREVIEW_SCHEMA,
   DIRECTORY_LISTING_SCHEMA,
   FILE_LISTING_SCHEMA,
@@ -20,6 +21,7 @@ import {
 } from './data-access.openapi';
 import { DataAccessService, ListedItem, PAGE_SIZE, pageOf } from './data-access.service';
 import { headFile, sendFile, sendText } from './file-response';
+import { parseQueryBoolean } from '../common/query-boolean';
 
 const FILE_ID = /^[0-9a-f]{32}-[0-9a-f]{12}$/;
 const FILE_ID_MESSAGE = 'must be a dataSetFileId as listed by /batches/{batchId}/files';
@@ -46,6 +48,11 @@ export class DataAccessController {
   @Get('batches/:batchId/files')
   @ApiQuery({ name: 'start', required: false, description: '0-based offset' })
   @ApiQuery({ name: 'limit', required: false, description: `default and maximum ${PAGE_SIZE}` })
+  @ApiQuery({
+    name: 'withManifest',
+    required: false,
+    description: "Not in AEP: true lists an export batch's _manifest.json too (left out by default: AEP clients read every listed file as data)",
+  })
   @ApiOperation({ summary: 'The files of a successful batch (created, updated, records and size as strings, as AEP)' })
   @ApiJson(200, BATCH_FILES_SCHEMA, '{data: [file], _page: {limit, count}, _links: {next?, page}}')
   async batchFiles(
@@ -53,14 +60,29 @@ export class DataAccessController {
     @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string,
     @Query('start') start: unknown,
     @Query('limit') limit: unknown,
+    @Query('withManifest') withManifest: unknown,
   ) {
     const page = pageOf(start, limit);
-    const { batch, files, total } = await this.access.batchFiles(caller, batchId, page);
-    const at = (s: number) => `${DATA_ACCESS_PATH}/batches/${batchId}/files?start=${s}&limit=${page.limit}`;
+    const manifest = withManifest === undefined ? false : parseQueryBoolean(withManifest);
+    if (manifest === undefined) throw new ValidationFailed([{ path: 'withManifest', message: 'must be true or false' }]);
+    const { batch, files, total } = await this.access.batchFiles(caller, batchId, page, manifest);
+    const at = (s: number) => `${DATA_ACCESS_PATH}/batches/${batchId}/files?start=${s}&limit=${page.limit}${manifest ? '&withManifest=true' : ''}`;
     const links: Record<string, unknown> = {};
     if (page.start + files.length < total) links.next = { href: at(page.start + page.limit) };
     links.page = { href: at(page.start), templated: true };
     return { data: files.map((f) => fileEntry(f, batch.datasetId)), _page: { limit: page.limit, count: files.length }, _links: links };
+  }
+
+  @Get('batches/:batchId/manifest')
+  @ApiOperation({
+    summary:
+      "Not in AEP: the _manifest.json of a successful export batch (files with rows, bytes and sha256; counts; the job's options; its snapshot). " +
+      'Registered with the batch but not in its /files listing, which AEP clients read as data files.',
+  })
+  @ApiJson(200, BATCH_MANIFEST_SCHEMA, 'the manifest (README "Verified output")')
+  async manifest(@CurrentCaller() caller: Caller, @PathParam('batchId', HEX32, BATCH_ID_MESSAGE) batchId: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const file = await this.access.manifest(caller, batchId);
+    await sendFile(req, res, this.storage, { ...file, contentType: 'application/json' });
   }
 
   @DownloadRoute('batches/:batchId/failed', {

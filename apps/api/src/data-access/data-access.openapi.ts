@@ -22,6 +22,26 @@ export const DIRECTORY_LISTING_SCHEMA = S.obj({ data: S.arr(LISTED_ITEM), _page:
   additionalProperties: false,
 });
 
+const counted = (what: string) => S.map(S.int(), what);
+/** GET /batches/{id}/manifest (not in AEP): the worker's batch-manifest.ts builds it. */
+export const BATCH_MANIFEST_SCHEMA = S.obj(
+  {
+    manifestVersion: S.int({ enum: [1] }),
+    jobId: S.int(),
+    batchId: S.str(),
+    datasetId: S.str(),
+    format: S.str({ enum: ['parquet', 'jsonl', 'csv'] }),
+    files: S.arr(S.obj({ name: S.str(), rows: S.int(), bytes: S.int(), sha256: S.str({ pattern: '^[0-9a-f]{64}$' }) }, ['name', 'rows', 'bytes', 'sha256'])),
+    totals: S.obj({ files: S.int(), rows: S.int(), bytes: S.int() }, ['files', 'rows', 'bytes']),
+    counts: S.obj({ profiles: S.int(), byNamespace: counted('profiles per namespace'), bySegment: counted('profiles per segment filter entry') }, ['profiles', 'byNamespace']),
+    options: S.obj({}, [], { additionalProperties: true, description: "the job's request (destination without batchId/batches)" }),
+    snapshot: S.obj({ upTo: S.str(), chainId: S.str(), previousJobId: S.int(), after: S.str() }, ['upTo'], {
+      description: "what the export read: the committed batches of this PostgreSQL snapshot (and, for a chain link, after the previous link's)",
+    }),
+  },
+  ['manifestVersion', 'jobId', 'batchId', 'datasetId', 'format', 'files', 'totals', 'counts', 'options'],
+);
+
 /** GET /batches/{id}/files: AEP's envelope; created, updated, records and size are strings. */
 export const BATCH_FILES_SCHEMA = S.obj(
   {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Batch, BatchError, BatchFile, Caller, FailedRowsFile, NotFound, ValidationFailed, resolveSchema } from '@sx/domain';
+import { Batch, BatchError, BatchFile, Caller, EXPORT_MANIFEST_NAME, FailedRowsFile, NotFound, ValidationFailed, resolveSchema } from '@sx/domain';
 import { BatchRepository, DatasetRecordsRepository, DatasetRepository } from '@sx/persistence';
 import { DATA_ACCESS_PATH } from '../common/paths';
 
@@ -59,10 +59,19 @@ export class DataAccessService {
   }
 
   /** The files of a successful batch (batches commit atomically: none of any other status). */
-  async batchFiles(caller: Caller, batchId: string, page: Page): Promise<{ files: BatchFile[]; total: number; batch: Batch }> {
+  /** The batch's files; an export batch's manifest only when asked (`withManifest`, not in AEP). */
+  async batchFiles(caller: Caller, batchId: string, page: Page, withManifest = false): Promise<{ files: BatchFile[]; total: number; batch: Batch }> {
     const batch = await this.batch(caller, batchId);
-    const all = batch.status === 'success' ? await this.batches.files(caller, batchId) : [];
+    const all = batch.status === 'success' ? (await this.batches.files(caller, batchId)).filter((f) => withManifest || f.name !== EXPORT_MANIFEST_NAME) : [];
     return { batch, files: all.slice(page.start, page.start + page.limit), total: all.length };
+  }
+
+  /** The manifest of a successful export batch; NotFound for a batch without one (an ingested batch, an export from before manifests). */
+  async manifest(caller: Caller, batchId: string): Promise<BatchFile> {
+    const batch = await this.batch(caller, batchId);
+    const file = batch.status === 'success' ? (await this.batches.files(caller, batchId)).find((f) => f.name === EXPORT_MANIFEST_NAME) : undefined;
+    if (!file) throw new NotFound(`Batch ${batchId} has no ${EXPORT_MANIFEST_NAME}: only successful export batches have one.`);
+    return file;
   }
 
   /**

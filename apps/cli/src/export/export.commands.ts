@@ -179,11 +179,14 @@ interface BatchFileEntry {
   size?: string;
 }
 
-/** Every file of a batch: its Data Access listing, page after page, then each file id's parts. */
+/** Every file of a batch, its _manifest.json included: its Data Access listing, page after page, then each file id's parts. */
 export async function filesOf(api: ApiCaller, batchId: string): Promise<Array<{ fileId: string; name: string; length?: number }>> {
   const entries: BatchFileEntry[] = [];
   for (let start = 0; ;) {
-    const page = await api.json<{ data: BatchFileEntry[]; _links?: { next?: unknown } }>('GET', `/data/foundation/export/batches/${batchId}/files?start=${start}&limit=100`);
+    const page = await api.json<{ data: BatchFileEntry[]; _links?: { next?: unknown } }>(
+      'GET',
+      `/data/foundation/export/batches/${batchId}/files?start=${start}&limit=100&withManifest=true`,
+    );
     entries.push(...page.data);
     if (!page._links?.next || page.data.length === 0) break;
     start += page.data.length;

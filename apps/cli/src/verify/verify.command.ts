@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { CommandSpec, UsageError } from '../args';
-import type { ApiCaller } from '../api/api-caller';
+import { ApiCallFailed, type ApiCaller } from '../api/api-caller';
 import { CONNECTION_OPTIONS, Connection, connect } from '../api/connection';
-import { CommandResult, EXIT, filesOf } from '../export/export.commands';
+import { CommandResult, EXIT } from '../export/export.commands';
 import { MANIFEST_NAME, batchFolder, checkManifest, compare, readLocal, summary } from './batch-verification';
 
 export const VERIFY_SPEC: CommandSpec = {
@@ -24,11 +24,14 @@ export const VERIFY_SPEC: CommandSpec = {
   details: 'exit codes: 0 every file matches, 1 error (API error, no manifest, unreadable folder), 2 usage, 6 a file is missing, extra or differs',
 };
 
-/** The batch's manifest, as the API serves it. */
+/** The batch's manifest, as the API serves it (GET /batches/{id}/manifest); undefined for a batch without one. */
 async function manifestOf(api: ApiCaller, batchId: string) {
-  const entry = (await filesOf(api, batchId)).find((f) => f.name === MANIFEST_NAME);
-  if (!entry) return undefined;
-  return checkManifest(await api.json<unknown>('GET', `/data/foundation/export/files/${entry.fileId}?path=${encodeURIComponent(MANIFEST_NAME)}`));
+  try {
+    return checkManifest(await api.json<unknown>('GET', `/data/foundation/export/batches/${batchId}/manifest`));
+  } catch (e) {
+    if (e instanceof ApiCallFailed && e.status === 404) return undefined;
+    throw e;
+  }
 }
 
 /** Runs `verify <batchId> [--dir DIR]`. */

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { type ExportJob, segmentCountKey } from '@sx/domain';
+import { EXPORT_MANIFEST_NAME, type ExportJob, segmentCountKey } from '@sx/domain';
 import type { StagedFile } from '@sx/persistence';
 import type { DatasetStorage } from '@sx/storage';
 import { type ExportPlan, planExport } from './export-plan';
@@ -11,7 +11,7 @@ export type ManifestPlan = Pick<ExportPlan, 'datasetId' | 'format' | 'segments' 
  * The metadata file of every export batch. The leading underscore is the Hadoop/Spark convention
  * (`_SUCCESS`, `_metadata`): dataset readers that list a folder skip such files.
  */
-export const MANIFEST_NAME = '_manifest.json';
+export const MANIFEST_NAME = EXPORT_MANIFEST_NAME;
 export const MANIFEST_VERSION = 1;
 
 export interface ManifestFile {
@@ -28,6 +28,14 @@ export interface BatchCounts {
   bySegment?: Record<string, number>;
 }
 
+/** What the export read (README "Verified output"): the store as of `upTo`; for a chain link, only what changed after `after`. */
+export interface ManifestSnapshot {
+  upTo: string;
+  chainId?: string;
+  previousJobId?: number;
+  after?: string;
+}
+
 export interface BatchManifest {
   manifestVersion: number;
   jobId: number;
@@ -38,6 +46,7 @@ export interface BatchManifest {
   totals: { files: number; rows: number; bytes: number };
   counts: BatchCounts;
   options: Record<string, unknown>;
+  snapshot?: ManifestSnapshot;
 }
 
 /** What one output batch of a run staged: its data files and the rows it got per namespace. */
@@ -95,8 +104,7 @@ function countsOf(plan: ManifestPlan, index: number, batch: StagedBatch, bySegme
 /**
  * The one place a batch's manifest is built from its job. Nothing in it changes between two runs
  * of the same job on an unchanged store except jobId and batchId (no clock, no attempt, no
- * partition count). When export jobs get their incremental chain's snapshot bound, it is added
- * here as `snapshot`.
+ * partition count) and the snapshot it read, which a rerun takes anew.
  */
 export function buildManifest(job: ExportJob, plan: ManifestPlan, index: number, batch: StagedBatch, bySegment: Record<string, number> | undefined): BatchManifest {
   const files = batch.files
@@ -112,7 +120,21 @@ export function buildManifest(job: ExportJob, plan: ManifestPlan, index: number,
     totals: { files: files.length, rows: files.reduce((n, f) => n + f.rows, 0), bytes: files.reduce((n, f) => n + f.bytes, 0) },
     counts: countsOf(plan, index, batch, bySegment),
     options: optionsOf(job),
+    ...snapshotOf(job),
   };
+}
+
+/** The job's snapshot bound (every export claimed since snapshots exist has one). */
+function snapshotOf(job: ExportJob): { snapshot?: ManifestSnapshot } {
+  if (!job.readSnapshot) return {};
+  const link = job.chainLink;
+  const snapshot: ManifestSnapshot = { upTo: job.readSnapshot };
+  if (link) {
+    snapshot.chainId = link.chainId;
+    if (link.previousJobId !== undefined) snapshot.previousJobId = link.previousJobId;
+    if (link.after !== undefined) snapshot.after = link.after;
+  }
+  return { snapshot };
 }
 
 /**

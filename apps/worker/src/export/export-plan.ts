@@ -19,7 +19,7 @@ export interface ExportPlan {
   segments?: SegmentSelector[];
   qualifiedBetween?: { startMs?: number; endMs?: number };
   fromIngestMs?: number;
-  /** A chain link's snapshot bounds (job.chainLink, fixed at its first claim). */
+  /** What the run reads: every profile as of `upTo` (job.readSnapshot), and for a chain link only those changed after `after`. */
   snapshot?: { upTo: string; after?: string };
   emptyProfiles: boolean;
   policy: MergePolicy;
@@ -69,7 +69,10 @@ export function planExport(job: ExportJob, policy: MergePolicy, rateLimit = 0): 
   if (filter.segments?.length) plan.segments = filter.segments.map((s) => ({ segmentNs: s.segmentNs, segmentId: s.segmentId, status: s.status }));
   if (window?.startTime || window?.endTime) plan.qualifiedBetween = { startMs: msOf(window.startTime), endMs: msOf(window.endTime) };
   if (filter.fromIngestTimestamp) plan.fromIngestMs = msOf(filter.fromIngestTimestamp);
+  // Every profile as of the job's one snapshot: partitions and retries read the same store while
+  // ingestion goes on (a job claimed before snapshots existed reads the store as it finds it).
   if (job.chainLink) plan.snapshot = chainBounds(job.chainLink);
+  else if (job.readSnapshot) plan.snapshot = { upTo: job.readSnapshot };
   if (job.fields?.trim()) plan.fields = job.fields;
   if (events) plan.eventList = { fields: events.fields, afterMs: msOf(events.filter?.fromIngestTimestamp), upToMs: msOf(events.filter?.toIngestTimestamp) };
   return plan;
