@@ -126,6 +126,17 @@ describe('incremental export chains (real workers, Postgres, Redis)', () => {
     const third = (await create({ chainId: 'solo' }).expect(200)).body.id as number;
     for (const id of [otherChain, third]) await api.http.delete(`${JOBS}/${id}`).set(client.headers()).expect(204);
 
+    const pdg = await api.http
+      .post('/data/core/ups/config/mergePolicies')
+      .set(client.headers())
+      .send({ name: 'graph', attributeMerge: { type: 'timestampOrdered' }, identityGraph: { type: 'pdg' }, schema: { name: '_xdm.context.profile' } })
+      .expect(200);
+    const throughGraph = await api.http
+      .post(JOBS)
+      .set(client.headers())
+      .send({ destination: { datasetId: client.datasets.prod }, schema: { name: '_xdm.context.profile' }, filter: { chainId: 'g' }, mergePolicy: { id: pdg.body.id, version: 1 } })
+      .expect(400);
+    expect(JSON.stringify(throughGraph.body)).toContain('filter.chainId');
     const both = await create({ chainId: 'x', fromIngestTimestamp: '2024-01-01T00:00:00Z' }).expect(400);
     expect(JSON.stringify(both.body)).toContain('filter.fromIngestTimestamp');
     for (const bad of ['', 'has space', 'x'.repeat(129), 7]) {

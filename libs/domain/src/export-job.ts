@@ -32,7 +32,7 @@ export const CHAIN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** Why a chain link cannot merge through an identity graph (a 400 at the API, a failed job at run time). */
 export const CHAIN_NEEDS_NO_GRAPH =
-  'is not built for merge policies with an identity graph (pdg): a chain link reads each profile as of its snapshot by primary identity only; use a policy with identityGraph "none"';
+  'is not built for merge policies with an identity graph (pdg): which profiles of the graph a chain link changed is found by primary identity only; use a policy with identityGraph "none"';
 
 /** Where a chain link starts and ends, fixed at its first claim (snapshots as pg_snapshot text). */
 export interface ChainLink {

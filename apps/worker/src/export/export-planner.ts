@@ -23,7 +23,7 @@ export class ExportPlanner {
 
   async plan(scope: TenantScope, job: ExportJob): Promise<ExportPlan> {
     const plan = planExport(job, await this.policyOf(scope, job), this.config.EXPORT_RATE_LIMIT);
-    if (plan.snapshot && plan.policy.identityGraph.type !== 'none') throw new ExportFailure(ERROR_CODES.input, `filter.chainId ${CHAIN_NEEDS_NO_GRAPH}.`);
+    if (job.chainLink && plan.policy.identityGraph.type !== 'none') throw new ExportFailure(ERROR_CODES.input, `filter.chainId ${CHAIN_NEEDS_NO_GRAPH}.`);
     await this.checkDestination(scope, plan);
     await this.planMemberships(scope, job, plan);
     return plan;
