@@ -2,7 +2,8 @@
 // with the `psql \copy` baseline of the stored records it reads: the fragments of exactly the
 // profiles it exports (plus their events for eventList). BENCH_KINDS=segment|Parquet (substrings
 // of the names joined by `|`) selects some. Every kind runs as JSON Lines and as Parquet, except
-// eventList (JSON Lines); pdg needs two profile datasets and runs on the generator's records only.
+// eventList (JSON Lines); `fields ref` also as CSV; a chain's first link as JSON Lines; pdg needs
+// two profile datasets and runs on the generator's records only.
 import { psql } from '../lib.mjs';
 
 /** The reference's projection (issue #13). */
@@ -57,6 +58,8 @@ export async function exportKinds({ db, org, sandbox, datasetId, records, call, 
       { fields: REF_FIELDS, filter: { segments: [{ segmentId: largest[0], status: ['realized', 'exited'] }] } },
       {},
       members(largest.slice(0, 1), ['realized', 'exited']),
+      // CSV needs `fields` without arrays: this kind's only.
+      [...FORMATS, ['CSV', 'csv']],
     ],
     ['fields deep', { fields: DEEP_FIELDS }, {}, all],
     ['whole', {}, {}, all],
