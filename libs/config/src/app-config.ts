@@ -238,6 +238,15 @@ export class AppConfig extends StorageConfig {
   SEGMENT_JOBS_MAX_ACTIVE = 20;
 
   /**
+   * Export diffs one API process computes at once (each holds a bulk connection while it reads
+   * both exports back); one more is a 429.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  EXPORT_DIFF_MAX_CONCURRENT = 2;
+
+  /**
    * The shortest time a schedule's cron may leave between two runs (AEP allows one a day; we allow
    * more often down to this). A cron firing more often is refused with a 400 naming `schedule`.
    */

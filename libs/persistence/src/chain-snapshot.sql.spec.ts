@@ -70,6 +70,52 @@ describe('incremental chain bounds on a real database', () => {
     expect(await read({ identityGraph: 'none', snapshot: { upTo: second } })).toEqual(['Email:fast', 'Email:slow']);
   });
 
+  it('asks the current membership rows only for the segment once a batch was committed after the snapshot', async () => {
+    const s2: TenantScope = { orgId: 'members', sandboxName: 'prod' };
+    await env.db.query(`INSERT INTO datasets (id, org_id, sandbox_name, name, schema_id) VALUES ($1, $2, $3, 'd', 'x')`, ['f'.repeat(24), s2.orgId, s2.sandboxName]);
+    const member = (identity: string, status: string) =>
+      env.db.query(
+        `INSERT INTO segment_memberships (org_id, sandbox_name, segment_ns, segment_id, identity, status, last_qualification_time)
+         VALUES ($1, $2, 'ups', 'seg', $3, $4, now())
+         ON CONFLICT (org_id, sandbox_name, segment_ns, segment_id, identity) DO UPDATE SET status = EXCLUDED.status`,
+        [s2.orgId, s2.sandboxName, identity, status],
+      );
+    const fragment = (batchId: string, identity: string) =>
+      env.db.query(
+        `INSERT INTO profile_fragments (org_id, sandbox_name, dataset_id, batch_id, primary_identity, identities, record, ingest_time, record_time)
+         VALUES ($1, $2, $3, $4, $5, ARRAY[$5], '{}', now(), now())`,
+        [s2.orgId, s2.sandboxName, 'f'.repeat(24), batchId, identity],
+      );
+    await env.db.query(`INSERT INTO batches (id, org_id, sandbox_name, dataset_id, status, commit_xid) VALUES ($1, $2, $3, $4, 'success', pg_current_xact_id())`, [
+      batch(20),
+      s2.orgId,
+      s2.sandboxName,
+      'f'.repeat(24),
+    ]);
+    for (const id of ['Email:in', 'Email:out']) await fragment(batch(20), id);
+    await member('Email:in', 'realized');
+    await member('Email:out', 'exited');
+    const upTo = await snapshot();
+    const read = async () =>
+      (
+        await env.db.query({
+          text: profileReadSql(s2, { identityGraph: 'none', snapshot: { upTo }, segments: [{ segmentNs: 'ups', segmentId: 'seg', statuses: ['realized'] }] }).fragments,
+          rowMode: 'array',
+        })
+      ).rows.map((r: unknown[]) => r[0]);
+    // Nothing committed since: as precise as without a snapshot.
+    expect(await read()).toEqual(['Email:in']);
+    // A later batch moves Email:in to exited (its row is current, the read is as of upTo): still read.
+    await env.db.query(`INSERT INTO batches (id, org_id, sandbox_name, dataset_id, status, commit_xid) VALUES ($1, $2, $3, $4, 'success', pg_current_xact_id())`, [
+      batch(21),
+      s2.orgId,
+      s2.sandboxName,
+      'f'.repeat(24),
+    ]);
+    await member('Email:in', 'exited');
+    expect(await read()).toEqual(['Email:in', 'Email:out']);
+  });
+
   it('reads a batch promoted before chains existed (no commit id) as in every snapshot', async () => {
     await env.db.query(`INSERT INTO batches (id, org_id, sandbox_name, dataset_id, status) VALUES ($1, $2, $3, $4, 'success')`, [
       batch(9),

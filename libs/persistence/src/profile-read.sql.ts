@@ -1,7 +1,7 @@
 import type { TenantScope } from '@sx/domain';
 import type { GraphTables } from './identity-graph.sql';
 import { sqlString } from './copy-out';
-import { asOf, changedKeys } from './chain-snapshot.sql';
+import { asOf, changedKeys, committedAfter } from './chain-snapshot.sql';
 
 /** A membership condition of an export's segment filter, in the store's terms. */
 export interface MembershipCondition {
@@ -101,9 +101,23 @@ export function membershipConditions(plan: ProfileReadPlan): string | undefined 
   return `(${conditions}) ${window.map((w) => `AND ${w}`).join(' ')}`;
 }
 
+/**
+ * The membership pre-filter of a read: membershipConditions, except that the rows are current
+ * while a read is as of its snapshot. Once a batch of the tenant was committed after the snapshot,
+ * a member may since have moved (exited, qualified later): the rows are then asked only for the
+ * segment, and the profile merged as of the snapshot decides status and window, as it always does.
+ * The EXISTS is evaluated once per read (an InitPlan); with nothing committed since, the filter is
+ * as precise as ever.
+ */
+function membershipPrefilter(scope: TenantScope, plan: ProfileReadPlan): string | undefined {
+  const precise = membershipConditions(plan);
+  if (!precise || !plan.snapshot || !plan.segments) return precise;
+  return `(${precise} OR (EXISTS (${committedAfter(scope, plan.snapshot.upTo)}) AND (${ofSegments(plan.segments)})))`;
+}
+
 /** The distinct identities (in byte order) with a membership matching the plan's segment filter. */
 export function membersOf(scope: TenantScope, plan: ProfileReadPlan, keyRange: string): string | undefined {
-  const matching = membershipConditions(plan);
+  const matching = membershipPrefilter(scope, plan);
   if (!matching) return undefined;
   return `SELECT DISTINCT m.identity COLLATE "C" AS identity FROM segment_memberships m
       WHERE ${tenantOf(scope, 'm')} AND ${matching} ${keyRange}`;
@@ -111,7 +125,7 @@ export function membersOf(scope: TenantScope, plan: ProfileReadPlan, keyRange: s
 
 /** SQL that is true when the identity has a membership matching the plan's segment filter. */
 export function membershipPredicate(scope: TenantScope, plan: ProfileReadPlan, identityColumn: string): string | undefined {
-  const matching = membershipConditions(plan);
+  const matching = membershipPrefilter(scope, plan);
   if (!matching) return undefined;
   return `EXISTS (SELECT 1 FROM segment_memberships m WHERE ${tenantOf(scope, 'm')}
       AND m.identity = ${identityColumn} AND ${matching})`;

@@ -59,6 +59,17 @@ export class ScheduleRunRepository {
     return (await this.inRun(schedule, tickAt, runId, error, () => Promise.resolve(true))) ?? false;
   }
 
+  /** Whether the client that created the schedule still exists with access to its sandbox: runs act as that client. */
+  async clientMayRun(schedule: Schedule): Promise<boolean> {
+    return withStoreErrors(async () => {
+      const client = await this.prisma.apiClient.findFirst({
+        where: { clientId: schedule.clientId, orgId: schedule.orgId, sandboxes: { has: schedule.sandboxName } },
+        select: { clientId: true },
+      });
+      return client !== null;
+    });
+  }
+
   private caller(schedule: Schedule) {
     return { orgId: schedule.orgId, sandboxName: schedule.sandboxName, clientId: schedule.clientId };
   }

@@ -99,6 +99,9 @@ export class ScheduleChecks {
     const dto = plainToInstance(CreateExportJobDto, value);
     const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, validationError: { target: false, value: true } });
     if (errors.length) return { problems: prefixed(path, fieldProblems(errors)) };
+    // A schedule runs real exports: a dry run each tick would count and write nothing, silently.
+    if (dto.dryRun !== undefined)
+      return { problems: [{ path: `${path}.dryRun`, message: 'is not allowed in a schedule: its runs are real exports (POST /export/jobs?dryRun=true tries one out)' }] };
     try {
       return { properties: { exportJob: await this.exportJobs.prepare(caller, dto) }, problems: [] };
     } catch (e) {

@@ -48,7 +48,7 @@ describe('export plan', () => {
     });
     expect(planExport(job({ destination: { datasetId: 'd', segmentPerBatch: true } }), builtInMergePolicy(scope, true)).segmentPerBatch).toBe(false);
   });
-  it('reads a chain link as of its snapshot, asking the current membership rows only for the segment', () => {
+  it('reads a chain link as of its snapshot, after its lower bound', () => {
     const link = job({
       filter: { chainId: 'c', segments: [{ segmentId: 's', segmentNs: 'ups', status: ['exited'] }], segmentQualificationTime: { startTime: '2024-01-01T00:00:00Z' } },
     });
@@ -60,7 +60,8 @@ describe('export plan', () => {
       identityGraph: 'none',
       storedText: true,
       snapshot: { upTo: '12:14:13', after: '10:10:' },
-      segments: [{ segmentNs: 'ups', segmentId: 's', statuses: ['realized', 'existing', 'exited'] }],
+      segments: [{ segmentNs: 'ups', segmentId: 's', statuses: ['exited'] }],
+      qualifiedBetween: { startMs: Date.parse('2024-01-01T00:00:00Z'), endMs: undefined },
     });
     const first = job({ filter: { chainId: 'c' } });
     first.chainLink = { chainId: 'c', upTo: '12:14:13' };

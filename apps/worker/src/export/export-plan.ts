@@ -1,4 +1,4 @@
-import { type ChainLink, type ExportJob, type MergePolicy, SEGMENT_STATUSES, type TenantScope } from '@sx/domain';
+import type { ChainLink, ExportJob, MergePolicy, TenantScope } from '@sx/domain';
 import type { MembershipCondition, ProfileReadPlan } from '@sx/persistence';
 import type { OutputFormat } from './writers/row-writer';
 import type { EvaluationDefinition } from '../segmentation/evaluation-pass';
@@ -123,16 +123,9 @@ export function readPlanOf(plan: ExportPlan): ProfileReadPlan {
   // The pipeline's fast path for single-fragment profiles (stored-rows.ts) uses them.
   read.storedText = true;
   if (plan.segments) {
-    // The membership rows are current, not as of a chain link's snapshot (a later batch may have
-    // moved a member to exited): a link asks them only for the segment, and the profile merged as
-    // of the snapshot decides status and window, as it always does.
-    const asOfNow = !plan.snapshot;
-    read.segments = plan.segments.map((s): MembershipCondition => ({
-      segmentNs: s.segmentNs,
-      segmentId: s.segmentId,
-      statuses: storedStatuses(asOfNow ? s.status : [...SEGMENT_STATUSES]),
-    }));
-    if (plan.qualifiedBetween && asOfNow) read.qualifiedBetween = plan.qualifiedBetween;
+    // As of a snapshot, the SQL widens this pre-filter when the store changed since (profile-read.sql.ts).
+    read.segments = plan.segments.map((s): MembershipCondition => ({ segmentNs: s.segmentNs, segmentId: s.segmentId, statuses: storedStatuses(s.status) }));
+    if (plan.qualifiedBetween) read.qualifiedBetween = plan.qualifiedBetween;
   }
   // Events are read for eventList, and for empty profiles (which only events make exist); with a
   // segment filter an empty profile qualifies only by an evaluated membership.

@@ -14,6 +14,8 @@ export interface ScheduleReconcileReport {
   upserted: number;
   /** Job schedulers of schedules that are inactive or gone. */
   removed: number;
+  /** Schedules whose reconciliation failed this pass (logged; tried again next pass). */
+  failed: number;
   /** Missed ticks run (one per schedule: its latest). */
   caughtUp: number;
 }
@@ -37,14 +39,18 @@ export class ScheduleReconcilerService extends PeriodicReconciler<ScheduleReconc
   }
 
   protected async pass(): Promise<ScheduleReconcileReport> {
-    const report: ScheduleReconcileReport = { upserted: 0, removed: 0, caughtUp: 0 };
+    const report: ScheduleReconcileReport = { upserted: 0, removed: 0, caughtUp: 0, failed: 0 };
     const held = new Map((await this.tickers.list()).map((t) => [t.scheduleId, t.pattern]));
     const active = new Set<string>();
     for (let afterId = ''; ;) {
       const page = await this.schedules.active(afterId, BATCH);
       for (const schedule of page) {
         active.add(schedule.id);
-        await this.reconcileOne(schedule, held.get(schedule.id), report);
+        // One schedule that keeps failing must not hold up the others behind it.
+        await this.reconcileOne(schedule, held.get(schedule.id), report).catch((e: Error) => {
+          report.failed++;
+          this.logger.warn({ msg: 'schedule not reconciled; will retry', scheduleId: schedule.id, error: e.message });
+        });
       }
       if (page.length < BATCH) break;
       afterId = page[page.length - 1].id;

@@ -20,11 +20,12 @@ const chained: Schedule = {
 };
 
 describe('a run of an export schedule', () => {
-  function runnerWith(createExportRun: () => Promise<unknown>) {
+  function runnerWith(createExportRun: () => Promise<unknown>, clientMayRun = true) {
     const failed: string[] = [];
     const dispatched: unknown[] = [];
     const runs = {
       createExportRun,
+      clientMayRun: async () => clientMayRun,
       recordFailedRun: async (_s: Schedule, _t: Date, _id: string, error: string) => (failed.push(error), true),
     } as unknown as ScheduleRunRepository;
     const exports = { dispatchSoon: async (job: unknown) => void dispatched.push(job) } as unknown as ExportDispatcher;
@@ -46,5 +47,13 @@ describe('a run of an export schedule', () => {
     const broken = runnerWith(() => Promise.reject(new Error('database down')));
     await expect(broken.runner.run(chained, TICK, 'tick')).rejects.toThrow('database down');
     expect(broken.failed).toEqual([]);
+  });
+
+  it('of a client removed from the sandbox is recorded without a job', async () => {
+    let created = 0;
+    const { runner, failed } = runnerWith(() => Promise.resolve({ id: ++created }), false);
+    expect(await runner.run(chained, TICK, 'tick')).toBe('failed');
+    expect(created).toBe(0);
+    expect(failed).toEqual(['client client no longer has access to sandbox prod: the run created no job']);
   });
 });

@@ -30,6 +30,11 @@ export class ScheduleRunner {
   async run(schedule: Schedule, tickAt: Date, by: 'tick' | 'catch-up'): Promise<RunOutcome> {
     const runId = randomUUID();
     const log = { scheduleId: schedule.id, runId, tickAt: tickAt.toISOString(), by };
+    // A run acts as the client that created the schedule: one since removed or moved off the
+    // sandbox gets its tick recorded without a job, not run on its old rights.
+    if (!(await this.runs.clientMayRun(schedule))) {
+      return this.recordFailed(schedule, tickAt, runId, `client ${schedule.clientId} no longer has access to sandbox ${schedule.sandboxName}: the run created no job`, log);
+    }
     if (isExportSchedule(schedule)) {
       let job;
       try {

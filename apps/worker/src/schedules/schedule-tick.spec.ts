@@ -84,7 +84,10 @@ describe('the schedule reconciler (fixed clock)', () => {
     const repo = { active: async (afterId: string) => (afterId ? [] : active), lastRunTick: async () => lastRun } as unknown as ScheduleRepository;
     const tickers = {
       list: async () => held,
-      upsert: async (s: Schedule) => void upserted.push(s.id),
+      upsert: async (s: Schedule) => {
+        if (s.id === 'broken') throw new Error('Redis refused it');
+        upserted.push(s.id);
+      },
       remove: async (id: string) => void removed.push(id),
     } as unknown as ScheduleTickers;
     const r = runner();
@@ -103,16 +106,21 @@ describe('the schedule reconciler (fixed clock)', () => {
       ],
       at('2026-12-03T01:00:00Z'),
     );
-    expect(await w.pass()).toEqual({ upserted: 2, removed: 1, caughtUp: 0 });
+    expect(await w.pass()).toEqual({ upserted: 2, removed: 1, caughtUp: 0, failed: 0 });
     expect(w.upserted).toEqual(['a', 'b']); // b is held with Quartz's Monday (2), which cron-parser reads as Tuesday
     expect(w.removed).toEqual(['gone']);
   });
   it('runs the latest missed tick once, and nothing when it has run', async () => {
     const missed = world([schedule()], [{ scheduleId: schedule().id, pattern: '0 0 1 * * ?' }], at('2026-11-28T01:00:00Z'));
-    expect(await missed.pass()).toEqual({ upserted: 0, removed: 0, caughtUp: 1 });
+    expect(await missed.pass()).toEqual({ upserted: 0, removed: 0, caughtUp: 1, failed: 0 });
     expect(missed.r.calls).toEqual([{ tickAt: '2026-12-03T01:00:00.000Z', by: 'catch-up' }]);
     const upToDate = world([schedule()], [{ scheduleId: schedule().id, pattern: '0 0 1 * * ?' }], at('2026-12-03T01:00:00Z'));
     expect((await upToDate.pass()).caughtUp).toBe(0);
     expect(upToDate.r.calls).toEqual([]);
+  });
+  it('goes on past a schedule that fails (counted, tried again next pass)', async () => {
+    const w = world([schedule({ id: 'broken' }), schedule({ id: 'after' })], [], at('2026-12-03T01:00:00Z'));
+    expect(await w.pass()).toEqual({ upserted: 1, removed: 0, caughtUp: 0, failed: 1 });
+    expect(w.upserted).toEqual(['after']);
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { type Caller, Conflict, type ExportJob, NotFound } from '@sx/domain';
+import { AppConfig } from '@sx/config';
+import { type Caller, Conflict, type ExportJob, NotFound, TooManyRequests } from '@sx/domain';
 import { type BucketCounts, BatchRepository, type DiffRowSink, ExportDiffRepository, ExportJobRepository } from '@sx/persistence';
 import { DatasetStorage, StorageObjectMissing } from '@sx/storage';
 import { type DiffSource, planDiff } from './diff-plan';
@@ -21,14 +22,30 @@ export interface ExportDiff {
  */
 @Injectable()
 export class ExportDiffService {
+  private running = 0;
+
   constructor(
     private readonly jobs: ExportJobRepository,
     private readonly batches: BatchRepository,
     private readonly diffs: ExportDiffRepository,
     private readonly storage: DatasetStorage,
+    private readonly config: AppConfig,
   ) {}
 
+  /** At most EXPORT_DIFF_MAX_CONCURRENT at once in this process: each holds a bulk connection throughout. */
   async diff(caller: Caller, id: number, otherId: number): Promise<ExportDiff> {
+    if (this.running >= this.config.EXPORT_DIFF_MAX_CONCURRENT) {
+      throw new TooManyRequests(`${this.running} export diffs are being computed (EXPORT_DIFF_MAX_CONCURRENT); retry when one has ended.`);
+    }
+    this.running++;
+    try {
+      return await this.compute(caller, id, otherId);
+    } finally {
+      this.running--;
+    }
+  }
+
+  private async compute(caller: Caller, id: number, otherId: number): Promise<ExportDiff> {
     const before = await this.job(caller, id);
     const after = await this.job(caller, otherId);
     const plan = planDiff(before, after);

@@ -46,6 +46,17 @@ describe('copyJsonlRows', () => {
     expect(rows.map((r) => `${r.key} ${r.bucket}`)).toEqual(['Email:ann@x ups:s1', 'Email:bob@x ups:s1', 'Email:bob@x ups:s2']);
   });
 
+  it('puts a row in a segment once when two filter entries name that segment', async () => {
+    const filters = {
+      buckets: ['ups:s1', 'ups:s1'],
+      segments: [
+        { segmentNs: 'ups', segmentId: 's1', status: ['realized'] },
+        { segmentNs: 'ups', segmentId: 's1', status: ['existing'] },
+      ],
+    };
+    expect((await rowsOf([ann], { filters })).map((r) => `${r.key} ${r.bucket}`)).toEqual(['Email:ann@x ups:s1']);
+  });
+
   it('refuses a line that is not JSON or has no identity', async () => {
     await expect(rowsOf(['{"a":'], {}, '*')).rejects.toThrow(UnreadableRow);
     await expect(rowsOf(['{"a":1}'], {}, '*')).rejects.toThrow(/row 1 of part-00000.jsonl has no identityMap identity/);

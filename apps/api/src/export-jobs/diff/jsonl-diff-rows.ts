@@ -66,5 +66,6 @@ export async function copyJsonlRows(file: Readable, source: DiffSource, bucket: 
 export function bucketsOfRow(row: Record<string, unknown> | undefined, source: DiffSource, bucket: string | undefined): readonly string[] {
   if (bucket !== undefined) return [bucket];
   const filters = source.filters!;
-  return qualifiesAny(row?.segmentMembership, filters.segments, filters.window).map((i) => filters.buckets[i]);
+  // Two filter entries of one segment (other statuses) are one bucket: a row is in it once.
+  return [...new Set(qualifiesAny(row?.segmentMembership, filters.segments, filters.window).map((i) => filters.buckets[i]))];
 }
