@@ -8,6 +8,8 @@ const scope: TenantScope = { orgId: 'org1', sandboxName: 'prod' };
 const LEASE_MS = 30_000;
 
 describe('ExportPartitionRepository on Postgres', () => {
+  // Many round trips to a real Postgres: on a loaded machine (CI runs e2e files beside) 5 s is not enough.
+  jest.setTimeout(60_000);
   let env: TestEnv;
   let prisma: PrismaService;
   let repo: ExportPartitionRepository;

@@ -39,6 +39,8 @@ function expectedLabels(fragments: string[][]): string[] {
 }
 
 describe('identity graph SQL on a real database', () => {
+  // Many round trips to a real Postgres: on a loaded machine (CI runs e2e files beside) 5 s is not enough.
+  jest.setTimeout(60_000);
   let env: TestEnv;
   let c: PoolClient;
   beforeAll(async () => {
