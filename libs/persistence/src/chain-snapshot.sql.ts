@@ -17,9 +17,15 @@ export function committedAfter(scope: TenantScope, upTo: string): string {
   return `SELECT b.id FROM batches b WHERE ${tenant(scope)} AND b.commit_xid IS NOT NULL AND NOT ${visibleIn(upTo)}`;
 }
 
-/** ` AND`-prefixed SQL keeping the rows of `alias` (fragments or events) of batches in `upTo`; '' without a snapshot. */
+/**
+ * ` AND`-prefixed SQL keeping the rows of `alias` (fragments or events) of batches in `upTo`; ''
+ * without a snapshot. While nothing was committed after the snapshot (the EXISTS, one InitPlan
+ * per statement) no row is looked up at all: a hashed lookup per row cost 0.13 s per 200k rows.
+ */
 export function asOf(scope: TenantScope, snapshot: { upTo: string } | undefined, alias: string): string {
-  return snapshot ? ` AND ${alias}.batch_id NOT IN (${committedAfter(scope, snapshot.upTo)})` : '';
+  if (!snapshot) return '';
+  const after = committedAfter(scope, snapshot.upTo);
+  return ` AND (NOT EXISTS (${after}) OR ${alias}.batch_id NOT IN (${after}))`;
 }
 
 /** Ids of the tenant's batches in `upTo` and not in `after`: what one link of a chain exports. */
