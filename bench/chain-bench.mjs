@@ -52,7 +52,7 @@ try {
   const call = await session(store.sandbox);
   const [ref] = await call('POST', '/data/foundation/catalog/dataSets', { name: 'bench chain out', schemaRef: { id: '_xdm.context.profile' } });
   const destination = { datasetId: ref.split('/').pop(), outputFormat: 'jsonl' };
-  workers = await startWorkers(1, env, []);
+  workers = await startWorkers(1, { ...env, LOG_LEVEL: 'info' }, []); // 'worker started' is logged at info
   const chainId = `bench-${Date.now()}`;
 
   const all = `SELECT f.record FROM profile_fragments f WHERE ${tenant('f')}`;
@@ -61,7 +61,7 @@ try {
 
   // The first `changed` records of the generated profile file, loaded again into its dataset: one
   // new batch touching that many profiles.
-  const file = readdirSync(store.gen).find((f) => /\.jsonl?$/.test(f) && !/event/i.test(f));
+  const file = readdirSync(store.gen).find((f) => /^profiles.*\.jsonl$/.test(f));
   const again = mkdtempSync(join(tmpdir(), 'sx-chain-'));
   writeFileSync(join(again, file), readFileSync(join(store.gen, file), 'utf8').split('\n').slice(0, changed).join('\n') + '\n');
   cli(['load', again, '--api', `http://127.0.0.1:${port}`, '--org', ORG, '--sandbox', store.sandbox], env);
