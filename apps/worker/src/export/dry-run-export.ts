@@ -5,7 +5,7 @@ import type { ExportJob, ExportMetrics, TenantScope } from '@sx/domain';
 import { ExportRunRepository, ProfileReadRepository } from '@sx/persistence';
 import { CancelRequested, CancelSubscriber } from '@sx/queue';
 import { Metrics } from '@sx/observability';
-import { AttemptLease } from '../common/attempt-lease';
+import { watchExportAttempt } from './attempt-watch';
 import { runEvaluatingExport } from './evaluating-export';
 import { AttemptSuperseded, ExportFailure, jobError } from './export-failure';
 import { type ExportPlan, readPlanOf } from './export-plan';
@@ -46,20 +46,11 @@ export class DryRunExport {
     const { job, lease: token, attempt } = claim;
     const id = job.id;
     const startedAt = job.metrics?.totalTime?.startTimeInMs ?? Date.now();
-    const controller = this.cancels.watch(id);
-    const lease = new AttemptLease({ label: { exportJobId: id, dryRun: 'true' }, renew: (ms) => this.runs.renew(scope, id, token, ms) }, token, this.config.WORKER_LOCK_MS, () =>
-      controller.abort(new AttemptSuperseded()),
-    ).start();
-    const poll = setInterval(() => {
-      this.runs.cancelRequested(scope, id).then(
-        (yes) => yes && controller.abort(new CancelRequested()),
-        () => undefined,
-      );
-    }, this.config.CANCEL_POLL_MS);
+    const watch = watchExportAttempt({ runs: this.runs, cancels: this.cancels, config: this.config }, scope, id, token, { exportJobId: id, dryRun: 'true' });
     try {
       if (await this.runs.cancelRequested(scope, id)) throw new CancelRequested();
       const plan = { ...(await this.planner.plan(scope, job)), rateLimit: 0 };
-      const { sink, counters } = await this.count(scope, plan, controller.signal);
+      const { sink, counters } = await this.count(scope, plan, watch.signal);
       const end = Date.now();
       const metrics: ExportMetrics = { totalTime: { startTimeInMs: startedAt, endTimeInMs: end, totalTimeInMs: end - startedAt } };
       const outcome = await this.runs.finishDryRun(scope, id, token, metrics, sink.result(counters, !!plan.segments?.length));
@@ -69,11 +60,9 @@ export class DryRunExport {
       this.logger.log({ msg: 'dry run succeeded', exportJobId: id, attempt, profiles: counters.profiles, ms: end - startedAt });
       return { dryRun: true, profiles: counters.profiles };
     } catch (e) {
-      return await this.failed(scope, claim, startedAt, controller.signal.aborted ? controller.signal.reason : e, e);
+      return await this.failed(scope, claim, startedAt, watch.signal.aborted ? watch.signal.reason : e, e);
     } finally {
-      lease.stop();
-      clearInterval(poll);
-      this.cancels.unwatch(id, controller);
+      watch.stop();
     }
   }
 

@@ -16,7 +16,7 @@ import type { JobPayload, JobName } from '@sx/queue';
 import { Metrics } from '@sx/observability';
 import { DatasetStorage, batchPrefix } from '@sx/storage';
 import { CancelRequested, CancelSubscriber } from '@sx/queue';
-import { AttemptLease } from '../common/attempt-lease';
+import { watchExportAttempt } from './attempt-watch';
 import { AttemptSuperseded, ExportFailure, attemptsExhaustedError, jobError } from './export-failure';
 import { ExportPlan, readPlanOf } from './export-plan';
 import { PipelineCounters, runExportPipeline } from './export-pipeline';
@@ -162,16 +162,7 @@ export class ExportJobProcessor {
     const id = job.id;
     const startedAt = job.metrics?.totalTime?.startTimeInMs ?? Date.now();
     const metrics: ExportMetrics = { totalTime: { startTimeInMs: startedAt } };
-    const controller = this.cancels.watch(id);
-    const lease = new AttemptLease({ label: { exportJobId: id }, renew: (ms) => this.runs.renew(scope, id, token, ms) }, token, this.config.WORKER_LOCK_MS, () =>
-      controller.abort(new AttemptSuperseded()),
-    ).start();
-    const poll = setInterval(() => {
-      this.runs.cancelRequested(scope, id).then(
-        (yes) => yes && controller.abort(new CancelRequested()),
-        () => undefined,
-      );
-    }, this.config.CANCEL_POLL_MS);
+    const watch = watchExportAttempt({ runs: this.runs, cancels: this.cancels, config: this.config }, scope, id, token, { exportJobId: id });
     let outputs: StagedBatchOutput[] = [];
     let stager: DeltaStager | undefined;
     const evaluationRunId = job.evaluationInfo?.segmentation ? `export:${id}` : undefined;
@@ -217,15 +208,15 @@ export class ExportJobProcessor {
         const sink = sinkInto(plan, outputs);
         if (stager) {
           const staging = stager;
-          await runEvaluatingExport(reader, plan, sink, controller.signal, counters, (d) => staging.write(d));
+          await runEvaluatingExport(reader, plan, sink, watch.signal, counters, (d) => staging.write(d));
         } else {
-          await runExportPipeline(reader, plan, sink, controller.signal, counters);
+          await runExportPipeline(reader, plan, sink, watch.signal, counters);
         }
       } finally {
         clearInterval(progress);
         await reader.close();
       }
-      if (controller.signal.aborted) throw controller.signal.reason;
+      if (watch.signal.aborted) throw watch.signal.reason;
       for (const o of outputs) await o.finish();
       if (stager) await stager.finish();
 
@@ -251,7 +242,7 @@ export class ExportJobProcessor {
     } catch (e) {
       await Promise.all(outputs.map((o) => o.abort().catch(() => undefined)));
       stager?.abort();
-      const reason: unknown = controller.signal.aborted ? controller.signal.reason : e;
+      const reason: unknown = watch.signal.aborted ? watch.signal.reason : e;
       if (reason instanceof AttemptSuperseded || e instanceof AttemptSuperseded) {
         // Whoever holds the job now owns its record: write nothing, and let BullMQ close this run.
         this.logger.warn({ msg: 'export attempt superseded; it committed nothing', exportJobId: id, attempt });
@@ -299,9 +290,7 @@ export class ExportJobProcessor {
       await this.runs.release(scope, id, token).catch(() => undefined);
       throw e;
     } finally {
-      lease.stop();
-      clearInterval(poll);
-      this.cancels.unwatch(id, controller);
+      watch.stop();
     }
   }
 }
