@@ -1,7 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { ApiHarness, ORG_A, TestClient } from './support/api-harness';
+import { batchFiles } from './support/batch-files';
 import { eventually } from './support/child-process';
-import { DATA_ACCESS, ProfileStoreClient } from './support/profile-store';
+import { ProfileStoreClient } from './support/profile-store';
 import { TestEnv, createTestEnv } from './support/test-env';
 import { startWorker } from './support/worker-harness';
 
@@ -170,27 +171,7 @@ describe('CSV output: REST → worker → committed .csv files read back through
   }
 
   /** The committed files of a batch, downloaded through Data Access: names, Content-Types, bytes. */
-  async function filesOf(batchId: string): Promise<Array<{ name: string; type: string; bytes: Buffer }>> {
-    const files = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
-    const downloaded: Array<{ name: string; type: string; bytes: Buffer }> = [];
-    for (const f of files.body.data) {
-      const listing = await api.http.get(f._links.self.href).set(client.headers()).expect(200);
-      for (const part of listing.body.data) {
-        const res = await api.http
-          .get(part._links.self.href)
-          .set(client.headers())
-          .buffer(true)
-          .parse((r, cb) => {
-            const chunks: Buffer[] = [];
-            r.on('data', (c: Buffer) => chunks.push(c));
-            r.on('end', () => cb(null, Buffer.concat(chunks)));
-          })
-          .expect(200);
-        downloaded.push({ name: part.name, type: res.headers['content-type'], bytes: res.body as Buffer });
-      }
-    }
-    return downloaded.sort((a, b) => a.name.localeCompare(b.name));
-  }
+  const filesOf = async (batchId: string) => (await batchFiles(api, client, batchId)).sort((a, b) => a.name.localeCompare(b.name));
 
   /** Every data record of a CSV batch, after checking that each file starts with the header. */
   async function csvRows(batchId: string): Promise<Cell[][]> {

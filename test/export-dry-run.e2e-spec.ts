@@ -2,7 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { parquetReadObjects } from 'hyparquet';
 import { ApiHarness, ORG_A, TestClient } from './support/api-harness';
 import { batchFiles } from './support/batch-files';
-import { SEGMENT_FILTER, JOBS, createJob, endedJob, expectedCounts, loadSegmentedStore } from './support/segmented-store';
+import { segmentedJobBody, JOBS, createJob, endedJob, expectedCounts, loadSegmentedStore } from './support/segmented-store';
 import { TestEnv, createTestEnv } from './support/test-env';
 import { startWorker } from './support/worker-harness';
 
@@ -43,12 +43,7 @@ describe('export dry runs (real API, worker, Postgres, Redis, storage)', () => {
     await env?.close();
   });
 
-  const body = (destination: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
-    schema: { name: '_xdm.context.profile' },
-    filter: SEGMENT_FILTER,
-    destination: { datasetId: out, outputFormat: 'jsonl', ...destination },
-    ...extra,
-  });
+  const body = (destination: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => segmentedJobBody(out, destination, extra);
   const count = async (sql: string, params: unknown[] = []) => Number((await env.db.query(sql, params)).rows[0].n);
   const exportBatches = () => count(`SELECT count(*) AS n FROM batches WHERE origin = 'export'`);
   const deliveriesOf = (id: number) => count(`SELECT count(*) AS n FROM webhook_deliveries WHERE (payload::jsonb -> 'data' ->> 'id')::int = $1`, [id]);

@@ -4,7 +4,7 @@ import { parquetMetadata } from 'hyparquet';
 import { ApiHarness, ORG_A, TestClient } from './support/api-harness';
 import { batchFiles } from './support/batch-files';
 import { DATA_ACCESS } from './support/profile-store';
-import { SEGMENT_FILTER, batchIdsOfJob, createJob, endedJob, expectedCounts, loadSegmentedStore } from './support/segmented-store';
+import { SEGMENT_FILTER, segmentedJobBody, batchIdsOfJob, createJob, endedJob, expectedCounts, loadSegmentedStore } from './support/segmented-store';
 import { TestEnv, createTestEnv } from './support/test-env';
 import { startWorker } from './support/worker-harness';
 
@@ -41,12 +41,7 @@ describe('export manifests, per-segment counters and byte-identical reruns (real
     await env?.close();
   });
 
-  const body = (destination: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
-    schema: { name: '_xdm.context.profile' },
-    filter: SEGMENT_FILTER,
-    destination: { datasetId: out, outputFormat: 'jsonl', ...destination },
-    ...extra,
-  });
+  const body = (destination: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => segmentedJobBody(out, destination, extra);
   const run = async (b: Record<string, unknown>) => {
     const job = await endedJob(api, client, (await createJob(api, client, b)).id);
     expect(job.status).toBe('SUCCEEDED');

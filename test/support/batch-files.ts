@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import type { ApiHarness, TestClient } from './api-harness';
 import { DATA_ACCESS } from './profile-store';
 
-/** Every file of a batch as a client downloads it through Data Access: its name and bytes, in listing order. */
-export async function batchFiles(api: ApiHarness, client: TestClient, batchId: string): Promise<Array<{ name: string; bytes: Buffer }>> {
+/** Every file of a batch as a client downloads it through Data Access: its name, Content-Type and bytes, in listing order. */
+export async function batchFiles(api: ApiHarness, client: TestClient, batchId: string): Promise<Array<{ name: string; type: string; bytes: Buffer }>> {
   const files = await api.http.get(`${DATA_ACCESS}/batches/${batchId}/files`).set(client.headers()).expect(200);
-  const out: Array<{ name: string; bytes: Buffer }> = [];
+  const out: Array<{ name: string; type: string; bytes: Buffer }> = [];
   for (const f of files.body.data) {
     const listing = await api.http.get(f._links.self.href).set(client.headers()).expect(200);
     const res = await api.http
@@ -17,7 +17,7 @@ export async function batchFiles(api: ApiHarness, client: TestClient, batchId: s
         r.on('data', (c: Buffer) => chunks.push(c));
         r.on('end', () => cb(null, Buffer.concat(chunks)));
       });
-    out.push({ name: listing.body.data[0].name as string, bytes: res.body as Buffer });
+    out.push({ name: listing.body.data[0].name as string, type: res.headers['content-type'], bytes: res.body as Buffer });
   }
   return out;
 }

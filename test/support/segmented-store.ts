@@ -64,6 +64,11 @@ export const SEGMENT_FILTER = {
 };
 
 /** Loads segmentedProfiles(count) into two profile datasets of the client's prod sandbox. */
+/** A job body over the segmented store: SEGMENT_FILTER into `datasetId` as JSON Lines, with `destination` and `extra` laid over. */
+export function segmentedJobBody(datasetId: string, destination: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { schema: { name: '_xdm.context.profile' }, filter: SEGMENT_FILTER, destination: { datasetId, outputFormat: 'jsonl', ...destination }, ...extra };
+}
+
 export async function loadSegmentedStore(api: ApiHarness, client: TestClient, count: number): Promise<void> {
   const store = new ProfileStoreClient(api, client);
   const { crm, web } = segmentedProfiles(count);
