@@ -19,7 +19,7 @@ const common = {
   // Let the ESM-only packages through the transform.
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|load-esm|file-type|uid|token-types|strtok3|@tokenizer|peek-readable|hyparquet|hyparquet-writer)/)'],
   moduleNameMapper: {
-    '^@sx/(config|domain|persistence|queue|observability|storage|ingest|export|pql)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@sx/(config|domain|persistence|queue|observability|storage|ingest|export|export-diff|pql)$': '<rootDir>/libs/$1/src/index.ts',
     // The generated Prisma client imports its siblings as `./x.js`.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -1,5 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
+import { parquetReadObjects } from 'hyparquet';
 import { ApiHarness, ORG_A, ORG_B, TestClient } from './support/api-harness';
+import { batchFiles, sortedRowsDigest } from './support/batch-files';
 import { eventually } from './support/child-process';
 import { Conformance } from './support/openapi-conformance';
 import { ProfileStoreClient } from './support/profile-store';
@@ -196,9 +198,7 @@ describe('GET /export/jobs/{id}/diff/{otherId}: per segment, the profiles that e
     ]);
   });
 
-  it('501 for ?batch=true (not built); 400 for a bad batch or id; 404 for a job of nobody or of another tenant', async () => {
-    const batch = await diff(before.all.id, after.all.id, '?batch=true');
-    expect([batch.status, batch.body.detail]).toEqual([501, expect.stringMatching(/\?batch=true\) is not built/)]);
+  it('400 for a bad batch or id; 404 for a job of nobody or of another tenant', async () => {
     expect((await diff(before.all.id, after.all.id, '?batch=false')).status).toBe(200);
     const bad = await diff(before.all.id, after.all.id, '?batch=maybe');
     expect([bad.status, bad.body.errors]).toEqual([400, [{ path: 'batch', message: 'must be true or false' }]]);
@@ -208,5 +208,137 @@ describe('GET /export/jobs/{id}/diff/{otherId}: per segment, the profiles that e
     const stranger = await api.client(ORG_B, ['prod']);
     const res = await api.http.get(`${JOBS}/${before.all.id}/diff/${after.all.id}`).set(stranger.headers()).expect(404);
     expect(res.body.detail).toBe(`Export job ${before.all.id} does not exist.`);
+  });
+
+  describe('?batch=true: the entered, exited and changed profiles as a batch', () => {
+    async function finished(id: number) {
+      let job: any;
+      await eventually(async () => {
+        job = (await api.http.get(`${JOBS}/${id}`).set(client.headers()).expect(200)).body;
+        return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(job.status);
+      }, 60_000);
+      return job;
+    }
+    /** The rows of an export's batches by profile key (JSON Lines: identityMap's primary Email). */
+    async function jsonlRowsByKey(job: any): Promise<Map<string, string>> {
+      const rows = new Map<string, string>();
+      for (const line of (await sortedRowsDigest(api, client, job.destination.batchId)).lines) rows.set(JSON.parse(line).identityMap.Email[0].id, line);
+      return rows;
+    }
+    const withDiff = (line: string, change: string, bucket: string) => `${line.slice(0, -1)},"_diff":${JSON.stringify({ change, bucket })}}`;
+
+    it("JSON Lines: one job per pair of exports; each row the export's row byte for byte plus _diff, in bucket, change, key order", async () => {
+      const first = await diff(before.segments.id, after.segments.id, '?batch=true');
+      expect(first.status).toBe(200);
+      expect(first.body.segments).toEqual([
+        { bucket: B1, entered: 1, exited: 1, changed: 1, unchanged: 1 },
+        { bucket: B2, entered: 0, exited: 0, changed: 0, unchanged: 1 },
+      ]);
+      expect(first.body.batch).toEqual({ exportJobId: expect.any(Number), status: expect.stringMatching(/^(NEW|PROCESSING|SUCCEEDED)$/) });
+      const jobId = first.body.batch.exportJobId;
+      const job = await finished(jobId);
+      expect(job).toMatchObject({
+        status: 'SUCCEEDED',
+        diffOf: { beforeJobId: before.segments.id, afterJobId: after.segments.id },
+        destination: { datasetId: client.datasets.prod, outputFormat: 'jsonl' },
+      });
+      expect(job.metrics.totalExportedProfileCounter).toBe(3);
+      expect(job.metrics.exportedProfileByNamespaceCounter).toEqual({ Email: 3 });
+      // Asked again: the same job, now with its batch.
+      const again = await diff(before.segments.id, after.segments.id, '?batch=true');
+      expect(again.body.batch).toEqual({ exportJobId: jobId, status: 'SUCCEEDED', batchId: job.destination.batchId });
+
+      const was = await jsonlRowsByKey(before.segments);
+      const now = await jsonlRowsByKey(after.segments);
+      const { lines, names } = await sortedRowsDigest(api, client, job.destination.batchId);
+      expect(names).toEqual(['part-00000.jsonl', 'part-00001.jsonl']); // EXPORT_FILE_ROWS is 2
+      const files = await batchFiles(api, client, job.destination.batchId);
+      const written = files.flatMap((f) => f.bytes.toString().split('\n').filter(Boolean));
+      expect(written).toEqual([withDiff(now.get('ann@x.io')!, 'changed', B1), withDiff(now.get('eve@x.io')!, 'entered', B1), withDiff(was.get('bob@x.io')!, 'exited', B1)]);
+      expect(lines).toHaveLength(3);
+
+      // The manifest adds the pair and the counts; the CLI's check of a batch holds for it.
+      const manifest = (
+        await check.conforming('get', '/data/foundation/export/batches/{batchId}/manifest', `/data/foundation/export/batches/${job.destination.batchId}/manifest`, {
+          headers: client.headers(),
+        })
+      ).body;
+      expect(manifest).toMatchObject({ jobId, totals: { rows: 3, files: 2 }, counts: { profiles: 3, byNamespace: { Email: 3 } } });
+      expect(manifest.diff).toEqual({ beforeJobId: before.segments.id, afterJobId: after.segments.id, segments: first.body.segments });
+      // A diff's batch is no export of segments: it cannot be diffed itself.
+      const nested = await diff(jobId, jobId);
+      expect([nested.status, nested.body.detail]).toEqual([409, expect.stringMatching(/wrote the batch of a diff/)]);
+    });
+
+    it('asked for at once, one pair gets one job; a failed one gives way to a new job', async () => {
+      const answers = await Promise.all([1, 2].map(() => diff(before.all.id, after.all.id, '?batch=true')));
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      const ids = new Set(answers.map((a) => a.body.batch.exportJobId));
+      expect(ids.size).toBe(1);
+      const [jobId] = [...ids];
+      const job = await finished(jobId);
+      expect(job.status).toBe('SUCCEEDED');
+      // Without segment filters: one bucket "*": eve entered, ann and bob changed.
+      const rows = (await sortedRowsDigest(api, client, job.destination.batchId)).lines.map((l) => JSON.parse(l));
+      expect(rows.map((r) => [r._diff.bucket, r._diff.change, r.identityMap.Email[0].id])).toEqual([
+        ['*', 'changed', 'ann@x.io'],
+        ['*', 'changed', 'bob@x.io'],
+        ['*', 'entered', 'eve@x.io'],
+      ]);
+      const count = await env.db.query(`SELECT count(*)::int AS n FROM export_jobs WHERE diff_before_job_id = $1 AND diff_after_job_id = $2`, [before.all.id, after.all.id]);
+      expect(count.rows[0].n).toBe(1);
+      // Once that job has failed, asking again makes a new one.
+      await env.db.query(`UPDATE export_jobs SET status = 'FAILED' WHERE id = $1`, [jobId]);
+      const next = await diff(before.all.id, after.all.id, '?batch=true');
+      expect(next.body.batch.exportJobId).not.toBe(jobId);
+      expect((await finished(next.body.batch.exportJobId)).status).toBe('SUCCEEDED');
+    });
+
+    it('Parquet: the rows in the id columns and the profile column (its bytes plus _diff)', async () => {
+      const res = await diff(before.parquet.id, after.parquet.id, '?batch=true');
+      const job = await finished(res.body.batch.exportJobId);
+      expect(job.status).toBe('SUCCEEDED');
+      expect(job.destination.outputFormat).toBe('parquet');
+      const readRows = async (batchId: string) => {
+        const out: Array<{ primaryNamespace: string; primaryId: string; profile: string }> = [];
+        for (const f of await batchFiles(api, client, batchId)) {
+          const buffer = new Uint8Array(f.bytes).buffer;
+          const rows = (await parquetReadObjects({ file: buffer, parsers: { jsonFromBytes: (b: Uint8Array) => Buffer.from(b).toString('utf8') } })) as any[];
+          out.push(...rows);
+        }
+        return out;
+      };
+      const was = new Map((await readRows(before.parquet.destination.batchId)).map((r) => [r.primaryId, r.profile]));
+      const now = new Map((await readRows(after.parquet.destination.batchId)).map((r) => [r.primaryId, r.profile]));
+      expect(await readRows(job.destination.batchId)).toEqual([
+        { primaryNamespace: 'Email', primaryId: 'ann@x.io', profile: withDiff(now.get('ann@x.io')!, 'changed', B1) },
+        { primaryNamespace: 'Email', primaryId: 'eve@x.io', profile: withDiff(now.get('eve@x.io')!, 'entered', B1) },
+        { primaryNamespace: 'Email', primaryId: 'bob@x.io', profile: withDiff(was.get('bob@x.io')!, 'exited', B1) },
+      ]);
+    });
+
+    it("an export deleted before its diff's batch ran: the job FAILS, naming it", async () => {
+      // No worker while the job is asked for and the export deleted, so that the job runs after.
+      await worker.close();
+      let jobId: number;
+      try {
+        const res = await diff(before.perBatch.id, after.perBatch.id, '?batch=true');
+        expect(res.body.batch.status).toBe('NEW');
+        jobId = res.body.batch.exportJobId;
+        await env.db.query(`UPDATE export_jobs SET deleted_at = now() WHERE id = $1`, [before.perBatch.id]);
+      } finally {
+        worker = await startWorker(env.config({ EXPORT_FILE_ROWS: '2' }));
+      }
+      try {
+        const job = await finished(jobId);
+        expect(job.status).toBe('FAILED');
+        expect(job.errors[0].msg).toBe(`The diff's batch cannot be written: Export job ${before.perBatch.id} does not exist any more.`);
+        // Refused before any batch was started.
+        const batches = await env.db.query(`SELECT status FROM batches WHERE export_job_id = $1`, [jobId]);
+        expect(batches.rows).toEqual([]);
+      } finally {
+        await env.db.query(`UPDATE export_jobs SET deleted_at = NULL WHERE id = $1`, [before.perBatch.id]);
+      }
+    });
   });
 });

@@ -5,6 +5,7 @@ import { PersistenceModule } from '@sx/persistence';
 import { CancelSubscriber, JobName, PartitionFlowModule, QueueModule } from '@sx/queue';
 import { StorageModule } from '@sx/storage';
 import { DryRunExport } from './export/dry-run-export';
+import { DiffBatchExport } from './export/diff-batch-export';
 import { ExportJobProcessor } from './export/export-job.processor';
 import { ExportPartitionProcessor } from './export/export-partition.processor';
 import { ExportPlanner } from './export/export-planner';
@@ -53,6 +54,7 @@ export class WorkerModule {
         CancelSubscriber,
         ExportPlanner,
         DryRunExport,
+        DiffBatchExport,
         PartitionedRuns,
         PreviewEvaluation,
         systemScheduleClock,

@@ -147,7 +147,18 @@ export interface ExportJob extends ExportJobRequest {
   /** A dry run (issue 15): planned and counted, no batch written. */
   dryRun?: boolean;
   dryRunResult?: DryRunResult;
+  /** A diff's batch (issue 15): the job writes the profiles that moved from one export to the other. */
+  diffOf?: DiffOf;
 }
+
+/** The two exports a diff's batch compares: `beforeJobId` is the diff's `{id}`, `afterJobId` its `{otherId}`. */
+export interface DiffOf {
+  beforeJobId: number;
+  afterJobId: number;
+}
+
+/** The top-level member a diff's batch adds to every row: `{"change": ..., "bucket": ...}` (README "Diff"). */
+export const DIFF_ROW_MEMBER = '_diff';
 
 /** What a dry run found: what the export would write (see README "Dry runs"). */
 export interface DryRunResult {

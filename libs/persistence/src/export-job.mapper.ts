@@ -31,6 +31,7 @@ export function toExportJob(row: ExportJobRow): ExportJob {
   if (row.properties !== null) job.properties = row.properties as unknown as ScheduleRunRef;
   if (row.dryRun) job.dryRun = true;
   if (row.dryRunResult !== null) job.dryRunResult = row.dryRunResult as unknown as DryRunResult;
+  if (row.diffBeforeJobId !== null && row.diffAfterJobId !== null) job.diffOf = { beforeJobId: row.diffBeforeJobId, afterJobId: row.diffAfterJobId };
   return job;
 }
 

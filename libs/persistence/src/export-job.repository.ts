@@ -4,6 +4,7 @@ import {
   CancelOutcome,
   Caller,
   Conflict,
+  DiffOf,
   ExportJob,
   ExportJobRequest,
   ExportJobStatus,
@@ -34,11 +35,21 @@ export interface JobListQuery {
   status?: ExportJobStatus;
 }
 
+/** What a job row holds besides its request: who made it, and what kind of export it is. */
+export interface ExportJobKind {
+  /** A schedule's run (its `properties`). */
+  properties?: ScheduleRunRef;
+  dryRun?: boolean;
+  /** A diff's batch. */
+  diffOf?: DiffOf;
+}
+
 /**
  * Inserts an export job and its "to enqueue" marker with the transaction `tx`: the one way a job
- * row is written, by POST /export/jobs and by a schedule's run (which passes its `properties`).
+ * row is written, by POST /export/jobs, by a schedule's run and by a diff's batch.
  */
-export async function insertExportJob(tx: Prisma.TransactionClient, caller: Caller, request: ExportJobRequest, requestId: string, properties?: ScheduleRunRef, dryRun = false) {
+export async function insertExportJob(tx: Prisma.TransactionClient, caller: Caller, request: ExportJobRequest, requestId: string, kind: ExportJobKind = {}) {
+  const { properties, dryRun = false, diffOf } = kind;
   return tx.exportJob.create({
     data: {
       orgId: caller.orgId,
@@ -55,6 +66,8 @@ export async function insertExportJob(tx: Prisma.TransactionClient, caller: Call
       requestId,
       ...(properties ? { properties: { ...properties } } : {}),
       dryRun,
+      diffBeforeJobId: diffOf?.beforeJobId ?? null,
+      diffAfterJobId: diffOf?.afterJobId ?? null,
       outbox: { create: {} },
     },
   });
@@ -89,7 +102,7 @@ export class ExportJobRepository {
           const earlier = await tx.idempotencyKey.findUnique({ where: keyWhere, include: { job: true } });
           if (earlier) return this.replay(earlier, idempotency);
         }
-        const row = await insertExportJob(tx, caller, request, requestId, undefined, dryRun);
+        const row = await insertExportJob(tx, caller, request, requestId, { dryRun });
         if (idempotency) {
           await tx.idempotencyKey.create({
             data: {
@@ -130,6 +143,31 @@ export class ExportJobRepository {
       throw new Unprocessable(`Idempotency-Key "${claim.key}" was already used with a different request body in the last 24 hours.`);
     }
     return { job: toExportJob(earlier.job), replayed: true };
+  }
+
+  /**
+   * The live job writing the batch of the diff `diffOf` (NEW, PROCESSING or SUCCEEDED), else a new
+   * one with its "to enqueue" marker: asking twice, even at once, answers the same job
+   * (export_jobs_diff_pair_idx). `created` says whether this call stored it.
+   */
+  async ensureDiffJob(caller: Caller, diffOf: DiffOf, request: ExportJobRequest, requestId: string): Promise<{ job: ExportJob; created: boolean }> {
+    const live = () =>
+      this.prisma.exportJob.findFirst({
+        where: { ...this.scoped(caller), diffBeforeJobId: diffOf.beforeJobId, diffAfterJobId: diffOf.afterJobId, status: { in: ['NEW', 'PROCESSING', 'SUCCEEDED'] } },
+      });
+    try {
+      const existing = await live();
+      if (existing) return { job: toExportJob(existing), created: false };
+      const row = await this.prisma.$transaction((tx) => insertExportJob(tx, caller, request, requestId, { diffOf }));
+      return { job: toExportJob(row), created: true };
+    } catch (e) {
+      // Another request for the same pair committed first: theirs is the pair's job.
+      if (isUniqueViolation(e)) {
+        const winner = await live().catch(() => null);
+        if (winner) return { job: toExportJob(winner), created: false };
+      }
+      return translateStoreError(e);
+    }
   }
 
   async findById(scope: TenantScope, id: number): Promise<ExportJob | null> {

@@ -34,7 +34,7 @@ export class ScheduleRunRepository {
       runId,
       null,
       async (tx, ref) => {
-        const row = await insertExportJob(tx, this.caller(schedule), request, runId, ref);
+        const row = await insertExportJob(tx, this.caller(schedule), request, runId, { properties: ref });
         await tx.scheduleRun.update({ where: { id: runId }, data: { exportJobId: row.id } });
         return toExportJob(row);
       },

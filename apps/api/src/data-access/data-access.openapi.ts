@@ -1,5 +1,6 @@
 import { applyDecorators, Get } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { BUCKET_COUNTS_SCHEMA } from '../export-jobs/diff/export-diff.openapi';
 import { Schema, S } from '../common/openapi-schema';
 import { FILE_CONTENT_TYPES } from './file-response';
 
@@ -37,6 +38,9 @@ export const BATCH_MANIFEST_SCHEMA = S.obj(
     options: S.obj({}, [], { additionalProperties: true, description: "the job's request (destination without batchId/batches)" }),
     snapshot: S.obj({ upTo: S.str(), chainId: S.str(), previousJobId: S.int(), after: S.str() }, ['upTo'], {
       description: "what the export read: the committed batches of this PostgreSQL snapshot (and, for a chain link, after the previous link's)",
+    }),
+    diff: S.obj({ beforeJobId: S.int(), afterJobId: S.int(), segments: S.arr(BUCKET_COUNTS_SCHEMA) }, ['beforeJobId', 'afterJobId', 'segments'], {
+      description: "a diff's batch only: the two exports it compares and the counts per bucket",
     }),
   },
   ['manifestVersion', 'jobId', 'batchId', 'datasetId', 'format', 'files', 'totals', 'counts', 'options'],

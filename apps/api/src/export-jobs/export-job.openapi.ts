@@ -58,6 +58,9 @@ export const EXPORT_JOB_SCHEMA = S.obj(
       ['profiles', 'byNamespace', 'sample'],
       { description: "Not in AEP: a SUCCEEDED dry run's result: what the export would write, and its first 10 rows" },
     ),
+    diffOf: S.obj({ beforeJobId: S.int(), afterJobId: S.int() }, ['beforeJobId', 'afterJobId'], {
+      description: "Not in AEP: on a diff's batch only (GET /export/jobs/{id}/diff/{otherId}?batch=true), the two exports it compares",
+    }),
   },
   ['id', 'jobType', 'destination', 'schema', 'imsOrgId', 'status', 'profileInstanceId', 'metrics', 'computeGatewayJobId', 'creationTime', 'updateTime', 'requestId'],
 );

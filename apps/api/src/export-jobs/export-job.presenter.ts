@@ -34,5 +34,6 @@ export function presentExportJob(job: ExportJob): Record<string, unknown> {
   // Not in AEP (issue 15): only on dry runs.
   if (job.dryRun) body.dryRun = true;
   if (job.dryRunResult) body.dryRunResult = job.dryRunResult;
+  if (job.diffOf) body.diffOf = job.diffOf;
   return body;
 }

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { EXPORT_MANIFEST_NAME, type ExportJob, segmentCountKey } from '@sx/domain';
-import type { StagedFile } from '@sx/persistence';
+import { type DiffOf, EXPORT_MANIFEST_NAME, type ExportJob, segmentCountKey } from '@sx/domain';
+import type { BucketCounts, StagedFile } from '@sx/persistence';
 import type { DatasetStorage } from '@sx/storage';
 import { type ExportPlan, planExport } from './export-plan';
 
@@ -47,6 +47,8 @@ export interface BatchManifest {
   counts: BatchCounts;
   options: Record<string, unknown>;
   snapshot?: ManifestSnapshot;
+  /** A diff's batch only: the two exports it compares and its counts per bucket (as GET .../diff answers them). */
+  diff?: DiffOf & { segments: BucketCounts[] };
 }
 
 /** What one output batch of a run staged: its data files and the rows it got per namespace. */

@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { UnrecoverableError } from 'bullmq';
 import { AppConfig } from '@sx/config';
-import type { ExportJob, ExportMetrics, TenantScope } from '@sx/domain';
+import type { ExportMetrics, TenantScope } from '@sx/domain';
 import { ExportRunRepository, ProfileReadRepository } from '@sx/persistence';
 import { CancelRequested, CancelSubscriber } from '@sx/queue';
 import { Metrics } from '@sx/observability';
 import { watchExportAttempt } from './attempt-watch';
 import { runEvaluatingExport } from './evaluating-export';
-import { AttemptSuperseded, ExportFailure, jobError } from './export-failure';
+import { type ExportAttemptClaim, endUnsucceededAttempt } from './attempt-end';
+import { AttemptSuperseded } from './export-failure';
 import { type ExportPlan, readPlanOf } from './export-plan';
 import { type PipelineCounters, runExportPipeline } from './export-pipeline';
 import { ExportPlanner } from './export-planner';
@@ -15,11 +15,7 @@ import { DryRunSink } from './dry-run-sink';
 import { emptyCounts } from './segment-counts';
 
 /** A claimed dry run: the job, this attempt's lease token and number. */
-export interface DryRunClaim {
-  job: ExportJob;
-  lease: string;
-  attempt: number;
-}
+export type DryRunClaim = ExportAttemptClaim;
 
 /**
  * Runs a dry run (issue 15): the real plan and pipeline, read the same way and counted the same
@@ -60,7 +56,8 @@ export class DryRunExport {
       this.logger.log({ msg: 'dry run succeeded', exportJobId: id, attempt, profiles: counters.profiles, ms: end - startedAt });
       return { dryRun: true, profiles: counters.profiles };
     } catch (e) {
-      return await this.failed(scope, claim, startedAt, watch.signal.aborted ? watch.signal.reason : e, e);
+      const deps = { runs: this.runs, config: this.config, metrics: this.metrics, logger: this.logger };
+      return await endUnsucceededAttempt(deps, 'dry run', scope, claim, startedAt, { reason: watch.signal.aborted ? watch.signal.reason : e, error: e });
     } finally {
       watch.stop();
     }
@@ -80,28 +77,5 @@ export class DryRunExport {
     }
     if (signal.aborted) throw signal.reason;
     return { sink, counters };
-  }
-
-  /** Superseded: nothing. Cancelled: CANCELLED. Bad input or the last attempt: FAILED. Else retried. */
-  private async failed(scope: TenantScope, claim: DryRunClaim, startedAt: number, reason: unknown, e: unknown): Promise<Record<string, unknown>> {
-    const { job, lease: token, attempt } = claim;
-    if (reason instanceof AttemptSuperseded || e instanceof AttemptSuperseded) {
-      this.logger.warn({ msg: 'dry run attempt superseded', exportJobId: job.id, attempt });
-      return { superseded: true };
-    }
-    const end = Date.now();
-    const metrics: ExportMetrics = { totalTime: { startTimeInMs: startedAt, endTimeInMs: end, totalTimeInMs: end - startedAt } };
-    if (reason instanceof CancelRequested) {
-      if (await this.runs.end(scope, job.id, token, 'CANCELLED', [], metrics)) this.metrics.jobEnded('export', 'CANCELLED', end - startedAt);
-      return { cancelled: true };
-    }
-    const final = e instanceof ExportFailure || attempt >= this.config.EXPORT_ATTEMPTS;
-    this.logger.warn({ msg: final ? 'dry run failed' : 'dry run attempt failed; it will be retried', exportJobId: job.id, attempt, error: (e as Error).message });
-    if (final) {
-      if (await this.runs.end(scope, job.id, token, 'FAILED', [], metrics, [jobError(e, attempt)])) this.metrics.jobEnded('export', 'FAILED', end - startedAt);
-      throw new UnrecoverableError((e as Error).message);
-    }
-    await this.runs.release(scope, job.id, token).catch(() => undefined);
-    throw e;
   }
 }

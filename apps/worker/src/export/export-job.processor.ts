@@ -14,7 +14,7 @@ import {
 } from '@sx/persistence';
 import type { JobPayload, JobName } from '@sx/queue';
 import { Metrics } from '@sx/observability';
-import { DatasetStorage, batchPrefix } from '@sx/storage';
+import { DatasetStorage } from '@sx/storage';
 import { CancelRequested, CancelSubscriber } from '@sx/queue';
 import { watchExportAttempt } from './attempt-watch';
 import { AttemptSuperseded, ExportFailure, attemptsExhaustedError, jobError } from './export-failure';
@@ -27,6 +27,8 @@ import { PartitionedRuns } from './partitioned-run';
 import { StagedBatchOutput } from './staged-batch-output';
 import { buildManifest } from './batch-manifest';
 import { DryRunExport } from './dry-run-export';
+import { DiffBatchExport } from './diff-batch-export';
+import { discardAbandonedBatches } from './abandoned-batches';
 
 type RunExportJob = Job<JobPayload<JobName.RunExport>>;
 type Claimed = Extract<ExportClaim, { kind: 'claimed' | 'exhausted' }>;
@@ -64,6 +66,7 @@ export class ExportJobProcessor {
     private readonly partitioned: PartitionedRuns,
     private readonly metrics: Metrics,
     private readonly dryRuns: DryRunExport,
+    private readonly diffBatches: DiffBatchExport,
   ) {}
 
   readonly handle = (job: RunExportJob, token?: string) => this.run(job, token ?? job.token);
@@ -88,6 +91,7 @@ export class ExportJobProcessor {
     this.logger.log({ msg: 'export attempt started', exportJobId: id, attempt: claim.attempt, lease: claim.lease, exhausted: claim.kind === 'exhausted' || undefined });
     if (claim.kind === 'exhausted') return this.failExhausted(scope, claim);
     if (claim.job.dryRun) return this.dryRuns.attempt(scope, claim);
+    if (claim.job.diffOf) return this.diffBatches.attempt(scope, claim);
     return this.attempt(queueJob, scope, claim);
   }
 
@@ -122,7 +126,7 @@ export class ExportJobProcessor {
    */
   private async failExhausted(scope: TenantScope, claim: Claimed): Promise<never> {
     const { job, lease, attempt } = claim;
-    await this.discardAbandoned(scope, job.id, lease);
+    await discardAbandonedBatches(this.runs, this.storage, scope, job.id, lease);
     if (job.evaluationInfo?.segmentation) await this.deltas.discardRun(`export:${job.id}`);
     const error = attemptsExhaustedError(attempt);
     const startedAt = job.metrics?.totalTime?.startTimeInMs ?? Date.now();
@@ -141,22 +145,6 @@ export class ExportJobProcessor {
     throw new UnrecoverableError(error.msg);
   }
 
-  /**
-   * Batches earlier attempts left `loading` (they died before ending): files first, then the
-   * mark, so that a crash in between leaves a batch the next attempt or the reconciler discards
-   * again, never an `aborted` batch with files.
-   */
-  private async discardAbandoned(scope: TenantScope, id: number, lease: string): Promise<void> {
-    const stale = await this.runs.loadingBatches(scope, id);
-    for (const b of stale) await this.storage.removePrefix(batchPrefix({ ...scope, ...b }));
-    await this.runs.abortBatches(
-      scope,
-      id,
-      lease,
-      stale.map((b) => b.batchId),
-    );
-  }
-
   private async attempt(queueJob: RunExportJob, scope: TenantScope, claim: Claimed): Promise<Record<string, unknown>> {
     const { job, lease: token, attempt } = claim;
     const id = job.id;
@@ -170,7 +158,7 @@ export class ExportJobProcessor {
     // No prototype: namespace codes such as "constructor" are plain keys here.
     const counters: PipelineCounters = { profiles: 0, byNamespace: Object.create(null) as Record<string, number> };
     try {
-      await this.discardAbandoned(scope, id, token);
+      await discardAbandonedBatches(this.runs, this.storage, scope, id, token);
       if (await this.runs.cancelRequested(scope, id)) throw new CancelRequested();
       const plan = await this.planner.plan(scope, job);
       const ranges = await this.partitioned.rangesOf(scope, job, plan);

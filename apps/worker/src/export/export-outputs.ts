@@ -6,7 +6,7 @@ import type { RowSink } from './export-pipeline';
 import { StagedBatchOutput, StagingLayout } from './staged-batch-output';
 
 /** Rows per Parquet row group (shared by all outputs of a writer); row groups are buffered whole. */
-const PARQUET_ROW_GROUP_ROWS = 5_000;
+export const PARQUET_ROW_GROUP_ROWS = 5_000;
 
 /**
  * One staged output per batch of the run. Parquet row groups are buffered whole: they are kept

@@ -1,6 +1,7 @@
 import type { AppConfig } from '@sx/config';
 import { NotFound, TooManyRequests } from '@sx/domain';
 import type { BatchRepository, ExportDiffRepository, ExportJobRepository } from '@sx/persistence';
+import type { ExportDispatcher } from '@sx/queue';
 import type { DatasetStorage } from '@sx/storage';
 import { ExportDiffService } from './export-diff.service';
 
@@ -11,7 +12,14 @@ describe('ExportDiffService concurrency', () => {
     const waiting: Array<() => void> = [];
     // Looking the first job up waits until released, then finds none (a 404 ends that diff).
     const jobs = { findById: () => new Promise((resolve) => waiting.push(() => resolve(null))) } as unknown as ExportJobRepository;
-    const service = new ExportDiffService(jobs, {} as BatchRepository, {} as ExportDiffRepository, {} as DatasetStorage, { EXPORT_DIFF_MAX_CONCURRENT: 2 } as AppConfig);
+    const service = new ExportDiffService(
+      jobs,
+      {} as BatchRepository,
+      {} as ExportDiffRepository,
+      {} as DatasetStorage,
+      { EXPORT_DIFF_MAX_CONCURRENT: 2 } as AppConfig,
+      {} as ExportDispatcher,
+    );
     const first = service.diff(caller, 1, 2);
     const second = service.diff(caller, 3, 4);
     await expect(service.diff(caller, 5, 6)).rejects.toThrow(TooManyRequests);

@@ -5,7 +5,7 @@ import type { BatchFile } from '@sx/domain';
 import type { DiffRow } from '@sx/persistence';
 import type { DatasetStorage } from '@sx/storage';
 // The worker's own writer: the diff must read what exports write.
-import { ParquetRowWriter } from '../../../../worker/src/export/writers/parquet-writer';
+import { ParquetRowWriter } from '../../../apps/worker/src/export/writers/parquet-writer';
 import type { DiffSource } from './diff-plan';
 import { UnreadableRow } from './jsonl-diff-rows';
 import { copyParquetRows } from './parquet-diff-rows';
@@ -50,7 +50,7 @@ describe('copyParquetRows', () => {
     const { storage, reads } = storageOf(bytes);
     const out: DiffRow[] = [];
     const source = { side: 'before', batches: [] } as unknown as DiffSource;
-    expect(await copyParquetRows(storage, fileOf(bytes), source, '*', { write: (r) => void out.push(r) })).toBe(10);
+    expect(await copyParquetRows(storage, fileOf(bytes), source, '*', { keepsRows: false, write: (r) => void out.push(r) })).toBe(10);
     expect(out).toEqual(profiles.map((p, i) => ({ side: 'before', bucket: '*', key: `Email:p${i}@x`, hash: sha(JSON.stringify(p)) })));
     // Through ranged reads of the storage driver, every one within the file.
     expect(reads.length).toBeGreaterThan(0);
@@ -65,14 +65,22 @@ describe('copyParquetRows', () => {
       batches: [],
       filters: { buckets: ['ups:s1'], segments: [{ segmentNs: 'ups', segmentId: 's1', status: ['realized'] }] },
     } as unknown as DiffSource;
-    await copyParquetRows(storageOf(bytes).storage, fileOf(bytes), source, undefined, { write: (r) => void out.push(r) });
+    await copyParquetRows(storageOf(bytes).storage, fileOf(bytes), source, undefined, { keepsRows: false, write: (r) => void out.push(r) });
     expect(out.map((r) => r.key)).toEqual(['Email:p1@x', 'Email:p3@x', 'Email:p5@x', 'Email:p7@x', 'Email:p9@x']);
+  });
+
+  it("for a sink that keeps rows, hands over each row's id columns and profile bytes as written", async () => {
+    const bytes = await parquetOf(profiles, 4);
+    const out: DiffRow[] = [];
+    const source = { side: 'after', batches: [] } as unknown as DiffSource;
+    await copyParquetRows(storageOf(bytes).storage, fileOf(bytes), source, '*', { keepsRows: true, write: (r) => void out.push(r) });
+    expect(out.map((r) => [r.written?.namespace, r.written?.id, r.written?.profile.toString('utf8')])).toEqual(profiles.map((p, i) => ['Email', `p${i}@x`, JSON.stringify(p)]));
   });
 
   it('refuses a file that is not Parquet', async () => {
     const bytes = Buffer.from('{"not":"parquet"}\n');
     await expect(
-      copyParquetRows(storageOf(bytes).storage, fileOf(bytes), { side: 'after', batches: [] } as unknown as DiffSource, '*', { write: () => undefined }),
+      copyParquetRows(storageOf(bytes).storage, fileOf(bytes), { side: 'after', batches: [] } as unknown as DiffSource, '*', { keepsRows: false, write: () => undefined }),
     ).rejects.toThrow(UnreadableRow);
   });
 });

@@ -26,7 +26,8 @@ function storedBuffer(storage: DatasetStorage, file: BatchFile): AsyncBuffer {
 /**
  * Streams the rows of one Parquet file of `source` into the sink, one row group at a time (the
  * export writes them small): the key is the file's own `primaryNamespace:primaryId`, the hash the
- * sha256 of the `profile` column's bytes as written (handed over undecoded).
+ * sha256 of the `profile` column's bytes as written (handed over undecoded, and kept as they are
+ * when the sink keeps rows: a diff's batch).
  */
 export async function copyParquetRows(storage: DatasetStorage, file: BatchFile, source: DiffSource, bucket: string | undefined, sink: DiffRowSink): Promise<number> {
   const buffer = storedBuffer(storage, file);
@@ -48,18 +49,25 @@ export async function copyParquetRows(storage: DatasetStorage, file: BatchFile, 
       }
       const key = `${o.primaryNamespace}:${o.primaryId}`;
       const hash = createHash('sha256').update(o.profile).digest('hex');
-      const profile = bucket === undefined ? parseProfile(o.profile, rows, file.name) : undefined;
-      for (const b of bucketsOfRow(profile, source, bucket)) await sink.write({ side: source.side, bucket: b, key, hash });
+      const profile = bucket === undefined || sink.keepsRows ? parseProfile(o.profile, rows, file.name) : undefined;
+      const written = sink.keepsRows
+        ? { namespace: o.primaryNamespace, id: o.primaryId, profile: Buffer.from(o.profile.buffer, o.profile.byteOffset, o.profile.byteLength) }
+        : undefined;
+      for (const b of bucketsOfRow(profile, source, bucket)) await sink.write({ side: source.side, bucket: b, key, hash, written });
     }
     rowStart = rowEnd;
   }
   return rows;
 }
 
+/** The profile column parsed: a JSON object, else the row is not one an export wrote. */
 function parseProfile(bytes: Uint8Array, row: number, name: string): Record<string, unknown> {
+  let profile: unknown;
   try {
-    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as Record<string, unknown>;
+    profile = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch {
     throw new UnreadableRow(`the profile of row ${row} of ${name} is not JSON`);
   }
+  if (profile === null || typeof profile !== 'object' || Array.isArray(profile)) throw new UnreadableRow(`the profile of row ${row} of ${name} is not a JSON object`);
+  return profile as Record<string, unknown>;
 }

@@ -10,15 +10,21 @@ import type { DiffSource } from './diff-plan';
  * row the export writes, whatever `fields` says, so every JSON Lines export has keys.
  */
 export function profileKeyOf(row: Record<string, unknown>): string | undefined {
+  const identity = primaryIdentityOf(row);
+  return identity && `${identity.namespace}:${identity.id}`;
+}
+
+/** The identity profileKeyOf keys a row by, as namespace and id. */
+export function primaryIdentityOf(row: Record<string, unknown>): { namespace: string; id: string } | undefined {
   const map = row.identityMap;
   if (map === null || typeof map !== 'object' || Array.isArray(map)) return undefined;
-  let first: string | undefined;
+  let first: { namespace: string; id: string } | undefined;
   for (const [namespace, entries] of Object.entries(map as Record<string, unknown>)) {
     if (!Array.isArray(entries)) continue;
     for (const e of entries as Array<{ id?: unknown; primary?: unknown } | null>) {
       if (typeof e?.id !== 'string') continue;
-      if (e.primary === true) return `${namespace}:${e.id}`;
-      first ??= `${namespace}:${e.id}`;
+      if (e.primary === true) return { namespace, id: e.id };
+      first ??= { namespace, id: e.id };
     }
   }
   return first;
@@ -29,7 +35,8 @@ export class UnreadableRow extends Error {}
 
 /**
  * Streams the rows of one JSON Lines file of `source` into the sink: per row its key, the sha256
- * of its bytes (the line without its '\n') and one diff row per bucket it is in. Memory: one line.
+ * of its bytes (the line without its '\n') and one diff row per bucket it is in; the line itself
+ * too when the sink keeps rows (a diff's batch). Memory: one line.
  */
 export async function copyJsonlRows(file: Readable, source: DiffSource, bucket: string | undefined, sink: DiffRowSink, name: string): Promise<number> {
   let pieces: Buffer[] = [];
@@ -37,16 +44,20 @@ export async function copyJsonlRows(file: Readable, source: DiffSource, bucket: 
   const line = async (bytes: Buffer) => {
     if (bytes.length === 0) return;
     rows++;
-    let row: Record<string, unknown>;
+    let parsed: unknown;
     try {
-      row = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+      parsed = JSON.parse(bytes.toString('utf8'));
     } catch {
       throw new UnreadableRow(`row ${rows} of ${name} is not JSON`);
     }
-    const key = profileKeyOf(row);
-    if (key === undefined) throw new UnreadableRow(`row ${rows} of ${name} has no identityMap identity to key it by`);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UnreadableRow(`row ${rows} of ${name} is not a JSON object`);
+    const row = parsed as Record<string, unknown>;
+    const identity = primaryIdentityOf(row);
+    if (identity === undefined) throw new UnreadableRow(`row ${rows} of ${name} has no identityMap identity to key it by`);
+    const key = `${identity.namespace}:${identity.id}`;
     const hash = createHash('sha256').update(bytes).digest('hex');
-    for (const b of bucketsOfRow(row, source, bucket)) await sink.write({ side: source.side, bucket: b, key, hash });
+    const written = sink.keepsRows ? { ...identity, profile: bytes } : undefined;
+    for (const b of bucketsOfRow(row, source, bucket)) await sink.write({ side: source.side, bucket: b, key, hash, written });
   };
   for await (const chunk of file as AsyncIterable<Buffer>) {
     let start = 0;

@@ -6,12 +6,18 @@ import { UnreadableRow, copyJsonlRows, profileKeyOf } from './jsonl-diff-rows';
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-async function rowsOf(lines: string[], source: Partial<DiffSource>, bucket?: string, chunk = 7): Promise<DiffRow[]> {
+async function rowsOf(lines: string[], source: Partial<DiffSource>, bucket?: string, chunk = 7, keepsRows = false): Promise<DiffRow[]> {
   const text = Buffer.from(lines.join('\n') + '\n', 'utf8');
   // Small chunks, so that lines (and multi-byte characters) are cut between them.
   const chunks = Array.from({ length: Math.ceil(text.length / chunk) }, (_, i) => text.subarray(i * chunk, (i + 1) * chunk));
   const out: DiffRow[] = [];
-  const n = await copyJsonlRows(Readable.from(chunks), { side: 'after', batches: [], ...source } as DiffSource, bucket, { write: (r) => void out.push(r) }, 'part-00000.jsonl');
+  const n = await copyJsonlRows(
+    Readable.from(chunks),
+    { side: 'after', batches: [], ...source } as DiffSource,
+    bucket,
+    { keepsRows, write: (r) => void out.push(r) },
+    'part-00000.jsonl',
+  );
   expect(n).toBe(lines.length);
   return out;
 }
@@ -57,8 +63,18 @@ describe('copyJsonlRows', () => {
     expect((await rowsOf([ann], { filters })).map((r) => `${r.key} ${r.bucket}`)).toEqual(['Email:ann@x ups:s1']);
   });
 
-  it('refuses a line that is not JSON or has no identity', async () => {
+  it('for a sink that keeps rows, hands over each line as written and its primary identity', async () => {
+    const rows = await rowsOf([ann, bob], {}, '*', 5, true);
+    expect(rows.map((r) => [r.written?.namespace, r.written?.id, r.written?.profile.toString('utf8')])).toEqual([
+      ['Email', 'ann@x', ann],
+      ['Email', 'bob@x', bob],
+    ]);
+  });
+
+  it('refuses a line that is not JSON, not an object, or has no identity', async () => {
     await expect(rowsOf(['{"a":'], {}, '*')).rejects.toThrow(UnreadableRow);
+    await expect(rowsOf(['null'], {}, '*')).rejects.toThrow(/row 1 of part-00000.jsonl is not a JSON object/);
+    await expect(rowsOf(['[1]'], {}, '*')).rejects.toThrow(/is not a JSON object/);
     await expect(rowsOf(['{"a":1}'], {}, '*')).rejects.toThrow(/row 1 of part-00000.jsonl has no identityMap identity/);
   });
 });

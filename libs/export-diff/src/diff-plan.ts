@@ -42,6 +42,8 @@ const msOf = (iso?: string) => (iso === undefined ? undefined : Date.parse(iso))
 export function planDiff(before: ExportJob, after: ExportJob): DiffPlan {
   for (const job of [before, after]) {
     if (job.status !== 'SUCCEEDED') throw new Conflict(`Export job ${job.id} is ${job.status}: only SUCCEEDED exports can be diffed (they alone have committed rows).`);
+    if (job.diffOf) throw new Conflict(`Export job ${job.id} wrote the batch of a diff: its rows are changes, not profiles of segments; diff the exports it compares instead.`);
+    if (job.dryRun) throw new Conflict(`Export job ${job.id} is a dry run: it wrote no batch to diff.`);
   }
   const format = before.destination.outputFormat ?? 'parquet';
   const otherFormat = after.destination.outputFormat ?? 'parquet';
