@@ -19,7 +19,7 @@ describe('ExportDiffRepository on a real database', () => {
   let repo: ExportDiffRepository;
   beforeAll(async () => {
     env = await createTestEnv('export_diff_repository');
-    pool = new BulkPool(Object.assign(new AppConfig(), env.config()) as AppConfig);
+    pool = new BulkPool(Object.assign(new AppConfig(), env.config()));
     repo = new ExportDiffRepository(pool);
   });
   afterAll(async () => {
