@@ -51,7 +51,7 @@ export class ExportDiffReader {
         try {
           rows +=
             format === 'jsonl'
-              ? await copyJsonlRows(await this.storage.read(file.storageKey), source, batch.bucket, sink, file.name)
+              ? await copyJsonlRows(await this.storage.read(file.storageKey), source, batch.bucket, sink, file.name, file.sha256)
               : await copyParquetRows(this.storage, file, source, batch.bucket, sink);
         } catch (e) {
           if (e instanceof StorageObjectMissing) throw new Conflict(`File ${file.name} of batch ${batch.batchId} (export job ${source.job.id}) is missing from storage.`);

@@ -63,6 +63,16 @@ describe('copyJsonlRows', () => {
     expect((await rowsOf([ann], { filters })).map((r) => `${r.key} ${r.bucket}`)).toEqual(['Email:ann@x ups:s1']);
   });
 
+  it('checks the whole file against the sha256 its batch recorded', async () => {
+    const text = `${ann}\n${bob}\n`;
+    const source = { side: 'after', batches: [] } as unknown as DiffSource;
+    const sink = { keepsRows: false, write: () => undefined };
+    await expect(copyJsonlRows(Readable.from([Buffer.from(text)]), source, '*', sink, 'part-00000.jsonl', sha(text))).resolves.toBe(2);
+    await expect(copyJsonlRows(Readable.from([Buffer.from(text)]), source, '*', sink, 'part-00000.jsonl', sha(`${ann}\n`))).rejects.toThrow(
+      /part-00000.jsonl is not the file its batch committed/,
+    );
+  });
+
   it('for a sink that keeps rows, hands over each line as written and its primary identity', async () => {
     const rows = await rowsOf([ann, bob], {}, '*', 5, true);
     expect(rows.map((r) => [r.written?.namespace, r.written?.id, r.written?.profile.toString('utf8')])).toEqual([
@@ -73,6 +83,7 @@ describe('copyJsonlRows', () => {
 
   it('refuses a line that is not JSON, not an object, or has no identity', async () => {
     await expect(rowsOf(['{"a":'], {}, '*')).rejects.toThrow(UnreadableRow);
+    await expect(rowsOf(['{"identityMap":{"Email":[{"id":"a"}]} trailing'], {}, '*')).rejects.toThrow(/row 1 of part-00000.jsonl is not a JSON object/);
     await expect(rowsOf(['null'], {}, '*')).rejects.toThrow(/row 1 of part-00000.jsonl is not a JSON object/);
     await expect(rowsOf(['[1]'], {}, '*')).rejects.toThrow(/is not a JSON object/);
     await expect(rowsOf(['{"a":1}'], {}, '*')).rejects.toThrow(/row 1 of part-00000.jsonl has no identityMap identity/);

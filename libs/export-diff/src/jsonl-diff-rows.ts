@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { qualifiesAny } from '@sx/export';
+import { parseTopLevelMembers, qualifiesAny, wantedKey } from '@sx/export';
 import type { DiffRowSink } from '@sx/persistence';
 import type { DiffSource } from './diff-plan';
 
@@ -33,33 +33,43 @@ export function primaryIdentityOf(row: Record<string, unknown>): { namespace: st
 /** Thrown for a line that is not a row the export could have written. */
 export class UnreadableRow extends Error {}
 
+const IDENTITY_MAP = [wantedKey('identityMap')];
+const IDENTITY_MAP_AND_MEMBERSHIP = [wantedKey('identityMap'), wantedKey('segmentMembership')];
+
 /**
  * Streams the rows of one JSON Lines file of `source` into the sink: per row its key, the sha256
  * of its bytes (the line without its '\n') and one diff row per bucket it is in; the line itself
  * too when the sink keeps rows (a diff's batch). Memory: one line.
+ *
+ * Only the members the diff needs are parsed (identityMap, and segmentMembership when the rows'
+ * buckets depend on it); the rest of each row is skipped, not parsed (parsing whole rows was most
+ * of the diff's time). That the rows are the export's own, whole, is checked on the file instead:
+ * its sha256 must be the one its batch recorded (`expectedSha256`), else the diff is refused.
  */
-export async function copyJsonlRows(file: Readable, source: DiffSource, bucket: string | undefined, sink: DiffRowSink, name: string): Promise<number> {
+export async function copyJsonlRows(file: Readable, source: DiffSource, bucket: string | undefined, sink: DiffRowSink, name: string, expectedSha256?: string): Promise<number> {
+  const keys = bucket === undefined ? IDENTITY_MAP_AND_MEMBERSHIP : IDENTITY_MAP;
+  const whole = createHash('sha256');
   let pieces: Buffer[] = [];
   let rows = 0;
   const line = async (bytes: Buffer) => {
     if (bytes.length === 0) return;
     rows++;
-    let parsed: unknown;
+    let members: unknown[];
     try {
-      parsed = JSON.parse(bytes.toString('utf8'));
+      members = parseTopLevelMembers(bytes, keys);
     } catch {
-      throw new UnreadableRow(`row ${rows} of ${name} is not JSON`);
+      throw new UnreadableRow(`row ${rows} of ${name} is not a JSON object`);
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UnreadableRow(`row ${rows} of ${name} is not a JSON object`);
-    const row = parsed as Record<string, unknown>;
+    const row = { identityMap: members[0], segmentMembership: members[1] };
     const identity = primaryIdentityOf(row);
     if (identity === undefined) throw new UnreadableRow(`row ${rows} of ${name} has no identityMap identity to key it by`);
     const key = `${identity.namespace}:${identity.id}`;
-    const hash = createHash('sha256').update(bytes).digest('hex');
+    const rowHash = hash('sha256', bytes, 'hex');
     const written = sink.keepsRows ? { ...identity, profile: bytes } : undefined;
-    for (const b of bucketsOfRow(row, source, bucket)) await sink.write({ side: source.side, bucket: b, key, hash, written });
+    for (const b of bucketsOfRow(row, source, bucket)) await sink.write({ side: source.side, bucket: b, key, hash: rowHash, written });
   };
   for await (const chunk of file as AsyncIterable<Buffer>) {
+    whole.update(chunk);
     let start = 0;
     for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
       const tail = chunk.subarray(start, nl);
@@ -70,6 +80,9 @@ export async function copyJsonlRows(file: Readable, source: DiffSource, bucket: 
     if (start < chunk.length) pieces.push(chunk.subarray(start));
   }
   if (pieces.length) await line(Buffer.concat(pieces));
+  if (expectedSha256 !== undefined && whole.digest('hex') !== expectedSha256) {
+    throw new UnreadableRow(`${name} is not the file its batch committed (its sha256 differs from the one recorded): it was changed in storage`);
+  }
   return rows;
 }
 

@@ -1,4 +1,13 @@
-import { type SplicedRecord, appendMembersToBytes, compileMembershipPicker, compileMembershipRestriction, spliceMembersInBytes, topLevelMember } from './index';
+import {
+  type SplicedRecord,
+  appendMembersToBytes,
+  compileMembershipPicker,
+  compileMembershipRestriction,
+  parseTopLevelMembers,
+  spliceMembersInBytes,
+  topLevelMember,
+  wantedKey,
+} from './index';
 
 const bytes = (s: string) => Buffer.from(s, 'utf8');
 const joined = ({ head, middle, tail }: SplicedRecord) => Buffer.concat([head, middle ?? new Uint8Array(0), bytes(tail)]).toString('utf8');
@@ -46,6 +55,28 @@ describe('topLevelMember', () => {
     expect(() => member('{"a":"open', 'k')).toThrow(SyntaxError);
     expect(() => member('{"a":{"b":1}', 'k')).toThrow(SyntaxError);
     expect(() => member('{"a":1 "b":2}', 'k')).toThrow(SyntaxError);
+  });
+});
+
+describe('parseTopLevelMembers', () => {
+  const keys = ['identityMap', 'segmentMembership', 'k\u00e9'].map(wantedKey);
+  it('gives what JSON.parse gives for those members, and undefined where absent', () => {
+    for (const s of [
+      '{"identityMap":{"Email":[{"id":"a"}]},"x":{"identityMap":1},"segmentMembership":{"ups":{}}}',
+      ' {\n "x" : [1, "}", {"y": "\\"q"}] , "identityMap" : {"E":[{"id":"\\u00e9"}]} } \n',
+      '{"identityMap":1,"identityMap":{"last":true}}',
+      '{"k\\u00e9":3,"kÃ©":4,"kï¿½":5}',
+      '{"x":"identityMap"}',
+      '{"k\u00e9":7}',
+      '{}',
+    ]) {
+      const parsed = JSON.parse(s) as Record<string, unknown>;
+      expect([s, parseTopLevelMembers(bytes(s), keys)]).toEqual([s, [parsed.identityMap, parsed.segmentMembership, parsed['k\u00e9']]]);
+    }
+  });
+
+  it('throws a SyntaxError for what is not one JSON object', () => {
+    for (const s of ['null', '[1]', '"x"', '{"a":', '{"a":1} {"b":2}', '{"a":1}x', '']) expect(() => parseTopLevelMembers(bytes(s), keys)).toThrow(SyntaxError);
   });
 });
 

@@ -29,7 +29,8 @@ import type { SegmentRef } from './project';
  */
 
 /** A stored record's bytes with members spliced in: `head`, then `middle` (if any), then `tail`. */
-export type { MemberSpan } from './json-bytes';
+export type { MemberSpan, WantedKey } from './json-bytes';
+export { wantedKey } from './json-bytes';
 
 export interface SplicedRecord {
   head: Uint8Array;
@@ -53,6 +54,26 @@ export function topLevelMember(b: Buffer, key: string): MemberSpan | undefined {
     k = nextMember(b, valueEnd);
   }
   return found;
+}
+
+/**
+ * The values of the top-level members `keys` of the object in `b`, parsed (undefined where absent;
+ * the last of a duplicated key, as JSON.parse keeps), without parsing the other members: they are
+ * only skipped. Throws a SyntaxError when `b` is not one object (whitespace aside).
+ */
+export function parseTopLevelMembers(b: Buffer, keys: readonly WantedKey[]): unknown[] {
+  const spans: Array<[number, number] | undefined> = keys.map(() => undefined);
+  let k = firstMember(b, 0);
+  while (k >= 0) {
+    const keyEnd = skipString(b, k);
+    const valueStart = valueAfterKey(b, keyEnd);
+    const valueEnd = skipValue(b, valueStart);
+    for (let i = 0; i < keys.length; i++) if (keyIs(b, k, keyEnd, keys[i])) spans[i] = [valueStart, valueEnd];
+    k = nextMember(b, valueEnd);
+  }
+  // ~k is just past the closing brace: nothing but whitespace may follow.
+  if (skipSpace(b, ~k) !== b.length) malformed(~k);
+  return spans.map((span) => (span ? (JSON.parse(b.toString('utf8', span[0], span[1])) as unknown) : undefined));
 }
 
 /** The bytes before a stored object's closing brace and the text after them, `members` appended. */

@@ -61,6 +61,25 @@ describe('ExportDiffRepository on a real database', () => {
     ]);
   });
 
+  it('a profile written twice into one bucket of a side is compared as a whole, and written once (its row of the lowest hash)', async () => {
+    const twice = [
+      row('before', '*', 'ann', '{"a":1}'),
+      row('after', '*', 'ann', '{"a":1}'),
+      row('after', '*', 'ann', '{"a":2}'),
+      row('before', '*', 'bob', '{"b":1}'),
+      row('after', '*', 'bob', '{"b":1}'),
+    ];
+    const out: string[] = [];
+    const counts = await repo.writeChanged(
+      async (sink) => {
+        for (const r of twice) await sink.write(r);
+      },
+      (r) => void out.push(`${r.change} ${r.id} ${r.profile.toString('utf8')}`),
+    );
+    expect(counts).toEqual([{ bucket: '*', entered: 0, exited: 0, changed: 1, unchanged: 1 }]);
+    expect(out).toEqual(['changed ann {"a":1}']);
+  });
+
   it('counts alone: the same counts without keeping rows', async () => {
     const counts = await repo.count(async (sink) => {
       expect(sink.keepsRows).toBe(false);
