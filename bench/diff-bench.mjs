@@ -67,9 +67,11 @@ try {
   const file = readdirSync(store.gen).find((f) => /^profiles.*\.jsonl$/.test(f));
   const again = mkdtempSync(join(tmpdir(), 'sx-diff-'));
   const lines = readFileSync(join(store.gen, file), 'utf8').split('\n').slice(0, changed).filter(Boolean);
+  // Stamped with this run, so that a rerun on the same store changes them again.
+  const stamp = new Date().toISOString();
   const edited = lines.map((l) => {
     const r = JSON.parse(l);
-    r.person = { ...r.person, name: { ...r.person?.name, firstName: `${r.person?.name?.firstName ?? ''} (changed)` } };
+    r.person = { ...r.person, name: { ...r.person?.name, firstName: `${r.person?.name?.firstName ?? ''} (changed ${stamp})` } };
     return JSON.stringify(r);
   });
   writeFileSync(join(again, file), edited.join('\n') + '\n');
