@@ -68,4 +68,37 @@ describe('ExportPartitionRepository on Postgres', () => {
     expect(await repo.renew(scope, id, run, 0, claim.lease, LEASE_MS)).toBe(false);
     expect(await repo.renew({ ...scope, orgId: 'other' }, id, run, 0, claim.lease, LEASE_MS)).toBe(false);
   });
+
+  it("fragmentCountAbove: the committed ingest batches' records while they are at most the threshold, else the exact count", async () => {
+    const tenant = { orgId: 'org_count', sandboxName: 'prod' };
+    const dataset = 'c'.repeat(24);
+    await env.db.query(`INSERT INTO datasets (id, org_id, sandbox_name, name, schema_id) VALUES ($1, $2, $3, 'd', 'x')`, [dataset, tenant.orgId, tenant.sandboxName]);
+    const batch = async (id: string, status: string, origin: string, records: number, fragments: number) => {
+      await env.db.query(`INSERT INTO batches (id, org_id, sandbox_name, dataset_id, status, origin, record_count) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+        id,
+        tenant.orgId,
+        tenant.sandboxName,
+        dataset,
+        status,
+        origin,
+        records,
+      ]);
+      for (let i = 0; i < fragments; i++) {
+        await env.db.query(
+          `INSERT INTO profile_fragments (org_id, sandbox_name, dataset_id, batch_id, primary_identity, identities, record, ingest_time, record_time)
+           VALUES ($1, $2, $3, $4, $5, ARRAY[$5], '{}', now(), now())`,
+          [tenant.orgId, tenant.sandboxName, dataset, id, `Email:${id}-${i}`],
+        );
+      }
+    };
+    expect(await repo.fragmentCountAbove(tenant, 10)).toBe(0);
+    // 6 records accepted, 4 fragments left (two were replaced by later records); export batches and failed ones do not count.
+    await batch('1'.repeat(32), 'success', 'ingest', 6, 4);
+    await batch('2'.repeat(32), 'success', 'export', 50, 0);
+    await batch('3'.repeat(32), 'failed', 'ingest', 50, 0);
+    expect(await repo.fragmentCountAbove(tenant, 10)).toBe(6);
+    // Over the threshold: the fragments themselves are counted.
+    expect(await repo.fragmentCountAbove(tenant, 5)).toBe(4);
+    expect(await repo.fragmentCountAbove({ ...tenant, orgId: 'nobody' }, 5)).toBe(0);
+  });
 });

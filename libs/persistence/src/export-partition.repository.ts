@@ -108,9 +108,20 @@ export class ExportPartitionRepository {
     });
   }
 
-  /** How many fragments the sandbox holds: the estimate of its profiles that decides an unasked split. */
-  async fragmentCount(scope: TenantScope): Promise<number> {
-    return withStoreErrors(() => this.prisma.profileFragment.count({ where: tenantWhere(scope) }));
+  /**
+   * How many fragments the sandbox holds (the estimate of its profiles that decides an unasked
+   * split), as far as deciding on partitions needs them: exact when there may be
+   * more than `threshold`, else an upper bound no larger than it. The bound is the record count of
+   * the committed ingest batches (every fragment was stored by one, and a reverted batch's
+   * fragments are deleted with it): a few rows of the catalog, where counting the fragments
+   * themselves took ~0.1 s per 200,000 on every export.
+   */
+  async fragmentCountAbove(scope: TenantScope, threshold: number): Promise<number> {
+    return withStoreErrors(async () => {
+      const { _sum } = await this.prisma.batch.aggregate({ where: { ...tenantWhere(scope), status: 'success', origin: { not: 'export' } }, _sum: { recordCount: true } });
+      const bound = _sum.recordCount ?? 0;
+      return bound <= threshold ? bound : this.prisma.profileFragment.count({ where: tenantWhere(scope) });
+    });
   }
 
   /**

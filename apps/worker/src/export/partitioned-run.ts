@@ -37,7 +37,7 @@ export class PartitionedRuns {
     if (plan.evaluation) return rangesBetween([]);
     const per = this.config.EXPORT_PARTITION_PROFILES;
     const requested = job.destination.partitions;
-    const profiles = requested === undefined && per > 0 ? await this.partitions.fragmentCount(scope) : 0;
+    const profiles = requested === undefined && per > 0 ? await this.partitions.fragmentCountAbove(scope, per) : 0;
     const wanted = partitionsWanted(requested, profiles, per);
     return rangesBetween(wanted > 1 ? (await this.partitions.splitKeys(scope, wanted)).keys : []);
   }
