@@ -291,7 +291,14 @@ describe('GET /export/jobs/{id}/diff/{otherId}: per segment, the profiles that e
       await env.db.query(`UPDATE export_jobs SET status = 'FAILED' WHERE id = $1`, [jobId]);
       const next = await diff(before.all.id, after.all.id, '?batch=true');
       expect(next.body.batch.exportJobId).not.toBe(jobId);
-      expect((await finished(next.body.batch.exportJobId)).status).toBe('SUCCEEDED');
+      const nextJob = await finished(next.body.batch.exportJobId);
+      expect(nextJob.status).toBe('SUCCEEDED');
+      // Its batch reverted since: that job is set aside (deleted) and the pair gets a new one.
+      await env.db.query(`UPDATE batches SET status = 'inactive' WHERE id = $1`, [nextJob.destination.batchId]);
+      const third = await diff(before.all.id, after.all.id, '?batch=true');
+      expect(third.body.batch.exportJobId).not.toBe(nextJob.id);
+      expect((await finished(third.body.batch.exportJobId)).status).toBe('SUCCEEDED');
+      expect((await api.http.get(`${JOBS}/${nextJob.id}`).set(client.headers())).status).toBe(404);
     });
 
     it('Parquet: the rows in the id columns and the profile column (its bytes plus _diff)', async () => {

@@ -88,17 +88,22 @@ describe('ExportDiffRepository on a real database', () => {
     expect(counts.map((c) => c.bucket)).toEqual(['ups:s0', 'ups:s1']);
   });
 
-  it('a failing callback ends the transaction and leaves the connection usable for the next diff', async () => {
+  it('a writer failing mid-stream ends the diff at once (no wait on the cut COPY), its connection destroyed', async () => {
+    // Far more than one socket read: the COPY out is still streaming when the writer fails.
+    const big = Array.from({ length: 3000 }, (_, i) => row('after', '*', `p${i}`, JSON.stringify({ i, pad: 'x'.repeat(1000) })));
+    const before = pool.totalCount;
+    let written = 0;
     await expect(
       repo.writeChanged(
         async (sink) => {
-          for (const r of rows) await sink.write(r);
+          for (const r of big) await sink.write(r);
         },
         () => {
-          throw new Error('storage full');
+          if (++written === 10) throw new Error('storage full');
         },
       ),
     ).rejects.toThrow('storage full');
+    expect(pool.totalCount).toBeLessThanOrEqual(before);
     const again = await repo.count(async (sink) => {
       for (const r of rows) await sink.write({ ...r, written: undefined });
     });

@@ -153,10 +153,11 @@ export class ExportDiffRepository {
       ok = true;
       return result;
     } catch (e) {
-      await client?.query('ROLLBACK').catch(() => undefined);
       return translateStoreError(e);
     } finally {
-      // A connection whose COPY was cut off is not reused.
+      // On failure no ROLLBACK: a COPY out cut short leaves the connection mid-protocol, where a
+      // queued ROLLBACK would wait for ever (and hold the job with it). The connection is
+      // destroyed instead, which ends the transaction, and drops its table, on the server.
       client?.release(!ok);
     }
   }

@@ -157,8 +157,14 @@ export class ExportJobRepository {
       });
     try {
       const existing = await live();
-      if (existing) return { job: toExportJob(existing), created: false };
-      const row = await this.prisma.$transaction((tx) => insertExportJob(tx, caller, request, requestId, { diffOf }));
+      const stale = existing && (await this.revertedDiffBatch(existing));
+      if (existing && !stale) return { job: toExportJob(existing), created: false };
+      const row = await this.prisma.$transaction(async (tx) => {
+        // A SUCCEEDED diff job whose batch was reverted since answers nothing: it is set aside
+        // (deleted, as DELETE would) so that the pair gets a new one.
+        if (existing) await tx.exportJob.updateMany({ where: { id: existing.id, deletedAt: null }, data: { deletedAt: new Date() } });
+        return insertExportJob(tx, caller, request, requestId, { diffOf });
+      });
       return { job: toExportJob(row), created: true };
     } catch (e) {
       // Another request for the same pair committed first: theirs is the pair's job.
@@ -168,6 +174,14 @@ export class ExportJobRepository {
       }
       return translateStoreError(e);
     }
+  }
+
+  /** Whether a SUCCEEDED diff job's batch is no longer committed (reverted). */
+  private async revertedDiffBatch(row: { status: string; orgId: string; sandboxName: string; destination: unknown }): Promise<boolean> {
+    const batchId = (row.destination as { batchId?: string } | null)?.batchId;
+    if (row.status !== 'SUCCEEDED' || !batchId) return false;
+    const batch = await this.prisma.batch.findFirst({ where: { id: batchId, ...tenantWhere(row) }, select: { status: true } });
+    return batch?.status !== 'success';
   }
 
   async findById(scope: TenantScope, id: number): Promise<ExportJob | null> {

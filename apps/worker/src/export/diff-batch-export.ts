@@ -77,6 +77,10 @@ export class DiffBatchExport {
       );
       if (watch.signal.aborted) throw watch.signal.reason;
       await out.finish();
+      // A source batch reverted while the rows were read: its rows no longer speak for the export.
+      await this.reader.check(scope, plan).catch((e: unknown) => {
+        throw inputFailure(e);
+      });
 
       const end = Date.now();
       const metrics: ExportMetrics = {
