@@ -55,6 +55,8 @@ describe.each<StorageDriver>(['local', 's3'])('partitioned exports on %s storage
   });
 
   const workers = new ChildWorkers((overrides) => env.childEnv(overrides), workerEnv);
+  // A test that fails midway must not leave its workers to take the next test's jobs.
+  afterEach(() => workers.stopAll());
   const worker = (extra: Record<string, string> = {}) => workers.start(extra);
   const stopAll = () => workers.stopAll();
   const create = async (destination: Record<string, unknown> = {}, body: Record<string, unknown> = {}) =>
@@ -169,10 +171,13 @@ describe.each<StorageDriver>(['local', 's3'])('partitioned exports on %s storage
 
   it('a worker killed mid-partition: that partition alone is retried, and the rows are those of a clean run', async () => {
     const paced = { EXPORT_RATE_LIMIT: '1200' };
+    // The second worker starts only once the first holds a running partition, so that the one
+    // killed is sure to hold one (with both started at once, the other could take both, and the
+    // kill would hit an idle worker).
     const first = worker(paced);
-    worker(paced);
     const id = await create({ partitions: 2 });
     await eventually(async () => (await partitionRows(id)).some((p) => p.status === 'running' && p.profiles >= 100), 30_000, 50);
+    worker(paced);
     first.proc.kill('SIGKILL');
     await first.exited;
     await ended(id);
