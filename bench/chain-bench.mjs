@@ -4,32 +4,16 @@
 // `psql \copy` baseline of the stored records that link reads, measured in the same run.
 //   BENCH_SIZES=200000 (one size)  BENCH_RECORDS=small|generator (one shape, default small)
 //   BENCH_CHANGED=2000  BENCH_PORT=3958  BENCH_DB=sx_bench_chain (its own store: links add batches)
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, assertPortFree, fmt, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
+import { assertPortFree, fmt, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
 import { apiSession, runExport } from './lib/export-api.mjs';
-import { RECORD_SHAPES, loadMissing, prepareStore, storesOf } from './lib/export-store.mjs';
+import { loadMissing } from './lib/export-store.mjs';
+import { ORG, oneStoreBench } from './lib/one-store.mjs';
 import { startWorkers } from './lib/workers.mjs';
 
-const n = Number(process.env.BENCH_SIZES ?? 200000);
-const records = process.env.BENCH_RECORDS ?? 'small';
-if (!RECORD_SHAPES.includes(records)) throw new Error(`BENCH_RECORDS: ${records} is not one of ${RECORD_SHAPES.join(', ')}`);
-const changed = Number(process.env.BENCH_CHANGED ?? 2000);
-const port = Number(process.env.BENCH_PORT ?? 3958);
-const name = process.env.BENCH_DB?.trim() || 'sx_bench_chain';
-if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_DB: ${name} is not a plain lower-case database name`);
-const ORG = '1BD6382559DF0C130A49422D@AdobeOrg';
-const admin = process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const db = admin.replace(/\/[^/]*$/, `/${name}`);
-const work = join(ROOT, 'var', 'bench');
-mkdirSync(work, { recursive: true });
-const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: join(work, 'storage-chain'), LOG_LEVEL: 'warn', QUEUE_PREFIX: name.replaceAll('_', '-') };
-const cli = (args, extra) => sh('node', [join(ROOT, 'dist/apps/cli/src/main.js'), ...args], { env: { ...process.env, ...extra } });
-
-const stores = storesOf({ sizes: [n], records: [records], seed: Number(process.env.BENCH_SEED ?? 42), work });
-const [store] = stores;
-prepareStore({ admin, db, name, stores, seed: Number(process.env.BENCH_SEED ?? 42) });
+const { changed, port, db, env, cli, stores, store } = oneStoreBench({ defaultPort: 3958, defaultDb: 'sx_bench_chain', storageDir: 'storage-chain' });
 const tenant = (t) => `${t}.org_id = '${ORG}' AND ${t}.sandbox_name = '${store.sandbox}'`;
 const baseline = async (select) => {
   const rows = Number(psql(db, `SELECT count(*) FROM (${select}) x`));

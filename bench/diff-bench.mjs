@@ -6,35 +6,18 @@
 // Peak RSS of the API (the counts) and of the worker (the batch) is printed too.
 //   BENCH_SIZES=200000 (one size)  BENCH_RECORDS=small|generator (default small)
 //   BENCH_CHANGED=2000  BENCH_FORMAT=jsonl|parquet  BENCH_PORT=3968  BENCH_DB=sx_bench_diff
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, assertPortFree, fmt, peakRssMiB, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
+import { assertPortFree, fmt, peakRssMiB, psql, sh, startApp, stop, time, waitForHttp } from './lib.mjs';
 import { apiSession, runExport } from './lib/export-api.mjs';
-import { RECORD_SHAPES, loadMissing, prepareStore, storesOf } from './lib/export-store.mjs';
+import { loadMissing } from './lib/export-store.mjs';
+import { ORG, oneStoreBench } from './lib/one-store.mjs';
 import { startWorkers } from './lib/workers.mjs';
 
-const n = Number(process.env.BENCH_SIZES ?? 200000);
-const records = process.env.BENCH_RECORDS ?? 'small';
-if (!RECORD_SHAPES.includes(records)) throw new Error(`BENCH_RECORDS: ${records} is not one of ${RECORD_SHAPES.join(', ')}`);
-const changed = Number(process.env.BENCH_CHANGED ?? 2000);
 const format = process.env.BENCH_FORMAT ?? 'jsonl';
 if (!['jsonl', 'parquet'].includes(format)) throw new Error(`BENCH_FORMAT: ${format} is not jsonl or parquet`);
-const port = Number(process.env.BENCH_PORT ?? 3968);
-const name = process.env.BENCH_DB?.trim() || 'sx_bench_diff';
-if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`BENCH_DB: ${name} is not a plain lower-case database name`);
-const ORG = '1BD6382559DF0C130A49422D@AdobeOrg';
-const admin = process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const db = admin.replace(/\/[^/]*$/, `/${name}`);
-const work = join(ROOT, 'var', 'bench');
-mkdirSync(work, { recursive: true });
-const env = { DATABASE_URL: db, PORT: String(port), STORAGE_ROOT: join(work, 'storage-diff'), LOG_LEVEL: 'warn', QUEUE_PREFIX: name.replaceAll('_', '-') };
-const cli = (args, extra) => sh('node', [join(ROOT, 'dist/apps/cli/src/main.js'), ...args], { env: { ...process.env, ...extra } });
-
-const seed = Number(process.env.BENCH_SEED ?? 42);
-const stores = storesOf({ sizes: [n], records: [records], seed, work });
-const [store] = stores;
-prepareStore({ admin, db, name, stores, seed });
+const { changed, port, db, env, cli, stores, store } = oneStoreBench({ defaultPort: 3968, defaultDb: 'sx_bench_diff', storageDir: 'storage-diff' });
 const all = `SELECT f.record FROM profile_fragments f WHERE f.org_id = '${ORG}' AND f.sandbox_name = '${store.sandbox}'`;
 const baseline = async () => {
   const rows = Number(psql(db, `SELECT count(*) FROM (${all}) x`));
