@@ -28,7 +28,9 @@ export class ByteBuilder {
   bytes(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
     if (this.length + n > this.buffer.length) this.grow(n);
-    this.buffer.set(b.subarray(start, end), this.length);
+    // A copy by offsets: a subarray per call (a new view object each time) cost more than the copy.
+    if (Buffer.isBuffer(b)) b.copy(this.buffer, this.length, start, end);
+    else this.buffer.set(b.subarray(start, end), this.length);
     this.length += n;
   }
 

@@ -5,7 +5,9 @@ import {
   compileMembershipRestriction,
   parseTopLevelMembers,
   spliceMembersInBytes,
+  spliceMembersInto,
   topLevelMember,
+  ByteBuilder,
   wantedKey,
 } from './index';
 
@@ -104,6 +106,28 @@ describe('spliceMembersInBytes', () => {
     expect(parts.head.buffer).toBe(b.buffer);
     expect(parts.middle!.buffer).toBe(b.buffer);
     expect(joined(parts)).toBe('{"a":1,"b":3,"c":4}');
+  });
+});
+
+describe('spliceMembersInto', () => {
+  const cases: Array<[string, string | undefined, string]> = [
+    ['{"a":1}', undefined, '"b":2,"c":3'],
+    ['{ }', undefined, '"b":2'],
+    ['{}', undefined, '"b":[1]'],
+    ['{"m":{"ups":{}},"a":"é"}', 'm', '"m":{"kept":true}'],
+    ['{"a":"日本","m":{"x":1}, "b":2 }', 'm', '"m":3'],
+    ['{"a":1,"m":{"x":1} }', 'm', '"n":2'],
+    ['{"m":1}', 'm', '"n":2'],
+    ['  {"a":{"}":"}"}}  ', undefined, '"i":[]'],
+  ];
+  it.each(cases)('%s: byte for byte what spliceMembersInBytes writes, its members written as bytes', (text, key, members) => {
+    const out = new ByteBuilder(4); // grown on the way
+    const written = spliceMembersInto(bytes(text), key ? member(text, key) : undefined, out, (o) => o.bytes(bytes(members)));
+    expect(written.toString('utf8')).toBe(spliced(text, key, members));
+  });
+
+  it('refuses what is not an object', () => {
+    expect(() => spliceMembersInto(bytes('[1]'), undefined, new ByteBuilder(), () => undefined)).toThrow(SyntaxError);
   });
 });
 

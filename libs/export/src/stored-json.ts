@@ -1,5 +1,7 @@
+import type { ByteBuilder } from './byte-builder';
 import {
   CLOSE_BRACE,
+  COMMA,
   type MemberSpan,
   OPEN_BRACE,
   type WantedKey,
@@ -101,6 +103,36 @@ export function spliceMembersInBytes(b: Buffer, cut: MemberSpan | undefined, mem
   }
   const comma = members && b[last] !== OPEN_BRACE ? ',' : '';
   return middle?.length ? { head, middle, tail: `${comma}${members}}` } : { head, tail: `${comma}${members}}` };
+}
+
+/**
+ * spliceMembersInBytes written into `out` (reset first), the members written by `members` (one
+ * or more `"key":value` pairs, joined by commas): what a row needs when some of its members are
+ * bytes too (the stored `identities`), so that nothing of it becomes a string. Returns out's
+ * view: valid until its next reset.
+ */
+export function spliceMembersInto(b: Buffer, cut: MemberSpan | undefined, out: ByteBuilder, members: (out: ByteBuilder) => void): Buffer {
+  const open = skipSpace(b, 0);
+  if (b[open] !== OPEN_BRACE) malformed(open);
+  const close = b.lastIndexOf(CLOSE_BRACE);
+  if (close < (cut ? cut.cutEnd : 0)) malformed(Math.max(close, 0));
+  out.reset();
+  if (cut) {
+    out.bytes(b, 0, cut.cutStart);
+    out.bytes(b, cut.cutEnd, close);
+  } else {
+    out.bytes(b, 0, close);
+  }
+  let last = close - 1;
+  while (last >= (cut ? cut.cutEnd : 0) && isSpace(b[last])) last--;
+  if (cut && last < cut.cutEnd) {
+    last = cut.cutStart - 1;
+    while (last >= 0 && isSpace(b[last])) last--;
+  }
+  if (b[last] !== OPEN_BRACE) out.byte(COMMA);
+  members(out);
+  out.byte(CLOSE_BRACE);
+  return out.view();
 }
 
 /** What a stored record's membership holds of the exported segments (see compileMembershipPicker). */

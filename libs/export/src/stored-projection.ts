@@ -163,8 +163,8 @@ function writeElements(sel: Selector, b: Buffer, at: number, out: ByteBuilder): 
 
 /** What the row takes from outside the stored bytes. */
 export interface StoredRowInput {
-  /** The merged profile's `identities` (stored at ingest for a record without its own). */
-  identitiesJson: string;
+  /** The merged profile's `identities` (stored at ingest for a record without its own): text, or its UTF-8 bytes. */
+  identitiesJson: string | Buffer;
   /**
    * Under a segment filter: the exported segments' entries (from compileMembershipPicker) and the
    * span of the record's membership, not walked again. Undefined: no filter, the membership is kept whole.
@@ -239,16 +239,17 @@ export function compileStoredProjection(fields: string): (b: Buffer, input: Stor
 }
 
 /** writeMembers with the tree's key `at` taken from `identitiesJson` instead of the record. */
-function writeMembersAround(top: Selector, b: Buffer, out: ByteBuilder, at: number, identitiesJson: string, tree: FieldTree | null): boolean {
+function writeMembersAround(top: Selector, b: Buffer, out: ByteBuilder, at: number, identitiesJson: string | Buffer, tree: FieldTree | null): boolean {
   const { starts } = top;
   const after = Array.from(starts.subarray(at + 1));
   starts.fill(-1, at);
   let wrote = writeMembers(top, b, out, false);
-  const value = tree === null ? identitiesJson : JSON.stringify(selectValue(JSON.parse(identitiesJson), tree));
+  const value = tree === null ? identitiesJson : JSON.stringify(selectValue(JSON.parse(identitiesJson.toString()), tree));
   if (value !== undefined) {
     if (wrote) out.byte(COMMA);
     out.bytes(top.tokens[at]);
-    out.text(value);
+    if (typeof value === 'string') out.text(value);
+    else out.bytes(value);
     wrote = true;
   }
   starts.fill(-1, 0, at + 1);

@@ -1,33 +1,6 @@
 import { Readable } from 'node:stream';
 import { copyBinaryBatches } from './copy-out';
-
-const int16 = (n: number) => {
-  const b = Buffer.alloc(2);
-  b.writeInt16BE(n);
-  return b;
-};
-const int32 = (n: number) => {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return b;
-};
-const int64 = (n: bigint) => {
-  const b = Buffer.alloc(8);
-  b.writeBigInt64BE(n);
-  return b;
-};
-
-/** A binary COPY stream as Postgres writes it (format described in copy-out.ts). */
-function copyBinary(rows: Array<Array<Buffer | null>>, extension = Buffer.alloc(0)): Buffer {
-  return Buffer.concat([
-    Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'),
-    int32(0),
-    int32(extension.length),
-    extension,
-    ...rows.map((row) => Buffer.concat([int16(row.length), ...row.map((v) => (v === null ? int32(-1) : Buffer.concat([int32(v.length), v])))])),
-    int16(-1),
-  ]);
-}
+import { copyBinary, int32, int64 } from '../../../test/support/copy-binary';
 
 describe('COPY binary decoding', () => {
   // text, json (tabs, newlines, backslashes, non-ASCII: nothing is escaped in binary), int4,

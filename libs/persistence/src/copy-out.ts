@@ -50,6 +50,16 @@ export class CopyBinaryBatch {
     return this.buf.subarray(start, start + length);
   }
 
+  /** Whether this row's `column` holds the same bytes as `other`'s row `otherRow` in that column (NULLs equal each other). */
+  sameValue(row: number, column: number, other: CopyBinaryBatch, otherRow: number): boolean {
+    const length = this.length(row, column);
+    if (length !== other.length(otherRow, column)) return false;
+    if (length <= 0) return true;
+    const start = this.start(row, column);
+    const otherStart = other.start(otherRow, column);
+    return this.buf.compare(other.buf, otherStart, otherStart + length, start, start + length) === 0;
+  }
+
   /** An int2, int4 or int8 column (an int8 beyond 2^53 loses precision). */
   integer(row: number, column: number): number | null {
     const length = this.length(row, column);

@@ -18,6 +18,7 @@ export * from './merge-policy.repository';
 export * from './operations.repository';
 export * from './persistence.module';
 export * from './preview.repository';
+export * from './fragment-batch';
 export * from './profile-read.repository';
 export * from './segment-definition.repository';
 export * from './segment-job.repository';

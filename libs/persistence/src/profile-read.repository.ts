@@ -6,51 +6,13 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { TenantScope } from '@sx/domain';
 import { BulkPool } from './bulk-pool';
 import { copyBinaryBatches } from './copy-out';
+import { FragmentBatch, FragmentOut, fragmentBatchesOf, fragmentObjectsOf } from './fragment-batch';
 import { GraphTables, allGraphTables, graphTables, identityGraphSql } from './identity-graph.sql';
 import { asOf } from './chain-snapshot.sql';
 import { hasEvaluatedSql, profileReadSql, ProfileReadPlan, readsIdentityLabels, tenantOf } from './profile-read.sql';
 import { translateStoreError, withStoreErrors } from './store-errors';
 
 export type { MembershipCondition, ProfileReadPlan } from './profile-read.sql';
-
-export interface FragmentOut {
-  key: string;
-  /** `namespace:id` of the fragment's primary identity. */
-  primaryIdentity: string;
-  /** `[{id, namespace: {code}, primary}]` of the fragment when the plan asked for it and it is stored. */
-  identitiesJson?: string;
-  /**
-   * Byte offset in the stored text of the record's top-level `"segmentMembership"` key, -1 when it
-   * has none, when the plan asked for it and it is stored.
-   */
-  membershipAt?: number;
-  datasetId: string;
-  recordTime: number;
-  ingestTime: number;
-  /** The stored record's JSON text (decoded on first use). */
-  readonly json: string;
-  /** The same text as UTF-8 bytes, as Postgres sent them (a view into the chunk read). */
-  readonly jsonBytes: Buffer;
-}
-
-/** A fragment whose text is decoded only if something asks for it as a string. */
-class StoredFragment implements FragmentOut {
-  private text?: string;
-  constructor(
-    readonly key: string,
-    readonly primaryIdentity: string,
-    readonly identitiesJson: string | undefined,
-    readonly membershipAt: number | undefined,
-    readonly datasetId: string,
-    readonly recordTime: number,
-    readonly ingestTime: number,
-    readonly jsonBytes: Buffer,
-  ) {}
-
-  get json(): string {
-    return (this.text ??= this.jsonBytes.toString('utf8'));
-  }
-}
 
 export interface EventOut {
   key: string;
@@ -90,32 +52,16 @@ export interface EvaluatedOut {
 export interface ProfileReader {
   /** Fragments ordered by profile key (byte order), then id; in batches (one per chunk read). */
   fragments: AsyncIterable<FragmentOut[]>;
+  /**
+   * The same rows, not made into objects (FragmentBatch): a reader is read through one of the
+   * two, never both. Absent in readers built of objects (tests).
+   */
+  fragmentBatches?: AsyncIterable<FragmentBatch>;
   /** Events ordered by the same key, then id, in batches; undefined when the plan asked for none. */
   events?: AsyncIterable<EventOut[]>;
   /** Evaluated memberships ordered by the same key; undefined when the plan asked for none. */
   evaluated?: AsyncIterable<EvaluatedOut[]>;
   close(): Promise<void>;
-}
-
-/** A COPY stream's fragment rows (columns as in ProfileReadSql), a batch per chunk read. */
-async function* fragmentBatches(stream: Readable): AsyncGenerator<FragmentOut[]> {
-  for await (const b of copyBinaryBatches(stream, 8)) {
-    const out = new Array<FragmentOut>(b.rows);
-    for (let r = 0; r < b.rows; r++) {
-      const key = b.text(r, 0)!;
-      out[r] = new StoredFragment(
-        key,
-        b.text(r, 1) ?? key,
-        b.text(r, 2) ?? undefined,
-        b.integer(r, 3) ?? undefined,
-        b.text(r, 4)!,
-        b.timestampMs(r, 5)!,
-        b.timestampMs(r, 6)!,
-        b.bytes(r, 7)!,
-      );
-    }
-    yield out;
-  }
 }
 
 async function* eventBatches(stream: Readable): AsyncGenerator<EventOut[]> {
@@ -194,10 +140,12 @@ export class ProfileReadRepository {
       // JIT compiles the plan before the first row (a second here) to speed up per-row
       // expressions these reads barely have. work_mem: a segment filter sorts its members'
       // identities first (a few dozen MB for millions), kept in memory instead of spilled to disk.
-      const fragments = fragmentBatches(await copyOut(sql.fragments, `SET jit = off; SET work_mem = '64MB'; ${sql.fragmentSettings}`));
+      // Both views are lazy: whichever the consumer iterates reads the one stream.
+      const fragmentBatches = fragmentBatchesOf(await copyOut(sql.fragments, `SET jit = off; SET work_mem = '64MB'; ${sql.fragmentSettings}`));
+      const fragments = fragmentObjectsOf(fragmentBatches);
       const events = sql.events ? eventBatches(await copyOut(sql.events, 'SET jit = off')) : undefined;
       const evaluated = sql.evaluated ? evaluatedBatches(await copyOut(sql.evaluated, 'SET jit = off')) : undefined;
-      return { fragments, events, evaluated, close };
+      return { fragments, fragmentBatches, events, evaluated, close };
     } catch (e) {
       await close().catch(() => undefined);
       return translateStoreError(e);

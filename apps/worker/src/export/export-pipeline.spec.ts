@@ -1,7 +1,8 @@
 import { builtInMergePolicy } from '@sx/domain';
 import type { ExportJob } from '@sx/domain';
 import { exportJobFixture, fixtureScope } from './export-job.fixture';
-import type { EvaluatedOut, EventOut, FragmentOut, ProfileReader } from '@sx/persistence';
+import { type EvaluatedOut, type EventOut, type FragmentOut, type ProfileReader, fragmentBatchesOf, fragmentObjectsOf } from '@sx/persistence';
+import { fragmentCopyStream } from '../../../../test/support/copy-binary';
 import { topLevelMember } from '@sx/export';
 import { type ExportPlan, planExport } from './export-plan';
 import { type PipelineCounters, runExportPipeline } from './export-pipeline';
@@ -42,12 +43,24 @@ const evaluatedRow = (key: string, segmentId: string, status: string, at: string
 });
 const member = (segmentId: string, status: string, at: string) => ({ segmentMembership: { ups: { [segmentId]: { status, lastQualificationTime: at } } } });
 
+/**
+ * How the reader hands fragments over: as objects (readers built of objects), or as the read path
+ * does, batches of a binary COPY stream (one chunk, or chunks so small that every row is cut and
+ * a profile's rows span batches). Each describe below runs in every mode.
+ */
+type ReaderMode = 'objects' | 'batches, one chunk' | 'batches, rows cut';
+const MODES: ReaderMode[] = ['objects', 'batches, one chunk', 'batches, rows cut'];
+let mode: ReaderMode = 'objects';
+
 function reader(fragments: FragmentOut[], evaluated?: EvaluatedOut[], events?: EventOut[]): ProfileReader {
   const chunks = <T>(rows: T[]) =>
     (async function* () {
       for (let i = 0; i < rows.length; i += 2) yield rows.slice(i, i + 2);
     })();
-  return { fragments: chunks(fragments), events: events && chunks(events), evaluated: evaluated && chunks(evaluated), close: async () => undefined };
+  const rest = { events: events && chunks(events), evaluated: evaluated && chunks(evaluated), close: async () => undefined };
+  if (mode === 'objects') return { fragments: chunks(fragments), ...rest };
+  const fragmentBatches = fragmentBatchesOf(fragmentCopyStream(fragments, mode === 'batches, one chunk' ? Infinity : 29));
+  return { fragments: fragmentObjectsOf(fragmentBatches), fragmentBatches, ...rest };
 }
 
 /** How many of the rows the last exported() call saw came from stored bytes (profileParts). */
@@ -94,7 +107,8 @@ const evaluatedRows = () => [
 const keysOf = (rows: Array<Record<string, unknown>>) =>
   rows.map((r) => Object.keys((r.identityMap as Record<string, unknown[]>) ?? {}).map((ns) => `${ns}:${(r.identityMap as Record<string, Array<{ id: string }>>)[ns][0].id}`)[0]);
 
-describe('export pipeline: evaluated memberships overlaid (memberships.md 3)', () => {
+describe.each(MODES)('export pipeline (fragments as %s): evaluated memberships overlaid (memberships.md 3)', (m) => {
+  beforeEach(() => (mode = m));
   for (const path of ['stored-text fast path', 'projected fast path', 'merged path'] as const) {
     const jobOver: Partial<ExportJob> = path === 'stored-text fast path' ? {} : { fields: 'identityMap' };
     // Without stored identities (a record with its own `identities`) a profile is merged.
@@ -135,6 +149,19 @@ describe('export pipeline: evaluated memberships overlaid (memberships.md 3)', (
     expect(await exported(overlaid(segmentJob()), r)).toEqual([]);
   });
 
+  it('profiles of several fragments are merged between fast-path ones (keys in key order, counted once)', async () => {
+    const r = reader([
+      fragment('email:a', member('S', 'realized', T0), 1000),
+      fragment('email:b', { person: { name: 'old' }, ...member('S', 'realized', T0) }, 1000),
+      fragment('email:b', { person: { name: 'new' } }, 2000),
+      fragment('email:c', member('S', 'existing', T2)),
+    ]);
+    const rows = await exported(planExport(segmentJob(), builtInMergePolicy(scope, true)), r);
+    expect(keysOf(rows)).toEqual(['email:a', 'email:b', 'email:c']);
+    expect(rows[1].person).toEqual({ name: 'new' });
+    expect(partsRows).toBe(2);
+  });
+
   it('an event-only profile qualifies by an evaluated row when empty profiles are asked for', async () => {
     const event: EventOut = { key: 'ecid:e1', timestamp: 5, ingestTime: 5, json: JSON.stringify({ identityMap: { ecid: [{ id: 'e1', primary: true }] } }) };
     const plan = overlaid(segmentJob(['realized'], { filter: { segments: [{ segmentNs: 'ups', segmentId: 'S', status: ['realized'] }], emptyProfiles: true } }));
@@ -144,7 +171,8 @@ describe('export pipeline: evaluated memberships overlaid (memberships.md 3)', (
   });
 });
 
-describe('export pipeline: the stored-bytes fast path writes what merging writes', () => {
+describe.each(MODES)('export pipeline (fragments as %s): the stored-bytes fast path writes what merging writes', (m) => {
+  beforeEach(() => (mode = m));
   const profiles = () => [
     fragment('email:a', { person: { name: { firstName: 'A', last: 'x' } }, tags: [{ t: 1 }, 'x'], ...member('S', 'realized', T0) }),
     fragment('email:b', { person: { name: 'scalar' }, ...member('S', 'exited', T1) }),

@@ -17,6 +17,8 @@ import { compileStoredRows } from './stored-rows';
 import { compareKeys } from './key-order';
 import { compileSegmentCounter, emptyCounts } from './segment-counts';
 import type { ExportRow } from './writers/row-writer';
+import { BatchRow } from './batch-row';
+import { forEachProfile } from './fragment-groups';
 
 /** Where rows go: `segments` are the indexes of the plan's segments the profile qualified for. */
 export type RowSink = (row: ExportRow, segments: readonly number[]) => void | Promise<void>;
@@ -133,6 +135,7 @@ export function profileEmitter(plan: ExportPlan, sink: RowSink, signal: AbortSig
 }
 
 const NO_EVALUATED: readonly EvaluatedOut[] = [];
+const NO_EVENTS: readonly EventOut[] = [];
 
 /**
  * Reads fragments (and events, and evaluated memberships of the exported segments when some
@@ -174,7 +177,7 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
   /** A fast-path profile: counted and handed to the sink if it qualifies. */
   const emitText = (f: FragmentOut, newestIngest: number, rows: readonly EvaluatedOut[], profileEvents: readonly EventOut[]): void | Promise<void> => {
     if (plan.fromIngestMs !== undefined && !(newestIngest > plan.fromIngestMs)) return;
-    const row = stored.row(f, rows, profileEvents);
+    const row = stored.row(f.jsonBytes, f.identitiesJson!, f.membershipAt, rows, profileEvents);
     if (!row) return;
     const sep = f.primaryIdentity.indexOf(':');
     const ns = f.primaryIdentity.slice(0, sep);
@@ -185,6 +188,43 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
     if (plan.rateLimit) return Promise.resolve(written).then(pace);
     return written;
   };
+
+  /** A profile of several fragments (or of one the fast path cannot write): merged, overlaid and emitted. */
+  const emitMerged = (raw: readonly FragmentOut[], newest: number, rows: readonly EvaluatedOut[], profileEvents: EventOut[]) => {
+    const group: FragmentInput[] = raw.map((f) => ({
+      record: stored.mergeInput(f),
+      datasetId: f.datasetId,
+      recordTime: f.recordTime,
+      ingestTime: f.ingestTime,
+    }));
+    return emit(overlaid(mergeProfile(group, rule), rows), newest, profileEvents);
+  };
+
+  if (reader.fragmentBatches && !events && !evaluated) {
+    // Nothing to join by key but the fragments: profiles come straight from the chunks read, and
+    // single-fragment ones are written from their bytes without an object or a string of their own.
+    const row = new BatchRow();
+    await forEachProfile(reader.fragmentBatches, signal, {
+      single: (b, r) => {
+        const bytes = b.record(r);
+        const identitiesJson = b.identitiesJson(r);
+        if (!stored.fits(bytes, identitiesJson)) return emitMerged([b.fragment(r)], b.ingestTime(r), NO_EVALUATED, []);
+        if (plan.fromIngestMs !== undefined && !(b.ingestTime(r) > plan.fromIngestMs)) return;
+        const out = stored.row(bytes, identitiesJson!, b.membershipAt(r), NO_EVALUATED, NO_EVENTS);
+        if (!out) return;
+        row.set(b.primaryIdentity(r), out.parts);
+        const ns = row.primaryNamespace;
+        counters.profiles++;
+        counters.byNamespace[ns] = (counters.byNamespace[ns] ?? 0) + 1;
+        countSegments(out.segments);
+        const written = sink(row, out.segments);
+        if (plan.rateLimit) return Promise.resolve(written).then(pace);
+        return written;
+      },
+      several: (raw) => emitMerged(raw, Math.max(...raw.map((f) => f.ingestTime)), NO_EVALUATED, []),
+    });
+    return;
+  }
 
   /** Events with keys before `key` belong to profiles without fragments: empty profiles. */
   const drainEventsBefore = async (key: string | undefined) => {
@@ -231,18 +271,12 @@ export async function runExportPipeline(reader: ProfileReader, plan: ExportPlan,
     const rows = evaluated ? await evaluatedOf(key) : NO_EVALUATED;
     const only = raw.length === 1 ? raw[0] : undefined;
     // identitiesJson is stored only for records without an `identities` of their own (ingest decides).
-    if (only && stored.fits(only)) {
+    if (only && stored.fits(only.jsonBytes, only.identitiesJson)) {
       const written = emitText(only, newest, rows, profileEvents);
       if (written) await written;
       continue;
     }
-    const group: FragmentInput[] = raw.map((f) => ({
-      record: stored.mergeInput(f),
-      datasetId: f.datasetId,
-      recordTime: f.recordTime,
-      ingestTime: f.ingestTime,
-    }));
-    await emit(overlaid(mergeProfile(group, rule), rows), newest, profileEvents);
+    await emitMerged(raw, newest, rows, profileEvents);
   }
   if (!signal.aborted && events) await drainEventsBefore(undefined);
 }

@@ -2,7 +2,6 @@ import type { EvaluatedOut, EventOut, FragmentOut } from '@sx/persistence';
 import {
   ByteBuilder,
   type PlainObject,
-  appendMembersToBytes,
   compileMembershipPicker,
   compileMembershipRestriction,
   compileMergeInputProjection,
@@ -10,8 +9,9 @@ import {
   compileStoredProjection,
   overlayMemberships,
   qualifiesAny,
+  type MemberSpan,
   selectsTopLevel,
-  spliceMembersInBytes,
+  spliceMembersInto,
   topLevelMember,
 } from '@sx/export';
 import { type ExportPlan, inEventWindow } from './export-plan';
@@ -21,13 +21,20 @@ type RowParts = NonNullable<ExportRow['profileParts']>;
 
 /** The export's fast path: what a profile of one fragment needs written, from its stored bytes. */
 export interface StoredRows {
-  /** Whether the profile whose only fragment this is can be written from its stored bytes. */
-  fits(f: FragmentOut): boolean;
+  /** Whether the profile whose only fragment is `bytes` (with its stored identities, if any) can be written from its stored bytes. */
+  fits(bytes: Buffer, identitiesJson: string | Buffer | undefined): boolean;
   /**
    * Its row (views valid until the next call: the sink copies them) and the indexes of the plan's
-   * segments it qualified for; undefined when it qualifies for none.
+   * segments it qualified for; undefined when it qualifies for none. `identitiesJson` and
+   * `membershipAt` are the fragment's (FragmentOut's, or FragmentBatch's as bytes).
    */
-  row(f: FragmentOut, evaluated: readonly EvaluatedOut[], events: readonly EventOut[]): { parts: RowParts; segments: readonly number[] } | undefined;
+  row(
+    bytes: Buffer,
+    identitiesJson: string | Buffer,
+    membershipAt: number | undefined,
+    evaluated: readonly EvaluatedOut[],
+    events: readonly EventOut[],
+  ): { parts: RowParts; segments: readonly number[] } | undefined;
   /** A fragment's record as a merge needs it: with `fields`, only what merge and projection can use of it. */
   mergeInput(f: FragmentOut): PlainObject;
 }
@@ -61,39 +68,40 @@ export function compileStoredRows(plan: ExportPlan): StoredRows {
     return (o: ByteBuilder) => writeEvents!(kept, o);
   };
 
-  /** Spliced parts with one more member written last (their tail always ends the object after a member). */
-  const withMember = (parts: RowParts, append: (o: ByteBuilder) => void): RowParts => {
-    out.reset();
-    out.bytes(parts.head);
-    if (parts.middle) out.bytes(parts.middle);
-    out.text(parts.tail.slice(0, -1));
-    out.byte(0x2c); // ,
-    append(out);
-    out.byte(0x7d); // }
-    return { head: out.view(), tail: '' };
-  };
+  const identitiesToken = Buffer.from('"identities":');
+  const membershipToken = Buffer.from(',"segmentMembership":');
 
   return {
-    fits: (f) => f.identitiesJson !== undefined && (!writeEvents || (plan.fields ? !fieldsHaveEventList : !topLevelMember(f.jsonBytes, 'eventList'))),
+    fits: (bytes, identitiesJson) => identitiesJson !== undefined && (!writeEvents || (plan.fields ? !fieldsHaveEventList : !topLevelMember(bytes, 'eventList'))),
 
-    row(f, evaluated, events) {
+    row(bytes, identitiesJson, membershipAt, evaluated, events) {
       // The bytes Postgres sent: nothing decoded or re-encoded.
-      const bytes = f.jsonBytes;
-      const identitiesJson = f.identitiesJson!;
       const append = writeEvents && eventListOf(events);
+      let picked: { span?: MemberSpan; kept?: PlainObject } | undefined;
+      let segments = EVERY_SEGMENT;
       if (plan.segments) {
         // Qualifying looks only at the exported segments' entries, so these few are all it needs.
-        const { span, kept: own } = pick!(bytes, f.membershipAt);
+        const { span, kept: own } = pick!(bytes, membershipAt);
         const kept = evaluated.length ? restrict!(overlayMemberships(own, evaluated)) : own;
-        const segments = qualifiesAny(kept, plan.segments, plan.qualifiedBetween);
+        segments = qualifiesAny(kept, plan.segments, plan.qualifiedBetween);
         if (!segments.length) return undefined;
-        if (project) return { parts: { head: project(bytes, { identitiesJson, picked: { span, kept }, append }, out), tail: '' }, segments };
-        const parts = spliceMembersInBytes(bytes, span, `"identities":${identitiesJson}${kept ? `,"segmentMembership":${JSON.stringify(kept)}` : ''}`);
-        return { parts: append ? withMember(parts, append) : parts, segments };
+        picked = { span, kept };
       }
-      if (project) return { parts: { head: project(bytes, { identitiesJson, append }, out), tail: '' }, segments: EVERY_SEGMENT };
-      const parts = appendMembersToBytes(bytes, `"identities":${identitiesJson}`);
-      return { parts: append ? withMember(parts, append) : parts, segments: EVERY_SEGMENT };
+      if (project) return { parts: { head: project(bytes, { identitiesJson, picked, append }, out), tail: '' }, segments };
+      const head = spliceMembersInto(bytes, picked?.span, out, (o) => {
+        o.bytes(identitiesToken);
+        if (typeof identitiesJson === 'string') o.text(identitiesJson);
+        else o.bytes(identitiesJson);
+        if (picked?.kept) {
+          o.bytes(membershipToken);
+          o.text(JSON.stringify(picked.kept));
+        }
+        if (append) {
+          o.byte(0x2c); // ,
+          append(o);
+        }
+      });
+      return { parts: { head, tail: '' }, segments };
     },
 
     mergeInput(f) {

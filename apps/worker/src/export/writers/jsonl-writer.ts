@@ -52,7 +52,7 @@ export class JsonlRowWriter implements RowFileWriter {
     this.used += head.length;
     this.chunk.set(middle, this.used);
     this.used += middle.length;
-    this.used += this.chunk.write(tail, this.used, 'utf8');
+    if (tail) this.used += this.chunk.write(tail, this.used, 'utf8');
     this.chunk[this.used++] = NEWLINE;
     return full ? this.sink.drain() : undefined;
   }
