@@ -3,6 +3,7 @@ import { fieldColumns } from '@sx/export';
 import { DatasetStorage, batchPrefix } from '@sx/storage';
 import type { ExportPlan } from './export-plan';
 import type { RowSink } from './export-pipeline';
+import type { ExportRow } from './writers/row-writer';
 import { StagedBatchOutput, StagingLayout } from './staged-batch-output';
 
 /** Rows per Parquet row group (shared by all outputs of a writer); row groups are buffered whole. */
@@ -29,9 +30,14 @@ export function stagedOutputs(
 
 /** Where the pipeline's rows go: the one output, or each qualified segment's under segmentPerBatch. */
 export function sinkInto(plan: ExportPlan, outputs: readonly StagedBatchOutput[]): RowSink {
-  return plan.segmentPerBatch
-    ? async (row, segments) => {
-        for (const i of segments) await outputs[i].write(row);
-      }
-    : (row) => outputs[0].write(row);
+  if (!plan.segmentPerBatch) return (row) => outputs[0].write(row);
+  // Synchronous while the outputs take the row at once (an async function here cost a promise
+  // and a microtask per row); a write that returns a promise is awaited before the next output.
+  const writeFrom = (row: ExportRow, segments: readonly number[], from: number): void | Promise<void> => {
+    for (let k = from; k < segments.length; k++) {
+      const pending = outputs[segments[k]].write(row);
+      if (pending) return pending.then(() => writeFrom(row, segments, k + 1));
+    }
+  };
+  return (row, segments) => writeFrom(row, segments, 0);
 }
