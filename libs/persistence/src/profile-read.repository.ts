@@ -140,11 +140,15 @@ export class ProfileReadRepository {
       // JIT compiles the plan before the first row (a second here) to speed up per-row
       // expressions these reads barely have. work_mem: a segment filter sorts its members'
       // identities first (a few dozen MB for millions), kept in memory instead of spilled to disk.
+      // No parallel plan: with that work_mem and a read as of a snapshot (whose filter the planner
+      // overestimates) it chose a parallel scan, a sort and a Gather Merge over the ordered index
+      // scan: 2.5 s instead of 1.35 s for 1M fragments here, its workers on the export worker's cores.
+      const readSettings = 'SET jit = off; SET max_parallel_workers_per_gather = 0';
       // Both views are lazy: whichever the consumer iterates reads the one stream.
-      const fragmentBatches = fragmentBatchesOf(await copyOut(sql.fragments, `SET jit = off; SET work_mem = '64MB'; ${sql.fragmentSettings}`));
+      const fragmentBatches = fragmentBatchesOf(await copyOut(sql.fragments, `${readSettings}; SET work_mem = '64MB'; ${sql.fragmentSettings}`));
       const fragments = fragmentObjectsOf(fragmentBatches);
-      const events = sql.events ? eventBatches(await copyOut(sql.events, 'SET jit = off')) : undefined;
-      const evaluated = sql.evaluated ? evaluatedBatches(await copyOut(sql.evaluated, 'SET jit = off')) : undefined;
+      const events = sql.events ? eventBatches(await copyOut(sql.events, readSettings)) : undefined;
+      const evaluated = sql.evaluated ? evaluatedBatches(await copyOut(sql.evaluated, readSettings)) : undefined;
       return { fragments, fragmentBatches, events, evaluated, close };
     } catch (e) {
       await close().catch(() => undefined);
