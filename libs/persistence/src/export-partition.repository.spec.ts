@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TenantScope } from '@sx/domain';
+import { EVENT_SCHEMA_ID, type TenantScope } from '@sx/domain';
 import { createTestEnv, TestEnv } from '../../../test/support/test-env';
 import { ExportPartitionRepository } from './export-partition.repository';
 import { PrismaService } from './prisma.service';
@@ -72,13 +72,20 @@ describe('ExportPartitionRepository on Postgres', () => {
   it("fragmentCountAbove: the committed ingest batches' records while they are at most the threshold, else the exact count", async () => {
     const tenant = { orgId: 'org_count', sandboxName: 'prod' };
     const dataset = 'c'.repeat(24);
+    const events = 'e'.repeat(24);
     await env.db.query(`INSERT INTO datasets (id, org_id, sandbox_name, name, schema_id) VALUES ($1, $2, $3, 'd', 'x')`, [dataset, tenant.orgId, tenant.sandboxName]);
-    const batch = async (id: string, status: string, origin: string, records: number, fragments: number) => {
+    await env.db.query(`INSERT INTO datasets (id, org_id, sandbox_name, name, schema_id) VALUES ($1, $2, $3, 'e', $4)`, [
+      events,
+      tenant.orgId,
+      tenant.sandboxName,
+      EVENT_SCHEMA_ID,
+    ]);
+    const batch = async (id: string, status: string, origin: string, records: number, fragments: number, datasetId = dataset) => {
       await env.db.query(`INSERT INTO batches (id, org_id, sandbox_name, dataset_id, status, origin, record_count) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
         id,
         tenant.orgId,
         tenant.sandboxName,
-        dataset,
+        datasetId,
         status,
         origin,
         records,
@@ -92,10 +99,11 @@ describe('ExportPartitionRepository on Postgres', () => {
       }
     };
     expect(await repo.fragmentCountAbove(tenant, 10)).toBe(0);
-    // 6 records accepted, 4 fragments left (two were replaced by later records); export batches and failed ones do not count.
+    // 6 records accepted, 4 fragments left (two were replaced by later records); export batches, failed ones and event batches do not count.
     await batch('1'.repeat(32), 'success', 'ingest', 6, 4);
     await batch('2'.repeat(32), 'success', 'export', 50, 0);
     await batch('3'.repeat(32), 'failed', 'ingest', 50, 0);
+    await batch('4'.repeat(32), 'success', 'ingest', 50, 0, events);
     expect(await repo.fragmentCountAbove(tenant, 10)).toBe(6);
     // Over the threshold: the fragments themselves are counted.
     expect(await repo.fragmentCountAbove(tenant, 5)).toBe(4);
