@@ -106,23 +106,20 @@ export function spliceMembersInBytes(b: Buffer, cut: MemberSpan | undefined, mem
 }
 
 /**
- * spliceMembersInBytes written into `out` (reset first), the members written by `members` (one
- * or more `"key":value` pairs, joined by commas): what a row needs when some of its members are
- * bytes too (the stored `identities`), so that nothing of it becomes a string. Returns out's
- * view: valid until its next reset.
+ * spliceMembersInBytes with the members written by `members` (one or more `"key":value` pairs,
+ * joined by commas) as bytes, so that nothing of the row becomes a string: what a row needs when
+ * some of its members are bytes too (the stored `identities`). `head` is a view of `b` (the object
+ * up to the cut, or up to its closing brace); `middle` is `out` (reset first): the object after the
+ * cut, the members and the closing brace. The record's bytes are copied only by the writer, once.
+ * Both are valid until `out` is reset and while `b` is.
  */
-export function spliceMembersInto(b: Buffer, cut: MemberSpan | undefined, out: ByteBuilder, members: (out: ByteBuilder) => void): Buffer {
+export function spliceMembersInto(b: Buffer, cut: MemberSpan | undefined, out: ByteBuilder, members: (out: ByteBuilder) => void): { head: Buffer; middle: Buffer; tail: '' } {
   const open = skipSpace(b, 0);
   if (b[open] !== OPEN_BRACE) malformed(open);
-  const close = b.lastIndexOf(CLOSE_BRACE);
+  const close = lastCloseBrace(b);
   if (close < (cut ? cut.cutEnd : 0)) malformed(Math.max(close, 0));
   out.reset();
-  if (cut) {
-    out.bytes(b, 0, cut.cutStart);
-    out.bytes(b, cut.cutEnd, close);
-  } else {
-    out.bytes(b, 0, close);
-  }
+  if (cut) out.bytes(b, cut.cutEnd, close);
   let last = close - 1;
   while (last >= (cut ? cut.cutEnd : 0) && isSpace(b[last])) last--;
   if (cut && last < cut.cutEnd) {
@@ -132,7 +129,14 @@ export function spliceMembersInto(b: Buffer, cut: MemberSpan | undefined, out: B
   if (b[last] !== OPEN_BRACE) out.byte(COMMA);
   members(out);
   out.byte(CLOSE_BRACE);
-  return out.view();
+  return { head: b.subarray(0, cut ? cut.cutStart : close), middle: out.view(), tail: '' };
+}
+
+/** Where the last `}` is: stored records mostly end with it (checked first), else a search back. */
+function lastCloseBrace(b: Buffer): number {
+  let i = b.length - 1;
+  while (i >= 0 && isSpace(b[i])) i--;
+  return i >= 0 && b[i] === CLOSE_BRACE ? i : b.lastIndexOf(CLOSE_BRACE);
 }
 
 /** What a stored record's membership holds of the exported segments (see compileMembershipPicker). */

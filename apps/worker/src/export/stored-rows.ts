@@ -88,7 +88,7 @@ export function compileStoredRows(plan: ExportPlan): StoredRows {
         picked = { span, kept };
       }
       if (project) return { parts: { head: project(bytes, { identitiesJson, picked, append }, out), tail: '' }, segments };
-      const head = spliceMembersInto(bytes, picked?.span, out, (o) => {
+      const parts = spliceMembersInto(bytes, picked?.span, out, (o) => {
         o.bytes(identitiesToken);
         if (typeof identitiesJson === 'string') o.text(identitiesJson);
         else o.bytes(identitiesJson);
@@ -101,7 +101,7 @@ export function compileStoredRows(plan: ExportPlan): StoredRows {
           append(o);
         }
       });
-      return { parts: { head, tail: '' }, segments };
+      return { parts, segments };
     },
 
     mergeInput(f) {
