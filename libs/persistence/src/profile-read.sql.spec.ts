@@ -112,7 +112,25 @@ describe('profile read SQL on a real database', () => {
       await client.query('RESET ALL');
       client.release();
     }
-    expect(profileReadSql(scope, plan({})).fragmentSettings).toBe('');
+  });
+
+  it('reads every profile by the key-ordered index, never by a scan and a sort, and leaves a chain link to the planner', async () => {
+    const sql = profileReadSql(scope, plan({}));
+    const client = await env.db.connect();
+    try {
+      // The planner made to cost the index's random reads far above a sort, as it does when the
+      // sandbox is a large share of a big table (a few rows here would get the index anyway).
+      await client.query('SET random_page_cost = 10000');
+      await client.query(sql.fragmentSettings);
+      const explained = (await client.query(`EXPLAIN ${sql.fragments}`)).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+      expect(explained).toMatch(/Index Scan using profile_fragments_profile_idx/);
+      expect(explained).not.toMatch(/Sort|Seq Scan/);
+      expect(await keys(sql.fragments)).toEqual(['Email:a', 'Email:b', 'Email:c']);
+    } finally {
+      await client.query('RESET ALL');
+      client.release();
+    }
+    expect(profileReadSql(scope, plan({ snapshot: { upTo: '10:10:', after: '5:5:' } })).fragmentSettings).toBe('');
   });
 
   it('selects the same under the identity graph, by the scratch tables', async () => {

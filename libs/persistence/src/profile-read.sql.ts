@@ -68,6 +68,15 @@ export interface ProfileReadSql {
  */
 export const MERGE_JOIN = 'SET enable_hashjoin = off; SET enable_nestloop = off; SET max_parallel_workers_per_gather = 0';
 
+/**
+ * The plan a read of every profile must get: the key-ordered index scan, streaming from the first
+ * row. Where the sandbox is a large share of profile_fragments (a store shared by several
+ * sandboxes) the planner prefers a scan of the whole table and a sort of the sandbox's rows,
+ * spilled to disk: 3.2 s instead of 1.4 s for 1M of 2.76M fragments here, and no row before the
+ * sort ends. Not for a chain link's few changed keys, where a lookup per key can win.
+ */
+export const KEY_ORDER = 'SET enable_sort = off';
+
 const ts = (msValue: number) => `to_timestamp(${msValue} / 1000.0)`;
 
 /** SQL keeping the rows of `alias` within the tenant. */
@@ -174,7 +183,7 @@ function byPrimaryIdentity(scope: TenantScope, plan: ProfileReadPlan): ProfileRe
             FROM experience_events e WHERE ${tenantOf(scope, 'e')} ${inEventWindow(plan)} ${inKeyRange('e.primary_identity', range)}${asOfSnapshot('e')}${inChain('e.primary_identity')}
             ORDER BY e.primary_identity COLLATE "C", e.id`
     : undefined;
-  return { fragments, fragmentSettings: members ? MERGE_JOIN : '', events, evaluated: evaluatedRows(scope, plan, 'm.identity') };
+  return { fragments, fragmentSettings: members ? MERGE_JOIN : changed ? '' : KEY_ORDER, events, evaluated: evaluatedRows(scope, plan, 'm.identity') };
 }
 
 /** Whether a `pdg` read of this plan looks identities up in the identity labels table (else it is not built). */
