@@ -208,7 +208,7 @@ export class ProfileReadRepository {
       }
       if (withIdentityLabels) for (const statement of sql.identityLabels) await c.query(statement);
       await c.query('COMMIT');
-      await c.query(sql.finish);
+      for (const statement of sql.finish) await c.query(statement);
     } catch (e) {
       failed = e instanceof Error ? e : new Error(String(e));
       throw e;
