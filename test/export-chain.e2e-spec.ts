@@ -32,6 +32,8 @@ describe('incremental export chains (real workers, Postgres, Redis)', () => {
     store = new ProfileStoreClient(api, client);
     input = await store.createDataset('chain input');
   });
+  // A test that fails midway must not leave its workers to the next one (which expects none).
+  afterEach(() => workers.stopAll());
   afterAll(async () => {
     await workers.stopAll();
     await api?.close();
@@ -74,8 +76,14 @@ describe('incremental export chains (real workers, Postgres, Redis)', () => {
         ingested = k;
       }
     })();
+    // An ingestion that fails ends the test with its error at once, not by the links' loop running to the timeout.
+    let ingestionError: Error | undefined;
+    ingestion.catch((e: unknown) => (ingestionError = e instanceof Error ? e : new Error(String(e))));
     const links: Array<{ job: Record<string, any>; rows: Map<string, string> }> = [];
-    while (ingested < BATCHES) links.push(await run({ chainId: 'crm-daily' }));
+    while (ingested < BATCHES) {
+      if (ingestionError) throw ingestionError;
+      links.push(await run({ chainId: 'crm-daily' }));
+    }
     await ingestion;
     links.push(await run({ chainId: 'crm-daily' }));
     const full = await run({});
